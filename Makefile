@@ -1,0 +1,45 @@
+# MiniRTC: the two commands of the README.
+#   make run   installs what is missing, builds (Release), starts `minirtc serve` on its defaults
+#   make test  installs what is missing, builds, runs every test (unit, end-to-end, ASan+UBSan, fuzz smoke, SDK)
+# Other targets: build, asan, fuzz, bench, format, sdk, clean.
+
+JOBS ?= $(shell nproc)
+RELEASE := build/release
+ASAN := build/asan
+FUZZ := build/fuzz
+CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
+
+.PHONY: setup build asan fuzz run test bench format sdk clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	cmake -S . -B $(RELEASE) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(RELEASE) -j $(JOBS)
+
+asan: setup
+	cmake -S . -B $(ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DMINIRTC_SANITIZE=ON
+	cmake --build $(ASAN) -j $(JOBS)
+
+fuzz: setup
+	CXX=clang++ cmake -S . -B $(FUZZ) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIRTC_FUZZ=ON
+	cmake --build $(FUZZ) -j $(JOBS)
+
+sdk: setup
+	npm run --silent build:sdk
+
+run: build
+	$(RELEASE)/minirtc serve
+
+test: setup
+	scripts/test.sh
+
+bench: build
+	bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp')
+
+clean:
+	rm -rf build

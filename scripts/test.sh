@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Every test of the project, in the order that fails fastest: release build and unit tests,
+# SDK checks, end-to-end tests against the real binary with real ffmpeg/ffprobe/rtmpdump peers,
+# the same under AddressSanitizer + UndefinedBehaviorSanitizer, then a short libFuzzer smoke run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=$(nproc)
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+GEN=""; command -v ninja >/dev/null 2>&1 && GEN="-G Ninja"
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "release build"
+cmake -S . -B build/release $GEN -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/release -j "$JOBS"
+
+step "unit tests (release)"
+ctest --test-dir build/release --output-on-failure -j "$JOBS"
+
+if [ -f package.json ]; then
+  step "SDK: bundle matches sources, unit tests"
+  npm run --silent check:sdk
+  step "JavaScript tests (SDK unit, end-to-end with the real server, demo components)"
+  MINIRTC_BIN="$PWD/build/release/minirtc" npm test --silent
+fi
+
+step "ASan + UBSan build"
+cmake -S . -B build/asan $GEN -DCMAKE_BUILD_TYPE=Debug -DMINIRTC_SANITIZE=ON >/dev/null
+cmake --build build/asan -j "$JOBS"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+step "unit tests (ASan + UBSan)"
+ctest --test-dir build/asan --output-on-failure -j "$JOBS"
+
+if [ -f package.json ]; then
+  step "end-to-end tests (ASan + UBSan server)"
+  MINIRTC_BIN="$PWD/build/asan/minirtc" MINIRTC_SANITIZED=1 npm run --silent test:e2e
+fi
+
+step "fuzz targets (clang libFuzzer), ${FUZZ_SECONDS}s each"
+CXX=clang++ cmake -S . -B build/fuzz $GEN -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIRTC_FUZZ=ON >/dev/null
+cmake --build build/fuzz -j "$JOBS"
+for f in build/fuzz/fuzz_*; do
+  [ -x "$f" ] || continue
+  name=$(basename "$f")
+  corpus="tests/fuzz/corpus/${name#fuzz_}"
+  mkdir -p "build/fuzz/work/$name"
+  args=("build/fuzz/work/$name")
+  [ -d "$corpus" ] && args+=("$corpus")
+  echo "fuzz: $name"
+  "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=1 "${args[@]}" 2>&1 | tail -3
+done
+
+step "all tests passed"
