@@ -1,0 +1,91 @@
+#pragma once
+// Reassembles RTMP messages from the chunk stream (RTMP 1.0 spec, section 5.3).
+//
+// Incremental: bytes may arrive split anywhere (down to one byte per feed()); the messages that
+// come out do not depend on the split. Handles the four message header formats, 1/2/3-byte basic
+// headers (csid 2..65599), extended timestamps, timestamp deltas and interleaved chunk streams.
+//
+// Extended timestamps on fmt3 continuation chunks: the spec (and Flash, ffmpeg, librtmp) repeat
+// the 4-byte extended timestamp on every fmt3 chunk of a message whose header had one, but some
+// encoders do not. Like SRS, on a continuation chunk we peek the 4 bytes and take them as the
+// extended timestamp only when they equal the value of the message's header; otherwise they are
+// payload. The first chunk of a new message sent with fmt3 always carries it.
+//
+// SetChunkSize (type 1) and Abort (type 2) are applied by the decoder itself as soon as they
+// complete, since they change how the very next bytes are parsed; they are still output.
+//
+// After an error the decoder stays failed: the connection must be closed.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rtmp/message.hpp"
+#include "util/result.hpp"
+
+namespace minirtc::rtmp {
+
+struct ChunkLimits {
+  std::uint32_t max_message_size = 16u << 20;  // declared length of one message
+  std::uint32_t max_chunk_size = 0xFFFFFF;     // largest SetChunkSize accepted from the peer
+  std::size_t max_chunk_streams = 64;          // distinct csids a peer may use
+  std::size_t max_pending_bytes = 32u << 20;   // payload bytes of all incomplete messages
+};
+
+class ChunkDecoder {
+ public:
+  explicit ChunkDecoder(ChunkLimits limits = {});
+
+  /// Parses `data`, appending every message it completes to `out`. Partial chunks are kept for
+  /// the next call. Returns an error (and stays failed) on a protocol violation or a limit.
+  Status feed(std::span<const std::uint8_t> data, std::vector<Message>& out);
+
+  /// The peer's current chunk size (128 until it sends SetChunkSize).
+  std::uint32_t chunk_size() const noexcept { return chunk_size_; }
+  /// Every byte given to feed(), for Acknowledgement sequence numbers.
+  std::uint64_t bytes_received() const noexcept { return bytes_received_; }
+
+ private:
+  // What one chunk stream remembers between chunks (spec 5.3.1.2: later headers omit fields
+  // equal to the previous message's on the same csid).
+  struct StreamState {
+    std::uint32_t timestamp = 0;  // absolute timestamp of the current/last message
+    std::uint32_t ts_field = 0;   // last timestamp field (fmt0: absolute, fmt1/2: delta)
+    std::uint32_t length = 0;
+    std::uint8_t type = 0;
+    std::uint32_t stream_id = 0;
+    bool extended = false;    // last header used an extended timestamp
+    bool in_message = false;  // a message is partially received
+    std::vector<std::uint8_t> payload;
+  };
+
+  Error fail(std::string reason);  // marks the decoder failed
+  Status consume(std::span<const std::uint8_t> data, std::vector<Message>& out);
+  // Header bytes still needed (0 once header_ holds a full header); may fail on a bad csid.
+  Result<std::size_t> header_bytes_needed();
+  Status apply_header(std::vector<Message>& out);
+  Status take_payload(std::span<const std::uint8_t>& data, std::vector<Message>& out);
+  Status finish_message(std::uint32_t csid, StreamState& s, std::vector<Message>& out);
+
+  ChunkLimits limits_;
+  std::uint32_t chunk_size_ = kDefaultChunkSize;
+  std::uint64_t bytes_received_ = 0;
+  std::size_t pending_bytes_ = 0;
+  bool failed_ = false;
+  std::string error_;
+
+  std::unordered_map<std::uint32_t, StreamState> streams_;
+
+  // Header being assembled: basic (<= 3) + message (<= 11) + extended timestamp (4).
+  std::uint8_t header_[18] = {};
+  std::size_t header_len_ = 0;
+  // While reading a chunk's payload: its csid and how many payload bytes remain in the chunk.
+  bool in_payload_ = false;
+  std::uint32_t payload_csid_ = 0;
+  std::uint32_t chunk_remaining_ = 0;
+};
+
+}  // namespace minirtc::rtmp
