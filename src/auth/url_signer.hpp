@@ -1,0 +1,70 @@
+#pragma once
+// Signed media URLs (docs/protocol.md §2.2): nothing is published or played without a query
+//   a={pub|play}[&v={viewer}]&e={expiry}&n={nonce}&s={sig}
+// where s is the first 16 bytes, lower-case hex, of
+//   HMAC-SHA256(AppKey, "minirtc-url-v1\n" a "\n" appId "\n" roomId "\n" userId "\n" kind "\n"
+//                       v "\n" e "\n" n)
+// The server signs (room layer, on publish/subscribe) and checks (RTMP and HTTP-FLV edges).
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/ids.hpp"
+#include "util/result.hpp"
+
+namespace minirtc::auth {
+
+enum class UrlAction { Publish, Play };
+std::string_view to_string(UrlAction action) noexcept;  // "pub" / "play"
+
+/// Longest query accepted (our own queries are under 150 characters).
+inline constexpr std::size_t kMaxUrlQueryLength = 1024;
+/// Most `name=value` fields read from a query.
+inline constexpr std::size_t kMaxUrlQueryFields = 32;
+/// Characters of a URL nonce (8 random bytes, lower-case hex).
+inline constexpr std::size_t kUrlNonceLength = 16;
+
+/// What a signed URL allows: `action` on `stream`, by `viewer` (play only, empty for publish),
+/// until `expire_at` (unix seconds; refused when now > expire_at; 0 is not special).
+struct UrlGrant {
+  UrlAction action = UrlAction::Play;
+  StreamId stream;
+  std::string viewer;
+  std::uint32_t expire_at = 0;
+  std::string nonce;  // 16 lower-case hex characters; names this URL for revocation and logs
+
+  bool operator==(const UrlGrant&) const = default;
+};
+
+/// 16 lower-case hex characters from OpenSSL's CSPRNG.
+std::string new_nonce();
+
+/// The exact bytes the signature covers (exposed for tests and other implementations).
+std::string url_signing_input(const UrlGrant& grant);
+
+/// The 32 lower-case hex characters of `s`.
+std::string url_signature(const UrlGrant& grant, std::string_view app_key);
+
+/// "a=pub&e=..&n=..&s=.." or "a=play&v=..&e=..&n=..&s=.." (fields in this order). The grant's
+/// ids must be valid (core/ids.hpp) and its nonce well-formed; ids need no percent-encoding.
+std::string sign_url_query(const UrlGrant& grant, std::string_view app_key);
+
+/// "streamKey?query" -> (streamKey, query); query is empty when there is no '?'.
+std::pair<std::string_view, std::string_view> split_name_query(std::string_view name) noexcept;
+
+/// AppKey of an appId, nullopt when the server does not know the app.
+using UrlAppKeyLookup = std::function<std::optional<std::string>(std::string_view app_id)>;
+
+/// Checks, in order: stream key parses, app known, query bounded and its fields a, v, e, n, s
+/// present and well-formed (percent-encoding decoded, unknown fields ignored, known fields at most
+/// once), action is `expected`, viewer present and valid for play (absent for publish), not
+/// expired at `now`, signature correct (constant time). Returns the grant or a clear reason.
+Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query, UrlAction expected,
+                            const UrlAppKeyLookup& app_key_of, std::uint32_t now);
+
+}  // namespace minirtc::auth
