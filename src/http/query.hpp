@@ -1,0 +1,31 @@
+#pragma once
+// URL query strings: split, percent-decode, look up. Bounded: at most 64 parameters.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace minirtc::http {
+
+/// Percent-decodes (and '+' → ' '); nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view s);
+std::string percent_encode(std::string_view s);
+
+class Query {
+ public:
+  static constexpr std::size_t kMaxParams = 64;
+  /// Parses "a=1&b=2"; nullopt when malformed or too many parameters.
+  static std::optional<Query> parse(std::string_view query);
+
+  std::optional<std::string_view> get(std::string_view key) const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> params_;
+};
+
+/// "/path?query" → {"/path", "query"}.
+std::pair<std::string_view, std::string_view> split_target(std::string_view target);
+
+}  // namespace minirtc::http

@@ -1,0 +1,105 @@
+#include "media/hub.hpp"
+
+namespace minirtc::media {
+
+Source& Hub::get_or_create(const StreamId& id) {
+  auto it = sources_.find(id);
+  if (it != sources_.end()) return *it->second;
+  auto source = std::make_unique<Source>(id, config_.gop, config_.gop_cache);
+  if (auto m = mutes_.find(id); m != mutes_.end()) source->set_mute(m->second.audio, m->second.video);
+  return *sources_.emplace(id, std::move(source)).first->second;
+}
+
+void Hub::erase_if_idle(Source& source) {
+  if (source.idle()) sources_.erase(source.id());
+}
+
+Source& Hub::publish(const StreamId& id, PublisherHandle* publisher, std::uint64_t now_ms) {
+  Source& source = get_or_create(id);
+  if (auto* old = source.publisher(); old && old != publisher) {
+    // Takeover: the stream stays up for its viewers and no end is announced; the new publisher's
+    // media follows at once (the pusher reconnected before its old connection was seen dead).
+    source.end_publish();
+    old->close_publisher("taken over by a new publisher");
+  }
+  source.begin_publish(publisher, now_ms);
+  return source;
+}
+
+void Hub::unpublish(Source& source, PublisherHandle* publisher) {
+  if (source.publisher() != publisher) return;
+  const bool was_live = source.live();
+  source.end_publish();
+  const StreamId id = source.id();
+  erase_if_idle(source);
+  if (was_live && on_ended_) on_ended_(id);
+}
+
+void Hub::ingest(Source& source, PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
+                 std::uint64_t now_ms) {
+  auto r = source.ingest(kind, timestamp, std::move(payload), now_ms);
+  if (r.became_live && on_live_) on_live_(source.id(), r.has_audio, r.has_video);
+}
+
+Source& Hub::attach(const StreamId& id, ViewerSink* viewer) {
+  Source& source = get_or_create(id);
+  if (auto m = viewer_mutes_.find(stream_key(id) + '|' + viewer->viewer_id());
+      m != viewer_mutes_.end())
+    viewer->set_remote_mute(m->second.audio, m->second.video);
+  source.add_viewer(viewer);
+  return source;
+}
+
+void Hub::detach(Source& source, ViewerSink* viewer) {
+  source.remove_viewer(viewer);
+  erase_if_idle(source);
+}
+
+void Hub::set_stream_mute(const StreamId& id, bool audio, bool video) {
+  if (!audio && !video)
+    mutes_.erase(id);
+  else
+    mutes_[id] = Mute{audio, video};
+  if (auto* s = find(id)) s->set_mute(audio, video);
+}
+
+void Hub::set_viewer_mute(const StreamId& id, const std::string& viewer, bool audio,
+                          bool video) {
+  const auto key = stream_key(id) + '|' + viewer;
+  if (!audio && !video)
+    viewer_mutes_.erase(key);
+  else
+    viewer_mutes_[key] = Mute{audio, video};
+  if (auto* s = find(id))
+    for (auto* v : s->viewers())
+      if (v->viewer_id() == viewer) v->set_remote_mute(audio, video);
+}
+
+void Hub::sweep(std::uint64_t now_ms) {
+  std::vector<PublisherHandle*> idle;
+  for (auto& [id, source] : sources_) {
+    if (source->publisher() && now_ms - source->last_media_ms() > config_.publisher_idle_timeout_ms)
+      idle.push_back(source->publisher());
+  }
+  for (auto* p : idle) p->close_publisher("no media for the idle timeout");
+}
+
+void Hub::close_stream(const StreamId& id, std::string_view reason) {
+  Source* source = find(id);
+  if (!source) return;
+  if (auto* p = source->publisher()) p->close_publisher(reason);
+  for (auto* v : source->viewers()) v->close_viewer(reason);
+}
+
+void Hub::close_all(std::string_view reason) {
+  std::vector<StreamId> ids;
+  for (auto& [id, source] : sources_) ids.push_back(id);
+  for (auto& id : ids) close_stream(id, reason);
+}
+
+Source* Hub::find(const StreamId& id) {
+  auto it = sources_.find(id);
+  return it == sources_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace minirtc::media

@@ -1,0 +1,80 @@
+#pragma once
+// The stream hub: every stream of every app, by StreamId. Publishers take streams (a second
+// publisher takes over at once), viewers attach before or after the publisher, idle publishers
+// are swept, and the signalling plane hears when a stream goes live or ends.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "media/source.hpp"
+
+namespace minirtc::media {
+
+struct HubConfig {
+  GopLimits gop;
+  bool gop_cache = true;
+  std::uint32_t publisher_idle_timeout_ms = 10000;
+};
+
+class Hub {
+ public:
+  using LiveCallback = std::function<void(const StreamId&, bool has_audio, bool has_video)>;
+  using EndedCallback = std::function<void(const StreamId&)>;
+
+  explicit Hub(HubConfig config = {}) : config_(config) {}
+  void on_live(LiveCallback cb) { on_live_ = std::move(cb); }
+  void on_ended(EndedCallback cb) { on_ended_ = std::move(cb); }
+
+  /// Makes `publisher` the stream's publisher. A current publisher is closed first (takeover);
+  /// viewers stay attached. The returned Source lives while it has a publisher or viewers.
+  Source& publish(const StreamId& id, PublisherHandle* publisher, std::uint64_t now_ms);
+  /// The publisher left; a no-op when it was already taken over.
+  void unpublish(Source& source, PublisherHandle* publisher);
+  /// A message from the stream's current publisher.
+  void ingest(Source& source, PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
+              std::uint64_t now_ms);
+
+  /// Attaches a viewer: it gets metadata, sequence headers and the GOP cache at once, then live
+  /// media. A stream nobody publishes yet is created and waits for its publisher.
+  Source& attach(const StreamId& id, ViewerSink* viewer);
+  void detach(Source& source, ViewerSink* viewer);
+
+  /// muteLocal, remembered for streams that are not published yet.
+  void set_stream_mute(const StreamId& id, bool audio, bool video);
+  /// muteRemote of one viewer (by userId), remembered for viewers that attach later.
+  void set_viewer_mute(const StreamId& id, const std::string& viewer, bool audio, bool video);
+  /// Closes publishers that sent nothing for the idle timeout.
+  void sweep(std::uint64_t now_ms);
+  /// Closes the publisher and every viewer of a stream (kick, revoke, shutdown).
+  void close_stream(const StreamId& id, std::string_view reason);
+  /// Closes every publisher and viewer (graceful shutdown).
+  void close_all(std::string_view reason);
+
+  Source* find(const StreamId& id);
+  template <class F>
+  void for_each(F&& f) {
+    for (auto& [id, source] : sources_) f(*source);
+  }
+  std::size_t stream_count() const noexcept { return sources_.size(); }
+  const HubConfig& config() const noexcept { return config_; }
+
+ private:
+  Source& get_or_create(const StreamId& id);
+  void erase_if_idle(Source& source);
+
+  HubConfig config_;
+  std::unordered_map<StreamId, std::unique_ptr<Source>, StreamIdHash> sources_;
+  struct Mute {
+    bool audio = false, video = false;
+  };
+  std::unordered_map<StreamId, Mute, StreamIdHash> mutes_;
+  std::unordered_map<std::string, Mute> viewer_mutes_;  // by stream key + '|' + viewer
+  LiveCallback on_live_;
+  EndedCallback on_ended_;
+};
+
+}  // namespace minirtc::media

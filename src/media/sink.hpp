@@ -1,0 +1,44 @@
+#pragma once
+// What the hub needs from the connections around it. Connections (RTMP, HTTP-FLV, WebSocket-FLV)
+// implement these; the hub never sees a socket.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "media/packet.hpp"
+
+namespace minirtc::media {
+
+struct ViewerStats {
+  std::uint64_t bytes_out = 0;
+  std::uint64_t dropped_video = 0;
+  std::uint64_t dropped_audio = 0;
+  std::size_t queued_packets = 0;
+};
+
+/// A playing connection.
+class ViewerSink {
+ public:
+  virtual ~ViewerSink() = default;
+  /// Queues a packet for sending. Must not call back into the hub synchronously.
+  virtual void deliver(const PacketPtr& packet) = 0;
+  /// Ends playback (revoked URL, kicked viewer, shutdown). Must not re-enter the hub synchronously.
+  virtual void close_viewer(std::string_view reason) = 0;
+  /// muteRemote: this viewer's own audio/video filter.
+  virtual void set_remote_mute(bool audio, bool video) = 0;
+  /// The userId that watches (the `v` of the play URL).
+  virtual const std::string& viewer_id() const = 0;
+  virtual ViewerStats viewer_stats() const = 0;
+};
+
+/// A publishing connection.
+class PublisherHandle {
+ public:
+  virtual ~PublisherHandle() = default;
+  /// Ends publishing (taken over, idle, revoked, shutdown). Called synchronously by the hub: the
+  /// connection must forget its source at once and close itself later.
+  virtual void close_publisher(std::string_view reason) = 0;
+};
+
+}  // namespace minirtc::media

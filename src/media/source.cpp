@@ -1,0 +1,217 @@
+#include "media/source.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "flv/aac.hpp"
+#include "flv/audio.hpp"
+#include "flv/avc.hpp"
+#include "flv/video.hpp"
+
+namespace minirtc::media {
+
+namespace {
+std::string_view h264_profile_name(std::uint8_t profile_idc) {
+  switch (profile_idc) {
+    case 66: return "Baseline";
+    case 77: return "Main";
+    case 88: return "Extended";
+    case 100: return "High";
+    case 110: return "High 10";
+    case 122: return "High 4:2:2";
+    case 244: return "High 4:4:4";
+    default: return "profile";
+  }
+}
+}  // namespace
+
+Source::Source(StreamId id, GopLimits gop_limits, bool gop_cache_enabled)
+    : id_(std::move(id)), gop_cache_enabled_(gop_cache_enabled), gop_(gop_limits) {}
+
+void Source::begin_publish(PublisherHandle* publisher, std::uint64_t now_ms) {
+  if (stats_.publishing) ++stats_.takeovers;
+  publisher_ = publisher;
+  stats_.publishing = true;
+  stats_.live = false;
+  stats_.publish_started_ms = now_ms;
+  last_media_ms_ = now_ms;
+  rebase_pending_ = true;
+  // Frames of the previous encoder cannot follow the new one's sequence headers.
+  gop_.clear();
+  last_keyframe_ts_.reset();
+}
+
+void Source::end_publish() {
+  publisher_ = nullptr;
+  stats_.publishing = false;
+  stats_.live = false;
+  gop_.clear();
+}
+
+std::uint32_t Source::rebase(std::uint32_t in) {
+  if (rebase_pending_) {
+    rebase_pending_ = false;
+    // First publisher: keep its timestamps. A takeover: continue right after the last output.
+    offset_ = has_output_ ? static_cast<std::int64_t>(last_out_) + 1 - in : 0;
+  }
+  std::int64_t out = static_cast<std::int64_t>(in) + offset_;
+  if (has_output_ && out < static_cast<std::int64_t>(last_out_) - 1000) {
+    // The publisher's clock jumped back (encoder restart without a new publish): re-anchor.
+    offset_ = static_cast<std::int64_t>(last_out_) + 1 - in;
+    out = last_out_ + 1;
+  }
+  if (out < 0) out = 0;
+  last_out_ = static_cast<std::uint32_t>(out);
+  has_output_ = true;
+  return last_out_;
+}
+
+bool Source::forwarded(const Packet& p) const noexcept {
+  if (!p.droppable()) return true;
+  if (p.kind == PacketKind::Audio) return !mute_audio_;
+  return !mute_video_ && !video_resume_pending_;
+}
+
+IngestResult Source::ingest(PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
+                            std::uint64_t now_ms) {
+  IngestResult result;
+  bool keyframe = false, sequence_header = false;
+  if (kind == PacketKind::Video) {
+    auto tag = flv::parse_video_tag(payload.span());
+    if (!tag) {
+      ++stats_.bad_messages;
+      return result;
+    }
+    keyframe = tag->keyframe();
+    sequence_header = tag->sequence_header();
+    if (tag->end_of_sequence()) return result;
+    if (sequence_header && tag->is_avc()) {
+      if (auto cfg = flv::parse_avc_decoder_config(tag->body)) {
+        stats_.width = cfg->info.width;
+        stats_.height = cfg->info.height;
+        stats_.video_codec = fmt::format("H.264 {} {}.{}", h264_profile_name(cfg->info.profile_idc),
+                                         cfg->info.level_idc / 10, cfg->info.level_idc % 10);
+      } else {
+        ++stats_.bad_messages;
+      }
+    }
+  } else if (kind == PacketKind::Audio) {
+    auto tag = flv::parse_audio_tag(payload.span());
+    if (!tag) {
+      ++stats_.bad_messages;
+      return result;
+    }
+    sequence_header = tag->sequence_header();
+    if (sequence_header && tag->is_aac()) {
+      if (auto asc = flv::parse_audio_specific_config(tag->body)) {
+        stats_.audio_codec =
+            fmt::format("AAC {} Hz {} ch", asc->sample_rate, static_cast<int>(asc->channels));
+      } else {
+        ++stats_.bad_messages;
+      }
+    }
+  }
+
+  const std::uint32_t ts = rebase(timestamp);
+  const std::size_t size = payload.size();
+  auto packet = make_media_packet(kind, ts, keyframe, sequence_header, std::move(payload));
+  stats_.bytes_in += size;
+  last_media_ms_ = now_ms;
+
+  switch (kind) {
+    case PacketKind::Metadata:
+      metadata_ = packet;
+      break;
+    case PacketKind::Video:
+      video_rate_.add(size, now_ms);
+      if (sequence_header) {
+        // A new encoder configuration (the pusher changed resolution): cached frames are stale.
+        if (video_header_ && video_header_->payload.view() != packet->payload.view()) gop_.clear();
+        video_header_ = packet;
+        break;
+      }
+      ++stats_.video_frames;
+      frame_rate_.add(1, now_ms);
+      if (keyframe) {
+        ++stats_.keyframes;
+        if (last_keyframe_ts_) stats_.gop_ms = ts - *last_keyframe_ts_;
+        last_keyframe_ts_ = ts;
+        if (video_resume_pending_) video_resume_pending_ = false;
+      }
+      if (gop_cache_enabled_) gop_.push(packet);
+      break;
+    case PacketKind::Audio:
+      audio_rate_.add(size, now_ms);
+      if (sequence_header) {
+        audio_header_ = packet;
+        break;
+      }
+      ++stats_.audio_frames;
+      if (gop_cache_enabled_) gop_.push(packet);
+      break;
+    case PacketKind::Control:
+      break;
+  }
+
+  if (!stats_.live && packet->droppable()) {
+    stats_.live = true;
+    result.became_live = true;
+  }
+  result.has_audio = audio_header_ != nullptr || stats_.audio_frames > 0;
+  result.has_video = video_header_ != nullptr || stats_.video_frames > 0;
+  if (forwarded(*packet)) fan_out(packet);
+  return result;
+}
+
+void Source::fan_out(const PacketPtr& packet) {
+  for (auto* v : viewers_) v->deliver(packet);
+}
+
+void Source::add_viewer(ViewerSink* viewer) {
+  viewers_.push_back(viewer);
+  send_start_sequence(viewer);
+}
+
+void Source::send_start_sequence(ViewerSink* viewer) const {
+  if (metadata_) viewer->deliver(metadata_);
+  if (video_header_) viewer->deliver(video_header_);
+  if (audio_header_) viewer->deliver(audio_header_);
+  for (const auto& p : gop_.packets())
+    if (forwarded(*p)) viewer->deliver(p);
+}
+
+void Source::remove_viewer(ViewerSink* viewer) {
+  auto it = std::find(viewers_.begin(), viewers_.end(), viewer);
+  if (it == viewers_.end()) return;
+  auto s = viewer->viewer_stats();
+  departed_bytes_out_ += s.bytes_out;
+  departed_dropped_ += s.dropped_video + s.dropped_audio;
+  viewers_.erase(it);
+}
+
+void Source::set_mute(bool audio, bool video) {
+  if (mute_video_ && !video) video_resume_pending_ = true;
+  mute_audio_ = audio;
+  mute_video_ = video;
+  stats_.mute_audio = audio;
+  stats_.mute_video = video;
+}
+
+StreamStats Source::stats(std::uint64_t now_ms) {
+  StreamStats s = stats_;
+  s.video_kbps = video_rate_.per_second(now_ms) * 8 / 1000;
+  s.audio_kbps = audio_rate_.per_second(now_ms) * 8 / 1000;
+  s.fps = frame_rate_.per_second(now_ms);
+  s.viewers = viewers_.size();
+  s.bytes_out = departed_bytes_out_;
+  s.dropped_frames = departed_dropped_;
+  for (auto* v : viewers_) {
+    auto vs = v->viewer_stats();
+    s.bytes_out += vs.bytes_out;
+    s.dropped_frames += vs.dropped_video + vs.dropped_audio;
+  }
+  return s;
+}
+
+}  // namespace minirtc::media

@@ -1,0 +1,107 @@
+#pragma once
+// One stream in the hub: its publisher (if any), its sequence headers, metadata and GOP cache,
+// its viewers, its mute state and statistics. Turns the publisher's messages into shared packets
+// and fans them out.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "media/gop_cache.hpp"
+#include "media/packet.hpp"
+#include "media/rate_meter.hpp"
+#include "media/sink.hpp"
+
+namespace minirtc::media {
+
+struct StreamStats {
+  bool publishing = false;
+  bool live = false;  // media has arrived since the current publish began
+  std::uint64_t publish_started_ms = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t video_frames = 0;
+  std::uint64_t audio_frames = 0;
+  std::uint64_t keyframes = 0;
+  std::uint64_t bad_messages = 0;
+  std::uint32_t takeovers = 0;
+  std::uint64_t video_kbps = 0;
+  std::uint64_t audio_kbps = 0;
+  std::uint64_t fps = 0;
+  std::uint32_t gop_ms = 0;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::string video_codec;    // "H.264 High 3.1"
+  std::string audio_codec;    // "AAC-LC 44100 Hz 2 ch"
+  std::size_t viewers = 0;
+  std::uint64_t bytes_out = 0;       // summed over current and departed viewers
+  std::uint64_t dropped_frames = 0;  // idem
+  bool mute_audio = false;
+  bool mute_video = false;
+};
+
+/// What became of one publisher message.
+struct IngestResult {
+  bool became_live = false;  // first media since publish began: the stream is now live
+  bool has_audio = false;
+  bool has_video = false;
+};
+
+class Source {
+ public:
+  Source(StreamId id, GopLimits gop_limits, bool gop_cache_enabled);
+
+  const StreamId& id() const noexcept { return id_; }
+
+  // Publisher side.
+  PublisherHandle* publisher() const noexcept { return publisher_; }
+  void begin_publish(PublisherHandle* publisher, std::uint64_t now_ms);
+  void end_publish();
+  IngestResult ingest(PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
+                      std::uint64_t now_ms);
+  std::uint64_t last_media_ms() const noexcept { return last_media_ms_; }
+  bool live() const noexcept { return stats_.live; }
+
+  // Viewer side.
+  void add_viewer(ViewerSink* viewer);
+  void remove_viewer(ViewerSink* viewer);
+  const std::vector<ViewerSink*>& viewers() const noexcept { return viewers_; }
+
+  /// muteLocal: stop forwarding audio / video of this stream to everyone. Video resumes at a key.
+  void set_mute(bool audio, bool video);
+
+  StreamStats stats(std::uint64_t now_ms);
+  bool idle() const noexcept { return publisher_ == nullptr && viewers_.empty(); }
+
+ private:
+  std::uint32_t rebase(std::uint32_t in);
+  void fan_out(const PacketPtr& packet);
+  void send_start_sequence(ViewerSink* viewer) const;
+  bool forwarded(const Packet& packet) const noexcept;
+
+  StreamId id_;
+  bool gop_cache_enabled_;
+  PublisherHandle* publisher_ = nullptr;
+  std::vector<ViewerSink*> viewers_;
+
+  PacketPtr metadata_, video_header_, audio_header_;
+  GopCache gop_;
+
+  // Timeline: viewers see one continuous timeline across publisher takeovers.
+  bool rebase_pending_ = false;
+  bool has_output_ = false;
+  std::int64_t offset_ = 0;
+  std::uint32_t last_out_ = 0;
+
+  bool mute_audio_ = false, mute_video_ = false, video_resume_pending_ = false;
+
+  // Statistics.
+  StreamStats stats_;
+  RateMeter video_rate_, audio_rate_, frame_rate_;
+  std::uint64_t last_media_ms_ = 0;
+  std::optional<std::uint32_t> last_keyframe_ts_;
+  std::uint64_t departed_bytes_out_ = 0, departed_dropped_ = 0;
+};
+
+}  // namespace minirtc::media

@@ -1,0 +1,113 @@
+#include "media/viewer_queue.hpp"
+
+#include <algorithm>
+
+namespace minirtc::media {
+
+namespace {
+bool is_media(const Packet& p) { return p.droppable(); }
+bool is_video(const Packet& p) { return p.droppable() && p.kind == PacketKind::Video; }
+bool is_audio(const Packet& p) { return p.droppable() && p.kind == PacketKind::Audio; }
+}  // namespace
+
+void ViewerQueue::push(const PacketPtr& packet) {
+  const Packet& p = *packet;
+  if (p.droppable()) {
+    if (p.kind == PacketKind::Audio && mute_audio_) return;
+    if (p.kind == PacketKind::Video) {
+      if (mute_video_) return;
+      if (waiting_keyframe_) {
+        if (!p.keyframe) {
+          ++dropped_video_;
+          return;
+        }
+        waiting_keyframe_ = false;
+      }
+    }
+  }
+  queue_.push_back(packet);
+  bytes_ += size_of(packet);
+  if (over_limits()) shed();
+}
+
+void ViewerQueue::take(std::vector<PacketPtr>& out, std::size_t max_packets) {
+  while (!queue_.empty() && max_packets-- > 0) {
+    bytes_ -= size_of(queue_.front());
+    out.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
+void ViewerQueue::set_mute(bool audio, bool video) {
+  if (mute_video_ && !video) waiting_keyframe_ = true;
+  mute_audio_ = audio;
+  mute_video_ = video;
+  if (audio) remove_if_droppable(is_audio);
+  if (video) remove_if_droppable(is_video);
+}
+
+bool ViewerQueue::over_limits() const {
+  if (bytes_ > limits_.max_bytes || queue_.size() > limits_.max_packets) return true;
+  // Delay: the span of media timestamps waiting in the queue.
+  auto first = std::find_if(queue_.begin(), queue_.end(), [](auto& p) { return is_media(*p); });
+  if (first == queue_.end()) return false;
+  auto last = std::find_if(queue_.rbegin(), queue_.rend(), [](auto& p) { return is_media(*p); });
+  const auto span = static_cast<std::int64_t>((*last)->timestamp) - (*first)->timestamp;
+  return span > static_cast<std::int64_t>(limits_.max_delay_ms);
+}
+
+void ViewerQueue::shed() {
+  // Jump to the newest queued keyframe if there is one; otherwise drop all queued video and wait
+  // for the next keyframe. Audio stays unless the queue is still over its bounds.
+  auto key = std::find_if(queue_.rbegin(), queue_.rend(),
+                          [](auto& p) { return is_video(*p) && p->keyframe; });
+  if (key != queue_.rend() && std::next(key) != queue_.rend()) {
+    const Packet* keep_from = key->get();
+    bool before = true;
+    std::deque<PacketPtr> kept;
+    for (auto& p : queue_) {
+      if (p.get() == keep_from) before = false;
+      if (before && is_video(*p)) {
+        ++dropped_video_;
+        bytes_ -= size_of(p);
+        continue;
+      }
+      kept.push_back(std::move(p));
+    }
+    queue_.swap(kept);
+  } else {
+    remove_if_droppable(is_video);
+    waiting_keyframe_ = true;
+  }
+  // Still too much: shed the oldest audio (it is the only droppable thing left behind).
+  while (over_limits()) {
+    auto a = std::find_if(queue_.begin(), queue_.end(), [](auto& p) { return is_media(*p); });
+    if (a == queue_.end()) break;
+    if ((*a)->kind == PacketKind::Video) {
+      ++dropped_video_;
+      waiting_keyframe_ = true;
+    } else {
+      ++dropped_audio_;
+    }
+    bytes_ -= size_of(*a);
+    queue_.erase(a);
+  }
+}
+
+void ViewerQueue::remove_if_droppable(bool (*pred)(const Packet&)) {
+  std::deque<PacketPtr> kept;
+  for (auto& p : queue_) {
+    if (pred(*p)) {
+      bytes_ -= size_of(p);
+      if (p->kind == PacketKind::Video)
+        ++dropped_video_;
+      else
+        ++dropped_audio_;
+      continue;
+    }
+    kept.push_back(std::move(p));
+  }
+  queue_.swap(kept);
+}
+
+}  // namespace minirtc::media
