@@ -1,0 +1,168 @@
+#pragma once
+// The room state machine: apps → rooms → members → publications → subscriptions, with the SDK's
+// event rules (docs/protocol.md §4, shared/spec/miniapp-sdk.md). Commands in, Outcomes out.
+//
+// Pure: no sockets, threads or clocks. Every call takes `now_ms` (unix ms) from the caller; tokens
+// are verified by the caller and passed as a Grant; signed URLs and secrets come from MediaUrls.
+// Not thread-safe: the server calls it from one strand.
+//
+// Sessions. The server numbers each WebSocket with a SessionId. `join` (or `resume`) binds the
+// session to a member; the member stays bound until leave, kick, or socket loss. On socket loss
+// (socket_closed, or silence for Config::session_timeout_ms seen by tick) the member is detached
+// and kept for Config::resume_window_ms: nobody else sees anything, and `resume {sessionToken}`
+// on a new session restores it with its publications and subscriptions. After the window it
+// leaves as if it had called `leave`. Sessions the room closes (CLIENT_BANNED, silence, resume
+// elsewhere) are unbound before the Outcome is returned: a later socket_closed for them is a no-op.
+//
+// Streams. `publish` hands out a signed push URL; the stream becomes live when the media plane
+// calls media_started (first media packet) and others get streamAdded then. A stream whose media
+// stops (media_stopped) is removed for the others and waits again. No media within
+// Config::publish_no_media_timeout_ms → streamFailed to the publisher (once per wait). A stream
+// pushed for a user who never joined (URL made with `minirtc url publish`) makes that user a
+// media-only member (peerOnline + streamAdded) until its media stops (streamRemoved + peerLeave).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "room/media_urls.hpp"
+#include "room/model.hpp"
+#include "room/outcome.hpp"
+#include "room/requests.hpp"
+#include "room/types.hpp"
+#include "room/views.hpp"
+
+namespace minirtc::room {
+
+class RoomService {
+ public:
+  /// `urls` must outlive the service.
+  RoomService(Config config, MediaUrls& urls);
+
+  const Config& config() const noexcept { return config_; }
+
+  // ---- Signalling commands (one per JSON-RPC method). `session` is the caller's connection.
+
+  /// Enters (creating on first join) the room. Errors: ALREADY_IN_ROOM, INVALID_PARAMS,
+  /// JOIN_ROOM_ERROR (no join privilege, token expired, "room full: ..." naming the limit).
+  /// Same userId already in the room: its old session gets clientBanned and is closed, its URLs
+  /// revoked, and this session takes its place without others seeing a leave.
+  Outcome join(SessionId session, const JoinRequest& request, const Grant& grant,
+               std::uint64_t now_ms);
+  Outcome leave(SessionId session, std::uint64_t now_ms);
+  Outcome publish(SessionId session, StreamKind kind, std::uint64_t now_ms);
+  Outcome unpublish(SessionId session, StreamKind kind, std::uint64_t now_ms);
+  Outcome subscribe(SessionId session, const SubscribeRequest& request, std::uint64_t now_ms);
+  Outcome unsubscribe(SessionId session, std::string_view user_id, StreamKind kind,
+                      std::uint64_t now_ms);
+  Outcome mute_local(SessionId session, const MuteLocalRequest& request, std::uint64_t now_ms);
+  Outcome mute_remote(SessionId session, const MuteRemoteRequest& request, std::uint64_t now_ms);
+  Outcome set_visibility(SessionId session, bool visible, std::uint64_t now_ms);
+  /// Restores a detached (or still bound) member onto `session`. JOIN_ROOM_ERROR when the token
+  /// is unknown or its window has passed; ALREADY_IN_ROOM when `session` is joined.
+  Outcome resume(SessionId session, std::string_view session_token, std::uint64_t now_ms);
+
+  /// Any frame from a session (ping included): keeps a joined session alive.
+  void touch(SessionId session, std::uint64_t now_ms);
+  /// The session's socket closed: a joined member is detached (resume window starts).
+  Outcome socket_closed(SessionId session, std::uint64_t now_ms);
+  bool is_joined(SessionId session) const noexcept { return sessions_.contains(session); }
+
+  // ---- Media plane events.
+
+  /// First media of `stream` since its publisher started (Hub on_live).
+  Outcome media_started(const StreamId& stream, bool has_audio, bool has_video,
+                        std::uint64_t now_ms);
+  /// The stream's publisher went away (Hub on_ended).
+  Outcome media_stopped(const StreamId& stream, std::uint64_t now_ms);
+
+  // ---- Timers: resume window, session silence, token/privilege expiry, no-media timeout,
+  // empty-room deletion. Call often (e.g. every 500 ms).
+  Outcome tick(std::uint64_t now_ms);
+
+  // ---- Reports (POST /v1/report), looked up by session token.
+  bool has_session_token(std::string_view session_token) const;
+  /// Keeps the latest state / net info per member and stream; a fatal state (-1307 pusher,
+  /// -2301 player) marks the stream failed and sends streamFailed to the reporter. NOT_FOUND for
+  /// an unknown token. Result: ReportReply{accepted}.
+  Outcome report(std::string_view session_token, std::span<const ClientReport> reports,
+                 std::uint64_t now_ms);
+
+  // ---- Admin. Errors: NOT_FOUND (no such room / user).
+
+  /// The user gets clientBanned {reason} and its session is closed; its URLs are revoked and its
+  /// streams closed; the others see it leave.
+  Outcome kick(std::string_view app_id, std::string_view room_id, std::string_view user_id,
+               std::string_view reason, std::uint64_t now_ms);
+  /// Everyone is kicked and the room is deleted at once.
+  Outcome dismiss(std::string_view app_id, std::string_view room_id, std::string_view reason,
+                  std::uint64_t now_ms);
+  /// forbidden: the user's publications end and further `publish` is refused (PUBLISH_ERROR)
+  /// while the room exists; false lifts it. The user need not be in the room.
+  Outcome forbid_publish(std::string_view app_id, std::string_view room_id,
+                         std::string_view user_id, bool forbidden, std::uint64_t now_ms);
+
+  // ---- Queries (admin API, metrics).
+  std::vector<std::string> apps() const;
+  std::vector<RoomSummary> list_rooms(std::string_view app_id) const;
+  std::optional<RoomView> room(std::string_view app_id, std::string_view room_id) const;
+  Counts counts() const;
+
+ private:
+  using Member = model::Member;
+  using Room = model::Room;
+  using MemberRef = model::MemberRef;
+  using StreamRef = model::StreamRef;
+
+  Room* find_room(std::string_view app_id, std::string_view room_id);
+  const Room* find_room(std::string_view app_id, std::string_view room_id) const;
+  Room& get_or_create_room(const std::string& app_id, const std::string& room_id,
+                           std::uint64_t now_ms);
+  /// The member bound to `session` (nullopt: not joined); marks the session as alive.
+  struct Bound {
+    Room* room = nullptr;
+    Member* member = nullptr;
+  };
+  std::optional<Bound> bound(SessionId session, std::uint64_t now_ms);
+
+  StreamId stream_id(const Room& room, const std::string& user_id, StreamKind kind) const;
+  void notify(const Member& to, Notification n, Outcome& out) const;
+  /// To every connected member of `room` except `except_user`.
+  void notify_others(const Room& room, std::string_view except_user, const Notification& n,
+                     Outcome& out) const;
+  void send_room_state_to(const Room& room, const Member& joiner, Outcome& out) const;
+  Notification stream_added(const Member& owner, StreamKind kind,
+                            const model::Publication& pub) const;
+
+  /// Ends a publication: others' subscriptions to it end, its URL is revoked, others get
+  /// streamRemoved if they knew it. `force` also closes the stream in the media plane.
+  void end_publication(Room& room, Member& member, StreamKind kind, bool force,
+                       std::string_view reason, Outcome& out);
+  void end_subscription(Room& room, Member& member, const StreamRef& ref, Outcome& out);
+  /// Ends everything the member owns (publications, subscriptions).
+  void release_member(Room& room, Member& member, bool force, std::string_view reason,
+                      Outcome& out);
+  /// Removes the member: releases it, tells others (streamRemoved..., peerLeave), unbinds its
+  /// session (closing it with clientBanned when `ban_reason` is set).
+  void remove_member(Room& room, const std::string& user_id, std::optional<std::string> ban_reason,
+                     bool force, std::uint64_t now_ms, Outcome& out);
+  /// Forgets the member's session (not its session token: a detached member may resume).
+  void unbind_session(Member& member);
+  void forget_token(Member& member);
+  void mark_empty_if_needed(Room& room, std::uint64_t now_ms);
+  std::size_t subscribed_stream_count(const Room& room) const;
+  JoinReply join_reply(const Room& room, const Member& member) const;
+
+  Config config_;
+  MediaUrls& urls_;
+  std::map<std::string, std::map<std::string, Room, std::less<>>, std::less<>> apps_;
+  std::map<SessionId, MemberRef> sessions_;
+  std::map<std::string, MemberRef, std::less<>> tokens_;
+};
+
+}  // namespace minirtc::room
