@@ -1,0 +1,124 @@
+// Arbitrary signalling traffic against a dispatcher over a real RoomService: frames from four
+// sessions interleaved with socket closes, timer ticks, media events and report bodies.
+// Checks that nothing crashes and that every text the server would send is valid JSON.
+//
+// Input: a sequence of records  [control byte][u16 length, little-endian][payload]. The control
+// byte's low 2 bits pick the session (1..4), the next 3 bits the operation.
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "signal/admin_json.hpp"
+#include "signal/dispatcher.hpp"
+
+namespace {
+
+using namespace minirtc;
+
+class FakeUrls : public room::MediaUrls {
+ public:
+  std::string publish_url(const StreamId& s, std::string_view nonce, std::uint64_t) override {
+    return "rtmp://h/live/" + stream_key(s) + "?n=" + std::string(nonce);
+  }
+  std::string play_url(const StreamId& s, std::string_view viewer, room::PlayFormat f,
+                       std::string_view nonce, std::uint64_t) override {
+    return std::string(f == room::PlayFormat::Flv ? "http://h/live/" : "rtmp://h/live/") +
+           stream_key(s) + "?v=" + std::string(viewer) + "&n=" + std::string(nonce);
+  }
+  std::string new_nonce() override { return std::to_string(++n_); }
+  std::string new_session_token() override { return "t" + std::to_string(++t_); }
+
+ private:
+  std::uint64_t n_ = 0, t_ = 0;
+};
+
+Result<room::Grant> check(std::string_view, std::string_view token, std::string_view,
+                          std::string_view, std::uint64_t now_ms) {
+  room::Grant g;
+  if (token.empty() || token[0] == 'x') return make_error("bad token");
+  g.join = true;
+  g.publish = token[0] != 's';
+  g.subscribe = token[0] != 'p';
+  if (token.size() > 1 && token[1] == 'e') {  // expiring privileges
+    g.publish_expires_ms = now_ms + 1000;
+    g.subscribe_expires_ms = now_ms + 2000;
+    g.token_expires_ms = now_ms + 3000;
+  }
+  return g;
+}
+
+void must_be_json(std::string_view text) {
+  boost::system::error_code ec;
+  (void)boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
+  if (ec) std::abort();
+}
+
+void check_result(const signal::DispatchResult& r) {
+  if (r.reply) must_be_json(*r.reply);
+  for (const auto& m : r.messages) must_be_json(m.text);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  room::Config config;
+  config.max_visible_users = 3;
+  config.max_invisible_users = 2;
+  config.max_subscribed_streams = 2;
+  FakeUrls urls;
+  room::RoomService rooms(config, urls);
+  signal::SignalDispatcher dispatcher(rooms, check);
+  std::uint64_t now = 1'700'000'000'000;
+  const std::string app = "0123456789abcdef01234567";
+
+  std::size_t pos = 0;
+  while (pos + 3 <= size) {
+    const std::uint8_t control = data[pos];
+    std::size_t len = data[pos + 1] | (std::size_t{data[pos + 2]} << 8);
+    pos += 3;
+    if (len > size - pos) len = size - pos;
+    const std::string_view payload(reinterpret_cast<const char*>(data + pos), len);
+    pos += len;
+    const room::SessionId session = (control & 3) + 1;
+    const StreamId stream{app, "r1", payload.empty() ? "u" : std::string(payload.substr(0, 8)),
+                          (control & 0x80) ? StreamKind::Screen : StreamKind::Main};
+    switch ((control >> 2) & 7) {
+      case 0:
+      case 1:
+        check_result(dispatcher.on_text(session, payload, now));
+        break;
+      case 2:
+        check_result(dispatcher.on_socket_closed(session, now));
+        break;
+      case 3:
+        now += payload.empty() ? 1000 : std::uint64_t{static_cast<std::uint8_t>(payload[0])} * 500;
+        check_result(dispatcher.tick(now));
+        break;
+      case 4:
+        check_result(dispatcher.on_media_started(stream, control & 0x20, control & 0x40, now));
+        break;
+      case 5:
+        check_result(dispatcher.on_media_stopped(stream, now));
+        break;
+      case 6: {
+        auto reply = dispatcher.on_report(payload, now);
+        must_be_json(reply.body);
+        check_result(reply.dispatch);
+        break;
+      }
+      case 7: {
+        check_result(dispatcher.render(rooms.kick(app, "r1", stream.user_id, "k", now)));
+        check_result(dispatcher.render(
+            rooms.forbid_publish(app, "r1", stream.user_id, control & 0x20, now)));
+        must_be_json(signal::rooms_json(rooms, app));
+        if (auto j = signal::room_json(rooms, app, "r1")) must_be_json(*j);
+        must_be_json(signal::counts_json(rooms.counts()));
+        break;
+      }
+    }
+  }
+  return 0;
+}
