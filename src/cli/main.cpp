@@ -11,7 +11,6 @@ int main(int argc, char** argv) {
   minirtc::cli::register_serve_command(app);
   minirtc::cli::register_url_command(app);
   minirtc::cli::register_token_command(app);
-  minirtc::cli::register_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

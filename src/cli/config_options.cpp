@@ -1,0 +1,36 @@
+#include "cli/config_options.hpp"
+
+#include <stdexcept>
+
+#include "server/app_registry.hpp"
+
+namespace minirtc::cli {
+
+void ConfigOptions::add_to(CLI::App& command) {
+  command.add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  command.add_option("--app", apps, "APPID:APPKEY of an app (repeatable)");
+  command.add_option("--data-dir", data_dir, "directory for the development app's keys");
+}
+
+server::Config ConfigOptions::resolve(bool create_dev_app) const {
+  server::Config config;
+  if (!config_file.empty()) {
+    auto loaded = server::load_config_file(config_file, config);
+    if (!loaded) throw std::runtime_error(loaded.error().reason);
+    config = std::move(*loaded);
+  }
+  if (!data_dir.empty()) config.data_dir = data_dir;
+  for (const auto& a : apps) {
+    auto app = server::parse_app_flag(a);
+    if (!app) throw std::runtime_error(app.error().reason);
+    config.apps.push_back(std::move(*app));
+  }
+  if (config.apps.empty() && create_dev_app) {
+    auto dev = server::AppRegistry::load_or_create_dev_app(config.data_dir);
+    if (!dev) throw std::runtime_error(dev.error().reason);
+    config.apps.push_back(std::move(*dev));
+  }
+  return config;
+}
+
+}  // namespace minirtc::cli

@@ -1,0 +1,25 @@
+#pragma once
+// Flags shared by the subcommands that need the server's configuration and app keys
+// (serve, url, token): --config FILE, --app APPID:APPKEY (repeatable), --data-dir DIR.
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "server/config.hpp"
+
+namespace minirtc::cli {
+
+struct ConfigOptions {
+  std::string config_file;
+  std::vector<std::string> apps;
+  std::string data_dir;
+
+  void add_to(CLI::App& command);
+  /// Defaults < config file < flags; with no app at all, the embedded default's development app
+  /// (created in the data directory on first use). Throws std::runtime_error with the reason.
+  server::Config resolve(bool create_dev_app = true) const;
+};
+
+}  // namespace minirtc::cli

@@ -1,0 +1,74 @@
+// `minirtc serve`: the server. With no arguments: the embedded default on loopback, with a
+// development app whose keys are printed and kept in the data directory.
+
+#include <iostream>
+#include <memory>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "cli/config_options.hpp"
+#include "server/server.hpp"
+
+namespace minirtc::cli {
+
+namespace {
+struct ServeOptions {
+  ConfigOptions config;
+  std::string http_listen, rtmp_listen, public_url, public_rtmp_url, log_level, admin_key;
+  std::string tls_cert, tls_key;
+  int merge_window_ms = -1;
+};
+
+void run_serve(const ServeOptions& o) {
+  server::Config c = o.config.resolve();
+  if (!o.http_listen.empty()) c.http_listen = o.http_listen;
+  if (!o.rtmp_listen.empty()) c.rtmp_listen = o.rtmp_listen;
+  if (!o.public_url.empty()) c.public_url = o.public_url;
+  if (!o.public_rtmp_url.empty()) c.public_rtmp_url = o.public_rtmp_url;
+  if (!o.log_level.empty()) c.log_level = o.log_level;
+  if (!o.admin_key.empty()) c.admin_key = o.admin_key;
+  if (!o.tls_cert.empty()) c.tls_cert = o.tls_cert;
+  if (!o.tls_key.empty()) c.tls_key = o.tls_key;
+  if (o.merge_window_ms >= 0) c.media.merge_window_ms = static_cast<std::uint32_t>(o.merge_window_ms);
+
+  auto level = spdlog::level::from_str(c.log_level);
+  if (level == spdlog::level::off && c.log_level != "off")
+    throw std::runtime_error("unknown log level '" + c.log_level + "'");
+  // Logs go to stderr; stdout carries only the machine-readable lines.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("minirtc"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(level);
+
+  for (const auto& app : c.apps) {
+    if (app.development) {
+      std::cout << "development app: appId=" << app.id << " appKey=" << app.key << std::endl;
+      spdlog::warn("embedded default: development app {} (keys in {}/dev-app.toml); "
+                   "/v1/dev/token hands out tokens for it to anyone who asks",
+                   app.id, c.data_dir);
+    }
+  }
+  server::Server server(std::move(c));
+  if (auto st = server.listen(); !st) throw std::runtime_error(st.error().reason);
+  server.run();
+}
+}  // namespace
+
+void register_serve_command(CLI::App& root) {
+  auto o = std::make_shared<ServeOptions>();
+  auto* cmd = root.add_subcommand("serve", "run the server");
+  o->config.add_to(*cmd);
+  cmd->add_option("--http-listen", o->http_listen, "HOST:PORT for HTTP/WebSocket (default 127.0.0.1:8080; port 0 = any free port)");
+  cmd->add_option("--rtmp-listen", o->rtmp_listen, "HOST:PORT for RTMP (default 127.0.0.1:1935; port 0 = any free port)");
+  cmd->add_option("--public-url", o->public_url, "base URL clients reach the HTTP port at (behind proxies)");
+  cmd->add_option("--public-rtmp-url", o->public_rtmp_url, "base URL clients reach the RTMP port at");
+  cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error, off");
+  cmd->add_option("--admin-key", o->admin_key, "Bearer key of the admin API");
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain: serve HTTPS/WSS");
+  cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--merge-window-ms", o->merge_window_ms, "merged-write window for viewers (default 20)");
+  cmd->callback([o] { run_serve(*o); });
+}
+
+}  // namespace minirtc::cli

@@ -1,0 +1,31 @@
+#pragma once
+// The apps this server serves (AppId → AppKey). With none configured, the embedded default
+// creates one development app and keeps it in the data directory, so restarts keep its keys.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/config.hpp"
+#include "util/result.hpp"
+
+namespace minirtc::server {
+
+class AppRegistry {
+ public:
+  explicit AppRegistry(std::vector<AppConfig> apps) : apps_(std::move(apps)) {}
+
+  /// The embedded default: loads `<data_dir>/dev-app.toml`, or creates it with fresh keys.
+  static Result<AppConfig> load_or_create_dev_app(const std::string& data_dir);
+
+  std::optional<std::string> key_of(std::string_view app_id) const;
+  const AppConfig* find(std::string_view app_id) const;
+  bool is_development(std::string_view app_id) const;
+  const std::vector<AppConfig>& apps() const noexcept { return apps_; }
+
+ private:
+  std::vector<AppConfig> apps_;
+};
+
+}  // namespace minirtc::server

@@ -1,0 +1,180 @@
+#include "server/config.hpp"
+
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "core/ids.hpp"
+
+namespace minirtc::server {
+
+namespace {
+
+// Reads known keys of one table into the config and reports any key it does not know.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string prefix) : t_(table), prefix_(std::move(prefix)) {}
+
+  template <class T>
+  void get(std::string_view key, T& out) {
+    known_.insert(std::string(key));
+    const auto* node = t_.get(key);
+    if (!node) return;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (auto v = node->value<std::string>())
+        out = *v;
+      else
+        fail(key, "a string");
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (auto v = node->value<bool>())
+        out = *v;
+      else
+        fail(key, "true or false");
+    } else {
+      auto v = node->value<std::int64_t>();
+      if (!v || *v < 0 || static_cast<std::uint64_t>(*v) > std::numeric_limits<T>::max())
+        fail(key, "a non-negative integer in range");
+      else
+        out = static_cast<T>(*v);
+    }
+  }
+
+  void check_unknown() {
+    for (auto& [k, v] : t_) {
+      if (!known_.count(std::string(k.str())) && !v.is_table() && !v.is_array_of_tables())
+        errors_.push_back(fmt::format("unknown key '{}{}'", prefix_, k.str()));
+    }
+  }
+  std::vector<std::string>& errors() { return errors_; }
+
+ private:
+  void fail(std::string_view key, std::string_view what) {
+    errors_.push_back(fmt::format("'{}{}' must be {}", prefix_, key, what));
+  }
+  const toml::table& t_;
+  std::string prefix_;
+  std::set<std::string> known_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+Result<Config> load_config_file(const std::string& path, Config c) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return make_error(fmt::format("{}: {} (line {})", path, e.description(),
+                                  e.source().begin.line));
+  }
+  std::vector<std::string> errors;
+  auto section = [&](std::string_view name, auto&& fill) {
+    const toml::table* t = root[name].as_table();
+    if (!t) return;
+    TableReader r(*t, std::string(name) + ".");
+    fill(r);
+    r.check_unknown();
+    errors.insert(errors.end(), r.errors().begin(), r.errors().end());
+  };
+  section("server", [&](TableReader& r) {
+    r.get("http_listen", c.http_listen);
+    r.get("rtmp_listen", c.rtmp_listen);
+    r.get("public_url", c.public_url);
+    r.get("public_rtmp_url", c.public_rtmp_url);
+    r.get("data_dir", c.data_dir);
+    r.get("log_level", c.log_level);
+    r.get("admin_key", c.admin_key);
+    r.get("tls_cert", c.tls_cert);
+    r.get("tls_key", c.tls_key);
+  });
+  section("media", [&](TableReader& r) {
+    r.get("merge_window_ms", c.media.merge_window_ms);
+    r.get("gop_cache", c.media.gop_cache);
+    r.get("gop_max_packets", c.media.gop.max_packets);
+    r.get("gop_max_bytes", c.media.gop.max_bytes);
+    r.get("gop_max_duration_ms", c.media.gop.max_duration_ms);
+    r.get("viewer_max_delay_ms", c.media.viewer_queue.max_delay_ms);
+    r.get("viewer_max_bytes", c.media.viewer_queue.max_bytes);
+    r.get("viewer_max_packets", c.media.viewer_queue.max_packets);
+    r.get("publisher_idle_timeout_s", c.media.publisher_idle_timeout_s);
+    r.get("url_ttl_s", c.media.url_ttl_s);
+    r.get("handshake_timeout_s", c.media.handshake_timeout_s);
+    r.get("max_rtmp_connections", c.media.max_rtmp_connections);
+    r.get("play_flv_by_default", c.media.play_flv_by_default);
+  });
+  section("http", [&](TableReader& r) {
+    r.get("header_limit", c.http.header_limit);
+    r.get("body_limit", c.http.body_limit);
+    r.get("read_timeout_s", c.http.read_timeout_s);
+    r.get("keep_alive_timeout_s", c.http.keep_alive_timeout_s);
+  });
+  section("room", [&](TableReader& r) {
+    r.get("ping_interval_ms", c.ping_interval_ms);
+    r.get("session_timeout_ms", c.session_timeout_ms);
+    r.get("resume_window_ms", c.resume_window_ms);
+    r.get("publish_no_media_timeout_ms", c.publish_no_media_timeout_ms);
+    r.get("empty_room_delay_ms", c.empty_room_delay_ms);
+    r.get("max_visible_users", c.max_visible_users);
+    r.get("max_invisible_users", c.max_invisible_users);
+    r.get("max_subscribed_streams", c.max_subscribed_streams);
+    r.get("max_requests_per_second", c.max_requests_per_second);
+  });
+  if (auto* apps = root["apps"].as_array()) {
+    for (auto& node : *apps) {
+      const toml::table* t = node.as_table();
+      if (!t) {
+        errors.push_back("apps must be an array of tables [[apps]]");
+        continue;
+      }
+      AppConfig app;
+      TableReader r(*t, "apps.");
+      r.get("id", app.id);
+      r.get("key", app.key);
+      r.check_unknown();
+      errors.insert(errors.end(), r.errors().begin(), r.errors().end());
+      if (!is_valid_app_id(app.id))
+        errors.push_back(fmt::format("apps.id '{}' is not 24 characters [a-zA-Z0-9]", app.id));
+      if (app.key.empty()) errors.push_back(fmt::format("apps.key of '{}' is empty", app.id));
+      c.apps.push_back(std::move(app));
+    }
+  }
+  for (auto& [k, v] : root) {
+    static const std::set<std::string> kSections{"server", "media", "http", "room", "apps"};
+    if (!kSections.count(std::string(k.str())))
+      errors.push_back(fmt::format("unknown section '{}'", k.str()));
+  }
+  if (!errors.empty()) {
+    std::string all = path + ": ";
+    for (std::size_t i = 0; i < errors.size(); ++i) all += (i ? "; " : "") + errors[i];
+    return make_error(all);
+  }
+  return c;
+}
+
+Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return make_error(fmt::format("'{}' is not HOST:PORT", s));
+  std::string host(s.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto port_s = s.substr(colon + 1);
+  unsigned port = 0;
+  auto [p, ec] = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);
+  if (ec != std::errc() || p != port_s.data() + port_s.size() || port > 65535)
+    return make_error(fmt::format("'{}' has no valid port", s));
+  return std::pair{host, static_cast<std::uint16_t>(port)};
+}
+
+Result<AppConfig> parse_app_flag(std::string_view s) {
+  auto colon = s.find(':');
+  if (colon == std::string_view::npos) return make_error("--app must be APPID:APPKEY");
+  AppConfig app{std::string(s.substr(0, colon)), std::string(s.substr(colon + 1)), false};
+  if (!is_valid_app_id(app.id))
+    return make_error(fmt::format("AppId '{}' is not 24 characters [a-zA-Z0-9]", app.id));
+  if (app.key.empty()) return make_error("AppKey is empty");
+  return app;
+}
+
+}  // namespace minirtc::server

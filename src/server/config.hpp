@@ -1,0 +1,71 @@
+#pragma once
+// Everything `minirtc serve` can be told, from a TOML file and/or flags. Defaults are the
+// embedded single-machine setup: loopback ports, in-memory state, a development app.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "media/gop_cache.hpp"
+#include "media/viewer_queue.hpp"
+#include "util/result.hpp"
+
+namespace minirtc::server {
+
+struct AppConfig {
+  std::string id;
+  std::string key;
+  bool development = false;  // the embedded default's app: /v1/dev/token works for it only
+};
+
+struct MediaConfig {
+  std::uint32_t merge_window_ms = 20;  // viewers' writes are merged within this window
+  bool gop_cache = true;
+  media::GopLimits gop;
+  media::QueueLimits viewer_queue;
+  std::uint32_t publisher_idle_timeout_s = 10;
+  std::uint32_t url_ttl_s = 24 * 3600;  // lifetime of URLs handed out by signalling
+  std::uint32_t handshake_timeout_s = 10;   // RTMP handshake + connect + publish/play
+  std::uint32_t max_rtmp_connections = 20000;
+  bool play_flv_by_default = false;  // subscribe returns HTTP-FLV instead of RTMP URLs
+};
+
+struct HttpConfig {
+  std::uint32_t header_limit = 8 * 1024;
+  std::uint32_t body_limit = 64 * 1024;
+  std::uint32_t read_timeout_s = 15;  // a request must arrive whole within this (slow loris)
+  std::uint32_t keep_alive_timeout_s = 60;
+};
+
+struct Config {
+  std::string http_listen = "127.0.0.1:8080";
+  std::string rtmp_listen = "127.0.0.1:1935";
+  std::string public_url;       // e.g. https://rtc.example.com; default from http_listen
+  std::string public_rtmp_url;  // e.g. rtmp://rtc.example.com:1935; default from rtmp_listen
+  std::string data_dir = "data";
+  std::string log_level = "info";
+  std::string admin_key;  // Bearer key for /v1/admin; empty: admin API disabled
+  std::string tls_cert, tls_key;
+  std::vector<AppConfig> apps;
+  MediaConfig media;
+  HttpConfig http;
+  // Signalling/room settings are kept as raw TOML-derived values and applied by the server.
+  std::uint32_t ping_interval_ms = 10000;
+  std::uint32_t session_timeout_ms = 30000;
+  std::uint32_t resume_window_ms = 20000;
+  std::uint32_t publish_no_media_timeout_ms = 10000;
+  std::uint32_t empty_room_delay_ms = 30000;
+  std::uint32_t max_visible_users = 8;
+  std::uint32_t max_invisible_users = 10000;
+  std::uint32_t max_subscribed_streams = 8;
+  std::uint32_t max_requests_per_second = 50;
+};
+
+/// Reads a TOML config file over the defaults. Unknown keys are errors (typos must not pass).
+Result<Config> load_config_file(const std::string& path, Config base = {});
+/// "host:port" → parts; port 0 means "pick a free port".
+Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view s);
+/// Parses "APPID:APPKEY" of --app.
+Result<AppConfig> parse_app_flag(std::string_view s);
+
+}  // namespace minirtc::server

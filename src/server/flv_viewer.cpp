@@ -1,0 +1,167 @@
+#include "server/flv_viewer.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/websocket.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "flv/tag.hpp"
+
+namespace minirtc::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+namespace {
+media::PacketPtr flv_file_header_packet() {
+  auto h = flv::file_header(true, true);
+  return media::make_control_packet(SharedBuffer(std::vector<std::uint8_t>(h.begin(), h.end())));
+}
+}  // namespace
+
+FlvViewer::FlvViewer(ServerContext& ctx, std::string peer, auth::UrlGrant grant)
+    : MediaConnection(ctx.flusher, media::WireFormat::Flv, ctx.config.media.viewer_queue),
+      ctx_(ctx),
+      peer_(std::move(peer)),
+      grant_(std::move(grant)) {
+  viewer_id_ = grant_.viewer;
+}
+
+void FlvViewer::begin_playing() {
+  auto self = std::static_pointer_cast<FlvViewer>(shared_from_this());
+  id_ = ctx_.add_connection(std::static_pointer_cast<Closable>(self));
+  ctx_.access.track(grant_.nonce, std::static_pointer_cast<Closable>(self));
+  ++ctx_.metrics.plays_total;
+  spdlog::info("flv#{} {} play {} viewer={}", id_, peer_, stream_key(grant_.stream), viewer_id_);
+  send_now(flv_file_header_packet());
+  source_ = &ctx_.hub.attach(grant_.stream, this);
+}
+
+void FlvViewer::close(std::string_view reason) {
+  auto self = std::static_pointer_cast<FlvViewer>(shared_from_this());
+  asio::post(ctx_.io, [self, r = std::string(reason)] { self->close_now(r); });
+}
+
+void FlvViewer::on_write_error(const boost::system::error_code& ec) {
+  close_now("write failed: " + ec.message());
+}
+
+void FlvViewer::on_drained() {
+  if (close_after_drain_) close_now(close_reason_);
+}
+
+void FlvViewer::close_now(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  if (source_) ctx_.hub.detach(*source_, this);
+  source_ = nullptr;
+  ctx_.access.untrack(grant_.nonce, this);
+  spdlog::info("flv#{} closed: {} (out {} B)", id_, reason, bytes_out());
+  close_transport();
+  ctx_.remove_connection(id_);
+}
+
+HttpFlvViewer::HttpFlvViewer(ServerContext& ctx, asio::ip::tcp::socket socket, std::string peer,
+                             auth::UrlGrant grant, bool keep_origin_header)
+    : FlvViewer(ctx, std::move(peer), std::move(grant)), socket_(std::move(socket)) {
+  head_ =
+      "HTTP/1.1 200 OK\r\n"
+      "Content-Type: video/x-flv\r\n"
+      "Transfer-Encoding: chunked\r\n"
+      "Cache-Control: no-cache, no-store\r\n"
+      "Connection: close\r\n"
+      "Server: minirtc\r\n";
+  if (keep_origin_header) head_ += "Access-Control-Allow-Origin: *\r\n";
+  head_ += "\r\n";
+  boost::system::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+void HttpFlvViewer::start() {
+  auto self = std::static_pointer_cast<HttpFlvViewer>(shared_from_this());
+  asio::async_write(socket_, asio::buffer(head_),
+                    [self](const boost::system::error_code& ec, std::size_t) {
+                      if (ec) return self->close_now("write failed: " + ec.message());
+                      self->begin_playing();
+                      self->watch_for_close();
+                    });
+}
+
+void HttpFlvViewer::watch_for_close() {
+  // A player sends nothing after its request; reading tells us at once when it goes away.
+  auto self = std::static_pointer_cast<HttpFlvViewer>(shared_from_this());
+  socket_.async_read_some(asio::buffer(sink_),
+                          [self](const boost::system::error_code& ec, std::size_t) {
+                            if (self->closed_) return;
+                            if (ec) return self->close_now("player closed");
+                            self->watch_for_close();
+                          });
+}
+
+void HttpFlvViewer::write_buffers(std::vector<asio::const_buffer>& buffers) {
+  // One HTTP chunk per merged write: "<hex size>\r\n" <tags> "\r\n".
+  std::size_t total = asio::buffer_size(buffers);
+  auto head = fmt::format_to_n(chunk_head_.data(), chunk_head_.size(), "{:x}\r\n", total);
+  buffers.insert(buffers.begin(), asio::buffer(chunk_head_.data(), head.size));
+  buffers.emplace_back("\r\n", 2);
+  auto self = std::static_pointer_cast<HttpFlvViewer>(shared_from_this());
+  asio::async_write(socket_, buffers, [self](const boost::system::error_code& ec, std::size_t n) {
+    self->write_done(ec, n);
+  });
+}
+
+void HttpFlvViewer::close_transport() {
+  boost::system::error_code ec;
+  if (idle()) {
+    // End the chunked body cleanly when nothing is in flight (shutdown, revocation); best
+    // effort and never blocking: a stuck player just gets the close.
+    static constexpr char kLast[] = "0\r\n\r\n";
+    socket_.non_blocking(true, ec);
+    if (!ec) socket_.write_some(asio::buffer(kLast, 5), ec);
+  }
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+WsFlvViewer::WsFlvViewer(ServerContext& ctx, beast::tcp_stream stream, std::string peer,
+                         auth::UrlGrant grant)
+    : FlvViewer(ctx, std::move(peer), std::move(grant)), ws_(std::move(stream)) {}
+
+void WsFlvViewer::start(beast::http::request<beast::http::string_body> request) {
+  beast::get_lowest_layer(ws_).expires_never();
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.binary(true);
+  auto self = std::static_pointer_cast<WsFlvViewer>(shared_from_this());
+  ws_.async_accept(request, [self](const boost::system::error_code& ec) {
+    if (ec) return self->close_now("websocket handshake failed: " + ec.message());
+    self->begin_playing();
+    self->read_until_close();
+  });
+}
+
+void WsFlvViewer::read_until_close() {
+  auto self = std::static_pointer_cast<WsFlvViewer>(shared_from_this());
+  ws_.async_read(read_buffer_, [self](const boost::system::error_code& ec, std::size_t) {
+    if (self->closed_) return;
+    if (ec) return self->close_now("player closed");
+    self->read_buffer_.clear();  // players have nothing to say; ignore what they send
+    self->read_until_close();
+  });
+}
+
+void WsFlvViewer::write_buffers(std::vector<asio::const_buffer>& buffers) {
+  auto self = std::static_pointer_cast<WsFlvViewer>(shared_from_this());
+  ws_.async_write(buffers, [self](const boost::system::error_code& ec, std::size_t n) {
+    self->write_done(ec, n);
+  });
+}
+
+void WsFlvViewer::close_transport() {
+  boost::system::error_code ec;
+  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  beast::get_lowest_layer(ws_).socket().close(ec);
+}
+
+}  // namespace minirtc::server

@@ -1,0 +1,236 @@
+#include "server/http_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "http/query.hpp"
+#include "server/flv_viewer.hpp"
+#include "server/signal_plane.hpp"
+
+namespace minirtc::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+/// "/live/{key}.flv" → key, or empty.
+std::string_view flv_stream_key(std::string_view path) {
+  constexpr std::string_view kPrefix = "/live/", kSuffix = ".flv";
+  if (path.size() <= kPrefix.size() + kSuffix.size() || !path.starts_with(kPrefix) ||
+      !path.ends_with(kSuffix))
+    return {};
+  return path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
+}
+
+void add_cors(http::response<http::string_body>& res) {
+  res.set(http::field::access_control_allow_origin, "*");
+}
+}  // namespace
+
+HttpReply json_error(unsigned status, std::string_view reason) {
+  boost::json::object o;
+  o["error"] = reason;
+  return {status, boost::json::serialize(o), "application/json"};
+}
+
+HttpSession::HttpSession(ServerContext& ctx, tcp::socket socket)
+    : ctx_(ctx), stream_(std::move(socket)) {
+  boost::system::error_code ec;
+  auto ep = stream_.socket().remote_endpoint(ec);
+  peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+void HttpSession::start() {
+  id_ = ctx_.add_connection(std::static_pointer_cast<Closable>(shared_from_this()));
+  auto self = shared_from_this();
+  asio::co_spawn(stream_.get_executor(), [self] { return self->run(); }, asio::detached);
+}
+
+void HttpSession::close(std::string_view) {
+  if (handed_over_) return;
+  stream_.cancel();
+  boost::system::error_code ec;
+  stream_.socket().close(ec);
+}
+
+asio::awaitable<void> HttpSession::run() {
+  auto self = shared_from_this();
+  bool first = true;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(ctx_.config.http.header_limit);
+    parser.body_limit(ctx_.config.http.body_limit);
+    // The whole request must arrive within the timeout: a slow-loris client is cut off.
+    stream_.expires_after(std::chrono::seconds(first ? ctx_.config.http.read_timeout_s
+                                                     : ctx_.config.http.keep_alive_timeout_s));
+    auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow);
+    first = false;
+    if (ec) {
+      if (ec == http::error::header_limit || ec == http::error::body_limit ||
+          ec == http::error::bad_target || ec == http::error::bad_method ||
+          ec == http::error::bad_field || ec == http::error::bad_value ||
+          ec == http::error::bad_version || ec == http::error::bad_line_ending ||
+          ec == http::error::bad_chunk || ec == http::error::bad_content_length) {
+        ctx_.metrics.reject("http_bad_request");
+        spdlog::info("http {} bad request: {}", peer_, ec.message());
+        const unsigned status = ec == http::error::header_limit  ? 431
+                                : ec == http::error::body_limit ? 413
+                                                                : 400;
+        http::response<http::string_body> res{static_cast<http::status>(status), 11};
+        res.set(http::field::content_type, "application/json");
+        res.set(http::field::connection, "close");
+        res.body() = json_error(status, ec.message()).body;
+        res.prepare_payload();
+        stream_.expires_after(std::chrono::seconds(5));
+        co_await http::async_write(stream_, res, kNoThrow);
+      } else if (ec == beast::error::timeout) {
+        ctx_.metrics.reject("http_timeout");
+        spdlog::debug("http {} timed out", peer_);
+      }
+      break;
+    }
+    ++ctx_.metrics.http_requests_total;
+    auto req = parser.release();
+    if (try_hand_over(req)) {
+      handed_over_ = true;
+      break;
+    }
+    HttpReply reply = route(req);
+    http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
+    res.set(http::field::server, "minirtc");
+    res.set(http::field::content_type, reply.content_type);
+    add_cors(res);
+    if (req.method() == http::verb::options) {
+      res.set(http::field::access_control_allow_methods, "GET, POST, DELETE, OPTIONS");
+      res.set(http::field::access_control_allow_headers, "Content-Type, Authorization");
+      res.set(http::field::access_control_max_age, "86400");
+    }
+    res.keep_alive(req.keep_alive());
+    res.body() = std::move(reply.body);
+    res.prepare_payload();
+    auto [wec, wn] = co_await http::async_write(stream_, res, kNoThrow);
+    if (wec || !res.keep_alive()) break;
+  }
+  if (!handed_over_) {
+    boost::system::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+  ctx_.remove_connection(id_);
+}
+
+bool HttpSession::try_hand_over(Request& req) {
+  auto [path, query] = minirtc::http::split_target(req.target());
+  const bool upgrade = beast::websocket::is_upgrade(req);
+  if (auto key = flv_stream_key(path); !key.empty() && req.method() == http::verb::get) {
+    auto grant = ctx_.access.check(key, query, auth::UrlAction::Play, now_s());
+    if (!grant) {
+      ctx_.metrics.reject("flv_play_url");
+      spdlog::warn("http {} FLV play refused: {}", peer_, grant.error().reason);
+      return false;  // route() answers 403 with the reason
+    }
+    stream_.expires_never();
+    if (upgrade) {
+      auto viewer = std::make_shared<WsFlvViewer>(ctx_, std::move(stream_), peer_, *grant);
+      viewer->start(std::move(req));
+    } else {
+      auto viewer = std::make_shared<HttpFlvViewer>(ctx_, stream_.release_socket(), peer_,
+                                                    *grant, true);
+      viewer->start();
+    }
+    return true;
+  }
+  if (upgrade && path == "/v1/signal" && ctx_.signal) {
+    stream_.expires_never();
+    ctx_.signal->accept_websocket(std::move(stream_), std::move(req), peer_);
+    return true;
+  }
+  return false;
+}
+
+HttpReply HttpSession::route(const Request& req) {
+  auto [path, query] = minirtc::http::split_target(req.target());
+  if (req.method() == http::verb::options) return {204, "", "text/plain"};
+  if (auto key = flv_stream_key(path); !key.empty()) {
+    auto grant = ctx_.access.check(key, query, auth::UrlAction::Play, now_s());
+    return json_error(403, grant ? "refused" : grant.error().reason);
+  }
+  if (path == "/metrics" && req.method() == http::verb::get)
+    return {200, metrics_text(), "text/plain; version=0.0.4"};
+  if (path == "/healthz") return {200, "{\"ok\":true}", "application/json"};
+  if (path.starts_with("/v1/") && ctx_.signal) {
+    auto auth = req[http::field::authorization];
+    return ctx_.signal->handle_http(std::string(req.method_string()), path, query, req.body(),
+                                    auth);
+  }
+  return json_error(404, "no such route");
+}
+
+std::string HttpSession::metrics_text() {
+  std::string out;
+  auto gauge = [&](std::string_view name, std::string_view help, auto value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value);
+  };
+  auto counter = [&](std::string_view name, std::string_view help, auto value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, value);
+  };
+  std::uint64_t publishing = 0, viewers = 0, bytes_in = 0, bytes_out = 0, dropped = 0;
+  const auto now = now_ms();
+  ctx_.hub.for_each([&](media::Source& s) {
+    auto st = s.stats(now);
+    publishing += st.publishing ? 1 : 0;
+    viewers += st.viewers;
+    bytes_in += st.bytes_in;
+    bytes_out += st.bytes_out;
+    dropped += st.dropped_frames;
+  });
+  gauge("minirtc_streams", "Streams in the hub (published or awaited by viewers)",
+        ctx_.hub.stream_count());
+  gauge("minirtc_streams_publishing", "Streams with a publisher", publishing);
+  gauge("minirtc_viewers", "Playing connections (RTMP, HTTP-FLV, WebSocket-FLV)", viewers);
+  gauge("minirtc_connections", "Open connections", ctx_.connections.size());
+  gauge("minirtc_stream_bytes_in", "Media bytes received by current streams", bytes_in);
+  gauge("minirtc_stream_bytes_out", "Media bytes sent by current streams", bytes_out);
+  gauge("minirtc_stream_dropped_frames", "Frames dropped for slow viewers, current streams",
+        dropped);
+  counter("minirtc_rtmp_connections_total", "RTMP connections accepted",
+          ctx_.metrics.rtmp_connections_total);
+  counter("minirtc_http_requests_total", "HTTP requests read", ctx_.metrics.http_requests_total);
+  counter("minirtc_publishes_total", "Publishes accepted", ctx_.metrics.publishes_total);
+  counter("minirtc_plays_total", "Plays accepted", ctx_.metrics.plays_total);
+  counter("minirtc_takeovers_total", "Publisher takeovers", ctx_.metrics.takeovers_total);
+  out += "# HELP minirtc_rejected_total Requests and connections refused, by reason\n"
+         "# TYPE minirtc_rejected_total counter\n";
+  for (auto& [reason, n] : ctx_.metrics.rejected)
+    out += fmt::format("minirtc_rejected_total{{reason=\"{}\"}} {}\n", reason, n);
+  ctx_.metrics.join_latency_ms.write(out, "minirtc_join_latency_ms", "join RPC latency");
+  ctx_.metrics.rpc_latency_ms.write(out, "minirtc_rpc_latency_ms", "signalling RPC latency");
+  if (ctx_.signal) ctx_.signal->append_metrics(out);
+  return out;
+}
+
+asio::awaitable<void> http_accept_loop(ServerContext& ctx, tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      spdlog::warn("http accept failed: {}", ec.message());
+      continue;
+    }
+    if (ctx.shutting_down) co_return;
+    std::make_shared<HttpSession>(ctx, std::move(socket))->start();
+  }
+}
+
+}  // namespace minirtc::server

@@ -1,0 +1,46 @@
+#pragma once
+// One HTTP connection: reads requests with header/body limits and a whole-request timeout (slow
+// loris), answers API routes, and hands the socket over for FLV playback or WebSocket upgrades.
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "server/context.hpp"
+#include "server/http_reply.hpp"
+
+namespace minirtc::server {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession>, public Closable {
+ public:
+  using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+  HttpSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket);
+  void start();
+  void close(std::string_view reason) override;
+
+ private:
+  boost::asio::awaitable<void> run();
+  /// true when the connection was handed over (FLV viewer, WebSocket).
+  bool try_hand_over(Request& request);
+  HttpReply route(const Request& request);
+  std::string metrics_text();
+
+  ServerContext& ctx_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::string peer_;
+  std::uint64_t id_ = 0;
+  bool handed_over_ = false;
+};
+
+boost::asio::awaitable<void> http_accept_loop(ServerContext& ctx,
+                                              boost::asio::ip::tcp::acceptor& acceptor);
+
+}  // namespace minirtc::server

@@ -1,0 +1,65 @@
+#include "server/media_access.hpp"
+
+#include <fmt/format.h>
+
+namespace minirtc::server {
+
+void MediaAccess::set_public_urls(std::string http_base, std::string rtmp_base) {
+  while (!http_base.empty() && http_base.back() == '/') http_base.pop_back();
+  while (!rtmp_base.empty() && rtmp_base.back() == '/') rtmp_base.pop_back();
+  http_base_ = std::move(http_base);
+  rtmp_base_ = std::move(rtmp_base);
+}
+
+std::string MediaAccess::publish_url(const StreamId& id, std::uint32_t expire_at,
+                                     const std::string& nonce) const {
+  auth::UrlGrant g{auth::UrlAction::Publish, id, "", expire_at, nonce};
+  return fmt::format("{}/live/{}?{}", rtmp_base_, stream_key(id),
+                     auth::sign_url_query(g, apps_.key_of(id.app_id).value_or("")));
+}
+
+std::string MediaAccess::play_url(const StreamId& id, std::string_view viewer, bool flv,
+                                  std::uint32_t expire_at, const std::string& nonce) const {
+  auth::UrlGrant g{auth::UrlAction::Play, id, std::string(viewer), expire_at, nonce};
+  auto query = auth::sign_url_query(g, apps_.key_of(id.app_id).value_or(""));
+  if (flv) return fmt::format("{}/live/{}.flv?{}", http_base_, stream_key(id), query);
+  return fmt::format("{}/live/{}?{}", rtmp_base_, stream_key(id), query);
+}
+
+Result<auth::UrlGrant> MediaAccess::check(std::string_view stream_key, std::string_view query,
+                                          auth::UrlAction action, std::uint32_t now_s) const {
+  auto grant = auth::verify_url(
+      stream_key, query, action,
+      [this](std::string_view app_id) { return apps_.key_of(app_id); }, now_s);
+  if (!grant) return grant;
+  if (revoked_.count(grant->nonce)) return make_error("URL revoked");
+  return grant;
+}
+
+void MediaAccess::track(const std::string& nonce, std::weak_ptr<Closable> connection) {
+  users_[nonce].push_back(std::move(connection));
+}
+
+void MediaAccess::untrack(const std::string& nonce, const Closable* connection) {
+  auto it = users_.find(nonce);
+  if (it == users_.end()) return;
+  auto& v = it->second;
+  std::erase_if(v, [&](auto& w) {
+    auto p = w.lock();
+    return !p || p.get() == connection;
+  });
+  if (v.empty()) users_.erase(it);
+}
+
+void MediaAccess::revoke(const std::string& nonce, std::string_view reason) {
+  if (nonce.empty()) return;
+  revoked_[nonce] = true;
+  auto it = users_.find(nonce);
+  if (it == users_.end()) return;
+  auto connections = std::move(it->second);
+  users_.erase(it);
+  for (auto& w : connections)
+    if (auto c = w.lock()) c->close(reason);
+}
+
+}  // namespace minirtc::server

@@ -1,0 +1,57 @@
+#pragma once
+// Who may publish or play: signs media URLs with the app's key, checks them on every publish and
+// play, and revokes them at run time (closing the connections that used them).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/url_signer.hpp"
+#include "core/ids.hpp"
+#include "server/app_registry.hpp"
+#include "util/result.hpp"
+
+namespace minirtc::server {
+
+/// A connection that a revocation can close.
+class Closable {
+ public:
+  virtual ~Closable() = default;
+  virtual void close(std::string_view reason) = 0;
+};
+
+class MediaAccess {
+ public:
+  explicit MediaAccess(const AppRegistry& apps) : apps_(apps) {}
+
+  void set_public_urls(std::string http_base, std::string rtmp_base);
+  const std::string& http_base() const noexcept { return http_base_; }
+  const std::string& rtmp_base() const noexcept { return rtmp_base_; }
+
+  /// Signed URLs (docs/protocol.md §2).
+  std::string publish_url(const StreamId& id, std::uint32_t expire_at, const std::string& nonce) const;
+  std::string play_url(const StreamId& id, std::string_view viewer, bool flv,
+                       std::uint32_t expire_at, const std::string& nonce) const;
+
+  /// Checks a URL (stream key + query) for an action: signature, expiry, revocation.
+  Result<auth::UrlGrant> check(std::string_view stream_key, std::string_view query,
+                               auth::UrlAction action, std::uint32_t now_s) const;
+
+  /// Remembers which connection uses which URL, so that a revocation can close it.
+  void track(const std::string& nonce, std::weak_ptr<Closable> connection);
+  void untrack(const std::string& nonce, const Closable* connection);
+  /// Refuses the URL from now on and closes the connections that use it.
+  void revoke(const std::string& nonce, std::string_view reason);
+  std::size_t revoked_count() const noexcept { return revoked_.size(); }
+
+ private:
+  const AppRegistry& apps_;
+  std::string http_base_, rtmp_base_;
+  std::unordered_map<std::string, bool> revoked_;
+  std::unordered_map<std::string, std::vector<std::weak_ptr<Closable>>> users_;
+};
+
+}  // namespace minirtc::server

@@ -1,0 +1,52 @@
+#include "server/media_connection.hpp"
+
+namespace minirtc::server {
+
+namespace {
+constexpr std::size_t kMaxPacketsPerWrite = 256;
+}
+
+void MediaConnection::deliver(const media::PacketPtr& packet) {
+  queue_.push(packet);
+  if (!writing_ && !queue_.empty()) flusher_.schedule(shared_from_this());
+}
+
+void MediaConnection::send_now(const media::PacketPtr& packet) {
+  queue_.push(packet);
+  flush();
+}
+
+media::ViewerStats MediaConnection::viewer_stats() const {
+  return {bytes_out_, queue_.dropped_video(), queue_.dropped_audio(), queue_.size()};
+}
+
+void MediaConnection::flush() {
+  if (writing_) return;  // write_done() flushes again
+  if (queue_.empty()) {
+    on_drained();
+    return;
+  }
+  batch_.clear();
+  queue_.take(batch_, kMaxPacketsPerWrite);
+  buffers_.clear();
+  for (const auto& p : batch_) {
+    const auto& wire = p->wire(format_);
+    if (!wire.empty()) buffers_.emplace_back(wire.data(), wire.size());
+  }
+  writing_ = true;
+  write_buffers(buffers_);
+}
+
+void MediaConnection::write_done(const boost::system::error_code& ec, std::size_t bytes) {
+  writing_ = false;
+  bytes_out_ += bytes;
+  batch_.clear();
+  if (ec) {
+    on_write_error(ec);
+    return;
+  }
+  // Whatever queued up while the kernel was busy goes out at once, merged into one write.
+  flush();
+}
+
+}  // namespace minirtc::server

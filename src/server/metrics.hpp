@@ -1,0 +1,42 @@
+#pragma once
+// Counters and histograms exported at /metrics in the Prometheus text format.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace minirtc::server {
+
+/// A fixed-bucket latency histogram (milliseconds).
+class Histogram {
+ public:
+  static constexpr std::array<double, 12> kBounds{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
+  void observe(double ms) noexcept {
+    for (std::size_t i = 0; i < kBounds.size(); ++i)
+      if (ms <= kBounds[i]) ++buckets_[i];
+    ++count_;
+    sum_ += ms;
+  }
+  void write(std::string& out, const std::string& name, const std::string& help) const;
+
+ private:
+  std::array<std::uint64_t, kBounds.size()> buckets_{};
+  std::uint64_t count_ = 0;
+  double sum_ = 0;
+};
+
+struct Metrics {
+  std::uint64_t rtmp_connections_total = 0;
+  std::uint64_t http_requests_total = 0;
+  std::uint64_t publishes_total = 0;
+  std::uint64_t plays_total = 0;
+  std::uint64_t takeovers_total = 0;
+  std::map<std::string, std::uint64_t> rejected;  // reason class → count
+  Histogram join_latency_ms;
+  Histogram rpc_latency_ms;
+
+  void reject(const std::string& what) { ++rejected[what]; }
+};
+
+}  // namespace minirtc::server

@@ -1,0 +1,430 @@
+#include "server/rtmp_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "rtmp/aggregate.hpp"
+#include "rtmp/amf0.hpp"
+#include "rtmp/chunk_encoder.hpp"
+#include "rtmp/control.hpp"
+
+namespace minirtc::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+namespace amf0 = rtmp::amf0;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::uint32_t kCsidControl = rtmp::kCsidProtocolControl;
+constexpr std::uint32_t kCsidCommand = rtmp::kCsidCommand;
+// Status and data messages of the play stream share the data csid with onMetaData; they are
+// written with full headers, so sharing is safe.
+constexpr std::uint32_t kCsidStatus = rtmp::kCsidData;
+constexpr std::uint32_t kWindowAckSize = 2500000;
+
+
+std::string_view arg_string(const rtmp::Command& c, std::size_t i) {
+  if (i < c.args.size() && c.args[i].is_string()) return c.args[i].as_string();
+  return {};
+}
+}  // namespace
+
+RtmpSession::RtmpSession(ServerContext& ctx, tcp::socket socket)
+    : MediaConnection(ctx.flusher, media::WireFormat::Rtmp, ctx.config.media.viewer_queue),
+      ctx_(ctx),
+      socket_(std::move(socket)),
+      deadline_(socket_.get_executor()) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  socket_.set_option(tcp::no_delay(true), ec);
+}
+
+RtmpSession::~RtmpSession() = default;
+
+void RtmpSession::start() {
+  auto self = std::static_pointer_cast<RtmpSession>(shared_from_this());
+  id_ = ctx_.add_connection(std::static_pointer_cast<Closable>(self));
+  ++ctx_.metrics.rtmp_connections_total;
+  spdlog::info("rtmp#{} {} connected", id_, peer_);
+  arm_deadline(ctx_.config.media.handshake_timeout_s, "no publish or play in time");
+  asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
+}
+
+void RtmpSession::arm_deadline(std::uint32_t seconds, std::string_view what) {
+  deadline_.expires_after(std::chrono::seconds(seconds));
+  std::weak_ptr<MediaConnection> weak = shared_from_this();
+  deadline_.async_wait([weak, what](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = std::static_pointer_cast<RtmpSession>(weak.lock())) {
+      if (self->role_ == Role::None) self->close_now(what);
+    }
+  });
+}
+
+asio::awaitable<void> RtmpSession::read_loop() {
+  auto self = shared_from_this();  // alive while reading
+  while (!closed_) {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buffer_), kNoThrow);
+    if (closed_) break;
+    if (ec) {
+      close_now(ec == asio::error::eof ? "peer closed" : "read failed: " + ec.message());
+      break;
+    }
+    if (auto st = on_bytes(std::span<const std::uint8_t>(read_buffer_.data(), n)); !st) {
+      ctx_.metrics.reject("rtmp_protocol");
+      close_now("protocol error: " + st.error().reason);
+      break;
+    }
+  }
+}
+
+Status RtmpSession::on_bytes(std::span<const std::uint8_t> data) {
+  if (!handshake_.done()) {
+    scratch_.clear();
+    auto used = handshake_.feed(data, scratch_);
+    if (!used) return used.error();
+    if (!scratch_.empty()) send_now(media::make_control_packet(SharedBuffer(std::move(scratch_))));
+    data = data.subspan(*used);
+    if (!handshake_.done() || data.empty()) return {};
+  }
+  messages_.clear();
+  auto st = decoder_.feed(data, messages_);
+  // Messages decoded before an error are still handled (e.g. a publish followed by garbage).
+  for (auto& m : messages_) {
+    if (closed_) return {};
+    if (auto s = on_message(m); !s) return s;
+  }
+  if (!st) return st;
+  if (peer_window_ack_ > 0 && decoder_.bytes_received() - acked_bytes_ >= peer_window_ack_) {
+    acked_bytes_ = decoder_.bytes_received();
+    send(kCsidControl, rtmp::MessageType::Acknowledgement, 0,
+         rtmp::acknowledgement_payload(static_cast<std::uint32_t>(acked_bytes_)));
+  }
+  return {};
+}
+
+Status RtmpSession::on_message(rtmp::Message& m) {
+  switch (static_cast<rtmp::MessageType>(m.type)) {
+    case rtmp::MessageType::SetChunkSize:
+    case rtmp::MessageType::Abort:
+    case rtmp::MessageType::Acknowledgement:
+    case rtmp::MessageType::SetPeerBandwidth:
+      return {};  // the decoder applied chunk size and abort; the rest needs no answer
+    case rtmp::MessageType::WindowAckSize: {
+      auto size = rtmp::parse_window_ack_size(m.payload.span());
+      if (!size) return size.error();
+      peer_window_ack_ = *size;
+      return {};
+    }
+    case rtmp::MessageType::UserControl: {
+      auto ev = rtmp::parse_user_control(m.payload.span());
+      if (!ev) return ev.error();
+      if (ev->type == static_cast<std::uint16_t>(rtmp::UserControlType::PingRequest))
+        send(kCsidControl, rtmp::MessageType::UserControl, 0,
+             rtmp::user_control_payload(rtmp::UserControlType::PingResponse, ev->value));
+      return {};
+    }
+    case rtmp::MessageType::CommandAmf0:
+    case rtmp::MessageType::CommandAmf3: {
+      auto cmd = rtmp::parse_command(m);
+      if (!cmd) return cmd.error();
+      return on_command(*cmd, m.stream_id);
+    }
+    case rtmp::MessageType::Audio:
+    case rtmp::MessageType::Video:
+    case rtmp::MessageType::DataAmf0:
+    case rtmp::MessageType::DataAmf3:
+      on_media(m);
+      return {};
+    case rtmp::MessageType::Aggregate: {
+      auto parts = rtmp::split_aggregate(m);
+      if (!parts) return parts.error();
+      for (auto& p : *parts) on_media(p);
+      return {};
+    }
+    default:
+      return {};  // shared objects etc.: ignored
+  }
+}
+
+void RtmpSession::on_media(const rtmp::Message& m) {
+  if (role_ != Role::Publisher || !source_) return;
+  const auto now = now_ms();
+  const auto type = static_cast<rtmp::MessageType>(m.type);
+  if (type == rtmp::MessageType::Audio) {
+    ctx_.hub.ingest(*source_, media::PacketKind::Audio, m.timestamp, m.payload, now);
+  } else if (type == rtmp::MessageType::Video) {
+    ctx_.hub.ingest(*source_, media::PacketKind::Video, m.timestamp, m.payload, now);
+  } else {
+    auto data = rtmp::parse_data(m);
+    if (!data) {
+      spdlog::debug("rtmp#{} ignored data message: {}", id_, data.error().reason);
+      return;
+    }
+    if (data->name == "@setDataFrame" || data->name == "onMetaData") {
+      if (const auto* metadata = data->metadata())
+        ctx_.hub.ingest(*source_, media::PacketKind::Metadata, m.timestamp,
+                        SharedBuffer(rtmp::on_metadata_payload(*metadata)), now);
+    }
+  }
+}
+
+Status RtmpSession::on_command(const rtmp::Command& c, std::uint32_t stream_id) {
+  spdlog::debug("rtmp#{} command {} txid={}", id_, c.name, c.transaction_id);
+  if (c.name == "connect") return on_connect(c);
+  if (app_.empty()) return make_error("'" + c.name + "' before connect");
+  if (c.name == "createStream") {
+    send(kCsidCommand, rtmp::MessageType::CommandAmf0, 0,
+         rtmp::encode_command("_result", c.transaction_id, amf0::Value::null(),
+                              std::vector<amf0::Value>{amf0::Value::number(media::kPlayStreamId)}));
+    return {};
+  }
+  if (c.name == "publish") return on_publish(c);
+  if (c.name == "play") return on_play(c);
+  if (c.name == "releaseStream" || c.name == "FCPublish" || c.name == "FCUnpublish" ||
+      c.name == "_checkbw" || c.name == "getStreamLength") {
+    if (c.name == "FCUnpublish") stop_role();
+    if (c.transaction_id != 0) {
+      std::vector<amf0::Value> args;
+      if (c.name == "getStreamLength") args.push_back(amf0::Value::number(0));
+      send(kCsidCommand, rtmp::MessageType::CommandAmf0, 0,
+           rtmp::encode_command("_result", c.transaction_id, amf0::Value::null(), args));
+    }
+    return {};
+  }
+  if (c.name == "deleteStream" || c.name == "closeStream") {
+    stop_role();
+    return {};
+  }
+  if (c.name == "pause" || c.name == "receiveAudio" || c.name == "receiveVideo") return {};
+  spdlog::info("rtmp#{} unknown command '{}' ignored", id_, c.name);
+  if (c.transaction_id != 0)
+    send(kCsidCommand, rtmp::MessageType::CommandAmf0, stream_id,
+         rtmp::encode_command(
+             "_error", c.transaction_id, amf0::Value::null(),
+             std::vector<amf0::Value>{amf0::Value::object(
+                 {{"level", amf0::Value::string("error")},
+                  {"code", amf0::Value::string("NetConnection.Call.Failed")},
+                  {"description", amf0::Value::string("unknown command " + c.name)}})}));
+  return {};
+}
+
+Status RtmpSession::on_connect(const rtmp::Command& c) {
+  if (!app_.empty()) return make_error("connect twice");
+  std::string app, tc_url;
+  double object_encoding = 0;
+  if (auto* v = c.object.get("app"); v && v->is_string()) app = v->as_string();
+  if (auto* v = c.object.get("tcUrl"); v && v->is_string()) tc_url = v->as_string();
+  if (auto* v = c.object.get("objectEncoding"); v && v->is_number()) object_encoding = v->as_number();
+  auto [app_name, app_query] = auth::split_name_query(app);
+  auto [tc_base, tc_query] = auth::split_name_query(tc_url);
+  (void)tc_base;
+  // Our application is "live"; some clients append the instance ("live/_definst_").
+  if (app_name != "live" && app_name.rfind("live/", 0) != 0) {
+    ctx_.metrics.reject("rtmp_bad_app");
+    spdlog::info("rtmp#{} connect rejected: unknown app '{}'", id_, app_name);
+    send(kCsidCommand, rtmp::MessageType::CommandAmf0, 0,
+         rtmp::encode_command(
+             "_error", c.transaction_id, amf0::Value::null(),
+             std::vector<amf0::Value>{amf0::Value::object(
+                 {{"level", amf0::Value::string("error")},
+                  {"code", amf0::Value::string("NetConnection.Connect.Rejected")},
+                  {"description", amf0::Value::string("unknown application")}})}));
+    close_after_drain_ = true;
+    close_reason_ = "connect rejected: unknown app";
+    return {};
+  }
+  app_ = std::string(app_name);
+  tc_url_query_ = std::string(!tc_query.empty() ? tc_query : app_query);
+  spdlog::info("rtmp#{} connect app={} tcUrl={}", id_, app_, std::string(tc_base));
+
+  send(kCsidControl, rtmp::MessageType::WindowAckSize, 0,
+       rtmp::window_ack_size_payload(kWindowAckSize));
+  send(kCsidControl, rtmp::MessageType::SetPeerBandwidth, 0,
+       rtmp::set_peer_bandwidth_payload(kWindowAckSize, rtmp::PeerBandwidthLimit::Dynamic));
+  // Large chunks before the reply: media then goes out with few chunk headers, encoded once.
+  send(kCsidControl, rtmp::MessageType::SetChunkSize, 0,
+       rtmp::set_chunk_size_payload(media::kOutChunkSize));
+  out_chunk_size_ = media::kOutChunkSize;
+  send(kCsidCommand, rtmp::MessageType::CommandAmf0, 0,
+       rtmp::connect_result(c.transaction_id, object_encoding));
+  return {};
+}
+
+Status RtmpSession::on_publish(const rtmp::Command& c) {
+  if (role_ != Role::None) return make_error("publish on a connection that already has a role");
+  auto [key, query] = auth::split_name_query(arg_string(c, 0));
+  if (query.empty()) query = tc_url_query_;
+  auto grant = ctx_.access.check(key, query, auth::UrlAction::Publish, now_s());
+  if (!grant) {
+    ctx_.metrics.reject("rtmp_publish_url");
+    refuse(media::kPlayStreamId, "NetStream.Publish.BadName", grant.error().reason);
+    return {};
+  }
+  role_ = Role::Publisher;
+  stream_ = grant->stream;
+  nonce_ = grant->nonce;
+  deadline_.cancel();
+  ctx_.access.track(nonce_, std::static_pointer_cast<Closable>(
+                                std::static_pointer_cast<RtmpSession>(shared_from_this())));
+  const bool takeover = ctx_.hub.find(stream_) && ctx_.hub.find(stream_)->publisher();
+  if (takeover) ++ctx_.metrics.takeovers_total;
+  ++ctx_.metrics.publishes_total;
+  source_ = &ctx_.hub.publish(stream_, this, now_ms());
+  spdlog::info("rtmp#{} publish {}{}", id_, stream_key(stream_), takeover ? " (takeover)" : "");
+  send(kCsidControl, rtmp::MessageType::UserControl, 0,
+       rtmp::user_control_payload(rtmp::UserControlType::StreamBegin, media::kPlayStreamId));
+  send_status(media::kPlayStreamId, "status", "NetStream.Publish.Start",
+              stream_key(stream_) + " is now published");
+  return {};
+}
+
+Status RtmpSession::on_play(const rtmp::Command& c) {
+  if (role_ != Role::None) return make_error("play on a connection that already has a role");
+  auto [key, query] = auth::split_name_query(arg_string(c, 0));
+  if (query.empty()) query = tc_url_query_;
+  auto grant = ctx_.access.check(key, query, auth::UrlAction::Play, now_s());
+  if (!grant) {
+    ctx_.metrics.reject("rtmp_play_url");
+    refuse(media::kPlayStreamId, "NetStream.Play.StreamNotFound", grant.error().reason);
+    return {};
+  }
+  role_ = Role::Player;
+  stream_ = grant->stream;
+  nonce_ = grant->nonce;
+  viewer_id_ = grant->viewer;
+  deadline_.cancel();
+  ctx_.access.track(nonce_, std::static_pointer_cast<Closable>(
+                                std::static_pointer_cast<RtmpSession>(shared_from_this())));
+  ++ctx_.metrics.plays_total;
+  spdlog::info("rtmp#{} play {} viewer={}", id_, stream_key(stream_), viewer_id_);
+  send(kCsidControl, rtmp::MessageType::UserControl, 0,
+       rtmp::user_control_payload(rtmp::UserControlType::StreamBegin, media::kPlayStreamId));
+  send_status(media::kPlayStreamId, "status", "NetStream.Play.Reset", "Playing and resetting");
+  send_status(media::kPlayStreamId, "status", "NetStream.Play.Start", "Started playing");
+  send(kCsidStatus, rtmp::MessageType::DataAmf0, media::kPlayStreamId,
+       rtmp::sample_access_payload());
+  source_ = &ctx_.hub.attach(stream_, this);
+  return {};
+}
+
+void RtmpSession::stop_role() {
+  if (role_ == Role::Publisher && source_) {
+    spdlog::info("rtmp#{} unpublish {}", id_, stream_key(stream_));
+    ctx_.hub.unpublish(*source_, this);
+  } else if (role_ == Role::Player && source_) {
+    ctx_.hub.detach(*source_, this);
+  }
+  source_ = nullptr;
+  if (!nonce_.empty()) ctx_.access.untrack(nonce_, this);
+  role_ = Role::None;
+}
+
+void RtmpSession::send(std::uint32_t csid, rtmp::MessageType type, std::uint32_t stream_id,
+                       const std::vector<std::uint8_t>& payload) {
+  if (closed_) return;
+  std::vector<std::uint8_t> wire;
+  rtmp::encode_message(csid, static_cast<std::uint8_t>(type), 0, stream_id, payload,
+                       out_chunk_size_, wire);
+  send_now(media::make_control_packet(SharedBuffer(std::move(wire))));
+}
+
+void RtmpSession::send_status(std::uint32_t stream_id, std::string_view level,
+                              std::string_view code, std::string_view description) {
+  send(kCsidStatus, rtmp::MessageType::CommandAmf0, stream_id,
+       rtmp::on_status(level, code, description));
+}
+
+void RtmpSession::refuse(std::uint32_t stream_id, std::string_view code, std::string_view reason) {
+  spdlog::warn("rtmp#{} {} refused: {}", id_, code, reason);
+  send_status(stream_id, "error", code, reason);
+  close_after_drain_ = true;
+  close_reason_ = std::string("refused: ") + std::string(reason);
+  if (idle()) close_now(close_reason_);
+}
+
+void RtmpSession::write_buffers(std::vector<asio::const_buffer>& buffers) {
+  auto self = std::static_pointer_cast<RtmpSession>(shared_from_this());
+  asio::async_write(socket_, buffers,
+                    [self](const boost::system::error_code& ec, std::size_t n) {
+                      self->write_done(ec, n);
+                    });
+}
+
+void RtmpSession::on_write_error(const boost::system::error_code& ec) {
+  close_now("write failed: " + ec.message());
+}
+
+void RtmpSession::on_drained() {
+  if (close_after_drain_) close_now(close_reason_);
+}
+
+void RtmpSession::close(std::string_view reason) {
+  auto self = shared_from_this();
+  asio::post(socket_.get_executor(), [self, r = std::string(reason)] {
+    std::static_pointer_cast<RtmpSession>(self)->close_now(r);
+  });
+}
+
+void RtmpSession::close_viewer(std::string_view reason) { close(reason); }
+
+void RtmpSession::close_publisher(std::string_view reason) {
+  // The hub has already moved on from us: forget the source now, close later.
+  source_ = nullptr;
+  close(reason);
+}
+
+void RtmpSession::close_gracefully(std::string_view reason) {
+  if (closed_) return;
+  if (role_ == Role::Player) {
+    send(kCsidControl, rtmp::MessageType::UserControl, 0,
+         rtmp::user_control_payload(rtmp::UserControlType::StreamEOF, media::kPlayStreamId));
+    send_status(media::kPlayStreamId, "status", "NetStream.Play.UnpublishNotify",
+                std::string(reason));
+  }
+  stop_role();
+  close_after_drain_ = true;
+  close_reason_ = std::string(reason);
+  if (idle()) close_now(reason);
+}
+
+void RtmpSession::close_now(std::string_view reason) {
+  if (closed_) return;
+  stop_role();
+  closed_ = true;
+  spdlog::info("rtmp#{} closed: {} (in {} B, out {} B)", id_, reason, decoder_.bytes_received(),
+               bytes_out());
+  deadline_.cancel();
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  ctx_.remove_connection(id_);
+}
+
+asio::awaitable<void> rtmp_accept_loop(ServerContext& ctx, tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      spdlog::warn("rtmp accept failed: {}", ec.message());
+      continue;
+    }
+    if (ctx.shutting_down) co_return;
+    if (ctx.connections.size() >= ctx.config.media.max_rtmp_connections) {
+      ctx.metrics.reject("rtmp_connection_limit");
+      spdlog::warn("rtmp connection refused: limit of {} connections reached",
+                   ctx.config.media.max_rtmp_connections);
+      continue;  // the socket closes as it goes out of scope
+    }
+    std::make_shared<RtmpSession>(ctx, std::move(socket))->start();
+  }
+}
+
+}  // namespace minirtc::server

@@ -1,0 +1,98 @@
+#pragma once
+// One RTMP connection: handshake, chunk stream, commands, then either publishing into the hub or
+// playing from it. Protocol parsing lives in rtmp/; this file is the I/O around it.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "media/sink.hpp"
+#include "rtmp/chunk_decoder.hpp"
+#include "rtmp/command.hpp"
+#include "rtmp/handshake.hpp"
+#include "rtmp/message.hpp"
+#include "server/context.hpp"
+#include "server/media_connection.hpp"
+
+namespace minirtc::server {
+
+class RtmpSession final : public MediaConnection, public media::PublisherHandle, public Closable {
+ public:
+  RtmpSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket);
+  ~RtmpSession() override;
+
+  void start();
+
+  // Closable: revocation, shutdown. Posts the close (never re-enters the caller).
+  void close(std::string_view reason) override;
+  // ViewerSink / PublisherHandle (called by the hub).
+  void close_viewer(std::string_view reason) override;
+  void close_publisher(std::string_view reason) override;
+  /// Shutdown: players get StreamEOF and an UnpublishNotify status before the socket closes.
+  void close_gracefully(std::string_view reason);
+
+ private:
+  enum class Role { None, Publisher, Player };
+
+  boost::asio::awaitable<void> read_loop();
+  Status on_bytes(std::span<const std::uint8_t> data);
+  Status on_message(rtmp::Message& message);
+  Status on_command(const rtmp::Command& command, std::uint32_t stream_id);
+  Status on_connect(const rtmp::Command& command);
+  Status on_publish(const rtmp::Command& command);
+  Status on_play(const rtmp::Command& command);
+  void on_media(const rtmp::Message& message);
+  void stop_role();
+
+  /// Encodes a message at the current outgoing chunk size and writes it ahead of media.
+  void send(std::uint32_t csid, rtmp::MessageType type, std::uint32_t stream_id,
+            const std::vector<std::uint8_t>& payload);
+  void send_status(std::uint32_t stream_id, std::string_view level, std::string_view code,
+                   std::string_view description);
+  /// Refuses with a status, then closes once it is written.
+  void refuse(std::uint32_t stream_id, std::string_view code, std::string_view reason);
+
+  void write_buffers(std::vector<boost::asio::const_buffer>& buffers) override;
+  void on_write_error(const boost::system::error_code& ec) override;
+  void on_drained() override;
+  void close_now(std::string_view reason);
+  void arm_deadline(std::uint32_t seconds, std::string_view what);
+
+  ServerContext& ctx_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer deadline_;
+  std::string peer_;
+  std::uint64_t id_ = 0;
+
+  rtmp::ServerHandshake handshake_;
+  rtmp::ChunkDecoder decoder_;
+  std::vector<rtmp::Message> messages_;
+  std::vector<std::uint8_t> scratch_;
+  std::uint32_t out_chunk_size_ = 128;
+  std::uint32_t peer_window_ack_ = 0;
+  std::uint64_t acked_bytes_ = 0;
+
+  std::string app_;
+  std::string tc_url_query_;
+  Role role_ = Role::None;
+  StreamId stream_;
+  std::string nonce_;
+  media::Source* source_ = nullptr;
+
+  bool closed_ = false;
+  bool close_after_drain_ = false;
+  std::string close_reason_;
+  std::array<std::uint8_t, 64 * 1024> read_buffer_{};
+};
+
+/// Accepts RTMP connections.
+boost::asio::awaitable<void> rtmp_accept_loop(ServerContext& ctx,
+                                              boost::asio::ip::tcp::acceptor& acceptor);
+
+}  // namespace minirtc::server

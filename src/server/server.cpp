@@ -1,0 +1,159 @@
+#include "server/server.hpp"
+
+#include <iostream>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/http_session.hpp"
+#include "server/rtmp_session.hpp"
+#include "server/signal_plane.hpp"
+
+namespace minirtc::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+media::HubConfig hub_config(const Config& c) {
+  media::HubConfig h;
+  h.gop = c.media.gop;
+  h.gop_cache = c.media.gop_cache;
+  h.publisher_idle_timeout_ms = c.media.publisher_idle_timeout_s * 1000;
+  return h;
+}
+
+Result<tcp::endpoint> resolve(std::string_view host_port) {
+  auto hp = parse_host_port(host_port);
+  if (!hp) return hp.error();
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(hp->first == "localhost" ? "127.0.0.1" : hp->first, ec);
+  if (ec) return make_error(fmt::format("'{}' is not an IP address", hp->first));
+  return tcp::endpoint(addr, hp->second);
+}
+
+Status open_acceptor(tcp::acceptor& a, const tcp::endpoint& ep) {
+  boost::system::error_code ec;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return make_error(fmt::format("cannot listen on {}:{}: {}", ep.address().to_string(),
+                                        ep.port(), ec.message()));
+  return {};
+}
+
+std::string host_for_url(const tcp::endpoint& ep) {
+  auto a = ep.address();
+  if (a.is_unspecified()) return "127.0.0.1";
+  return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+}
+}  // namespace
+
+Server::Server(Config config)
+    : config_(std::move(config)),
+      apps_(config_.apps),
+      hub_(hub_config(config_)),
+      access_(apps_),
+      flusher_(io_.get_executor(), std::chrono::milliseconds(config_.media.merge_window_ms)),
+      ctx_{io_, config_, apps_, hub_, access_, flusher_, metrics_, nullptr, false, 1, {}},
+      http_acceptor_(io_),
+      rtmp_acceptor_(io_),
+      signals_(io_, SIGINT, SIGTERM),
+      ticker_(io_) {
+  signal_ = std::make_unique<SignalPlane>(ctx_);
+  ctx_.signal = signal_.get();
+  // Hub events fire inside hub calls; the room's reactions (mutes, closes) touch the hub again,
+  // so they run right after, not inside.
+  hub_.on_live([this](const StreamId& id, bool audio, bool video) {
+    spdlog::info("stream {} live (audio={}, video={})", stream_key(id), audio, video);
+    asio::post(io_, [this, id, audio, video] { signal_->on_stream_live(id, audio, video); });
+  });
+  hub_.on_ended([this](const StreamId& id) {
+    spdlog::info("stream {} ended", stream_key(id));
+    asio::post(io_, [this, id] { signal_->on_stream_ended(id); });
+  });
+}
+
+Server::~Server() = default;
+
+Status Server::listen() {
+  auto http_ep = resolve(config_.http_listen);
+  if (!http_ep) return http_ep.error();
+  auto rtmp_ep = resolve(config_.rtmp_listen);
+  if (!rtmp_ep) return rtmp_ep.error();
+  if (auto st = open_acceptor(http_acceptor_, *http_ep); !st) return st;
+  if (auto st = open_acceptor(rtmp_acceptor_, *rtmp_ep); !st) return st;
+  const auto http_bound = http_acceptor_.local_endpoint();
+  const auto rtmp_bound = rtmp_acceptor_.local_endpoint();
+  access_.set_public_urls(
+      !config_.public_url.empty()
+          ? config_.public_url
+          : fmt::format("http://{}:{}", host_for_url(http_bound), http_bound.port()),
+      !config_.public_rtmp_url.empty()
+          ? config_.public_rtmp_url
+          : fmt::format("rtmp://{}:{}", host_for_url(rtmp_bound), rtmp_bound.port()));
+  // One machine-readable line, so scripts and tests can start servers on port 0 in parallel.
+  std::cout << fmt::format("listening http={}:{} rtmp={}:{}", http_bound.address().to_string(),
+                           http_bound.port(), rtmp_bound.address().to_string(), rtmp_bound.port())
+            << std::endl;
+  spdlog::info("public URLs: {} and {}", access_.http_base(), access_.rtmp_base());
+  return {};
+}
+
+void Server::run() {
+  asio::co_spawn(io_, http_accept_loop(ctx_, http_acceptor_), asio::detached);
+  asio::co_spawn(io_, rtmp_accept_loop(ctx_, rtmp_acceptor_), asio::detached);
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (!ec) {
+      spdlog::info("signal {}: shutting down", sig);
+      shutdown();
+    }
+  });
+  tick();
+  io_.run();
+  spdlog::info("stopped");
+}
+
+void Server::stop() {
+  asio::post(io_, [this] { shutdown(); });
+}
+
+void Server::tick() {
+  // Twice a second: idle publishers, room timers (resume windows, expiries, no-media timeouts).
+  const auto now = now_ms();
+  hub_.sweep(now);
+  signal_->tick(now);
+  ticker_.expires_after(std::chrono::milliseconds(500));
+  ticker_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !stopping_) tick();
+  });
+}
+
+void Server::shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  ctx_.shutting_down = true;
+  boost::system::error_code ec;
+  http_acceptor_.close(ec);
+  rtmp_acceptor_.close(ec);
+  ticker_.cancel();
+  signals_.cancel();
+  signal_->shutdown();
+  // Players get an end-of-stream status and publishers a close; everything else is closed.
+  std::vector<std::shared_ptr<Closable>> open;
+  for (auto& [id, weak] : ctx_.connections)
+    if (auto c = weak.lock()) open.push_back(std::move(c));
+  for (auto& c : open) {
+    if (auto* rtmp = dynamic_cast<RtmpSession*>(c.get()))
+      rtmp->close_gracefully("server shutting down");
+    else
+      c->close("server shutting down");
+  }
+  // Give the last writes a moment, then stop the loop whatever remains.
+  auto grace = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(500));
+  grace->async_wait([this, grace](const boost::system::error_code&) { io_.stop(); });
+}
+
+}  // namespace minirtc::server

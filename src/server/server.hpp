@@ -1,0 +1,58 @@
+#pragma once
+// The whole server: listeners, the stream hub, URL access, signalling, timers, shutdown.
+// One event loop; every connection lives on it.
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "media/hub.hpp"
+#include "server/app_registry.hpp"
+#include "server/config.hpp"
+#include "server/context.hpp"
+#include "server/flush_scheduler.hpp"
+#include "server/media_access.hpp"
+#include "server/metrics.hpp"
+
+namespace minirtc::server {
+
+class SignalPlane;
+
+class Server {
+ public:
+  explicit Server(Config config);
+  ~Server();
+
+  /// Binds the listeners and prints the machine-readable "listening ..." line.
+  Status listen();
+  /// Runs until SIGINT/SIGTERM, then shuts down gracefully.
+  void run();
+  void stop();
+
+  const AppRegistry& apps() const noexcept { return apps_; }
+
+ private:
+  void tick();
+  void shutdown();
+
+  Config config_;
+  boost::asio::io_context io_{1};
+  AppRegistry apps_;
+  media::Hub hub_;
+  MediaAccess access_;
+  FlushScheduler flusher_;
+  Metrics metrics_;
+  ServerContext ctx_;
+  std::unique_ptr<SignalPlane> signal_;
+  boost::asio::ip::tcp::acceptor http_acceptor_;
+  boost::asio::ip::tcp::acceptor rtmp_acceptor_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer ticker_;
+  bool stopping_ = false;
+};
+
+}  // namespace minirtc::server

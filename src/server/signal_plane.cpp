@@ -1,0 +1,524 @@
+#include "server/signal_plane.hpp"
+
+#include <chrono>
+#include <deque>
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "auth/access_token.hpp"
+#include "auth/hmac.hpp"
+#include "auth/url_signer.hpp"
+#include "http/query.hpp"
+#include "room/room_service.hpp"
+#include "signal/admin_json.hpp"
+#include "signal/dispatcher.hpp"
+
+namespace minirtc::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+
+namespace {
+
+/// Signed URLs and secrets for the room layer, from the app keys and a CSPRNG.
+class ServerMediaUrls final : public room::MediaUrls {
+ public:
+  ServerMediaUrls(const MediaAccess& access, std::uint32_t ttl_s) : access_(access), ttl_s_(ttl_s) {}
+  std::string publish_url(const StreamId& stream, std::string_view nonce,
+                          std::uint64_t now_ms) override {
+    return access_.publish_url(stream, expiry(now_ms), std::string(nonce));
+  }
+  std::string play_url(const StreamId& stream, std::string_view viewer, room::PlayFormat format,
+                       std::string_view nonce, std::uint64_t now_ms) override {
+    return access_.play_url(stream, viewer, format == room::PlayFormat::Flv, expiry(now_ms),
+                            std::string(nonce));
+  }
+  std::string new_nonce() override { return auth::new_nonce(); }
+  std::string new_session_token() override { return auth::random_hex(24); }
+
+ private:
+  std::uint32_t expiry(std::uint64_t now_ms) const {
+    return static_cast<std::uint32_t>(now_ms / 1000) + ttl_s_;
+  }
+  const MediaAccess& access_;
+  std::uint32_t ttl_s_;
+};
+
+room::Config room_config(const Config& c) {
+  room::Config r;
+  r.ping_interval_ms = c.ping_interval_ms;
+  r.session_timeout_ms = c.session_timeout_ms;
+  r.resume_window_ms = c.resume_window_ms;
+  r.publish_no_media_timeout_ms = c.publish_no_media_timeout_ms;
+  r.empty_room_delay_ms = c.empty_room_delay_ms;
+  r.max_visible_users = c.max_visible_users;
+  r.max_invisible_users = c.max_invisible_users;
+  r.max_subscribed_streams = c.max_subscribed_streams;
+  r.default_play_format = c.media.play_flv_by_default ? room::PlayFormat::Flv : room::PlayFormat::Rtmp;
+  return r;
+}
+
+/// The spec's token checks for a join, turned into the room layer's Grant.
+Result<room::Grant> check_join_token(const AppRegistry& apps, std::string_view app_id,
+                                     std::string_view token, std::string_view room_id,
+                                     std::string_view user_id, std::uint64_t now_ms) {
+  auto checked = auth::check_token(
+      token, [&apps](std::string_view id) { return apps.key_of(id); }, app_id, room_id, user_id,
+      auth::TokenAction::Join, static_cast<std::uint32_t>(now_ms / 1000));
+  if (!checked) return checked.error();
+  auto ms = [](std::uint32_t s) { return static_cast<std::uint64_t>(s) * 1000; };
+  room::Grant g;
+  g.join = true;
+  if (auto e = auth::privilege_expiry(*checked, auth::TokenAction::Publish)) {
+    g.publish = true;
+    g.publish_expires_ms = ms(*e);
+  }
+  if (auto e = auth::privilege_expiry(*checked, auth::TokenAction::Subscribe)) {
+    g.subscribe = true;
+    g.subscribe_expires_ms = ms(*e);
+  }
+  g.token_expires_ms = ms(checked->expire_at);
+  return g;
+}
+
+std::string path_segment(std::string_view& rest) {
+  if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+  auto slash = rest.find('/');
+  std::string seg(rest.substr(0, slash));
+  rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  return seg;
+}
+
+}  // namespace
+
+/// One signalling WebSocket. Reads frames into the dispatcher; writes replies and notifications
+/// in order (one write at a time, bounded queue); closes after its last message when asked.
+class SignalSession : public std::enable_shared_from_this<SignalSession>, public Closable {
+ public:
+  static constexpr std::size_t kMaxQueuedMessages = 1024;
+
+  SignalSession(RoomBridge& bridge, beast::tcp_stream stream, std::string peer, room::SessionId id)
+      : bridge_(bridge), ws_(std::move(stream)), peer_(std::move(peer)), id_(id) {}
+
+  void start(beast::http::request<beast::http::string_body> request);
+  void send(std::string text);
+  void close_after_sending(std::string reason);
+  void close(std::string_view reason) override { close_after_sending(std::string(reason)); }
+  room::SessionId id() const noexcept { return id_; }
+
+ private:
+  void read();
+  void write_next();
+  void finish(std::string_view reason);
+
+  RoomBridge& bridge_;
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::string peer_;
+  room::SessionId id_;
+  std::deque<std::string> outbox_;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+  std::string close_reason_;
+  std::uint64_t connection_id_ = 0;
+};
+
+class RoomBridge {
+ public:
+  explicit RoomBridge(ServerContext& ctx)
+      : ctx(ctx),
+        urls(ctx.access, ctx.config.media.url_ttl_s),
+        rooms(room_config(ctx.config), urls),
+        dispatcher(rooms,
+                   [&apps = ctx.apps](std::string_view app_id, std::string_view token,
+                                      std::string_view room_id, std::string_view user_id,
+                                      std::uint64_t now) {
+                     return check_join_token(apps, app_id, token, room_id, user_id, now);
+                   },
+                   dispatcher_config(ctx.config)) {}
+
+  static signal::DispatcherConfig dispatcher_config(const Config& c) {
+    signal::DispatcherConfig d;
+    d.max_requests_per_second = c.max_requests_per_second;
+    d.idle_timeout_ms = c.session_timeout_ms;
+    return d;
+  }
+
+  /// Sends, closes and applies media effects, in the order the dispatcher defines.
+  void apply(signal::DispatchResult&& r, SignalSession* sender) {
+    if (r.reply && sender) sender->send(std::move(*r.reply));
+    for (auto& m : r.messages)
+      if (auto s = find(m.to)) s->send(std::move(m.text));
+    for (auto& c : r.closes)
+      if (auto s = find(c.session)) s->close_after_sending(c.reason);
+    for (auto& e : r.effects) apply_effect(e);
+  }
+
+  void apply_effect(const room::MediaEffect& effect) {
+    std::visit(
+        [this](const auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, room::RevokeUrl>) {
+            ctx.access.revoke(e.nonce, "URL revoked");
+          } else if constexpr (std::is_same_v<T, room::SetStreamMute>) {
+            ctx.hub.set_stream_mute(e.stream, e.audio, e.video);
+          } else if constexpr (std::is_same_v<T, room::SetViewerMute>) {
+            ctx.hub.set_viewer_mute(e.stream, e.viewer, e.audio, e.video);
+          } else if constexpr (std::is_same_v<T, room::CloseStream>) {
+            ctx.hub.close_stream(e.stream, e.reason);
+          }
+        },
+        effect);
+  }
+
+  std::shared_ptr<SignalSession> find(room::SessionId id) {
+    auto it = sessions.find(id);
+    if (it == sessions.end()) return nullptr;
+    return it->second.lock();
+  }
+
+  ServerContext& ctx;
+  ServerMediaUrls urls;
+  room::RoomService rooms;
+  signal::SignalDispatcher dispatcher;
+  std::map<room::SessionId, std::weak_ptr<SignalSession>> sessions;
+  room::SessionId next_session = 1;
+};
+
+void SignalSession::start(beast::http::request<beast::http::string_body> request) {
+  connection_id_ = bridge_.ctx.add_connection(std::static_pointer_cast<Closable>(shared_from_this()));
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.read_message_max(64 * 1024);
+  auto self = shared_from_this();
+  ws_.async_accept(request, [self](const boost::system::error_code& ec) {
+    if (ec) return self->finish("websocket handshake failed: " + ec.message());
+    spdlog::info("signal#{} {} connected", self->id_, self->peer_);
+    self->bridge_.dispatcher.on_open(self->id_, now_ms());
+    self->read();
+  });
+}
+
+void SignalSession::read() {
+  auto self = shared_from_this();
+  ws_.async_read(buffer_, [self](const boost::system::error_code& ec, std::size_t) {
+    if (self->finished_) return;
+    if (ec) {
+      if (ec == websocket::error::message_too_big) {
+        self->bridge_.ctx.metrics.reject("signal_frame_too_big");
+      }
+      return self->finish(ec == websocket::error::closed ? "peer closed" : ec.message());
+    }
+    if (!self->ws_.got_text()) {
+      self->bridge_.ctx.metrics.reject("signal_binary_frame");
+      self->buffer_.clear();
+      self->send(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"binary frames are not JSON-RPC"}})");
+      return self->read();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    auto text = beast::buffers_to_string(self->buffer_.data());
+    self->buffer_.clear();
+    auto result = self->bridge_.dispatcher.on_text(self->id_, text, now_ms());
+    const bool is_join = text.find("\"join\"") != std::string::npos;
+    self->bridge_.apply(std::move(result), self.get());
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    (is_join ? self->bridge_.ctx.metrics.join_latency_ms : self->bridge_.ctx.metrics.rpc_latency_ms).observe(ms);
+    self->read();
+  });
+}
+
+void SignalSession::send(std::string text) {
+  if (finished_ || closing_) return;
+  if (outbox_.size() >= kMaxQueuedMessages) {
+    bridge_.ctx.metrics.reject("signal_slow_client");
+    return finish("client does not read its messages");
+  }
+  outbox_.push_back(std::move(text));
+  if (!writing_) write_next();
+}
+
+void SignalSession::write_next() {
+  if (outbox_.empty()) {
+    writing_ = false;
+    if (closing_) {
+      auto self = shared_from_this();
+      ws_.async_close(websocket::close_reason(websocket::close_code::normal, close_reason_),
+                      [self](const boost::system::error_code&) { self->finish(self->close_reason_); });
+    }
+    return;
+  }
+  writing_ = true;
+  ws_.text(true);
+  auto self = shared_from_this();
+  ws_.async_write(asio::buffer(outbox_.front()),
+                  [self](const boost::system::error_code& ec, std::size_t) {
+                    self->outbox_.pop_front();
+                    if (ec) return self->finish("write failed: " + ec.message());
+                    self->write_next();
+                  });
+}
+
+void SignalSession::close_after_sending(std::string reason) {
+  if (closing_ || finished_) return;
+  closing_ = true;
+  close_reason_ = std::move(reason);
+  if (close_reason_.size() > 120) close_reason_.resize(120);  // WebSocket close reasons are short
+  if (!writing_) write_next();
+}
+
+void SignalSession::finish(std::string_view reason) {
+  if (finished_) return;
+  finished_ = true;
+  spdlog::info("signal#{} closed: {}", id_, reason);
+  boost::system::error_code ec;
+  beast::get_lowest_layer(ws_).socket().close(ec);
+  bridge_.sessions.erase(id_);
+  bridge_.ctx.remove_connection(connection_id_);
+  if (!bridge_.ctx.shutting_down)
+    bridge_.apply(bridge_.dispatcher.on_socket_closed(id_, now_ms()), nullptr);
+}
+
+SignalPlane::SignalPlane(ServerContext& ctx) : bridge_(std::make_unique<RoomBridge>(ctx)) {}
+SignalPlane::~SignalPlane() = default;
+
+void SignalPlane::accept_websocket(beast::tcp_stream stream,
+                                   beast::http::request<beast::http::string_body> request,
+                                   std::string peer) {
+  const auto id = bridge_->next_session++;
+  auto session = std::make_shared<SignalSession>(*bridge_, std::move(stream), std::move(peer), id);
+  bridge_->sessions[id] = session;
+  session->start(std::move(request));
+}
+
+void SignalPlane::on_stream_live(const StreamId& id, bool has_audio, bool has_video) {
+  bridge_->apply(bridge_->dispatcher.on_media_started(id, has_audio, has_video, now_ms()), nullptr);
+}
+
+void SignalPlane::on_stream_ended(const StreamId& id) {
+  bridge_->apply(bridge_->dispatcher.on_media_stopped(id, now_ms()), nullptr);
+}
+
+void SignalPlane::tick(std::uint64_t now) { bridge_->apply(bridge_->dispatcher.tick(now), nullptr); }
+
+void SignalPlane::shutdown() {
+  for (auto& [id, weak] : bridge_->sessions)
+    if (auto s = weak.lock()) s->close_after_sending("server shutting down");
+}
+
+void SignalPlane::append_metrics(std::string& out) {
+  const auto c = bridge_->rooms.counts();
+  auto gauge = [&](std::string_view name, std::string_view help, auto value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value);
+  };
+  gauge("minirtc_rooms", "Rooms", c.rooms);
+  gauge("minirtc_users", "Room members (all states)", c.members);
+  gauge("minirtc_users_connected", "Members with a live signalling session", c.connected);
+  gauge("minirtc_users_detached", "Members inside their resume window", c.detached);
+  gauge("minirtc_users_media_only", "Members present only by a pushed stream", c.media_only);
+  gauge("minirtc_signal_sessions", "Signalling WebSocket sessions", bridge_->sessions.size());
+  gauge("minirtc_room_streams", "Publications in rooms", c.publications);
+  gauge("minirtc_room_streams_live", "Publications with media arriving", c.live_streams);
+  gauge("minirtc_subscriptions", "Subscriptions", c.subscriptions);
+}
+
+HttpReply SignalPlane::handle_http(std::string_view method, std::string_view path,
+                                   std::string_view query, std::string_view body,
+                                   std::string_view authorization) {
+  auto& ctx = bridge_->ctx;
+  auto q = http::Query::parse(query);
+  if (!q) return json_error(400, "malformed query string");
+
+  if (path == "/v1/config" && method == "GET") {
+    auto app_id = q->get("appId");
+    if (!app_id || app_id->empty()) return json_error(400, "appId is required");
+    if (!ctx.apps.find(*app_id)) {
+      ctx.metrics.reject("config_unknown_app");
+      return json_error(404, "unknown appId");
+    }
+    std::string base = ctx.access.http_base();
+    std::string ws = base.starts_with("https://") ? "wss://" + base.substr(8)
+                                                  : "ws://" + base.substr(base.find("://") + 3);
+    json::object o;
+    o["appId"] = *app_id;
+    o["signalUrls"] = json::array{json::value(ws + "/v1/signal")};
+    o["reportUrl"] = base + "/v1/report";
+    return {200, json::serialize(o), "application/json"};
+  }
+
+  if (path == "/v1/report" && method == "POST") {
+    auto r = bridge_->dispatcher.on_report(body, now_ms());
+    bridge_->apply(std::move(r.dispatch), nullptr);
+    if (r.status != 200) ctx.metrics.reject("report_refused");
+    return {static_cast<unsigned>(r.status), std::move(r.body), "application/json"};
+  }
+
+  if (path == "/v1/dev/token" && method == "GET") {
+    auto app_id = q->get("appId"), room_id = q->get("roomId"), user_id = q->get("userId");
+    const AppConfig* app = nullptr;
+    if (app_id) {
+      app = ctx.apps.find(*app_id);
+    } else {
+      for (const auto& a : ctx.apps.apps())
+        if (a.development) app = &a;
+    }
+    if (!app || !app->development)
+      return json_error(403, "development tokens exist only for the embedded default's app");
+    if (!room_id || !user_id || !is_valid_id(*room_id) || !is_valid_id(*user_id))
+      return json_error(400, "roomId and userId are required: 1-128 characters [a-zA-Z0-9@_.-]");
+    spdlog::warn("DEV TOKEN handed out: app={} room={} user={} (development app only)", app->id,
+                 *room_id, *user_id);
+    auth::AccessToken t;
+    t.app_id = app->id;
+    t.room_id = std::string(*room_id);
+    t.user_id = std::string(*user_id);
+    t.nonce = auth::random_u32();
+    t.issued_at = now_s();
+    t.expire_at = t.issued_at + 24 * 3600;
+    t.add_privilege(auth::Privilege::PublishStream, t.expire_at);
+    t.add_privilege(auth::Privilege::SubscribeStream, t.expire_at);
+    json::object o;
+    o["appId"] = app->id;
+    o["token"] = auth::encode_token(t, app->key);
+    o["expireAt"] = t.expire_at;
+    return {200, json::serialize(o), "application/json"};
+  }
+
+  if (path.starts_with("/v1/admin/")) {
+    if (ctx.config.admin_key.empty()) return json_error(404, "admin API disabled (no admin_key)");
+    const std::string expected = "Bearer " + ctx.config.admin_key;
+    if (authorization.size() != expected.size() ||
+        !auth::constant_time_equal(
+            std::span(reinterpret_cast<const std::uint8_t*>(authorization.data()), authorization.size()),
+            std::span(reinterpret_cast<const std::uint8_t*>(expected.data()), expected.size()))) {
+      ctx.metrics.reject("admin_unauthorized");
+      return json_error(401, "missing or wrong Bearer key");
+    }
+    return handle_admin(method, path.substr(std::string_view("/v1/admin").size()), body);
+  }
+  return json_error(404, "no such route");
+}
+
+HttpReply SignalPlane::handle_admin(std::string_view method, std::string_view rest,
+                                    std::string_view body) {
+  auto& ctx = bridge_->ctx;
+  auto& rooms = bridge_->rooms;
+  const auto now = now_ms();
+  const auto first = path_segment(rest);
+
+  if (first == "apps" && rest.empty() && method == "GET") {
+    json::array a;
+    for (const auto& app : ctx.apps.apps()) {
+      json::object o;
+      o["appId"] = app.id;
+      o["development"] = app.development;
+      o["rooms"] = rooms.list_rooms(app.id).size();
+      a.push_back(std::move(o));
+    }
+    return {200, json::serialize(json::object{{"apps", std::move(a)}}), "application/json"};
+  }
+
+  if (first == "streams" && rest.empty() && method == "GET") {
+    json::array a;
+    ctx.hub.for_each([&](media::Source& s) {
+      auto st = s.stats(now);
+      json::object o;
+      o["stream"] = stream_key(s.id());
+      o["appId"] = s.id().app_id;
+      o["roomId"] = s.id().room_id;
+      o["userId"] = s.id().user_id;
+      o["screen"] = s.id().screen();
+      o["publishing"] = st.publishing;
+      o["live"] = st.live;
+      o["viewers"] = st.viewers;
+      o["bytesIn"] = st.bytes_in;
+      o["bytesOut"] = st.bytes_out;
+      o["videoKbps"] = st.video_kbps;
+      o["audioKbps"] = st.audio_kbps;
+      o["fps"] = st.fps;
+      o["gopMs"] = st.gop_ms;
+      o["width"] = st.width;
+      o["height"] = st.height;
+      o["videoCodec"] = st.video_codec;
+      o["audioCodec"] = st.audio_codec;
+      o["videoFrames"] = st.video_frames;
+      o["audioFrames"] = st.audio_frames;
+      o["droppedFrames"] = st.dropped_frames;
+      o["takeovers"] = st.takeovers;
+      o["muteAudio"] = st.mute_audio;
+      o["muteVideo"] = st.mute_video;
+      a.push_back(std::move(o));
+    });
+    return {200, json::serialize(json::object{{"streams", std::move(a)}}), "application/json"};
+  }
+
+  if (first == "urls" && method == "POST") {
+    // POST /v1/admin/urls/{nonce}/revoke
+    auto nonce = path_segment(rest);
+    if (path_segment(rest) != "revoke" || nonce.empty()) return json_error(404, "no such route");
+    ctx.access.revoke(nonce, "URL revoked by the admin API");
+    return {200, R"({"revoked":true})", "application/json"};
+  }
+
+  if (first != "apps") return json_error(404, "no such route");
+  const auto app_id = path_segment(rest);
+  if (!ctx.apps.find(app_id)) return json_error(404, "unknown appId");
+  if (path_segment(rest) != "rooms") return json_error(404, "no such route");
+  if (rest.empty() && method == "GET")
+    return {200, signal::rooms_json(rooms, app_id), "application/json"};
+  const auto room_id = path_segment(rest);
+
+  auto outcome_reply = [&](room::Outcome&& out) -> HttpReply {
+    if (out.error) {
+      const unsigned status = out.error->code == room::ErrorCode::NotFound ? 404 : 400;
+      return json_error(status, out.error->message);
+    }
+    bridge_->apply(bridge_->dispatcher.render(std::move(out)), nullptr);
+    return {200, R"({"ok":true})", "application/json"};
+  };
+  auto reason_of = [&](std::string_view fallback) {
+    try {
+      auto v = json::parse(body.empty() ? "{}" : body);
+      if (auto* o = v.if_object())
+        if (auto* r = o->if_contains("reason"); r && r->is_string())
+          return std::string(r->as_string());
+    } catch (const std::exception&) {
+    }
+    return std::string(fallback);
+  };
+
+  if (rest.empty() && method == "GET") {
+    auto j = signal::room_json(rooms, app_id, room_id);
+    if (!j) return json_error(404, "no such room");
+    return {200, std::move(*j), "application/json"};
+  }
+  const auto what = path_segment(rest);
+  if (what == "dismiss" && rest.empty() && method == "POST")
+    return outcome_reply(rooms.dismiss(app_id, room_id, reason_of("room dismissed"), now));
+  if (what == "users") {
+    const auto user_id = path_segment(rest);
+    const auto action = path_segment(rest);
+    if (action == "kick" && method == "POST")
+      return outcome_reply(rooms.kick(app_id, room_id, user_id, reason_of("kicked"), now));
+    if (action == "forbid-publish" && method == "POST") {
+      bool forbidden = true;
+      try {
+        auto v = json::parse(body.empty() ? "{}" : body);
+        if (auto* o = v.if_object())
+          if (auto* f = o->if_contains("forbidden"); f && f->is_bool()) forbidden = f->as_bool();
+      } catch (const std::exception&) {
+        return json_error(400, "body must be JSON {\"forbidden\": true|false}");
+      }
+      return outcome_reply(rooms.forbid_publish(app_id, room_id, user_id, forbidden, now));
+    }
+  }
+  return json_error(404, "no such route");
+}
+
+}  // namespace minirtc::server
