@@ -1,5 +1,6 @@
 #include "cli/config_options.hpp"
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "server/app_registry.hpp"
@@ -25,10 +26,14 @@ server::Config ConfigOptions::resolve(bool create_dev_app) const {
     if (!app) throw std::runtime_error(app.error().reason);
     config.apps.push_back(std::move(*app));
   }
-  if (config.apps.empty() && create_dev_app) {
-    auto dev = server::AppRegistry::load_or_create_dev_app(config.data_dir);
-    if (!dev) throw std::runtime_error(dev.error().reason);
-    config.apps.push_back(std::move(*dev));
+  if (config.apps.empty()) {
+    // The embedded default's development app: created by `serve`, only read by the others.
+    const bool exists = std::filesystem::exists(std::filesystem::path(config.data_dir) / "dev-app.toml");
+    if (create_dev_app || exists) {
+      auto dev = server::AppRegistry::load_or_create_dev_app(config.data_dir);
+      if (!dev) throw std::runtime_error(dev.error().reason);
+      config.apps.push_back(std::move(*dev));
+    }
   }
   return config;
 }

@@ -18,7 +18,8 @@ struct ConfigOptions {
 
   void add_to(CLI::App& command);
   /// Defaults < config file < flags; with no app at all, the embedded default's development app
-  /// (created in the data directory on first use). Throws std::runtime_error with the reason.
+  /// from the data directory (created there when `create_dev_app`, as `serve` does). Throws
+  /// std::runtime_error with the reason.
   server::Config resolve(bool create_dev_app = true) const;
 };
 

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   minirtc::cli::register_serve_command(app);
   minirtc::cli::register_url_command(app);
   minirtc::cli::register_token_command(app);
+  minirtc::cli::register_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

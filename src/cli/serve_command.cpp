@@ -33,6 +33,11 @@ void run_serve(const ServeOptions& o) {
   if (!o.tls_key.empty()) c.tls_key = o.tls_key;
   if (o.merge_window_ms >= 0) c.media.merge_window_ms = static_cast<std::uint32_t>(o.merge_window_ms);
 
+  if (!c.tls_cert.empty() || !c.tls_key.empty())
+    throw std::runtime_error(
+        "in-process TLS is not implemented yet: terminate TLS in a proxy in front of the HTTP port "
+        "and set public_url to its https:// address (docs/operations.md)");
+
   auto level = spdlog::level::from_str(c.log_level);
   if (level == spdlog::level::off && c.log_level != "off")
     throw std::runtime_error("unknown log level '" + c.log_level + "'");

@@ -12,6 +12,8 @@
 #include "auth/access_token.hpp"
 #include "auth/hmac.hpp"
 #include "cli/commands.hpp"
+#include "cli/config_options.hpp"
+#include "server/app_registry.hpp"
 #include "core/ids.hpp"
 
 namespace minirtc::cli {
@@ -30,13 +32,20 @@ struct TokenOptions {
   bool subscribe = false;
   std::optional<std::uint32_t> nonce;
   std::optional<std::uint32_t> issued_at;
+  ConfigOptions config;  // --config / --app / --data-dir: where the key comes from otherwise
 };
 
-/// The one place the AppKey comes from, so another source (a config file's app list) slots in
-/// here without touching the rest.
+/// The one place the AppKey comes from: --app-key, else the apps of --config / --app /
+/// --data-dir (the server's own sources, the embedded default's development app included).
 std::string resolve_app_key(const TokenOptions& opts) {
-  if (opts.app_key.empty()) throw CLI::ValidationError("--app-key", "an AppKey is required");
-  return opts.app_key;
+  if (!opts.app_key.empty()) return opts.app_key;
+  const bool has_source = !opts.config.config_file.empty() || !opts.config.apps.empty() ||
+                          !opts.config.data_dir.empty();
+  if (!has_source)
+    throw CLI::ValidationError("--app-key", "an AppKey is required (or --config/--app/--data-dir)");
+  server::AppRegistry apps(opts.config.resolve(false).apps);
+  if (auto key = apps.key_of(opts.app_id)) return *key;
+  throw CLI::ValidationError("--app-id", "no key for app " + opts.app_id + " in the given sources");
 }
 
 void validate(const TokenOptions& opts) {
@@ -82,6 +91,7 @@ void register_token_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand("token", "Make an AccessToken for join (format 001)");
   cmd->add_option("--app-id", opts->app_id, "AppId, 24 characters [a-zA-Z0-9]")->required();
   cmd->add_option("--app-key", opts->app_key, "AppKey, the app's secret");
+  opts->config.add_to(*cmd);
   cmd->add_option("--room", opts->room_id, "RoomId, or * for any room")->required();
   cmd->add_option("--user", opts->user_id, "UserId")->required();
   cmd->add_option("--expire", opts->lifetime,

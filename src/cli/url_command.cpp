@@ -31,7 +31,7 @@ std::string base_from_listen(const std::string& scheme, const std::string& liste
 }
 
 void run_url(const UrlOptions& o) {
-  server::Config c = o.config.resolve();
+  server::Config c = o.config.resolve(false);
   StreamId id{o.app_id, o.room, o.user, o.screen ? StreamKind::Screen : StreamKind::Main};
   if (!is_valid_app_id(id.app_id)) throw std::runtime_error("--app-id must be 24 characters [a-zA-Z0-9]");
   if (!is_valid_id(id.room_id)) throw std::runtime_error("--room must be 1-128 characters [a-zA-Z0-9@_.-]");
