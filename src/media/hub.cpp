@@ -6,7 +6,8 @@ Source& Hub::get_or_create(const StreamId& id) {
   auto it = sources_.find(id);
   if (it != sources_.end()) return *it->second;
   auto source = std::make_unique<Source>(id, config_.gop, config_.gop_cache);
-  if (auto m = mutes_.find(id); m != mutes_.end()) source->set_mute(m->second.audio, m->second.video);
+  if (auto m = mutes_.find(id); m != mutes_.end())
+    source->set_mute(m->second.audio, m->second.video);
   return *sources_.emplace(id, std::move(source)).first->second;
 }
 
@@ -16,13 +17,13 @@ void Hub::erase_if_idle(Source& source) {
 
 Source& Hub::publish(const StreamId& id, PublisherHandle* publisher, std::uint64_t now_ms) {
   Source& source = get_or_create(id);
-  if (auto* old = source.publisher(); old && old != publisher) {
-    // Takeover: the stream stays up for its viewers and no end is announced; the new publisher's
-    // media follows at once (the pusher reconnected before its old connection was seen dead).
-    source.end_publish();
-    old->close_publisher("taken over by a new publisher");
-  }
+  PublisherHandle* old = source.publisher();
+  // Takeover: the stream stays up for its viewers and no end is announced; the new publisher's
+  // media follows at once (the pusher reconnected before its old connection was seen dead). The
+  // new publisher is in place before the old one hears of it, so an unpublish from the old one
+  // is already a no-op (and counted as a takeover by the source).
   source.begin_publish(publisher, now_ms);
+  if (old && old != publisher) old->close_publisher("taken over by a new publisher");
   return source;
 }
 
@@ -63,8 +64,7 @@ void Hub::set_stream_mute(const StreamId& id, bool audio, bool video) {
   if (auto* s = find(id)) s->set_mute(audio, video);
 }
 
-void Hub::set_viewer_mute(const StreamId& id, const std::string& viewer, bool audio,
-                          bool video) {
+void Hub::set_viewer_mute(const StreamId& id, const std::string& viewer, bool audio, bool video) {
   const auto key = stream_key(id) + '|' + viewer;
   if (!audio && !video)
     viewer_mutes_.erase(key);
@@ -75,20 +75,33 @@ void Hub::set_viewer_mute(const StreamId& id, const std::string& viewer, bool au
       if (v->viewer_id() == viewer) v->set_remote_mute(audio, video);
 }
 
+void Hub::drop_publisher(Source& source, std::string_view reason) {
+  PublisherHandle* publisher = source.publisher();
+  if (!publisher) return;
+  // close_publisher() makes the connection forget its source at once, so it will never call
+  // unpublish(): the hub ends the publish itself (announcing the end, maybe erasing the source).
+  unpublish(source, publisher);
+  publisher->close_publisher(reason);
+}
+
 void Hub::sweep(std::uint64_t now_ms) {
-  std::vector<PublisherHandle*> idle;
+  std::vector<StreamId> idle;
   for (auto& [id, source] : sources_) {
-    if (source->publisher() && now_ms - source->last_media_ms() > config_.publisher_idle_timeout_ms)
-      idle.push_back(source->publisher());
+    // A packet stamped after `now_ms` (clocks read at different moments) is not idle.
+    const auto last = source->last_media_ms();
+    if (source->publisher() && now_ms > last && now_ms - last > config_.publisher_idle_timeout_ms)
+      idle.push_back(id);
   }
-  for (auto* p : idle) p->close_publisher("no media for the idle timeout");
+  for (auto& id : idle)
+    if (auto* s = find(id)) drop_publisher(*s, "no media for the idle timeout");
 }
 
 void Hub::close_stream(const StreamId& id, std::string_view reason) {
   Source* source = find(id);
   if (!source) return;
-  if (auto* p = source->publisher()) p->close_publisher(reason);
-  for (auto* v : source->viewers()) v->close_viewer(reason);
+  const std::vector<ViewerSink*> viewers = source->viewers();
+  drop_publisher(*source, reason);  // may erase a source without viewers
+  for (auto* v : viewers) v->close_viewer(reason);
 }
 
 void Hub::close_all(std::string_view reason) {

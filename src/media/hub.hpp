@@ -47,9 +47,10 @@ class Hub {
   void set_stream_mute(const StreamId& id, bool audio, bool video);
   /// muteRemote of one viewer (by userId), remembered for viewers that attach later.
   void set_viewer_mute(const StreamId& id, const std::string& viewer, bool audio, bool video);
-  /// Closes publishers that sent nothing for the idle timeout.
+  /// Closes publishers that sent nothing for the idle timeout (their publish ends as by unpublish).
   void sweep(std::uint64_t now_ms);
-  /// Closes the publisher and every viewer of a stream (kick, revoke, shutdown).
+  /// Closes the publisher (its publish ends as by unpublish) and every viewer of a stream (kick,
+  /// revoke, shutdown). Viewers stay attached until they detach.
   void close_stream(const StreamId& id, std::string_view reason);
   /// Closes every publisher and viewer (graceful shutdown).
   void close_all(std::string_view reason);
@@ -65,6 +66,8 @@ class Hub {
  private:
   Source& get_or_create(const StreamId& id);
   void erase_if_idle(Source& source);
+  /// Ends the current publish (as unpublish() would) and closes the publisher's connection.
+  void drop_publisher(Source& source, std::string_view reason);
 
   HubConfig config_;
   std::unordered_map<StreamId, std::unique_ptr<Source>, StreamIdHash> sources_;

@@ -1,8 +1,7 @@
 #include "media/source.hpp"
 
 #include <algorithm>
-
-#include <fmt/format.h>
+#include <string>
 
 #include "flv/aac.hpp"
 #include "flv/audio.hpp"
@@ -14,15 +13,30 @@ namespace minirtc::media {
 namespace {
 std::string_view h264_profile_name(std::uint8_t profile_idc) {
   switch (profile_idc) {
-    case 66: return "Baseline";
-    case 77: return "Main";
-    case 88: return "Extended";
-    case 100: return "High";
-    case 110: return "High 10";
-    case 122: return "High 4:2:2";
-    case 244: return "High 4:4:4";
-    default: return "profile";
+    case 66:
+      return "Baseline";
+    case 77:
+      return "Main";
+    case 88:
+      return "Extended";
+    case 100:
+      return "High";
+    case 110:
+      return "High 10";
+    case 122:
+      return "High 4:2:2";
+    case 244:
+      return "High 4:4:4";
+    default:
+      return "profile";
   }
+}
+
+std::string_view aac_profile_name(const flv::AacConfig& asc) {
+  if (asc.ps) return "HE-AACv2";
+  if (asc.sbr) return "HE-AAC";
+  if (asc.object_type == flv::aac_object::kLc) return "AAC-LC";
+  return "AAC";
 }
 }  // namespace
 
@@ -30,7 +44,7 @@ Source::Source(StreamId id, GopLimits gop_limits, bool gop_cache_enabled)
     : id_(std::move(id)), gop_cache_enabled_(gop_cache_enabled), gop_(gop_limits) {}
 
 void Source::begin_publish(PublisherHandle* publisher, std::uint64_t now_ms) {
-  if (stats_.publishing) ++stats_.takeovers;
+  if (stats_.publishing && publisher_ != publisher) ++stats_.takeovers;
   publisher_ = publisher;
   stats_.publishing = true;
   stats_.live = false;
@@ -62,9 +76,12 @@ std::uint32_t Source::rebase(std::uint32_t in) {
     out = last_out_ + 1;
   }
   if (out < 0) out = 0;
-  last_out_ = static_cast<std::uint32_t>(out);
+  // Anchor on the highest timestamp sent, not the latest: audio and video interleave slightly out
+  // of order, and continuing after an earlier one would step viewers' video back in time.
+  const auto result = static_cast<std::uint32_t>(out);
+  if (!has_output_ || result > last_out_) last_out_ = result;
   has_output_ = true;
-  return last_out_;
+  return result;
 }
 
 bool Source::forwarded(const Packet& p) const noexcept {
@@ -90,8 +107,9 @@ IngestResult Source::ingest(PacketKind kind, std::uint32_t timestamp, SharedBuff
       if (auto cfg = flv::parse_avc_decoder_config(tag->body)) {
         stats_.width = cfg->info.width;
         stats_.height = cfg->info.height;
-        stats_.video_codec = fmt::format("H.264 {} {}.{}", h264_profile_name(cfg->info.profile_idc),
-                                         cfg->info.level_idc / 10, cfg->info.level_idc % 10);
+        stats_.video_codec = "H.264 " + std::string(h264_profile_name(cfg->info.profile_idc)) +
+                             ' ' + std::to_string(cfg->info.level_idc / 10) + '.' +
+                             std::to_string(cfg->info.level_idc % 10);
       } else {
         ++stats_.bad_messages;
       }
@@ -105,8 +123,9 @@ IngestResult Source::ingest(PacketKind kind, std::uint32_t timestamp, SharedBuff
     sequence_header = tag->sequence_header();
     if (sequence_header && tag->is_aac()) {
       if (auto asc = flv::parse_audio_specific_config(tag->body)) {
-        stats_.audio_codec =
-            fmt::format("AAC {} Hz {} ch", asc->sample_rate, static_cast<int>(asc->channels));
+        stats_.audio_codec = std::string(aac_profile_name(*asc)) + ' ' +
+                             std::to_string(asc->sample_rate) + " Hz " +
+                             std::to_string(asc->channels) + " ch";
       } else {
         ++stats_.bad_messages;
       }

@@ -32,8 +32,8 @@ struct StreamStats {
   std::uint32_t gop_ms = 0;
   std::uint32_t width = 0;
   std::uint32_t height = 0;
-  std::string video_codec;    // "H.264 High 3.1"
-  std::string audio_codec;    // "AAC-LC 44100 Hz 2 ch"
+  std::string video_codec;  // "H.264 High 3.1"
+  std::string audio_codec;  // "AAC-LC 44100 Hz 2 ch"
   std::size_t viewers = 0;
   std::uint64_t bytes_out = 0;       // summed over current and departed viewers
   std::uint64_t dropped_frames = 0;  // idem
@@ -92,7 +92,7 @@ class Source {
   bool rebase_pending_ = false;
   bool has_output_ = false;
   std::int64_t offset_ = 0;
-  std::uint32_t last_out_ = 0;
+  std::uint32_t last_out_ = 0;  // the highest timestamp output so far
 
   bool mute_audio_ = false, mute_video_ = false, video_resume_pending_ = false;
 

@@ -5,9 +5,15 @@
 namespace minirtc::media {
 
 namespace {
-bool is_media(const Packet& p) { return p.droppable(); }
-bool is_video(const Packet& p) { return p.droppable() && p.kind == PacketKind::Video; }
-bool is_audio(const Packet& p) { return p.droppable() && p.kind == PacketKind::Audio; }
+bool is_media(const Packet& p) {
+  return p.droppable();
+}
+bool is_video(const Packet& p) {
+  return p.droppable() && p.kind == PacketKind::Video;
+}
+bool is_audio(const Packet& p) {
+  return p.droppable() && p.kind == PacketKind::Audio;
+}
 }  // namespace
 
 void ViewerQueue::push(const PacketPtr& packet) {
@@ -79,16 +85,18 @@ void ViewerQueue::shed() {
     remove_if_droppable(is_video);
     waiting_keyframe_ = true;
   }
-  // Still too much: shed the oldest audio (it is the only droppable thing left behind).
+  // Still too much: shed the oldest media. Audio older than the kept keyframe goes first; once the
+  // keyframe itself is the oldest, the whole GOP goes (frames after it cannot be decoded without
+  // it) and the viewer waits for the next keyframe; then the remaining audio, oldest first.
   while (over_limits()) {
     auto a = std::find_if(queue_.begin(), queue_.end(), [](auto& p) { return is_media(*p); });
     if (a == queue_.end()) break;
     if ((*a)->kind == PacketKind::Video) {
-      ++dropped_video_;
+      remove_if_droppable(is_video);
       waiting_keyframe_ = true;
-    } else {
-      ++dropped_audio_;
+      continue;
     }
+    ++dropped_audio_;
     bytes_ -= size_of(*a);
     queue_.erase(a);
   }

@@ -1,0 +1,652 @@
+// The stream hub and its sources: fan-out of shared packets, start sequence for new viewers,
+// takeover, live/ended events, mutes, idle sweep, closing and statistics.
+
+#include "media/hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "unit/media/media_test_support.hpp"
+
+namespace minirtc::media {
+namespace {
+
+using namespace fakes;
+
+PacketKind kind_of(const flv::Tag& t) {
+  switch (t.type) {
+    case flv::TagType::Audio:
+      return PacketKind::Audio;
+    case flv::TagType::Video:
+      return PacketKind::Video;
+    default:
+      return PacketKind::Metadata;
+  }
+}
+
+class HubTest : public ::testing::Test {
+ protected:
+  explicit HubTest(HubConfig config = {}) : hub(config) {
+    hub.on_live([this](const StreamId& id, bool audio, bool video) {
+      lives.push_back({id, audio, video});
+    });
+    hub.on_ended([this](const StreamId& id) { ended.push_back(id); });
+  }
+
+  void feed(Source& s, const flv::Tag& t, std::uint64_t now = 1000) {
+    hub.ingest(s, kind_of(t), t.timestamp, t.data, now);
+  }
+  void feed_all(Source& s, std::uint64_t now = 1000) {
+    for (auto* t :
+         {&real.metadata, &real.video_header, &real.audio_header, &real.audio0, &real.key,
+          &real.audio1, &real.audio2, &real.inter1, &real.audio3, &real.audio4, &real.inter2})
+      feed(s, *t, now);
+  }
+  void video(Source& s, bool key, std::uint32_t ts, std::uint64_t now = 1000,
+             std::size_t size = 16) {
+    hub.ingest(s, PacketKind::Video, ts, key ? key_body(size) : inter_body(size), now);
+  }
+  void audio(Source& s, std::uint32_t ts, std::uint64_t now = 1000, std::size_t size = 8) {
+    hub.ingest(s, PacketKind::Audio, ts, aac_body(1, size), now);
+  }
+
+  static std::size_t count(const std::vector<PacketPtr>& v, PacketKind kind) {
+    return static_cast<std::size_t>(std::count_if(
+        v.begin(), v.end(), [&](auto& p) { return p->kind == kind && p->droppable(); }));
+  }
+
+  struct Live {
+    StreamId id;
+    bool audio, video;
+  };
+  Hub hub;
+  RealStream real = real_stream();
+  std::vector<Live> lives;
+  std::vector<StreamId> ended;
+  const StreamId id = stream();
+};
+
+TEST_F(HubTest, EveryViewerGetsTheSamePacketNoCopies) {
+  FakeViewer early("v1"), late("v2"), third("v3");
+  hub.attach(id, &early);
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 1000);
+  hub.attach(id, &late);
+  hub.attach(id, &third);
+  feed_all(s);
+
+  const std::vector<const flv::Tag*> tags{&real.metadata, &real.video_header, &real.audio_header,
+                                          &real.audio0,   &real.key,          &real.audio1,
+                                          &real.audio2,   &real.inter1,       &real.audio3,
+                                          &real.audio4,   &real.inter2};
+  ASSERT_EQ(early.delivered.size(), tags.size());
+  ASSERT_EQ(late.delivered.size(), tags.size());
+  ASSERT_EQ(third.delivered.size(), tags.size());
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    const auto& p = early.delivered[i];
+    EXPECT_EQ(p, late.delivered[i]);  // one packet object
+    EXPECT_EQ(p, third.delivered[i]);
+    EXPECT_EQ(p->rtmp_wire.data(), late.delivered[i]->rtmp_wire.data());
+    EXPECT_EQ(p->flv_wire.data(), third.delivered[i]->flv_wire.data());
+    // Not even the ingest copies: the payload is the publisher's message buffer.
+    EXPECT_EQ(p->payload.data(), tags[i]->data.data());
+    EXPECT_EQ(p->timestamp, tags[i]->timestamp);  // first publisher: its own timeline
+  }
+  EXPECT_TRUE(early.delivered[1]->sequence_header);
+  EXPECT_TRUE(early.delivered[2]->sequence_header);
+  EXPECT_TRUE(early.delivered[4]->keyframe);
+  EXPECT_FALSE(early.delivered[7]->keyframe);
+  EXPECT_EQ(early.delivered[0]->kind, PacketKind::Metadata);
+
+  // Through the viewer queue (which waits for a keyframe) the audio before it still passes.
+  auto sent = early.sent();
+  EXPECT_EQ(sent.size(), tags.size());
+}
+
+TEST_F(HubTest, LateViewerGetsHeadersAndTheGopAtOnceInOrder) {
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 1000);
+  feed_all(s);
+  FakeViewer v;
+  EXPECT_EQ(&hub.attach(id, &v), &s);
+  // metadata, video header, audio header, then the GOP: from the keyframe (audio0 came before it).
+  const std::vector<const flv::Tag*> expect{
+      &real.metadata, &real.video_header, &real.audio_header, &real.key,    &real.audio1,
+      &real.audio2,   &real.inter1,       &real.audio3,       &real.audio4, &real.inter2};
+  ASSERT_EQ(v.delivered.size(), expect.size());
+  for (std::size_t i = 0; i < expect.size(); ++i)
+    EXPECT_EQ(v.delivered[i]->payload.data(), expect[i]->data.data()) << i;
+  EXPECT_EQ(v.delivered[0]->kind, PacketKind::Metadata);
+  EXPECT_TRUE(v.delivered[1]->sequence_header && v.delivered[1]->kind == PacketKind::Video);
+  EXPECT_TRUE(v.delivered[2]->sequence_header && v.delivered[2]->kind == PacketKind::Audio);
+  EXPECT_TRUE(v.delivered[3]->keyframe && v.delivered[3]->kind == PacketKind::Video);
+  // Nothing is lost on the way through its queue: it starts decodable.
+  EXPECT_EQ(v.sent().size(), expect.size());
+  EXPECT_EQ(v.queue.dropped_video(), 0u);
+
+  // Then live media.
+  video(s, false, 143);
+  ASSERT_EQ(v.delivered.size(), expect.size() + 1);
+  EXPECT_EQ(v.delivered.back()->timestamp, 143u);
+}
+
+TEST_F(HubTest, StatisticsFromRealSequenceHeaders) {
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 500);
+  FakeViewer v;
+  hub.attach(id, &v);
+  feed_all(s);
+  auto st = s.stats(1000);
+  EXPECT_TRUE(st.publishing);
+  EXPECT_TRUE(st.live);
+  EXPECT_EQ(st.publish_started_ms, 500u);
+  EXPECT_EQ(st.video_codec, "H.264 High 1.3");
+  EXPECT_EQ(st.width, 320u);
+  EXPECT_EQ(st.height, 240u);
+  EXPECT_EQ(st.audio_codec, "AAC-LC 44100 Hz 2 ch");
+  EXPECT_EQ(st.video_frames, 3u);
+  EXPECT_EQ(st.audio_frames, 5u);
+  EXPECT_EQ(st.keyframes, 1u);
+  EXPECT_EQ(st.bad_messages, 0u);
+  EXPECT_EQ(st.viewers, 1u);
+  EXPECT_EQ(st.takeovers, 0u);
+  std::uint64_t bytes = 0;
+  for (auto* t :
+       {&real.metadata, &real.video_header, &real.audio_header, &real.audio0, &real.key,
+        &real.audio1, &real.audio2, &real.inter1, &real.audio3, &real.audio4, &real.inter2})
+    bytes += t->data.size();
+  EXPECT_EQ(st.bytes_in, bytes);
+  ASSERT_EQ(lives.size(), 1u);
+  EXPECT_EQ(lives[0].id, id);
+  EXPECT_TRUE(lives[0].audio);
+  EXPECT_TRUE(lives[0].video);
+}
+
+TEST_F(HubTest, RatesGopAndViewerTotals) {
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 0);
+  FakeViewer a("a"), b("b");
+  hub.attach(id, &a);
+  hub.attach(id, &b);
+  // 25 fps of 995-byte video bodies and 50 audio frames of 250 bytes within [10000, 11000).
+  for (int i = 0; i < 25; ++i) {
+    const std::uint64_t now = 10000 + static_cast<std::uint64_t>(i) * 40;
+    video(s, i == 0, static_cast<std::uint32_t>(i * 40), now, 990);
+    audio(s, static_cast<std::uint32_t>(i * 40), now, 248);
+    audio(s, static_cast<std::uint32_t>(i * 40 + 20), now + 20, 248);
+  }
+  auto st = s.stats(11000);
+  EXPECT_EQ(st.fps, 25u);
+  EXPECT_EQ(st.video_kbps, 25u * 995 * 8 / 1000);
+  EXPECT_EQ(st.audio_kbps, 50u * 250 * 8 / 1000);
+  EXPECT_EQ(s.stats(13000).fps, 0u);  // went quiet
+
+  video(s, true, 2000, 13000);
+  EXPECT_EQ(s.stats(13000).gop_ms, 2000u);
+  video(s, true, 3500, 13000);
+  EXPECT_EQ(s.stats(13000).gop_ms, 1500u);
+  EXPECT_EQ(s.stats(13000).keyframes, 3u);
+
+  // Bytes out and drops are summed over current and departed viewers.
+  a.bytes_out = 1000;
+  b.bytes_out = 500;
+  FakeViewer c("c");
+  hub.attach(id, &c);  // gets the GOP at once
+  video(s, false, 3540, 13000);
+  EXPECT_EQ(s.stats(13000).bytes_out, 1500u);
+  EXPECT_EQ(s.stats(13000).dropped_frames, 0u);
+  b.queue.wait_for_keyframe();
+  video(s, false, 3580, 13000);
+  video(s, false, 3620, 13000);
+  EXPECT_EQ(s.stats(13000).dropped_frames, 2u);
+  hub.detach(s, &b);
+  auto st2 = s.stats(13000);
+  EXPECT_EQ(st2.viewers, 2u);
+  EXPECT_EQ(st2.bytes_out, 1500u);
+  EXPECT_EQ(st2.dropped_frames, 2u);
+}
+
+TEST_F(HubTest, NewVideoSequenceHeaderClearsTheGopOnlyWhenItChanges) {
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 0);
+  feed_all(s);
+  feed(s, real.video_header);  // the same configuration again (some pushers repeat it)
+  FakeViewer same("same");
+  hub.attach(id, &same);
+  EXPECT_EQ(count(same.delivered, PacketKind::Video), 3u);
+
+  // A different configuration: cached frames belong to the old one.
+  hub.ingest(s, PacketKind::Video, 150, video_body(1, 0, 30, 0x11), 1000);
+  FakeViewer changed("changed");
+  hub.attach(id, &changed);
+  EXPECT_EQ(count(changed.delivered, PacketKind::Video), 0u);
+  EXPECT_EQ(count(changed.delivered, PacketKind::Audio), 0u);
+  ASSERT_EQ(changed.delivered.size(), 3u);
+  EXPECT_EQ(changed.delivered[1]->timestamp, 150u);  // the new header replaced the old one
+  EXPECT_EQ(s.stats(1000).bad_messages, 1u);         // the synthetic record does not parse
+  // The next keyframe starts a new GOP.
+  video(s, true, 200);
+  FakeViewer next("next");
+  hub.attach(id, &next);
+  EXPECT_EQ(count(next.delivered, PacketKind::Video), 1u);
+}
+
+TEST_F(HubTest, GopCacheCanBeDisabled) {
+  Hub plain(HubConfig{GopLimits{}, false, 10000});
+  FakePublisher pub;
+  Source& s = plain.publish(id, &pub, 0);
+  for (auto* t : {&real.metadata, &real.video_header, &real.audio_header, &real.key, &real.audio1})
+    plain.ingest(s, kind_of(*t), t->timestamp, t->data, 1000);
+  FakeViewer v;
+  plain.attach(id, &v);
+  ASSERT_EQ(v.delivered.size(), 3u);
+  EXPECT_FALSE(v.delivered[2]->droppable());
+}
+
+TEST_F(HubTest, GopLimitsComeFromTheConfig) {
+  Hub small(HubConfig{GopLimits{3, 1u << 20, 10000}, true, 10000});
+  FakePublisher pub;
+  Source& s = small.publish(id, &pub, 0);
+  small.ingest(s, PacketKind::Video, 0, key_body(), 0);
+  small.ingest(s, PacketKind::Video, 40, inter_body(), 0);
+  small.ingest(s, PacketKind::Video, 80, inter_body(), 0);
+  FakeViewer v1("v1");
+  small.attach(id, &v1);
+  EXPECT_EQ(v1.delivered.size(), 3u);
+  small.ingest(s, PacketKind::Video, 120, inter_body(), 0);  // 4 > 3: not cached
+  FakeViewer v2("v2");
+  small.attach(id, &v2);
+  EXPECT_TRUE(v2.delivered.empty());
+}
+
+TEST_F(HubTest, TakeoverKeepsViewersAndContinuesTheTimeline) {
+  FakePublisher first, second;
+  Source& s = hub.publish(id, &first, 1000);
+  FakeViewer v;
+  hub.attach(id, &v);
+  feed_all(s);  // the highest timestamp is the last inter frame's, 103
+  ASSERT_EQ(v.delivered.back()->timestamp, 103u);
+  ASSERT_EQ(lives.size(), 1u);
+
+  // A careless connection re-entering the hub from close_publisher must find it already moved on.
+  first.on_close = [&] { hub.unpublish(s, &first); };
+  Source& again = hub.publish(id, &second, 2000);
+  EXPECT_EQ(&again, &s);
+  ASSERT_EQ(first.closes.size(), 1u);  // synchronously
+  EXPECT_EQ(first.closes[0], "taken over by a new publisher");
+  EXPECT_TRUE(second.closes.empty());
+  EXPECT_TRUE(ended.empty());  // no end announced
+  EXPECT_EQ(s.publisher(), &second);
+  ASSERT_EQ(s.viewers().size(), 1u);
+  EXPECT_EQ(s.viewers()[0], &v);
+  auto st = s.stats(2000);
+  EXPECT_EQ(st.takeovers, 1u);
+  EXPECT_TRUE(st.publishing);
+  EXPECT_FALSE(st.live);  // live again with the new publisher's first media
+  EXPECT_EQ(st.publish_started_ms, 2000u);
+
+  // The old GOP is gone (the new encoder's headers cannot decode it).
+  FakeViewer between("between");
+  hub.attach(id, &between);
+  EXPECT_EQ(count(between.delivered, PacketKind::Video), 0u);
+  EXPECT_EQ(count(between.delivered, PacketKind::Audio), 0u);
+  hub.detach(s, &between);
+
+  // The new encoder starts at 0; viewers see 104, 104, 144, 184...
+  const auto before = v.delivered.size();
+  feed(s, real.video_header, 2000);
+  EXPECT_TRUE(lives.size() == 1u);  // a header is not media yet
+  video(s, true, 0, 2000);
+  audio(s, 20, 2000);
+  video(s, false, 40, 2000);
+  ASSERT_EQ(v.delivered.size(), before + 4);
+  EXPECT_EQ(v.delivered[before]->timestamp, 104u);
+  EXPECT_EQ(v.delivered[before + 1]->timestamp, 104u);
+  EXPECT_EQ(v.delivered[before + 2]->timestamp, 124u);
+  EXPECT_EQ(v.delivered[before + 3]->timestamp, 144u);
+  ASSERT_EQ(lives.size(), 2u);  // on_live again for the new publish
+  // The viewer never had to wait: its stream stayed decodable.
+  EXPECT_EQ(v.sent().size(), v.delivered.size());
+
+  // The stale publisher's unpublish is a no-op.
+  hub.unpublish(s, &first);
+  EXPECT_EQ(s.publisher(), &second);
+  EXPECT_TRUE(ended.empty());
+  EXPECT_EQ(hub.find(id), &s);
+
+  hub.unpublish(s, &second);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0], id);
+}
+
+TEST_F(HubTest, TakeoverWithoutViewersKeepsTheSourceAlive) {
+  FakePublisher first, second;
+  Source& s = hub.publish(id, &first, 0);
+  video(s, true, 5000);
+  first.on_close = [&] { hub.unpublish(s, &first); };
+  Source& again = hub.publish(id, &second, 10);
+  EXPECT_EQ(&again, &s);
+  EXPECT_EQ(hub.find(id), &s);
+  EXPECT_EQ(s.publisher(), &second);
+  EXPECT_TRUE(ended.empty());
+  video(s, true, 0);
+  FakeViewer v;
+  hub.attach(id, &v);
+  ASSERT_EQ(v.delivered.size(), 1u);
+  EXPECT_EQ(v.delivered[0]->timestamp, 5001u);
+}
+
+TEST_F(HubTest, RepublishBySamePublisherIsNotATakeover) {
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 0);
+  hub.publish(id, &pub, 10);
+  EXPECT_TRUE(pub.closes.empty());
+  EXPECT_EQ(s.stats(10).takeovers, 0u);
+}
+
+TEST_F(HubTest, EndedOnlyWhenALiveStreamsPublisherLeaves) {
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 0);
+  EXPECT_EQ(hub.stream_count(), 1u);
+  feed(s, real.video_header);  // headers only: not live
+  EXPECT_TRUE(lives.empty());
+  EXPECT_FALSE(s.live());
+  hub.unpublish(s, &pub);
+  EXPECT_TRUE(ended.empty());
+  EXPECT_EQ(hub.find(id), nullptr);  // neither publisher nor viewers
+  EXPECT_EQ(hub.stream_count(), 0u);
+
+  Source& s2 = hub.publish(id, &pub, 0);
+  video(s2, true, 0);
+  ASSERT_EQ(lives.size(), 1u);
+  EXPECT_FALSE(lives[0].audio);
+  EXPECT_TRUE(lives[0].video);
+  video(s2, false, 40);
+  EXPECT_EQ(lives.size(), 1u);  // once per publish
+  hub.unpublish(s2, &pub);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(hub.stream_count(), 0u);
+}
+
+TEST_F(HubTest, SourceLivesWhileItHasViewers) {
+  FakePublisher pub;
+  FakeViewer v;
+  Source& s = hub.publish(id, &pub, 0);
+  hub.attach(id, &v);
+  audio(s, 0);
+  hub.unpublish(s, &pub);
+  EXPECT_EQ(ended.size(), 1u);
+  ASSERT_EQ(hub.find(id), &s);
+  EXPECT_EQ(s.publisher(), nullptr);
+  EXPECT_FALSE(s.stats(0).publishing);
+  hub.detach(s, &v);
+  EXPECT_EQ(hub.find(id), nullptr);
+}
+
+TEST_F(HubTest, ViewerAttachedBeforeThePublisherGetsTheStream) {
+  FakeViewer v;
+  Source& waiting = hub.attach(id, &v);
+  EXPECT_EQ(hub.stream_count(), 1u);
+  EXPECT_EQ(waiting.publisher(), nullptr);
+  EXPECT_TRUE(v.delivered.empty());
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 0);
+  EXPECT_EQ(&s, &waiting);
+  feed_all(s);
+  EXPECT_EQ(v.delivered.size(), 11u);
+  EXPECT_EQ(lives.size(), 1u);
+  // Another stream (the screen of the same user) is separate.
+  FakeViewer other;
+  hub.attach(stream("alice", StreamKind::Screen), &other);
+  EXPECT_EQ(hub.stream_count(), 2u);
+  EXPECT_TRUE(other.delivered.empty());
+}
+
+TEST_F(HubTest, DetachUnknownViewerIsHarmless) {
+  FakeViewer v, stranger("x");
+  Source& s = hub.attach(id, &v);
+  hub.detach(s, &stranger);
+  EXPECT_EQ(s.viewers().size(), 1u);
+}
+
+TEST_F(HubTest, StreamMuteIsRememberedAndVideoResumesAtAKeyframe) {
+  hub.set_stream_mute(id, true, false);  // before the stream exists
+  FakeViewer v;
+  FakePublisher pub;
+  hub.attach(id, &v);
+  Source& s = hub.publish(id, &pub, 0);
+  EXPECT_TRUE(s.stats(0).mute_audio);
+  EXPECT_FALSE(s.stats(0).mute_video);
+  feed_all(s);
+  EXPECT_EQ(count(v.delivered, PacketKind::Audio), 0u);
+  EXPECT_EQ(count(v.delivered, PacketKind::Video), 3u);
+  EXPECT_EQ(v.delivered.size(), 6u);  // + metadata and both headers
+
+  hub.set_stream_mute(id, false, true);
+  v.delivered.clear();
+  audio(s, 120);
+  video(s, false, 143);
+  EXPECT_EQ(count(v.delivered, PacketKind::Audio), 1u);
+  EXPECT_EQ(count(v.delivered, PacketKind::Video), 0u);
+  EXPECT_TRUE(s.stats(0).mute_video);
+
+  hub.set_stream_mute(id, false, false);
+  v.delivered.clear();
+  video(s, false, 183);  // not decodable: still held back
+  // A viewer joining now gets the cached audio but not the video of this GOP.
+  FakeViewer late("late");
+  hub.attach(id, &late);
+  EXPECT_EQ(count(late.delivered, PacketKind::Video), 0u);
+  EXPECT_GT(count(late.delivered, PacketKind::Audio), 0u);
+  video(s, true, 223);
+  video(s, false, 263);
+  ASSERT_EQ(v.delivered.size(), 2u);
+  EXPECT_TRUE(v.delivered[0]->keyframe);
+  EXPECT_EQ(v.delivered[1]->timestamp, 263u);
+  EXPECT_FALSE(s.stats(0).mute_video);
+
+  // Unmuted streams are forgotten: a new source of that id starts unmuted.
+  hub.unpublish(s, &pub);
+  hub.detach(s, &v);
+  hub.detach(s, &late);
+  ASSERT_EQ(hub.find(id), nullptr);
+  hub.set_stream_mute(id, false, true);
+  hub.set_stream_mute(id, false, false);
+  Source& fresh = hub.publish(id, &pub, 0);
+  EXPECT_FALSE(fresh.stats(0).mute_video);
+  EXPECT_FALSE(fresh.stats(0).mute_audio);
+}
+
+TEST_F(HubTest, StreamMuteOfAnotherStreamDoesNotApply) {
+  hub.set_stream_mute(stream("carol"), true, true);
+  FakeViewer v;
+  FakePublisher pub;
+  hub.attach(id, &v);
+  Source& s = hub.publish(id, &pub, 0);
+  feed_all(s);
+  EXPECT_EQ(v.delivered.size(), 11u);
+}
+
+TEST_F(HubTest, ViewerMuteIsRememberedForLaterViewers) {
+  hub.set_viewer_mute(id, "bob", false, true);
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 0);
+  feed_all(s);
+  FakeViewer bob("bob"), carol("carol");
+  hub.attach(id, &bob);
+  hub.attach(id, &carol);
+  ASSERT_EQ(bob.mute_calls.size(), 1u);
+  EXPECT_EQ(bob.mute_calls[0].delivered_before, 0u);  // before the start sequence
+  EXPECT_FALSE(bob.mute_calls[0].audio);
+  EXPECT_TRUE(bob.mute_calls[0].video);
+  EXPECT_TRUE(carol.mute_calls.empty());
+  auto bob_sent = bob.sent();
+  EXPECT_EQ(count(bob_sent, PacketKind::Video), 0u);
+  EXPECT_EQ(count(bob_sent, PacketKind::Audio), 4u);  // the GOP's audio
+  EXPECT_EQ(count(carol.sent(), PacketKind::Video), 3u);
+
+  // Unmute: bob's video resumes only at the next keyframe.
+  hub.set_viewer_mute(id, "bob", false, false);
+  ASSERT_EQ(bob.mute_calls.size(), 2u);
+  EXPECT_FALSE(bob.mute_calls[1].video);
+  EXPECT_TRUE(carol.mute_calls.empty());
+  video(s, false, 143);
+  video(s, true, 183);
+  video(s, false, 223);
+  bob_sent = bob.sent();
+  ASSERT_EQ(bob_sent.size(), 2u);
+  EXPECT_TRUE(bob_sent[0]->keyframe);
+  EXPECT_EQ(carol.sent().size(), 3u);
+
+  // Unmuted viewers are forgotten.
+  hub.detach(s, &bob);
+  FakeViewer bob2("bob");
+  hub.attach(id, &bob2);
+  EXPECT_TRUE(bob2.mute_calls.empty());
+  // The mute is per stream.
+  hub.set_viewer_mute(stream("dave"), "carol", true, true);
+  EXPECT_TRUE(carol.mute_calls.empty());
+}
+
+TEST_F(HubTest, SweepClosesIdlePublishersOnlyAfterTheTimeout) {
+  FakePublisher pub, quiet;
+  Source& s = hub.publish(id, &pub, 1000);
+  video(s, true, 0, 5000);
+  hub.publish(stream("carol"), &quiet, 1000);  // never sends anything
+  const auto timeout = hub.config().publisher_idle_timeout_ms;
+  hub.sweep(4000);  // a packet stamped after this sweep's clock reading is not idle
+  hub.sweep(1000 + timeout);
+  EXPECT_TRUE(pub.closes.empty());
+  EXPECT_TRUE(quiet.closes.empty());
+  hub.sweep(1000 + timeout + 1);
+  EXPECT_TRUE(pub.closes.empty());
+  ASSERT_EQ(quiet.closes.size(), 1u);
+  EXPECT_EQ(hub.find(stream("carol")), nullptr);  // the publish ended with it
+  EXPECT_TRUE(ended.empty());                     // it never went live
+
+  hub.sweep(5000 + timeout);
+  EXPECT_TRUE(pub.closes.empty());
+  FakeViewer v;
+  hub.attach(id, &v);
+  hub.sweep(5000 + timeout + 1);
+  ASSERT_EQ(pub.closes.size(), 1u);
+  EXPECT_EQ(pub.closes[0], "no media for the idle timeout");
+  // close_publisher makes the connection forget the source, so the hub ends the publish itself:
+  // the stream is announced ended and nobody keeps a pointer to the closed connection.
+  EXPECT_EQ(s.publisher(), nullptr);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0], id);
+  hub.sweep(100000);
+  EXPECT_EQ(pub.closes.size(), 1u);
+  EXPECT_EQ(quiet.closes.size(), 1u);
+}
+
+TEST_F(HubTest, SweepCountsFromTheLastMedia) {
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 0);
+  const auto timeout = hub.config().publisher_idle_timeout_ms;
+  for (std::uint64_t now = 1000; now < 5 * timeout; now += 1000) {
+    audio(s, static_cast<std::uint32_t>(now), now);
+    hub.sweep(now + timeout);
+  }
+  EXPECT_TRUE(pub.closes.empty());
+  EXPECT_EQ(s.last_media_ms(), 5 * timeout - 1000);
+}
+
+TEST_F(HubTest, CloseStreamClosesPublisherAndViewers) {
+  FakePublisher pub, other_pub;
+  FakeViewer v1("v1"), v2("v2");
+  Source& s = hub.publish(id, &pub, 0);
+  hub.attach(id, &v1);
+  hub.attach(id, &v2);
+  audio(s, 0);
+  Source& other = hub.publish(stream("carol"), &other_pub, 0);
+  hub.close_stream(id, "kicked");
+  ASSERT_EQ(pub.closes.size(), 1u);
+  EXPECT_EQ(pub.closes[0], "kicked");
+  EXPECT_EQ(v1.closes, std::vector<std::string>{"kicked"});
+  EXPECT_EQ(v2.closes, std::vector<std::string>{"kicked"});
+  EXPECT_EQ(s.publisher(), nullptr);  // the closed connection is no longer referenced
+  EXPECT_EQ(ended.size(), 1u);
+  // Viewers detach when their connections close.
+  EXPECT_EQ(hub.find(id), &s);
+  hub.detach(s, &v1);
+  hub.detach(s, &v2);
+  EXPECT_EQ(hub.find(id), nullptr);
+  EXPECT_TRUE(other_pub.closes.empty());
+  EXPECT_EQ(other.publisher(), &other_pub);
+  hub.close_stream(stream("nobody"), "x");  // unknown: no-op
+}
+
+TEST_F(HubTest, CloseAllClosesEverything) {
+  FakePublisher p1, p2;
+  FakeViewer v1("v1"), v2("v2");
+  hub.publish(id, &p1, 0);
+  hub.publish(stream("carol"), &p2, 0);
+  hub.attach(id, &v1);
+  hub.attach(stream("dave"), &v2);
+  hub.close_all("shutdown");
+  EXPECT_EQ(p1.closes.size(), 1u);
+  EXPECT_EQ(p2.closes.size(), 1u);
+  EXPECT_EQ(v1.closes.size(), 1u);
+  EXPECT_EQ(v2.closes.size(), 1u);
+  EXPECT_EQ(hub.stream_count(), 2u);  // the two with viewers, until they detach
+  std::size_t n = 0;
+  hub.for_each([&](Source& s) {
+    EXPECT_EQ(s.publisher(), nullptr);
+    ++n;
+  });
+  EXPECT_EQ(n, 2u);
+}
+
+TEST_F(HubTest, BadAndEndOfSequenceMessagesAreNotForwarded) {
+  FakePublisher pub;
+  FakeViewer v;
+  hub.attach(id, &v);
+  Source& s = hub.publish(id, &pub, 0);
+  hub.ingest(s, PacketKind::Video, 0, SharedBuffer(), 0);
+  hub.ingest(s, PacketKind::Audio, 0, SharedBuffer(), 0);
+  hub.ingest(s, PacketKind::Video, 0, video_body(1, 2, 0), 0);  // AVC end of sequence
+  EXPECT_TRUE(v.delivered.empty());
+  auto st = s.stats(0);
+  EXPECT_EQ(st.bad_messages, 2u);
+  EXPECT_EQ(st.bytes_in, 0u);
+  EXPECT_FALSE(st.live);
+  EXPECT_TRUE(lives.empty());
+  // A corrupt AAC config is counted but still forwarded (the player may cope).
+  hub.ingest(s, PacketKind::Audio, 0, aac_body(0, 0), 0);
+  EXPECT_EQ(s.stats(0).bad_messages, 3u);
+  EXPECT_EQ(v.delivered.size(), 1u);
+}
+
+TEST_F(HubTest, PublisherClockJumpingBackIsReanchored) {
+  FakePublisher pub;
+  FakeViewer v;
+  hub.attach(id, &v);
+  Source& s = hub.publish(id, &pub, 0);
+  video(s, true, 5000);
+  audio(s, 4500);        // small step back (interleaving): kept
+  video(s, false, 100);  // encoder restarted: continue after the last output
+  video(s, false, 140);
+  ASSERT_EQ(v.delivered.size(), 4u);
+  EXPECT_EQ(v.delivered[0]->timestamp, 5000u);
+  EXPECT_EQ(v.delivered[1]->timestamp, 4500u);
+  EXPECT_EQ(v.delivered[2]->timestamp, 5001u);  // after the highest, not the latest
+  EXPECT_EQ(v.delivered[3]->timestamp, 5041u);
+}
+
+TEST_F(HubTest, ExtendedTimestampsPassThrough) {
+  FakePublisher pub;
+  FakeViewer v;
+  hub.attach(id, &v);
+  Source& s = hub.publish(id, &pub, 0);
+  video(s, true, 0xFFFFF0);
+  video(s, false, 0x1000010);
+  ASSERT_EQ(v.delivered.size(), 2u);
+  EXPECT_EQ(v.delivered[1]->timestamp, 0x1000010u);
+}
+
+}  // namespace
+}  // namespace minirtc::media
