@@ -33,11 +33,6 @@ void run_serve(const ServeOptions& o) {
   if (!o.tls_key.empty()) c.tls_key = o.tls_key;
   if (o.merge_window_ms >= 0) c.media.merge_window_ms = static_cast<std::uint32_t>(o.merge_window_ms);
 
-  if (!c.tls_cert.empty() || !c.tls_key.empty())
-    throw std::runtime_error(
-        "in-process TLS is not implemented yet: terminate TLS in a proxy in front of the HTTP port "
-        "and set public_url to its https:// address (docs/operations.md)");
-
   auto level = spdlog::level::from_str(c.log_level);
   if (level == spdlog::level::off && c.log_level != "off")
     throw std::runtime_error("unknown log level '" + c.log_level + "'");
@@ -70,7 +65,7 @@ void register_serve_command(CLI::App& root) {
   cmd->add_option("--public-rtmp-url", o->public_rtmp_url, "base URL clients reach the RTMP port at");
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error, off");
   cmd->add_option("--admin-key", o->admin_key, "Bearer key of the admin API");
-  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain: serve HTTPS/WSS");
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain: the HTTP port speaks HTTPS/WSS");
   cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
   cmd->add_option("--merge-window-ms", o->merge_window_ms, "merged-write window for viewers (default 20)");
   cmd->callback([o] { run_serve(*o); });

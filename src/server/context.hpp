@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include "media/hub.hpp"
 #include "server/app_registry.hpp"
@@ -39,6 +40,7 @@ struct ServerContext {
   FlushScheduler& flusher;
   Metrics& metrics;
   SignalPlane* signal = nullptr;  // rooms and signalling; set once the server is wired
+  boost::asio::ssl::context* tls = nullptr;  // set: the HTTP port speaks TLS
   bool shutting_down = false;
   std::uint64_t next_connection_id = 1;
 

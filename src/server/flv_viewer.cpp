@@ -63,25 +63,25 @@ void FlvViewer::close_now(std::string_view reason) {
   ctx_.remove_connection(id_);
 }
 
-HttpFlvViewer::HttpFlvViewer(ServerContext& ctx, asio::ip::tcp::socket socket, std::string peer,
-                             auth::UrlGrant grant, bool keep_origin_header)
-    : FlvViewer(ctx, std::move(peer), std::move(grant)), socket_(std::move(socket)) {
+HttpFlvViewer::HttpFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer,
+                             auth::UrlGrant grant)
+    : FlvViewer(ctx, std::move(peer), std::move(grant)), stream_(std::move(stream)) {
   head_ =
       "HTTP/1.1 200 OK\r\n"
       "Content-Type: video/x-flv\r\n"
       "Transfer-Encoding: chunked\r\n"
       "Cache-Control: no-cache, no-store\r\n"
       "Connection: close\r\n"
-      "Server: minirtc\r\n";
-  if (keep_origin_header) head_ += "Access-Control-Allow-Origin: *\r\n";
-  head_ += "\r\n";
+      "Server: minirtc\r\n"
+      "Access-Control-Allow-Origin: *\r\n"
+      "\r\n";
   boost::system::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  stream_.tcp().socket().set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 void HttpFlvViewer::start() {
   auto self = std::static_pointer_cast<HttpFlvViewer>(shared_from_this());
-  asio::async_write(socket_, asio::buffer(head_),
+  asio::async_write(stream_, asio::buffer(head_),
                     [self](const boost::system::error_code& ec, std::size_t) {
                       if (ec) return self->close_now("write failed: " + ec.message());
                       self->begin_playing();
@@ -92,7 +92,7 @@ void HttpFlvViewer::start() {
 void HttpFlvViewer::watch_for_close() {
   // A player sends nothing after its request; reading tells us at once when it goes away.
   auto self = std::static_pointer_cast<HttpFlvViewer>(shared_from_this());
-  socket_.async_read_some(asio::buffer(sink_),
+  stream_.async_read_some(asio::buffer(sink_),
                           [self](const boost::system::error_code& ec, std::size_t) {
                             if (self->closed_) return;
                             if (ec) return self->close_now("player closed");
@@ -107,30 +107,32 @@ void HttpFlvViewer::write_buffers(std::vector<asio::const_buffer>& buffers) {
   buffers.insert(buffers.begin(), asio::buffer(chunk_head_.data(), head.size));
   buffers.emplace_back("\r\n", 2);
   auto self = std::static_pointer_cast<HttpFlvViewer>(shared_from_this());
-  asio::async_write(socket_, buffers, [self](const boost::system::error_code& ec, std::size_t n) {
+  asio::async_write(stream_, buffers, [self](const boost::system::error_code& ec, std::size_t n) {
     self->write_done(ec, n);
   });
 }
 
 void HttpFlvViewer::close_transport() {
-  boost::system::error_code ec;
-  if (idle()) {
-    // End the chunked body cleanly when nothing is in flight (shutdown, revocation); best
-    // effort and never blocking: a stuck player just gets the close.
-    static constexpr char kLast[] = "0\r\n\r\n";
-    socket_.non_blocking(true, ec);
-    if (!ec) socket_.write_some(asio::buffer(kLast, 5), ec);
-  }
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  auto close_socket = [self = std::static_pointer_cast<HttpFlvViewer>(shared_from_this())] {
+    boost::system::error_code ec;
+    self->stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    self->stream_.tcp().socket().close(ec);
+  };
+  if (!idle()) return close_socket();
+  // End the chunked body cleanly when nothing is in flight (shutdown, revocation); a player
+  // that does not take these 5 bytes within a second just gets the close.
+  static constexpr char kLast[] = "0\r\n\r\n";
+  stream_.tcp().expires_after(std::chrono::seconds(1));
+  asio::async_write(stream_, asio::buffer(kLast, 5),
+                    [close_socket](const boost::system::error_code&, std::size_t) { close_socket(); });
 }
 
-WsFlvViewer::WsFlvViewer(ServerContext& ctx, beast::tcp_stream stream, std::string peer,
+WsFlvViewer::WsFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer,
                          auth::UrlGrant grant)
     : FlvViewer(ctx, std::move(peer), std::move(grant)), ws_(std::move(stream)) {}
 
 void WsFlvViewer::start(beast::http::request<beast::http::string_body> request) {
-  beast::get_lowest_layer(ws_).expires_never();
+  ws_.next_layer().tcp().expires_never();
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.binary(true);
   auto self = std::static_pointer_cast<WsFlvViewer>(shared_from_this());
@@ -160,8 +162,8 @@ void WsFlvViewer::write_buffers(std::vector<asio::const_buffer>& buffers) {
 
 void WsFlvViewer::close_transport() {
   boost::system::error_code ec;
-  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  beast::get_lowest_layer(ws_).socket().close(ec);
+  ws_.next_layer().tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  ws_.next_layer().tcp().socket().close(ec);
 }
 
 }  // namespace minirtc::server

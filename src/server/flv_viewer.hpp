@@ -15,6 +15,7 @@
 
 #include "auth/url_signer.hpp"
 #include "server/context.hpp"
+#include "server/http_stream.hpp"
 #include "server/media_connection.hpp"
 
 namespace minirtc::server {
@@ -46,8 +47,7 @@ class FlvViewer : public MediaConnection, public Closable {
 /// GET /live/{key}.flv: chunked HTTP response of FLV tags.
 class HttpFlvViewer final : public FlvViewer {
  public:
-  HttpFlvViewer(ServerContext& ctx, boost::asio::ip::tcp::socket socket, std::string peer,
-                auth::UrlGrant grant, bool keep_origin_header);
+  HttpFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer, auth::UrlGrant grant);
   void start();
 
  private:
@@ -55,7 +55,7 @@ class HttpFlvViewer final : public FlvViewer {
   void close_transport() override;
   void watch_for_close();
 
-  boost::asio::ip::tcp::socket socket_;
+  HttpStream stream_;
   std::string head_;
   std::array<char, 24> chunk_head_{};
   std::array<std::uint8_t, 256> sink_{};
@@ -64,8 +64,7 @@ class HttpFlvViewer final : public FlvViewer {
 /// The same path with Upgrade: websocket: one binary message per merged write.
 class WsFlvViewer final : public FlvViewer {
  public:
-  WsFlvViewer(ServerContext& ctx, boost::beast::tcp_stream stream, std::string peer,
-              auth::UrlGrant grant);
+  WsFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer, auth::UrlGrant grant);
   void start(boost::beast::http::request<boost::beast::http::string_body> request);
 
  private:
@@ -73,7 +72,7 @@ class WsFlvViewer final : public FlvViewer {
   void close_transport() override;
   void read_until_close();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<HttpStream> ws_;
   boost::beast::flat_buffer read_buffer_;
 };
 

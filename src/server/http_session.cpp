@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
@@ -44,10 +45,17 @@ HttpReply json_error(unsigned status, std::string_view reason) {
   return {status, boost::json::serialize(o), "application/json"};
 }
 
+namespace {
+HttpStream make_stream(ServerContext& ctx, tcp::socket socket) {
+  if (ctx.tls) return HttpStream(beast::tcp_stream(std::move(socket)), *ctx.tls);
+  return HttpStream(beast::tcp_stream(std::move(socket)));
+}
+}  // namespace
+
 HttpSession::HttpSession(ServerContext& ctx, tcp::socket socket)
-    : ctx_(ctx), stream_(std::move(socket)) {
+    : ctx_(ctx), stream_(make_stream(ctx, std::move(socket))) {
   boost::system::error_code ec;
-  auto ep = stream_.socket().remote_endpoint(ec);
+  auto ep = stream_.tcp().socket().remote_endpoint(ec);
   peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
@@ -59,21 +67,33 @@ void HttpSession::start() {
 
 void HttpSession::close(std::string_view) {
   if (handed_over_) return;
-  stream_.cancel();
+  stream_.tcp().cancel();
   boost::system::error_code ec;
-  stream_.socket().close(ec);
+  stream_.tcp().socket().close(ec);
 }
 
 asio::awaitable<void> HttpSession::run() {
   auto self = shared_from_this();
+  if (auto* tls = stream_.tls()) {
+    stream_.tcp().expires_after(std::chrono::seconds(ctx_.config.http.read_timeout_s));
+    auto [ec] = co_await tls->async_handshake(asio::ssl::stream_base::server, kNoThrow);
+    if (ec) {
+      ctx_.metrics.reject("tls_handshake");
+      spdlog::info("http {} TLS handshake failed: {}", peer_, ec.message());
+      boost::system::error_code ignored;
+      stream_.tcp().socket().close(ignored);
+      ctx_.remove_connection(id_);
+      co_return;
+    }
+  }
   bool first = true;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(ctx_.config.http.header_limit);
     parser.body_limit(ctx_.config.http.body_limit);
     // The whole request must arrive within the timeout: a slow-loris client is cut off.
-    stream_.expires_after(std::chrono::seconds(first ? ctx_.config.http.read_timeout_s
-                                                     : ctx_.config.http.keep_alive_timeout_s));
+    stream_.tcp().expires_after(std::chrono::seconds(first ? ctx_.config.http.read_timeout_s
+                                                           : ctx_.config.http.keep_alive_timeout_s));
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow);
     first = false;
     if (ec) {
@@ -92,7 +112,7 @@ asio::awaitable<void> HttpSession::run() {
         res.set(http::field::connection, "close");
         res.body() = json_error(status, ec.message()).body;
         res.prepare_payload();
-        stream_.expires_after(std::chrono::seconds(5));
+        stream_.tcp().expires_after(std::chrono::seconds(5));
         co_await http::async_write(stream_, res, kNoThrow);
       } else if (ec == beast::error::timeout) {
         ctx_.metrics.reject("http_timeout");
@@ -124,8 +144,8 @@ asio::awaitable<void> HttpSession::run() {
   }
   if (!handed_over_) {
     boost::system::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.tcp().socket().close(ec);
   }
   ctx_.remove_connection(id_);
 }
@@ -140,19 +160,18 @@ bool HttpSession::try_hand_over(Request& req) {
       spdlog::warn("http {} FLV play refused: {}", peer_, grant.error().reason);
       return false;  // route() answers 403 with the reason
     }
-    stream_.expires_never();
+    stream_.tcp().expires_never();
     if (upgrade) {
       auto viewer = std::make_shared<WsFlvViewer>(ctx_, std::move(stream_), peer_, *grant);
       viewer->start(std::move(req));
     } else {
-      auto viewer = std::make_shared<HttpFlvViewer>(ctx_, stream_.release_socket(), peer_,
-                                                    *grant, true);
+      auto viewer = std::make_shared<HttpFlvViewer>(ctx_, std::move(stream_), peer_, *grant);
       viewer->start();
     }
     return true;
   }
   if (upgrade && path == "/v1/signal" && ctx_.signal) {
-    stream_.expires_never();
+    stream_.tcp().expires_never();
     ctx_.signal->accept_websocket(std::move(stream_), std::move(req), peer_);
     return true;
   }

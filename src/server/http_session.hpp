@@ -14,6 +14,7 @@
 
 #include "server/context.hpp"
 #include "server/http_reply.hpp"
+#include "server/http_stream.hpp"
 
 namespace minirtc::server {
 
@@ -33,7 +34,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   std::string metrics_text();
 
   ServerContext& ctx_;
-  boost::beast::tcp_stream stream_;
+  HttpStream stream_;
   boost::beast::flat_buffer buffer_;
   std::string peer_;
   std::uint64_t id_ = 0;

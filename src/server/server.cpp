@@ -47,7 +47,7 @@ Status open_acceptor(tcp::acceptor& a, const tcp::endpoint& ep) {
 std::string host_for_url(const tcp::endpoint& ep) {
   auto a = ep.address();
   if (a.is_unspecified()) return "127.0.0.1";
-  return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+  return a.is_v6() ? fmt::format("[{}]", a.to_string()) : a.to_string();
 }
 }  // namespace
 
@@ -57,7 +57,7 @@ Server::Server(Config config)
       hub_(hub_config(config_)),
       access_(apps_),
       flusher_(io_.get_executor(), std::chrono::milliseconds(config_.media.merge_window_ms)),
-      ctx_{io_, config_, apps_, hub_, access_, flusher_, metrics_, nullptr, false, 1, {}},
+      ctx_{io_, config_, apps_, hub_, access_, flusher_, metrics_, nullptr, nullptr, false, 1, {}},
       http_acceptor_(io_),
       rtmp_acceptor_(io_),
       signals_(io_, SIGINT, SIGTERM),
@@ -79,6 +79,20 @@ Server::Server(Config config)
 Server::~Server() = default;
 
 Status Server::listen() {
+  if (!config_.tls_cert.empty() || !config_.tls_key.empty()) {
+    if (config_.tls_cert.empty() || config_.tls_key.empty())
+      return make_error("TLS needs both --tls-cert and --tls-key");
+    boost::system::error_code ec;
+    tls_.emplace(asio::ssl::context::tls_server);
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    tls_->use_certificate_chain_file(config_.tls_cert, ec);
+    if (ec) return make_error(fmt::format("TLS certificate {}: {}", config_.tls_cert, ec.message()));
+    tls_->use_private_key_file(config_.tls_key, asio::ssl::context::pem, ec);
+    if (ec) return make_error(fmt::format("TLS key {}: {}", config_.tls_key, ec.message()));
+    ctx_.tls = &*tls_;
+  }
   auto http_ep = resolve(config_.http_listen);
   if (!http_ep) return http_ep.error();
   auto rtmp_ep = resolve(config_.rtmp_listen);
@@ -90,13 +104,15 @@ Status Server::listen() {
   access_.set_public_urls(
       !config_.public_url.empty()
           ? config_.public_url
-          : fmt::format("http://{}:{}", host_for_url(http_bound), http_bound.port()),
+          : fmt::format("{}://{}:{}", tls_ ? "https" : "http", host_for_url(http_bound),
+                        http_bound.port()),
       !config_.public_rtmp_url.empty()
           ? config_.public_rtmp_url
           : fmt::format("rtmp://{}:{}", host_for_url(rtmp_bound), rtmp_bound.port()));
   // One machine-readable line, so scripts and tests can start servers on port 0 in parallel.
-  std::cout << fmt::format("listening http={}:{} rtmp={}:{}", http_bound.address().to_string(),
-                           http_bound.port(), rtmp_bound.address().to_string(), rtmp_bound.port())
+  std::cout << fmt::format("listening http={}:{} rtmp={}:{}{}", http_bound.address().to_string(),
+                           http_bound.port(), rtmp_bound.address().to_string(), rtmp_bound.port(),
+                           tls_ ? " tls=on" : "")
             << std::endl;
   spdlog::info("public URLs: {} and {}", access_.http_base(), access_.rtmp_base());
   return {};

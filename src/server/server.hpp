@@ -3,11 +3,13 @@
 // One event loop; every connection lives on it.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "media/hub.hpp"
@@ -27,7 +29,8 @@ class Server {
   explicit Server(Config config);
   ~Server();
 
-  /// Binds the listeners and prints the machine-readable "listening ..." line.
+  /// Loads the TLS certificate (when configured), binds the listeners and prints the
+  /// machine-readable "listening ..." line.
   Status listen();
   /// Runs until SIGINT/SIGTERM, then shuts down gracefully.
   void run();
@@ -46,6 +49,7 @@ class Server {
   MediaAccess access_;
   FlushScheduler flusher_;
   Metrics metrics_;
+  std::optional<boost::asio::ssl::context> tls_;
   ServerContext ctx_;
   std::unique_ptr<SignalPlane> signal_;
   boost::asio::ip::tcp::acceptor http_acceptor_;

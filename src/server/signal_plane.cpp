@@ -104,12 +104,14 @@ class SignalSession : public std::enable_shared_from_this<SignalSession>, public
  public:
   static constexpr std::size_t kMaxQueuedMessages = 1024;
 
-  SignalSession(RoomBridge& bridge, beast::tcp_stream stream, std::string peer, room::SessionId id)
+  SignalSession(RoomBridge& bridge, HttpStream stream, std::string peer, room::SessionId id)
       : bridge_(bridge), ws_(std::move(stream)), peer_(std::move(peer)), id_(id) {}
 
   void start(beast::http::request<beast::http::string_body> request);
   void send(std::string text);
-  void close_after_sending(std::string reason);
+  /// Closes once the queued messages are out; `going_away` (1001) tells the client that the
+  /// server is shutting down rather than ending this session (1000), so the SDK may retry.
+  void close_after_sending(std::string reason, bool going_away = false);
   void close(std::string_view reason) override { close_after_sending(std::string(reason)); }
   room::SessionId id() const noexcept { return id_; }
 
@@ -119,7 +121,7 @@ class SignalSession : public std::enable_shared_from_this<SignalSession>, public
   void finish(std::string_view reason);
 
   RoomBridge& bridge_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<HttpStream> ws_;
   beast::flat_buffer buffer_;
   std::string peer_;
   room::SessionId id_;
@@ -127,6 +129,7 @@ class SignalSession : public std::enable_shared_from_this<SignalSession>, public
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;
+  bool going_away_ = false;
   std::string close_reason_;
   std::uint64_t connection_id_ = 0;
 };
@@ -249,7 +252,8 @@ void SignalSession::write_next() {
     writing_ = false;
     if (closing_) {
       auto self = shared_from_this();
-      ws_.async_close(websocket::close_reason(websocket::close_code::normal, close_reason_),
+      const auto code = going_away_ ? websocket::close_code::going_away : websocket::close_code::normal;
+      ws_.async_close(websocket::close_reason(code, close_reason_),
                       [self](const boost::system::error_code&) { self->finish(self->close_reason_); });
     }
     return;
@@ -265,9 +269,10 @@ void SignalSession::write_next() {
                   });
 }
 
-void SignalSession::close_after_sending(std::string reason) {
+void SignalSession::close_after_sending(std::string reason, bool going_away) {
   if (closing_ || finished_) return;
   closing_ = true;
+  going_away_ = going_away;
   close_reason_ = std::move(reason);
   if (close_reason_.size() > 120) close_reason_.resize(120);  // WebSocket close reasons are short
   if (!writing_) write_next();
@@ -278,7 +283,7 @@ void SignalSession::finish(std::string_view reason) {
   finished_ = true;
   spdlog::info("signal#{} closed: {}", id_, reason);
   boost::system::error_code ec;
-  beast::get_lowest_layer(ws_).socket().close(ec);
+  ws_.next_layer().tcp().socket().close(ec);
   bridge_.sessions.erase(id_);
   bridge_.ctx.remove_connection(connection_id_);
   if (!bridge_.ctx.shutting_down)
@@ -288,7 +293,7 @@ void SignalSession::finish(std::string_view reason) {
 SignalPlane::SignalPlane(ServerContext& ctx) : bridge_(std::make_unique<RoomBridge>(ctx)) {}
 SignalPlane::~SignalPlane() = default;
 
-void SignalPlane::accept_websocket(beast::tcp_stream stream,
+void SignalPlane::accept_websocket(HttpStream stream,
                                    beast::http::request<beast::http::string_body> request,
                                    std::string peer) {
   const auto id = bridge_->next_session++;
@@ -309,7 +314,7 @@ void SignalPlane::tick(std::uint64_t now) { bridge_->apply(bridge_->dispatcher.t
 
 void SignalPlane::shutdown() {
   for (auto& [id, weak] : bridge_->sessions)
-    if (auto s = weak.lock()) s->close_after_sending("server shutting down");
+    if (auto s = weak.lock()) s->close_after_sending("server shutting down", true);
 }
 
 void SignalPlane::append_metrics(std::string& out) {

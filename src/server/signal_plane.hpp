@@ -17,6 +17,7 @@
 #include "core/ids.hpp"
 #include "server/context.hpp"
 #include "server/http_reply.hpp"
+#include "server/http_stream.hpp"
 
 namespace minirtc::server {
 
@@ -29,7 +30,7 @@ class SignalPlane {
   ~SignalPlane();
 
   /// GET /v1/signal upgraded: starts a signalling session on the stream.
-  void accept_websocket(boost::beast::tcp_stream stream,
+  void accept_websocket(HttpStream stream,
                         boost::beast::http::request<boost::beast::http::string_body> request,
                         std::string peer);
   /// /v1/config, /v1/report, /v1/admin/..., /v1/dev/token.
