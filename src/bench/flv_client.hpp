@@ -1,0 +1,63 @@
+#pragma once
+// An HTTP-FLV viewer for the load generator: GET /live/{key}.flv, then the chunked body through
+// the FLV demuxer, every tag handed to the caller. One io_context, no threads of its own.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio.hpp>
+
+#include "bench/chunked_decoder.hpp"
+#include "flv/demuxer.hpp"
+#include "flv/tag.hpp"
+
+namespace minirtc::bench {
+
+class FlvClient : public std::enable_shared_from_this<FlvClient> {
+ public:
+  struct Handlers {
+    std::function<void()> on_ready;  // 200 received
+    std::function<void(const flv::Tag&, std::int64_t now_ns)> on_tag;
+    std::function<void(const std::string& reason)> on_closed;  // at most once
+  };
+  /// Response headers longer than this are refused.
+  static constexpr std::size_t kMaxHeaderBytes = 16384;
+
+  FlvClient(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint,
+            std::string host_header, std::string path_and_query, Handlers handlers,
+            double read_rate_bytes_per_s = 0);
+  void start();
+  void close();
+  std::uint64_t bytes_in() const noexcept { return bytes_in_; }
+  bool ready() const noexcept { return ready_; }
+
+ private:
+  void read();
+  void on_read(std::size_t n);
+  void body(std::span<const std::uint8_t> data);
+  void fail(const std::string& reason);
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer pace_timer_;
+  boost::asio::ip::tcp::endpoint endpoint_;
+  std::string request_;
+  Handlers handlers_;
+  double read_rate_;
+  std::int64_t read_start_ns_ = 0;
+  std::vector<std::uint8_t> in_buf_;
+  std::string header_;
+  bool headers_done_ = false;
+  bool chunked_ = false;
+  ChunkedDecoder chunked_decoder_;
+  std::vector<std::uint8_t> dechunked_;
+  flv::Demuxer demuxer_;
+  std::vector<flv::Tag> tags_;
+  std::uint64_t bytes_in_ = 0;
+  bool ready_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace minirtc::bench

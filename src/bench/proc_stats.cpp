@@ -1,0 +1,101 @@
+#include "bench/proc_stats.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace minirtc::bench {
+
+namespace {
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::optional<std::uint64_t> to_u64(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p == s.data()) return std::nullopt;
+  return v;
+}
+}  // namespace
+
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_stat_times(std::string_view stat) {
+  const auto close = stat.rfind(')');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string_view rest = stat.substr(close + 1);
+  // After ')' come fields 3 (state) onward; utime is field 14, i.e. the 12th after ')'.
+  std::uint64_t utime = 0, stime = 0;
+  int field = 2;
+  std::size_t i = 0;
+  while (i < rest.size() && field < 15) {
+    while (i < rest.size() && rest[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < rest.size() && rest[j] != ' ') ++j;
+    if (j == i) break;
+    ++field;
+    if (field == 14 || field == 15) {
+      auto v = to_u64(rest.substr(i, j - i));
+      if (!v) return std::nullopt;
+      (field == 14 ? utime : stime) = *v;
+    }
+    i = j;
+  }
+  if (field < 15) return std::nullopt;
+  return std::make_pair(utime, stime);
+}
+
+std::optional<std::uint64_t> parse_status_kb(std::string_view status, std::string_view name) {
+  std::size_t pos = 0;
+  while (pos < status.size()) {
+    auto end = status.find('\n', pos);
+    if (end == std::string_view::npos) end = status.size();
+    std::string_view line = status.substr(pos, end - pos);
+    if (line.size() > name.size() && line.substr(0, name.size()) == name &&
+        line[name.size()] == ':') {
+      std::string_view v = line.substr(name.size() + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      auto sp = v.find(' ');
+      return to_u64(v.substr(0, sp));
+    }
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<ProcSample> sample_process(int pid) {
+  const std::string base = "/proc/" + std::to_string(pid);
+  auto stat = read_file(base + "/stat");
+  auto status = read_file(base + "/status");
+  if (!stat || !status) return std::nullopt;
+  auto times = parse_stat_times(*stat);
+  if (!times) return std::nullopt;
+  ProcSample s;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  s.cpu_seconds = static_cast<double>(times->first + times->second) / ticks;
+  s.rss_kb = parse_status_kb(*status, "VmRSS").value_or(0);
+  s.hwm_kb = parse_status_kb(*status, "VmHWM").value_or(0);
+  return s;
+}
+
+ProcSample sample_self() {
+  ProcSample s;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+  s.cpu_seconds = secs(ru.ru_utime) + secs(ru.ru_stime);
+  if (auto status = read_file("/proc/self/status")) {
+    s.rss_kb = parse_status_kb(*status, "VmRSS").value_or(0);
+    s.hwm_kb = parse_status_kb(*status, "VmHWM").value_or(0);
+  }
+  return s;
+}
+
+}  // namespace minirtc::bench

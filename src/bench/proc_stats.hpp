@@ -1,0 +1,28 @@
+#pragma once
+// CPU time and memory of a process from /proc (Linux), and of the load generator itself.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace minirtc::bench {
+
+struct ProcSample {
+  double cpu_seconds = 0;    // utime + stime of every thread
+  std::uint64_t rss_kb = 0;  // VmRSS
+  std::uint64_t hwm_kb = 0;  // VmHWM: peak RSS over the process's life
+};
+
+/// nullopt when the process does not exist or /proc is unreadable.
+std::optional<ProcSample> sample_process(int pid);
+/// This process (via getrusage and /proc/self).
+ProcSample sample_self();
+
+/// Parses the contents of /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks.
+/// The command name (field 2) may contain spaces and parentheses, so fields are counted from the
+/// last ')'.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_stat_times(std::string_view stat);
+/// The value in kB of a "Name:  123 kB" line of /proc/<pid>/status.
+std::optional<std::uint64_t> parse_status_kb(std::string_view status, std::string_view name);
+
+}  // namespace minirtc::bench

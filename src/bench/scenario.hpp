@@ -1,0 +1,36 @@
+#pragma once
+// The scenarios of `minirtc bench` (issue 5): fan-out, calls, slow viewers, signalling. Each
+// runs every client on one io_context in the calling thread and returns a Report.
+
+#include <string>
+
+#include "bench/report.hpp"
+#include "util/result.hpp"
+
+namespace minirtc::bench {
+
+struct BenchOptions {
+  std::string scenario = "fanout";  // fanout | calls | signal (slow = fanout with slow_fraction)
+  std::string proto = "rtmp";       // fan-out viewers: rtmp | flv
+  std::string rtmp = "127.0.0.1:1935";
+  std::string http = "127.0.0.1:8080";
+  /// "APPID:APPKEY": sign URLs and tokens for MiniRTC. Empty: plain URLs live/<room>_<user>
+  /// (nginx-rtmp).
+  std::string app;
+  std::string flv_path;  // media the publishers send
+  int viewers = 3000;
+  double slow_fraction = 0;   // share of fan-out viewers that read slowly
+  double slow_factor = 0.25;  // their read rate, as a fraction of the stream's bitrate
+  int rooms = 100;
+  int room_size = 4;
+  int sessions = 5000;
+  double ramp_seconds = 10;
+  double settle_seconds = 3;
+  double duration_seconds = 20;
+  int server_pid = 0;  // 0: no server CPU/memory figures
+  std::string label;
+};
+
+Result<Report> run_scenario(const BenchOptions& options);
+
+}  // namespace minirtc::bench
