@@ -23,6 +23,9 @@ class ViewerSink {
   virtual ~ViewerSink() = default;
   /// Queues a packet for sending. Must not call back into the hub synchronously.
   virtual void deliver(const PacketPtr& packet) = 0;
+  /// Queues a packet of the viewer's start (metadata, sequence headers, GOP cache): a backlog
+  /// that the viewer's delay bounds must not count as lag.
+  virtual void deliver_backlog(const PacketPtr& packet) { deliver(packet); }
   /// Ends playback (revoked URL, kicked viewer, shutdown). Must not re-enter the hub synchronously.
   virtual void close_viewer(std::string_view reason) = 0;
   /// muteRemote: this viewer's own audio/video filter.

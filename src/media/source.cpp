@@ -193,11 +193,11 @@ void Source::add_viewer(ViewerSink* viewer) {
 }
 
 void Source::send_start_sequence(ViewerSink* viewer) const {
-  if (metadata_) viewer->deliver(metadata_);
-  if (video_header_) viewer->deliver(video_header_);
-  if (audio_header_) viewer->deliver(audio_header_);
+  if (metadata_) viewer->deliver_backlog(metadata_);
+  if (video_header_) viewer->deliver_backlog(video_header_);
+  if (audio_header_) viewer->deliver_backlog(audio_header_);
   for (const auto& p : gop_.packets())
-    if (forwarded(*p)) viewer->deliver(p);
+    if (forwarded(*p)) viewer->deliver_backlog(p);
 }
 
 void Source::remove_viewer(ViewerSink* viewer) {

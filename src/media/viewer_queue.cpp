@@ -16,29 +16,43 @@ bool is_audio(const Packet& p) {
 }
 }  // namespace
 
-void ViewerQueue::push(const PacketPtr& packet) {
-  const Packet& p = *packet;
-  if (p.droppable()) {
-    if (p.kind == PacketKind::Audio && mute_audio_) return;
-    if (p.kind == PacketKind::Video) {
-      if (mute_video_) return;
-      if (waiting_keyframe_) {
-        if (!p.keyframe) {
-          ++dropped_video_;
-          return;
-        }
-        waiting_keyframe_ = false;
-      }
+bool ViewerQueue::admit(const Packet& p) {
+  if (!p.droppable()) return true;
+  if (p.kind == PacketKind::Audio) return !mute_audio_;
+  if (mute_video_) return false;
+  if (waiting_keyframe_) {
+    if (!p.keyframe) {
+      ++dropped_video_;
+      return false;
     }
+    waiting_keyframe_ = false;
   }
+  return true;
+}
+
+void ViewerQueue::push(const PacketPtr& packet) {
+  if (!admit(*packet)) return;
   queue_.push_back(packet);
   bytes_ += size_of(packet);
   if (over_limits()) shed();
 }
 
+void ViewerQueue::push_backlog(const PacketPtr& packet) {
+  if (!admit(*packet)) return;
+  queue_.push_back(packet);
+  bytes_ += size_of(packet);
+  backlog_left_ = queue_.size();
+  backlog_bytes_ = bytes_;
+}
+
 void ViewerQueue::take(std::vector<PacketPtr>& out, std::size_t max_packets) {
   while (!queue_.empty() && max_packets-- > 0) {
-    bytes_ -= size_of(queue_.front());
+    const auto size = size_of(queue_.front());
+    bytes_ -= size;
+    if (backlog_left_ > 0) {
+      --backlog_left_;
+      backlog_bytes_ -= size;
+    }
     out.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
@@ -53,9 +67,13 @@ void ViewerQueue::set_mute(bool audio, bool video) {
 }
 
 bool ViewerQueue::over_limits() const {
-  if (bytes_ > limits_.max_bytes || queue_.size() > limits_.max_packets) return true;
-  // Delay: the span of media timestamps waiting in the queue.
-  auto first = std::find_if(queue_.begin(), queue_.end(), [](auto& p) { return is_media(*p); });
+  // The join backlog (a prefix of the queue) is not measured; see push_backlog().
+  if (bytes_ - backlog_bytes_ > limits_.max_bytes ||
+      queue_.size() - backlog_left_ > limits_.max_packets)
+    return true;
+  // Delay: the span of media timestamps waiting in the queue behind the backlog.
+  auto live = queue_.begin() + static_cast<std::ptrdiff_t>(backlog_left_);
+  auto first = std::find_if(live, queue_.end(), [](auto& p) { return is_media(*p); });
   if (first == queue_.end()) return false;
   auto last = std::find_if(queue_.rbegin(), queue_.rend(), [](auto& p) { return is_media(*p); });
   const auto span = static_cast<std::int64_t>((*last)->timestamp) - (*first)->timestamp;
@@ -63,6 +81,9 @@ bool ViewerQueue::over_limits() const {
 }
 
 void ViewerQueue::shed() {
+  // A viewer behind on live media is behind on its backlog too: all of it is measured now.
+  backlog_left_ = 0;
+  backlog_bytes_ = 0;
   // Jump to the newest queued keyframe if there is one; otherwise drop all queued video and wait
   // for the next keyframe. Audio stays unless the queue is still over its bounds.
   auto key = std::find_if(queue_.rbegin(), queue_.rend(),
@@ -103,6 +124,8 @@ void ViewerQueue::shed() {
 }
 
 void ViewerQueue::remove_if_droppable(bool (*pred)(const Packet&)) {
+  backlog_left_ = 0;  // positions change: measure everything from here on
+  backlog_bytes_ = 0;
   std::deque<PacketPtr> kept;
   for (auto& p : queue_) {
     if (pred(*p)) {

@@ -25,6 +25,11 @@ class ViewerQueue {
 
   /// Offers a packet: filtered by mute and keyframe waiting, then queued; sheds if over bounds.
   void push(const PacketPtr& packet);
+  /// Offers a packet of a new viewer's start (metadata, sequence headers, the GOP cache): filtered
+  /// like push(), but what is queued at this point counts as the join backlog, which the bounds
+  /// do not measure (the GOP cache has its own bounds, and a GOP of seconds is its purpose). Live
+  /// packets behind it are measured as usual; once they are over, the backlog goes too.
+  void push_backlog(const PacketPtr& packet);
   /// Moves up to `max_packets` packets, oldest first, into `out`.
   void take(std::vector<PacketPtr>& out, std::size_t max_packets);
 
@@ -37,12 +42,14 @@ class ViewerQueue {
   std::size_t size() const noexcept { return queue_.size(); }
   std::size_t bytes() const noexcept { return bytes_; }
   bool waiting_keyframe() const noexcept { return waiting_keyframe_; }
+  std::size_t backlog() const noexcept { return backlog_left_; }
   bool audio_muted() const noexcept { return mute_audio_; }
   bool video_muted() const noexcept { return mute_video_; }
   std::uint64_t dropped_video() const noexcept { return dropped_video_; }
   std::uint64_t dropped_audio() const noexcept { return dropped_audio_; }
 
  private:
+  bool admit(const Packet& p);
   bool over_limits() const;
   void shed();
   void remove_if_droppable(bool (*pred)(const Packet&));
@@ -52,6 +59,8 @@ class ViewerQueue {
   QueueLimits limits_;
   std::deque<PacketPtr> queue_;
   std::size_t bytes_ = 0;
+  std::size_t backlog_left_ = 0;   // the first entries of queue_ that are the join backlog
+  std::size_t backlog_bytes_ = 0;  // their bytes
   bool waiting_keyframe_ = true;
   bool mute_audio_ = false;
   bool mute_video_ = false;

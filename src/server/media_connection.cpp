@@ -11,6 +11,11 @@ void MediaConnection::deliver(const media::PacketPtr& packet) {
   if (!writing_ && !queue_.empty()) flusher_.schedule(shared_from_this());
 }
 
+void MediaConnection::deliver_backlog(const media::PacketPtr& packet) {
+  queue_.push_backlog(packet);
+  if (!writing_ && !queue_.empty()) flusher_.schedule(shared_from_this());
+}
+
 void MediaConnection::send_now(const media::PacketPtr& packet) {
   queue_.push(packet);
   flush();

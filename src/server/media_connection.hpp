@@ -27,6 +27,7 @@ class MediaConnection : public Flushable,
 
   // ViewerSink
   void deliver(const media::PacketPtr& packet) override;
+  void deliver_backlog(const media::PacketPtr& packet) override;
   void set_remote_mute(bool audio, bool video) override { queue_.set_mute(audio, video); }
   const std::string& viewer_id() const override { return viewer_id_; }
   media::ViewerStats viewer_stats() const override;

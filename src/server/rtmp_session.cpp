@@ -70,17 +70,32 @@ void RtmpSession::arm_deadline(std::uint32_t seconds, std::string_view what) {
 
 asio::awaitable<void> RtmpSession::read_loop() {
   auto self = shared_from_this();  // alive while reading
+  // One read buffer per event loop, shared by all its connections: the session waits until its
+  // socket is readable, then reads and parses synchronously before anyone else reads. A player
+  // that sends nothing thus costs no buffer (64 KiB per connection was most of a viewer's memory).
+  static thread_local std::array<std::uint8_t, 64 * 1024> buffer;
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
   while (!closed_) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buffer_), kNoThrow);
+    auto [wait_ec] = co_await socket_.async_wait(tcp::socket::wait_read, kNoThrow);
     if (closed_) break;
-    if (ec) {
-      close_now(ec == asio::error::eof ? "peer closed" : "read failed: " + ec.message());
+    if (wait_ec) {
+      close_now("read failed: " + wait_ec.message());
       break;
     }
-    if (auto st = on_bytes(std::span<const std::uint8_t>(read_buffer_.data(), n)); !st) {
-      ctx_.metrics.reject("rtmp_protocol");
-      close_now("protocol error: " + st.error().reason);
-      break;
+    for (;;) {
+      const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec) {
+        close_now(ec == asio::error::eof ? "peer closed" : "read failed: " + ec.message());
+        co_return;
+      }
+      if (auto st = on_bytes(std::span<const std::uint8_t>(buffer.data(), n)); !st) {
+        ctx_.metrics.reject("rtmp_protocol");
+        close_now("protocol error: " + st.error().reason);
+        co_return;
+      }
+      if (closed_ || n < buffer.size()) break;
     }
   }
 }

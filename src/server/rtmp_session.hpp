@@ -88,7 +88,6 @@ class RtmpSession final : public MediaConnection, public media::PublisherHandle,
   bool closed_ = false;
   bool close_after_drain_ = false;
   std::string close_reason_;
-  std::array<std::uint8_t, 64 * 1024> read_buffer_{};
 };
 
 /// Accepts RTMP connections.

@@ -98,6 +98,10 @@ class FakeViewer : public ViewerSink {
     delivered.push_back(packet);
     queue.push(packet);
   }
+  void deliver_backlog(const PacketPtr& packet) override {
+    delivered.push_back(packet);
+    queue.push_backlog(packet);
+  }
   void close_viewer(std::string_view reason) override { closes.emplace_back(reason); }
   void set_remote_mute(bool audio, bool video) override {
     mute_calls.push_back({audio, video, delivered.size()});

@@ -489,5 +489,54 @@ TEST(ViewerQueue, RandomisedInvariants) {
   }
 }
 
+// A new viewer's start (GOP cache) is seconds long by design: the delay bound must not shed it,
+// or the viewer would wait for the publisher's next keyframe (found by the benchmark).
+TEST(ViewerQueue, JoinBacklogLongerThanTheDelayBoundIsKept) {
+  ViewerQueue q(WireFormat::Rtmp, QueueLimits{800, 1u << 20, 4096});
+  q.push_backlog(video_header_packet());
+  q.push_backlog(key_packet(0));
+  for (std::uint32_t ts = 40; ts < 2000; ts += 40) q.push_backlog(inter_packet(ts));
+  for (std::uint32_t ts = 2000; ts < 2200; ts += 40) q.push(inter_packet(ts));  // live, in time
+  std::vector<PacketPtr> out;
+  q.take(out, SIZE_MAX);
+  ASSERT_FALSE(out.empty());
+  EXPECT_TRUE(out[0]->sequence_header);
+  EXPECT_TRUE(out[1]->keyframe);
+  EXPECT_EQ(out.back()->timestamp, 2160u);
+  EXPECT_EQ(q.dropped_video(), 0u);
+  EXPECT_EQ(q.backlog(), 0u);
+}
+
+TEST(ViewerQueue, LiveLagBehindTheBacklogStillSheds) {
+  ViewerQueue q(WireFormat::Rtmp, QueueLimits{800, 1u << 20, 4096});
+  q.push_backlog(key_packet(0));
+  for (std::uint32_t ts = 40; ts < 1000; ts += 40) q.push_backlog(inter_packet(ts));
+  // The viewer reads nothing while a second of live media arrives: over the bound.
+  for (std::uint32_t ts = 1000; ts < 2000; ts += 40) q.push(inter_packet(ts));
+  EXPECT_GT(q.dropped_video(), 0u);
+  EXPECT_TRUE(q.waiting_keyframe());
+  EXPECT_EQ(q.backlog(), 0u);
+  q.push(key_packet(2000));
+  std::vector<PacketPtr> out;
+  q.take(out, SIZE_MAX);
+  ASSERT_FALSE(out.empty());
+  EXPECT_TRUE(out[0]->keyframe);
+  EXPECT_EQ(out[0]->timestamp, 2000u);
+}
+
+TEST(ViewerQueue, BacklogShrinksAsItIsTaken) {
+  ViewerQueue q(WireFormat::Rtmp, QueueLimits{800, 1u << 20, 4096});
+  q.push(control_packet());
+  q.push_backlog(key_packet(0));
+  q.push_backlog(inter_packet(40));
+  EXPECT_EQ(q.backlog(), 3u);  // the control packet queued before it is part of the backlog
+  std::vector<PacketPtr> out;
+  q.take(out, 2);
+  EXPECT_EQ(q.backlog(), 1u);
+  q.take(out, 5);
+  EXPECT_EQ(q.backlog(), 0u);
+}
+
+
 }  // namespace
 }  // namespace minirtc::media
