@@ -6,39 +6,10 @@
 #include "flv/aac.hpp"
 #include "flv/audio.hpp"
 #include "flv/avc.hpp"
+#include "flv/media_info.hpp"
 #include "flv/video.hpp"
 
 namespace minirtc::media {
-
-namespace {
-std::string_view h264_profile_name(std::uint8_t profile_idc) {
-  switch (profile_idc) {
-    case 66:
-      return "Baseline";
-    case 77:
-      return "Main";
-    case 88:
-      return "Extended";
-    case 100:
-      return "High";
-    case 110:
-      return "High 10";
-    case 122:
-      return "High 4:2:2";
-    case 244:
-      return "High 4:4:4";
-    default:
-      return "profile";
-  }
-}
-
-std::string_view aac_profile_name(const flv::AacConfig& asc) {
-  if (asc.ps) return "HE-AACv2";
-  if (asc.sbr) return "HE-AAC";
-  if (asc.object_type == flv::aac_object::kLc) return "AAC-LC";
-  return "AAC";
-}
-}  // namespace
 
 Source::Source(StreamId id, GopLimits gop_limits, bool gop_cache_enabled)
     : id_(std::move(id)), gop_cache_enabled_(gop_cache_enabled), gop_(gop_limits) {}
@@ -107,7 +78,7 @@ IngestResult Source::ingest(PacketKind kind, std::uint32_t timestamp, SharedBuff
       if (auto cfg = flv::parse_avc_decoder_config(tag->body)) {
         stats_.width = cfg->info.width;
         stats_.height = cfg->info.height;
-        stats_.video_codec = "H.264 " + std::string(h264_profile_name(cfg->info.profile_idc)) +
+        stats_.video_codec = "H.264 " + std::string(flv::h264_profile_name(cfg->info.profile_idc, cfg->info.constraint_flags)) +
                              ' ' + std::to_string(cfg->info.level_idc / 10) + '.' +
                              std::to_string(cfg->info.level_idc % 10);
       } else {
@@ -123,7 +94,7 @@ IngestResult Source::ingest(PacketKind kind, std::uint32_t timestamp, SharedBuff
     sequence_header = tag->sequence_header();
     if (sequence_header && tag->is_aac()) {
       if (auto asc = flv::parse_audio_specific_config(tag->body)) {
-        stats_.audio_codec = std::string(aac_profile_name(*asc)) + ' ' +
+        stats_.audio_codec = "AAC " + std::string(flv::aac_profile_name(asc->core_object_type, asc->sbr, asc->ps)) + ' ' +
                              std::to_string(asc->sample_rate) + " Hz " +
                              std::to_string(asc->channels) + " ch";
       } else {

@@ -33,7 +33,7 @@ struct StreamStats {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   std::string video_codec;  // "H.264 High 3.1"
-  std::string audio_codec;  // "AAC-LC 44100 Hz 2 ch"
+  std::string audio_codec;  // "AAC LC 44100 Hz 2 ch"
   std::size_t viewers = 0;
   std::uint64_t bytes_out = 0;       // summed over current and departed viewers
   std::uint64_t dropped_frames = 0;  // idem

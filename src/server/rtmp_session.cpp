@@ -273,29 +273,39 @@ Status RtmpSession::on_connect(const rtmp::Command& c) {
   return {};
 }
 
-Status RtmpSession::on_publish(const rtmp::Command& c) {
-  if (role_ != Role::None) return make_error("publish on a connection that already has a role");
+bool RtmpSession::take_role(const rtmp::Command& c, Role role) {
+  const bool publish = role == Role::Publisher;
   auto [key, query] = auth::split_name_query(arg_string(c, 0));
-  if (query.empty()) query = tc_url_query_;
-  auto grant = ctx_.access.check(key, query, auth::UrlAction::Publish, now_s());
+  if (query.empty()) query = tc_url_query_;  // the signed query may sit on the app (tcUrl)
+  auto grant = ctx_.access.check(key, query, publish ? auth::UrlAction::Publish : auth::UrlAction::Play,
+                                 now_s());
   if (!grant) {
-    ctx_.metrics.reject("rtmp_publish_url");
-    refuse(media::kPlayStreamId, "NetStream.Publish.BadName", grant.error().reason);
-    return {};
+    ctx_.metrics.reject(publish ? "rtmp_publish_url" : "rtmp_play_url");
+    refuse(media::kPlayStreamId, publish ? "NetStream.Publish.BadName" : "NetStream.Play.StreamNotFound",
+           grant.error().reason);
+    return false;
   }
-  role_ = Role::Publisher;
+  role_ = role;
   stream_ = grant->stream;
   nonce_ = grant->nonce;
+  viewer_id_ = grant->viewer;
   deadline_.cancel();
   ctx_.access.track(nonce_, std::static_pointer_cast<Closable>(
                                 std::static_pointer_cast<RtmpSession>(shared_from_this())));
-  const bool takeover = ctx_.hub.find(stream_) && ctx_.hub.find(stream_)->publisher();
+  send(kCsidControl, rtmp::MessageType::UserControl, 0,
+       rtmp::user_control_payload(rtmp::UserControlType::StreamBegin, media::kPlayStreamId));
+  return true;
+}
+
+Status RtmpSession::on_publish(const rtmp::Command& c) {
+  if (role_ != Role::None) return make_error("publish on a connection that already has a role");
+  if (!take_role(c, Role::Publisher)) return {};
+  const auto* existing = ctx_.hub.find(stream_);
+  const bool takeover = existing && existing->publisher();
   if (takeover) ++ctx_.metrics.takeovers_total;
   ++ctx_.metrics.publishes_total;
   source_ = &ctx_.hub.publish(stream_, this, now_ms());
   spdlog::info("rtmp#{} publish {}{}", id_, stream_key(stream_), takeover ? " (takeover)" : "");
-  send(kCsidControl, rtmp::MessageType::UserControl, 0,
-       rtmp::user_control_payload(rtmp::UserControlType::StreamBegin, media::kPlayStreamId));
   send_status(media::kPlayStreamId, "status", "NetStream.Publish.Start",
               stream_key(stream_) + " is now published");
   return {};
@@ -303,25 +313,9 @@ Status RtmpSession::on_publish(const rtmp::Command& c) {
 
 Status RtmpSession::on_play(const rtmp::Command& c) {
   if (role_ != Role::None) return make_error("play on a connection that already has a role");
-  auto [key, query] = auth::split_name_query(arg_string(c, 0));
-  if (query.empty()) query = tc_url_query_;
-  auto grant = ctx_.access.check(key, query, auth::UrlAction::Play, now_s());
-  if (!grant) {
-    ctx_.metrics.reject("rtmp_play_url");
-    refuse(media::kPlayStreamId, "NetStream.Play.StreamNotFound", grant.error().reason);
-    return {};
-  }
-  role_ = Role::Player;
-  stream_ = grant->stream;
-  nonce_ = grant->nonce;
-  viewer_id_ = grant->viewer;
-  deadline_.cancel();
-  ctx_.access.track(nonce_, std::static_pointer_cast<Closable>(
-                                std::static_pointer_cast<RtmpSession>(shared_from_this())));
+  if (!take_role(c, Role::Player)) return {};
   ++ctx_.metrics.plays_total;
   spdlog::info("rtmp#{} play {} viewer={}", id_, stream_key(stream_), viewer_id_);
-  send(kCsidControl, rtmp::MessageType::UserControl, 0,
-       rtmp::user_control_payload(rtmp::UserControlType::StreamBegin, media::kPlayStreamId));
   send_status(media::kPlayStreamId, "status", "NetStream.Play.Reset", "Playing and resetting");
   send_status(media::kPlayStreamId, "status", "NetStream.Play.Start", "Started playing");
   send(kCsidStatus, rtmp::MessageType::DataAmf0, media::kPlayStreamId,

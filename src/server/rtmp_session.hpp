@@ -45,6 +45,9 @@ class RtmpSession final : public MediaConnection, public media::PublisherHandle,
   Status on_message(rtmp::Message& message);
   Status on_command(const rtmp::Command& command, std::uint32_t stream_id);
   Status on_connect(const rtmp::Command& command);
+  /// Checks the signed URL of publish/play (refusing with the matching status) and takes the
+  /// role: stream, URL nonce (tracked for revocation), viewer id, StreamBegin.
+  bool take_role(const rtmp::Command& command, Role role);
   Status on_publish(const rtmp::Command& command);
   Status on_play(const rtmp::Command& command);
   void on_media(const rtmp::Message& message);

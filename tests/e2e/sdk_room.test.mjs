@@ -1,38 +1,12 @@
 // The built SDK against the real server: a room of four publishing users, the same userId
 // joining twice (CLIENT_BANNED), invisible users.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, binaryPath } from './lib/server.mjs';
 import { pushTestStream, probe, sleep, waitFor } from './lib/media.mjs';
-import { Phone, EVENTS, ERROR_CODES, SLOW } from './lib/sdk_phone.mjs';
-import { makeToken } from '../../examples/token/token.mjs';
+import { sdkTestServer, EVENTS, ERROR_CODES, SLOW } from './lib/sdk_phone.mjs';
 
-const BIN = binaryPath();
-const skip = BIN ? false : 'MINIRTC_BIN not set or missing: build the server (build/release/minirtc) and set MINIRTC_BIN';
-const APP_ID = 'sdkroomtest0123456789abc';
-const APP_KEY = 'sdk-room-test-key';
-
-let server;
-let seq = 0;
-const newRoom = () => `sdk-room-${process.pid}-${++seq}`;
-const token = (roomId, userId, opts = {}) =>
-  makeToken({ appId: APP_ID, appKey: APP_KEY, roomId, userId, publish: true, subscribe: true, ...opts });
-const phones = [];
-const phone = () => {
-  const p = new Phone(server.httpUrl);
-  phones.push(p);
-  return p;
-};
-
-before(async () => {
-  if (skip) return;
-  server = await startServer({ apps: [`${APP_ID}:${APP_KEY}`] });
-});
-
-after(async () => {
-  for (const p of phones) await p.destroy();
-  if (server) await server.stop();
-});
+const fx = sdkTestServer('sdkroom');
+const { skip, newRoom, token, phone, appId: APP_ID } = fx;
 
 test('four users: everyone publishes, everyone sees and subscribes to the three others', { skip }, async () => {
   const room = newRoom();

@@ -1,6 +1,9 @@
 // A simulated phone for the SDK end-to-end tests: the BUILT SDK (sdk/dist/miniapp-rtc.min.js)
 // with its own `wx` stand-in, every SDK event recorded.
 import { createRequire } from 'node:module';
+import { before, after } from 'node:test';
+import { startServer, binaryPath } from './server.mjs';
+import { makeToken } from '../../../examples/token/token.mjs';
 import { createWx } from './wx_standin.mjs';
 import { waitFor } from './media.mjs';
 
@@ -58,4 +61,37 @@ export class Phone {
   async destroy() {
     await this.client.destroy().catch(() => {});
   }
+}
+
+/**
+ * One real server per SDK end-to-end test file: registers the file's before/after hooks and
+ * returns what its tests use. `name` keeps AppIds (24 characters) and rooms distinct per file.
+ */
+export function sdkTestServer(name) {
+  const appId = `${name}test0123456789abcdefghijklmnop`.slice(0, 24);
+  const appKey = `${name}-test-key`;
+  let seq = 0;
+  const fx = {
+    appId,
+    appKey,
+    server: null,
+    phones: [],
+    skip: binaryPath() ? false : 'MINIRTC_BIN not set or missing: build the server (build/release/minirtc) and set MINIRTC_BIN',
+    newRoom: () => `${name}-${process.pid}-${++seq}`,
+    token: (roomId, userId, opts = {}) =>
+      makeToken({ appId, appKey, roomId, userId, publish: true, subscribe: true, ...opts }),
+    phone: () => {
+      const p = new Phone(fx.server.httpUrl);
+      fx.phones.push(p);
+      return p;
+    },
+  };
+  before(async () => {
+    if (!fx.skip) fx.server = await startServer({ apps: [`${appId}:${appKey}`] });
+  });
+  after(async () => {
+    for (const p of fx.phones) await p.destroy();
+    if (fx.server) await fx.server.stop();
+  });
+  return fx;
 }

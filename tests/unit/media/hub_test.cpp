@@ -145,7 +145,7 @@ TEST_F(HubTest, StatisticsFromRealSequenceHeaders) {
   EXPECT_EQ(st.video_codec, "H.264 High 1.3");
   EXPECT_EQ(st.width, 320u);
   EXPECT_EQ(st.height, 240u);
-  EXPECT_EQ(st.audio_codec, "AAC-LC 44100 Hz 2 ch");
+  EXPECT_EQ(st.audio_codec, "AAC LC 44100 Hz 2 ch");
   EXPECT_EQ(st.video_frames, 3u);
   EXPECT_EQ(st.audio_frames, 5u);
   EXPECT_EQ(st.keyframes, 1u);
