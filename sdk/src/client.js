@@ -116,6 +116,19 @@ function settle(promise, onSuccess, onFailure) {
  * @param {string} reason
  * @returns {Promise<never>}
  */
+/**
+ * `method(userId, options?, onSuccess?, onFailure?)` may be called without options: then the
+ * callbacks shift left by one.
+ * @param {unknown} options
+ * @param {any} onSuccess
+ * @param {any} onFailure
+ * @returns {[Record<string, any>, any, any]}
+ */
+function optionsAndCallbacks(options, onSuccess, onFailure) {
+  if (typeof options === 'function') return [{}, options, onSuccess];
+  return [options && typeof options === 'object' ? /** @type {any} */ (options) : {}, onSuccess, onFailure];
+}
+
 function fail(code, reason) {
   return Promise.reject(rtcError(code, reason));
 }
@@ -716,12 +729,8 @@ export class Client extends Emitter {
    * @returns {Promise<string>} the play URL for `<live-player src>`
    */
   subscribe(userId, options, onSuccess, onFailure) {
-    if (typeof options === 'function') {
-      onFailure = /** @type {any} */ (onSuccess);
-      onSuccess = /** @type {any} */ (options);
-      options = {};
-    }
-    const opts = options && typeof options === 'object' ? options : {};
+    let opts;
+    [opts, onSuccess, onFailure] = optionsAndCallbacks(options, onSuccess, onFailure);
     const run = async () => {
       if (!isRoomOrUserId(userId)) throw rtcError(ERROR_CODES.INVALID_PARAMS, 'subscribe: bad userId');
       const wrong = this._needRoom('subscribe');
@@ -753,12 +762,8 @@ export class Client extends Emitter {
    * @returns {Promise<void>}
    */
   unsubscribe(userId, options, onSuccess, onFailure) {
-    if (typeof options === 'function') {
-      onFailure = /** @type {any} */ (onSuccess);
-      onSuccess = /** @type {any} */ (options);
-      options = {};
-    }
-    const opts = options && typeof options === 'object' ? options : {};
+    let opts;
+    [opts, onSuccess, onFailure] = optionsAndCallbacks(options, onSuccess, onFailure);
     const run = async () => {
       if (!isRoomOrUserId(userId)) throw rtcError(ERROR_CODES.INVALID_PARAMS, 'unsubscribe: bad userId');
       const wrong = this._needRoom('unsubscribe');
