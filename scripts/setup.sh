@@ -10,7 +10,7 @@ PACKAGES=(
   # libraries (Boost 1.81 only: it conflicts with Debian's default 1.74 dev packages)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev liburing-dev
   # test peers and the benchmark's reference server (never linked)
   ffmpeg rtmpdump nginx-light libnginx-mod-rtmp
   # procps: ps/pgrep in test scripts; curl for smoke checks

@@ -17,7 +17,7 @@ namespace {
 struct ServeOptions {
   ConfigOptions config;
   std::string http_listen, rtmp_listen, public_url, public_rtmp_url, log_level, admin_key;
-  std::string tls_cert, tls_key;
+  std::string tls_cert, tls_key, send_batching;
   int merge_window_ms = -1;
 };
 
@@ -31,7 +31,9 @@ void run_serve(const ServeOptions& o) {
   if (!o.admin_key.empty()) c.admin_key = o.admin_key;
   if (!o.tls_cert.empty()) c.tls_cert = o.tls_cert;
   if (!o.tls_key.empty()) c.tls_key = o.tls_key;
-  if (o.merge_window_ms >= 0) c.media.merge_window_ms = static_cast<std::uint32_t>(o.merge_window_ms);
+  if (!o.send_batching.empty()) c.media.send_batching = o.send_batching;
+  if (o.merge_window_ms >= 0)
+    c.media.merge_window_ms = static_cast<std::uint32_t>(o.merge_window_ms);
 
   auto level = spdlog::level::from_str(c.log_level);
   if (level == spdlog::level::off && c.log_level != "off")
@@ -44,9 +46,10 @@ void run_serve(const ServeOptions& o) {
   for (const auto& app : c.apps) {
     if (app.development) {
       std::cout << "development app: appId=" << app.id << " appKey=" << app.key << std::endl;
-      spdlog::warn("embedded default: development app {} (keys in {}/dev-app.toml); "
-                   "/v1/dev/token hands out tokens for it to anyone who asks",
-                   app.id, c.data_dir);
+      spdlog::warn(
+          "embedded default: development app {} (keys in {}/dev-app.toml); "
+          "/v1/dev/token hands out tokens for it to anyone who asks",
+          app.id, c.data_dir);
     }
   }
   server::Server server(std::move(c));
@@ -59,15 +62,24 @@ void register_serve_command(CLI::App& root) {
   auto o = std::make_shared<ServeOptions>();
   auto* cmd = root.add_subcommand("serve", "run the server");
   o->config.add_to(*cmd);
-  cmd->add_option("--http-listen", o->http_listen, "HOST:PORT for HTTP/WebSocket (default 127.0.0.1:8080; port 0 = any free port)");
-  cmd->add_option("--rtmp-listen", o->rtmp_listen, "HOST:PORT for RTMP (default 127.0.0.1:1935; port 0 = any free port)");
-  cmd->add_option("--public-url", o->public_url, "base URL clients reach the HTTP port at (behind proxies)");
-  cmd->add_option("--public-rtmp-url", o->public_rtmp_url, "base URL clients reach the RTMP port at");
+  cmd->add_option("--http-listen", o->http_listen,
+                  "HOST:PORT for HTTP/WebSocket (default 127.0.0.1:8080; port 0 = any free port)");
+  cmd->add_option("--rtmp-listen", o->rtmp_listen,
+                  "HOST:PORT for RTMP (default 127.0.0.1:1935; port 0 = any free port)");
+  cmd->add_option("--public-url", o->public_url,
+                  "base URL clients reach the HTTP port at (behind proxies)");
+  cmd->add_option("--public-rtmp-url", o->public_rtmp_url,
+                  "base URL clients reach the RTMP port at");
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error, off");
   cmd->add_option("--admin-key", o->admin_key, "Bearer key of the admin API");
-  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain: the HTTP port speaks HTTPS/WSS");
+  cmd->add_option("--tls-cert", o->tls_cert,
+                  "PEM certificate chain: the HTTP port speaks HTTPS/WSS");
   cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
-  cmd->add_option("--merge-window-ms", o->merge_window_ms, "merged-write window for viewers (default 20)");
+  cmd->add_option("--merge-window-ms", o->merge_window_ms,
+                  "merged-write window for viewers (default 20)");
+  cmd->add_option("--send-batching", o->send_batching,
+                  "io_uring (one system call per flush round) or sendmsg (one per viewer)")
+      ->check(CLI::IsMember({"io_uring", "sendmsg"}));
   cmd->callback([o] { run_serve(*o); });
 }
 

@@ -15,7 +15,8 @@ namespace {
 // Reads known keys of one table into the config and reports any key it does not know.
 class TableReader {
  public:
-  TableReader(const toml::table& table, std::string prefix) : t_(table), prefix_(std::move(prefix)) {}
+  TableReader(const toml::table& table, std::string prefix)
+      : t_(table), prefix_(std::move(prefix)) {}
 
   template <class T>
   void get(std::string_view key, T& out) {
@@ -66,8 +67,8 @@ Result<Config> load_config_file(const std::string& path, Config c) {
   try {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    return make_error(fmt::format("{}: {} (line {})", path, e.description(),
-                                  e.source().begin.line));
+    return make_error(
+        fmt::format("{}: {} (line {})", path, e.description(), e.source().begin.line));
   }
   std::vector<std::string> errors;
   auto section = [&](std::string_view name, auto&& fill) {
@@ -91,6 +92,7 @@ Result<Config> load_config_file(const std::string& path, Config c) {
   });
   section("media", [&](TableReader& r) {
     r.get("merge_window_ms", c.media.merge_window_ms);
+    r.get("send_batching", c.media.send_batching);
     r.get("gop_cache", c.media.gop_cache);
     r.get("gop_max_packets", c.media.gop.max_packets);
     r.get("gop_max_bytes", c.media.gop.max_bytes);
@@ -140,6 +142,9 @@ Result<Config> load_config_file(const std::string& path, Config c) {
       c.apps.push_back(std::move(app));
     }
   }
+  if (c.media.send_batching != "io_uring" && c.media.send_batching != "sendmsg")
+    errors.push_back(
+        fmt::format("media.send_batching '{}' is not io_uring or sendmsg", c.media.send_batching));
   for (auto& [k, v] : root) {
     static const std::set<std::string> kSections{"server", "media", "http", "room", "apps"};
     if (!kSections.count(std::string(k.str())))
@@ -158,7 +163,8 @@ Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view s
   if (colon == std::string_view::npos || colon == 0)
     return make_error(fmt::format("'{}' is not HOST:PORT", s));
   std::string host(s.substr(0, colon));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   auto port_s = s.substr(colon + 1);
   unsigned port = 0;
   auto [p, ec] = std::from_chars(port_s.data(), port_s.data() + port_s.size(), port);

@@ -19,13 +19,14 @@ struct AppConfig {
 };
 
 struct MediaConfig {
-  std::uint32_t merge_window_ms = 20;  // viewers' writes are merged within this window
+  std::uint32_t merge_window_ms = 20;      // viewers' writes are merged within this window
+  std::string send_batching = "io_uring";  // or "sendmsg": how a flush round reaches the kernel
   bool gop_cache = true;
   media::GopLimits gop;
   media::QueueLimits viewer_queue;
   std::uint32_t publisher_idle_timeout_s = 10;
-  std::uint32_t url_ttl_s = 24 * 3600;  // lifetime of URLs handed out by signalling
-  std::uint32_t handshake_timeout_s = 10;   // RTMP handshake + connect + publish/play
+  std::uint32_t url_ttl_s = 24 * 3600;     // lifetime of URLs handed out by signalling
+  std::uint32_t handshake_timeout_s = 10;  // RTMP handshake + connect + publish/play
   std::uint32_t max_rtmp_connections = 20000;
   bool play_flv_by_default = false;  // subscribe returns HTTP-FLV instead of RTMP URLs
 };

@@ -20,13 +20,24 @@ void FlushScheduler::schedule(std::shared_ptr<Flushable> target) {
   }
 }
 
+void FlushScheduler::schedule_now(std::shared_ptr<Flushable> target) {
+  if (target->flush_posted_) return;
+  target->flush_posted_ = true;
+  boost::asio::post(executor_, [target = std::move(target)] {
+    target->flush_posted_ = false;
+    target->flush();
+  });
+}
+
 void FlushScheduler::run() {
   armed_ = false;
   running_.swap(pending_);
+  sender_.begin();
   for (auto& t : running_) {
     t->flush_scheduled_ = false;
     t->flush();
   }
+  sender_.finish();
   running_.clear();
 }
 

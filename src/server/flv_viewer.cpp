@@ -1,10 +1,10 @@
 #include "server/flv_viewer.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/websocket.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "flv/tag.hpp"
 
@@ -100,12 +100,20 @@ void HttpFlvViewer::watch_for_close() {
                           });
 }
 
-void HttpFlvViewer::write_buffers(std::vector<asio::const_buffer>& buffers) {
+void HttpFlvViewer::frame(std::vector<asio::const_buffer>& buffers) {
   // One HTTP chunk per merged write: "<hex size>\r\n" <tags> "\r\n".
   std::size_t total = asio::buffer_size(buffers);
   auto head = fmt::format_to_n(chunk_head_.data(), chunk_head_.size(), "{:x}\r\n", total);
   buffers.insert(buffers.begin(), asio::buffer(chunk_head_.data(), head.size));
   buffers.emplace_back("\r\n", 2);
+}
+
+int HttpFlvViewer::direct_fd() {
+  auto& socket = stream_.tcp().socket();
+  return stream_.is_tls() || !socket.is_open() ? -1 : socket.native_handle();
+}
+
+void HttpFlvViewer::write_buffers(std::vector<asio::const_buffer>& buffers) {
   auto self = std::static_pointer_cast<HttpFlvViewer>(shared_from_this());
   asio::async_write(stream_, buffers, [self](const boost::system::error_code& ec, std::size_t n) {
     self->write_done(ec, n);
@@ -123,8 +131,9 @@ void HttpFlvViewer::close_transport() {
   // that does not take these 5 bytes within a second just gets the close.
   static constexpr char kLast[] = "0\r\n\r\n";
   stream_.tcp().expires_after(std::chrono::seconds(1));
-  asio::async_write(stream_, asio::buffer(kLast, 5),
-                    [close_socket](const boost::system::error_code&, std::size_t) { close_socket(); });
+  asio::async_write(
+      stream_, asio::buffer(kLast, 5),
+      [close_socket](const boost::system::error_code&, std::size_t) { close_socket(); });
 }
 
 WsFlvViewer::WsFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer,

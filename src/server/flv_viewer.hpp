@@ -51,6 +51,8 @@ class HttpFlvViewer final : public FlvViewer {
   void start();
 
  private:
+  void frame(std::vector<boost::asio::const_buffer>& buffers) override;
+  int direct_fd() override;
   void write_buffers(std::vector<boost::asio::const_buffer>& buffers) override;
   void close_transport() override;
   void watch_for_close();

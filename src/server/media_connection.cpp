@@ -1,5 +1,7 @@
 #include "server/media_connection.hpp"
 
+#include <cerrno>
+
 namespace minirtc::server {
 
 namespace {
@@ -13,7 +15,7 @@ void MediaConnection::deliver(const media::PacketPtr& packet) {
 
 void MediaConnection::deliver_backlog(const media::PacketPtr& packet) {
   queue_.push_backlog(packet);
-  if (!writing_ && !queue_.empty()) flusher_.schedule(shared_from_this());
+  if (!writing_ && !queue_.empty()) flusher_.schedule_now(shared_from_this());
 }
 
 void MediaConnection::send_now(const media::PacketPtr& packet) {
@@ -38,7 +40,30 @@ void MediaConnection::flush() {
     const auto& wire = p->wire(format_);
     if (!wire.empty()) buffers_.emplace_back(wire.data(), wire.size());
   }
+  frame(buffers_);
   writing_ = true;
+  if (const int fd = direct_fd(); fd >= 0)
+    flusher_.sender().send(fd, buffers_, shared_from_this());  // on_sent() follows
+  else
+    write_buffers(buffers_);
+}
+
+void MediaConnection::on_sent(std::size_t bytes, int error) {
+  if (error != 0 && error != EAGAIN && error != EWOULDBLOCK) {
+    write_done(boost::system::error_code(error, boost::system::system_category()), bytes);
+    return;
+  }
+  const auto total = boost::asio::buffer_size(buffers_);
+  if (bytes == total) {
+    write_done({}, bytes);
+    return;
+  }
+  // The socket is full (a slow viewer): the asynchronous write sends the rest when there is room.
+  bytes_out_ += bytes;
+  auto it = buffers_.begin();
+  while (it != buffers_.end() && bytes >= it->size()) bytes -= (it++)->size();
+  buffers_.erase(buffers_.begin(), it);
+  if (bytes > 0) buffers_.front() += bytes;
   write_buffers(buffers_);
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 // The write path every playing connection shares (RTMP, HTTP-FLV, WebSocket-FLV): a bounded
 // ViewerQueue of shared packets, merged flushes through the FlushScheduler, and one gather write
-// per flush whose buffers point straight into the shared packets.
+// per flush whose buffers point straight into the shared packets. Connections on a plain TCP
+// socket hand that write to the loop's BatchSender (many viewers per system call); what a full
+// socket does not take, and every write of a TLS or WebSocket stream, goes through the
+// transport's asynchronous write.
 
 #include <cstdint>
 #include <memory>
@@ -14,11 +17,13 @@
 #include "media/packet.hpp"
 #include "media/sink.hpp"
 #include "media/viewer_queue.hpp"
+#include "server/batch_sender.hpp"
 #include "server/flush_scheduler.hpp"
 
 namespace minirtc::server {
 
 class MediaConnection : public Flushable,
+                        public BatchSendTarget,
                         public media::ViewerSink,
                         public std::enable_shared_from_this<MediaConnection> {
  public:
@@ -33,10 +38,16 @@ class MediaConnection : public Flushable,
   media::ViewerStats viewer_stats() const override;
 
   void flush() override;
+  void on_sent(std::size_t bytes, int error) override;
   std::uint64_t bytes_out() const noexcept { return bytes_out_; }
 
  protected:
-  /// Writes `buffers` (which stay valid until completion) and then calls write_done().
+  /// Wraps one write's payload in the transport's framing (HTTP chunk), in place.
+  virtual void frame(std::vector<boost::asio::const_buffer>& /*buffers*/) {}
+  /// The socket to write to directly, or -1 when the stream must write itself (TLS, WebSocket,
+  /// closed).
+  virtual int direct_fd() { return -1; }
+  /// Writes `buffers` (framed; valid until completion) asynchronously, then calls write_done().
   virtual void write_buffers(std::vector<boost::asio::const_buffer>& buffers) = 0;
   /// A write failed or the queue drained after close was requested.
   virtual void on_write_error(const boost::system::error_code& ec) = 0;

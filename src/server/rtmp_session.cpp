@@ -1,12 +1,12 @@
 #include "server/rtmp_session.hpp"
 
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "rtmp/aggregate.hpp"
 #include "rtmp/amf0.hpp"
@@ -27,7 +27,6 @@ constexpr std::uint32_t kCsidCommand = rtmp::kCsidCommand;
 // written with full headers, so sharing is safe.
 constexpr std::uint32_t kCsidStatus = rtmp::kCsidData;
 constexpr std::uint32_t kWindowAckSize = 2500000;
-
 
 std::string_view arg_string(const rtmp::Command& c, std::size_t i) {
   if (i < c.args.size() && c.args[i].is_string()) return c.args[i].as_string();
@@ -54,7 +53,8 @@ void RtmpSession::start() {
   ++ctx_.metrics.rtmp_connections_total;
   spdlog::info("rtmp#{} {} connected", id_, peer_);
   arm_deadline(ctx_.config.media.handshake_timeout_s, "no publish or play in time");
-  asio::co_spawn(socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
 }
 
 void RtmpSession::arm_deadline(std::uint32_t seconds, std::string_view what) {
@@ -237,7 +237,8 @@ Status RtmpSession::on_connect(const rtmp::Command& c) {
   double object_encoding = 0;
   if (auto* v = c.object.get("app"); v && v->is_string()) app = v->as_string();
   if (auto* v = c.object.get("tcUrl"); v && v->is_string()) tc_url = v->as_string();
-  if (auto* v = c.object.get("objectEncoding"); v && v->is_number()) object_encoding = v->as_number();
+  if (auto* v = c.object.get("objectEncoding"); v && v->is_number())
+    object_encoding = v->as_number();
   auto [app_name, app_query] = auth::split_name_query(app);
   auto [tc_base, tc_query] = auth::split_name_query(tc_url);
   (void)tc_base;
@@ -246,12 +247,11 @@ Status RtmpSession::on_connect(const rtmp::Command& c) {
     ctx_.metrics.reject("rtmp_bad_app");
     spdlog::info("rtmp#{} connect rejected: unknown app '{}'", id_, app_name);
     send(kCsidCommand, rtmp::MessageType::CommandAmf0, 0,
-         rtmp::encode_command(
-             "_error", c.transaction_id, amf0::Value::null(),
-             std::vector<amf0::Value>{amf0::Value::object(
-                 {{"level", amf0::Value::string("error")},
-                  {"code", amf0::Value::string("NetConnection.Connect.Rejected")},
-                  {"description", amf0::Value::string("unknown application")}})}));
+         rtmp::encode_command("_error", c.transaction_id, amf0::Value::null(),
+                              std::vector<amf0::Value>{amf0::Value::object(
+                                  {{"level", amf0::Value::string("error")},
+                                   {"code", amf0::Value::string("NetConnection.Connect.Rejected")},
+                                   {"description", amf0::Value::string("unknown application")}})}));
     close_after_drain_ = true;
     close_reason_ = "connect rejected: unknown app";
     return {};
@@ -277,11 +277,12 @@ bool RtmpSession::take_role(const rtmp::Command& c, Role role) {
   const bool publish = role == Role::Publisher;
   auto [key, query] = auth::split_name_query(arg_string(c, 0));
   if (query.empty()) query = tc_url_query_;  // the signed query may sit on the app (tcUrl)
-  auto grant = ctx_.access.check(key, query, publish ? auth::UrlAction::Publish : auth::UrlAction::Play,
-                                 now_s());
+  auto grant = ctx_.access.check(
+      key, query, publish ? auth::UrlAction::Publish : auth::UrlAction::Play, now_s());
   if (!grant) {
     ctx_.metrics.reject(publish ? "rtmp_publish_url" : "rtmp_play_url");
-    refuse(media::kPlayStreamId, publish ? "NetStream.Publish.BadName" : "NetStream.Play.StreamNotFound",
+    refuse(media::kPlayStreamId,
+           publish ? "NetStream.Publish.BadName" : "NetStream.Play.StreamNotFound",
            grant.error().reason);
     return false;
   }
@@ -361,10 +362,13 @@ void RtmpSession::refuse(std::uint32_t stream_id, std::string_view code, std::st
 
 void RtmpSession::write_buffers(std::vector<asio::const_buffer>& buffers) {
   auto self = std::static_pointer_cast<RtmpSession>(shared_from_this());
-  asio::async_write(socket_, buffers,
-                    [self](const boost::system::error_code& ec, std::size_t n) {
-                      self->write_done(ec, n);
-                    });
+  asio::async_write(socket_, buffers, [self](const boost::system::error_code& ec, std::size_t n) {
+    self->write_done(ec, n);
+  });
+}
+
+int RtmpSession::direct_fd() {
+  return socket_.is_open() ? socket_.native_handle() : -1;
 }
 
 void RtmpSession::on_write_error(const boost::system::error_code& ec) {
@@ -382,7 +386,9 @@ void RtmpSession::close(std::string_view reason) {
   });
 }
 
-void RtmpSession::close_viewer(std::string_view reason) { close(reason); }
+void RtmpSession::close_viewer(std::string_view reason) {
+  close(reason);
+}
 
 void RtmpSession::close_publisher(std::string_view reason) {
   // The hub has already moved on from us: forget the source now, close later.

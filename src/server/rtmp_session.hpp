@@ -62,6 +62,7 @@ class RtmpSession final : public MediaConnection, public media::PublisherHandle,
   void refuse(std::uint32_t stream_id, std::string_view code, std::string_view reason);
 
   void write_buffers(std::vector<boost::asio::const_buffer>& buffers) override;
+  int direct_fd() override;
   void on_write_error(const boost::system::error_code& ec) override;
   void on_drained() override;
   void close_now(std::string_view reason);

@@ -2,9 +2,9 @@
 
 #include <iostream>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/http_session.hpp"
 #include "server/rtmp_session.hpp"
@@ -39,8 +39,9 @@ Status open_acceptor(tcp::acceptor& a, const tcp::endpoint& ep) {
   if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return make_error(fmt::format("cannot listen on {}:{}: {}", ep.address().to_string(),
-                                        ep.port(), ec.message()));
+  if (ec)
+    return make_error(fmt::format("cannot listen on {}:{}: {}", ep.address().to_string(), ep.port(),
+                                  ec.message()));
   return {};
 }
 
@@ -56,7 +57,9 @@ Server::Server(Config config)
       apps_(config_.apps),
       hub_(hub_config(config_)),
       access_(apps_),
-      flusher_(io_.get_executor(), std::chrono::milliseconds(config_.media.merge_window_ms)),
+      flusher_(io_.get_executor(), std::chrono::milliseconds(config_.media.merge_window_ms),
+               config_.media.send_batching == "sendmsg" ? BatchSender::Mode::Sendmsg
+                                                        : BatchSender::Mode::IoUring),
       ctx_{io_, config_, apps_, hub_, access_, flusher_, metrics_, nullptr, nullptr, false, 1, {}},
       http_acceptor_(io_),
       rtmp_acceptor_(io_),
@@ -88,7 +91,8 @@ Status Server::listen() {
                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
     tls_->use_certificate_chain_file(config_.tls_cert, ec);
-    if (ec) return make_error(fmt::format("TLS certificate {}: {}", config_.tls_cert, ec.message()));
+    if (ec)
+      return make_error(fmt::format("TLS certificate {}: {}", config_.tls_cert, ec.message()));
     tls_->use_private_key_file(config_.tls_key, asio::ssl::context::pem, ec);
     if (ec) return make_error(fmt::format("TLS key {}: {}", config_.tls_key, ec.message()));
     ctx_.tls = &*tls_;
@@ -102,10 +106,9 @@ Status Server::listen() {
   const auto http_bound = http_acceptor_.local_endpoint();
   const auto rtmp_bound = rtmp_acceptor_.local_endpoint();
   access_.set_public_urls(
-      !config_.public_url.empty()
-          ? config_.public_url
-          : fmt::format("{}://{}:{}", tls_ ? "https" : "http", host_for_url(http_bound),
-                        http_bound.port()),
+      !config_.public_url.empty() ? config_.public_url
+                                  : fmt::format("{}://{}:{}", tls_ ? "https" : "http",
+                                                host_for_url(http_bound), http_bound.port()),
       !config_.public_rtmp_url.empty()
           ? config_.public_rtmp_url
           : fmt::format("rtmp://{}:{}", host_for_url(rtmp_bound), rtmp_bound.port()));
@@ -115,6 +118,8 @@ Status Server::listen() {
                            tls_ ? " tls=on" : "")
             << std::endl;
   spdlog::info("public URLs: {} and {}", access_.http_base(), access_.rtmp_base());
+  spdlog::info("viewers' writes: merge window {} ms, {}", config_.media.merge_window_ms,
+               BatchSender::name(flusher_.sender().mode()));
   return {};
 }
 
