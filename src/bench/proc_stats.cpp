@@ -1,9 +1,11 @@
 #include "bench/proc_stats.hpp"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -83,6 +85,26 @@ std::optional<ProcSample> sample_process(int pid) {
   s.rss_kb = parse_status_kb(*status, "VmRSS").value_or(0);
   s.hwm_kb = parse_status_kb(*status, "VmHWM").value_or(0);
   return s;
+}
+
+std::optional<int> pinned_cpu(int pid) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(pid, sizeof set, &set) != 0 || CPU_COUNT(&set) != 1) return std::nullopt;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) return cpu;
+  return std::nullopt;
+}
+
+std::optional<int> ksoftirqd_pid(int cpu) {
+  const std::string want = "ksoftirqd/" + std::to_string(cpu) + "\n";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (read_file(entry.path().string() + "/comm") == want) return std::stoi(name);
+  }
+  return std::nullopt;
 }
 
 ProcSample sample_self() {

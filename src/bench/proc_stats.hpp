@@ -8,13 +8,21 @@
 namespace minirtc::bench {
 
 struct ProcSample {
-  double cpu_seconds = 0;    // utime + stime of every thread
-  std::uint64_t rss_kb = 0;  // VmRSS
-  std::uint64_t hwm_kb = 0;  // VmHWM: peak RSS over the process's life
+  double cpu_seconds = 0;      // utime + stime of every thread
+  double softirq_seconds = 0;  // the pinned core's ksoftirqd (ServerWatch fills it in)
+  std::uint64_t rss_kb = 0;    // VmRSS
+  std::uint64_t hwm_kb = 0;    // VmHWM: peak RSS over the process's life
 };
 
 /// nullopt when the process does not exist or /proc is unreadable.
 std::optional<ProcSample> sample_process(int pid);
+
+/// The CPU a process may run on, when it is pinned to exactly one (taskset -c N).
+std::optional<int> pinned_cpu(int pid);
+/// The PID of ksoftirqd/<cpu>, the kernel thread that finishes network receive work a busy CPU
+/// put off. On loopback a sender's CPU also does the receiving side's work; when a process sends
+/// in long bursts, part of that lands in this thread, outside the process's own CPU time.
+std::optional<int> ksoftirqd_pid(int cpu);
 /// This process (via getrusage and /proc/self).
 ProcSample sample_self();
 

@@ -102,10 +102,17 @@ struct FailureLog {
   }
 };
 
-/// Samples a server's CPU and memory; all zero without a PID.
+/// Samples a server's CPU and memory; all zero without a PID. A server pinned to one core is also
+/// charged for that core's ksoftirqd: work it caused, which the kernel ran in a thread of its own.
 struct ServerWatch {
   int pid = 0;
-  std::optional<ProcSample> sample() const { return pid > 0 ? sample_process(pid) : std::nullopt; }
+  int softirq_pid = 0;
+  std::optional<ProcSample> sample() const {
+    auto s = pid > 0 ? sample_process(pid) : std::nullopt;
+    if (s && softirq_pid > 0)
+      if (auto k = sample_process(softirq_pid)) s->softirq_seconds = k->cpu_seconds;
+    return s;
+  }
 };
 
 class Runner {
@@ -326,8 +333,12 @@ void Runner::report_server(Report& r, const std::optional<ProcSample>& base,
     r.add("server_stats", "unavailable (no --server-pid)");
     return;
   }
-  const double cpu = w1->cpu_seconds - w0->cpu_seconds;
+  const double process = w1->cpu_seconds - w0->cpu_seconds;
+  const double softirq = w1->softirq_seconds - w0->softirq_seconds;
+  const double cpu = process + softirq;
   r.add("server_cpu_seconds", cpu, "s");
+  r.add("server_cpu_process_seconds", process, "s");
+  r.add("server_cpu_ksoftirqd_seconds", softirq, "s");
   r.add("server_cpu_percent", 100.0 * cpu / o_.duration_seconds, "%");
   if (delivered_bytes > 0) r.add("server_cpu_s_per_gb", cpu / (delivered_bytes / 1e9), "s/GB");
   r.add("server_rss_before_kb", base->rss_kb, "KiB");
@@ -614,6 +625,8 @@ Result<Report> Runner::run() {
     if (!is_valid_app_id(naming_.app_id)) return make_error("bad appId in --app");
   }
   server_.pid = o_.server_pid;
+  if (o_.server_pid > 0)
+    if (auto cpu = pinned_cpu(o_.server_pid)) server_.softirq_pid = ksoftirqd_pid(*cpu).value_or(0);
   if (o_.server_pid > 0 && !server_.sample())
     return make_error("cannot read /proc of --server-pid");
 
