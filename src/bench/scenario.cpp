@@ -139,7 +139,6 @@ class Runner {
     bool ready = false;
     bool failed = false;
     bool first_frame = false;
-    int debug_count = 0;
     std::uint64_t window_start_bytes = 0;
     std::shared_ptr<RtmpClient> rtmp;
     std::shared_ptr<FlvClient> flv;
@@ -288,11 +287,6 @@ void Runner::start_viewer(std::size_t publisher, const std::string& room, const 
 void Runner::on_media(Viewer& v, int type, std::uint32_t ts, std::span<const std::uint8_t> payload,
                       std::int64_t now) {
   if (type != 8 && type != 9) return;
-  if (std::getenv("BENCH_DEBUG") && &v == viewers_[std::atoi(std::getenv("BENCH_DEBUG"))].get() &&
-      v.debug_count++ < 12)
-    fmt::print("viewer0 +{:.1f} ms type {} ts {} size {} byte0 {:02x}{:02x}\n",
-               ns_to_ms(now - v.start_ns), type, ts, payload.size(),
-               payload.empty() ? 0 : payload[0], payload.size() > 1 ? payload[1] : 0);
   auto& totals = v.slow ? slow_ : normal_;
   if (type == 9 && !v.first_frame) {
     auto info = flv::parse_video_tag(payload);
