@@ -229,6 +229,10 @@ std::string HttpSession::metrics_text() {
   counter("minirtc_publishes_total", "Publishes accepted", ctx_.metrics.publishes_total);
   counter("minirtc_plays_total", "Plays accepted", ctx_.metrics.plays_total);
   counter("minirtc_takeovers_total", "Publisher takeovers", ctx_.metrics.takeovers_total);
+  const auto& sender = ctx_.flusher.sender();
+  counter("minirtc_viewer_writes_total", "Gather writes to plain-TCP viewers", sender.writes());
+  counter("minirtc_viewer_write_syscalls_total",
+          "System calls that carried them (io_uring: one per flush round)", sender.system_calls());
   out += "# HELP minirtc_rejected_total Requests and connections refused, by reason\n"
          "# TYPE minirtc_rejected_total counter\n";
   for (auto& [reason, n] : ctx_.metrics.rejected)

@@ -211,13 +211,25 @@ test('a player killed mid-stream does not disturb the others', { skip }, async (
   } finally { await pusher.stop(); }
 });
 
-test('metrics count streams and rejections', { skip }, async () => {
+test('metrics count streams, rejections and batched viewer writes', { skip }, async () => {
   const r = room();
   const { pusher } = await publish(r, 'alice');
+  const counter = (text, name) => Number(text.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1]);
   try {
+    const before = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const playUrl = await url({ action: 'play', room: r, user: 'alice', viewer: 'bob', format: 'flv' });
+    const forged = await fetch(playUrl.replace(/([?&]s=)[0-9a-f]+/, '$1' + '0'.repeat(32)));
+    assert.equal(forged.status, 403, 'a forged play URL is refused');
+    const player = playHttpFlv(playUrl);
+    await waitFor(() => player.reader.videoFrames.length >= 10, { timeoutMs: 15000 * SLOW, what: 'frames' });
+    player.abort();
     const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
     assert.match(metrics, /^minirtc_streams_publishing \d+$/m);
-    assert.match(metrics, /^minirtc_rejected_total\{reason="rtmp_publish_url"\} \d+$/m);
+    assert.match(metrics, /^minirtc_rejected_total\{reason="flv_play_url"\} [1-9]\d*$/m);
+    const writes = counter(metrics, 'minirtc_viewer_writes_total') - counter(before, 'minirtc_viewer_writes_total');
+    const calls = counter(metrics, 'minirtc_viewer_write_syscalls_total');
+    assert.ok(writes >= 5, `the player's frames went out as direct writes (${writes})`);
+    assert.ok(calls > 0 && calls <= counter(metrics, 'minirtc_viewer_writes_total'), 'no more system calls than writes');
   } finally { await pusher.stop(); }
 });
 
