@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "bench/clock.hpp"
+#include "bench/stamped_read.hpp"
 #include "flv/audio.hpp"
 #include "flv/video.hpp"
 
@@ -29,6 +30,7 @@ void FlvClient::start() {
     if (self->closed_) return;
     if (ec) return self->fail("connect: " + ec.message());
     self->socket_.set_option(asio::ip::tcp::no_delay(true));
+    enable_receive_timestamps(self->socket_);
     self->read_start_ns_ = now_ns();
     asio::async_write(self->socket_, asio::buffer(self->request_),
                       [self](boost::system::error_code ec2, std::size_t) {
@@ -55,14 +57,7 @@ void FlvClient::fail(const std::string& reason) {
 
 void FlvClient::read() {
   if (closed_) return;
-  auto do_read = [self = shared_from_this()] {
-    self->socket_.async_read_some(asio::buffer(self->in_buf_),
-                                  [self](boost::system::error_code ec, std::size_t n) {
-                                    if (self->closed_) return;
-                                    if (ec) return self->fail("read: " + ec.message());
-                                    self->on_read(n);
-                                  });
-  };
+  auto do_read = [self = shared_from_this()] { self->wait_and_read(); };
   if (read_rate_ > 0) {
     const auto due = read_start_ns_ +
                      static_cast<std::int64_t>(static_cast<double>(bytes_in_) / read_rate_ * 1e9);
@@ -76,6 +71,20 @@ void FlvClient::read() {
     }
   }
   do_read();
+}
+
+void FlvClient::wait_and_read() {
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       if (self->closed_) return;
+                       if (ec) return self->fail("read: " + ec.message());
+                       auto r = read_stamped(self->socket_, self->in_buf_);
+                       if (r.ec == asio::error::would_block) return self->wait_and_read();
+                       if (r.ec) return self->fail("read: " + r.ec.message());
+                       if (r.bytes == 0) return self->fail("read: closed by the server");
+                       self->arrival_ns_ = r.arrival_ns;
+                       self->on_read(r.bytes);
+                     });
 }
 
 void FlvClient::on_read(std::size_t n) {
@@ -115,14 +124,13 @@ void FlvClient::body(std::span<const std::uint8_t> data) {
   }
   tags_.clear();
   auto st = demuxer_.feed(data, tags_);
-  const auto now = now_ns();
   for (const auto& t : tags_) {
     // Parse every tag's header, as a player would, so a corrupt stream is noticed.
     if (t.type == flv::TagType::Video && !flv::parse_video_tag(t.data.span()))
       return fail("bad video tag");
     if (t.type == flv::TagType::Audio && !flv::parse_audio_tag(t.data.span()))
       return fail("bad audio tag");
-    if (handlers_.on_tag) handlers_.on_tag(t, now);
+    if (handlers_.on_tag) handlers_.on_tag(t, arrival_ns_);
     if (closed_) return;
   }
   if (!st) return fail("flv: " + st.error().reason);

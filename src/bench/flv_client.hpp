@@ -20,7 +20,8 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
  public:
   struct Handlers {
     std::function<void()> on_ready;  // 200 received
-    std::function<void(const flv::Tag&, std::int64_t now_ns)> on_tag;
+    /// Each tag, with the time its bytes reached the socket (see stamped_read.hpp).
+    std::function<void(const flv::Tag&, std::int64_t arrival_ns)> on_tag;
     std::function<void(const std::string& reason)> on_closed;  // at most once
   };
   /// Response headers longer than this are refused.
@@ -36,6 +37,7 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
 
  private:
   void read();
+  void wait_and_read();
   void on_read(std::size_t n);
   void body(std::span<const std::uint8_t> data);
   void fail(const std::string& reason);
@@ -47,6 +49,7 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
   Handlers handlers_;
   double read_rate_;
   std::int64_t read_start_ns_ = 0;
+  std::int64_t arrival_ns_ = 0;
   std::vector<std::uint8_t> in_buf_;
   std::string header_;
   bool headers_done_ = false;

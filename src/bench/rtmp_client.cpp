@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "bench/clock.hpp"
+#include "bench/stamped_read.hpp"
 #include "rtmp/aggregate.hpp"
 #include "rtmp/amf0.hpp"
 #include "rtmp/command.hpp"
@@ -36,6 +37,7 @@ void RtmpClient::start() {
                           if (self->closed_) return;
                           if (ec) return self->fail("connect: " + ec.message());
                           self->socket_.set_option(asio::ip::tcp::no_delay(true));
+                          enable_receive_timestamps(self->socket_);
                           self->read_start_ns_ = now_ns();
                           self->handshake_.start(self->pending_);
                           self->flush();
@@ -67,22 +69,26 @@ void RtmpClient::read() {
       pace_timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(due)));
       pace_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (ec || self->closed_) return;
-        self->socket_.async_read_some(asio::buffer(self->in_buf_),
-                                      [self](boost::system::error_code ec2, std::size_t n) {
-                                        if (self->closed_) return;
-                                        if (ec2) return self->fail("read: " + ec2.message());
-                                        self->on_read(n);
-                                      });
+        self->wait_and_read();
       });
       return;
     }
   }
-  socket_.async_read_some(asio::buffer(in_buf_),
-                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                            if (self->closed_) return;
-                            if (ec) return self->fail("read: " + ec.message());
-                            self->on_read(n);
-                          });
+  wait_and_read();
+}
+
+void RtmpClient::wait_and_read() {
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       if (self->closed_) return;
+                       if (ec) return self->fail("read: " + ec.message());
+                       auto r = read_stamped(self->socket_, self->in_buf_);
+                       if (r.ec == asio::error::would_block) return self->wait_and_read();
+                       if (r.ec) return self->fail("read: " + r.ec.message());
+                       if (r.bytes == 0) return self->fail("read: closed by the server");
+                       self->arrival_ns_ = r.arrival_ns;
+                       self->on_read(r.bytes);
+                     });
 }
 
 void RtmpClient::on_read(std::size_t n) {
@@ -145,13 +151,13 @@ void RtmpClient::handle(const rtmp::Message& m) {
       return handle_command(m);
     case MessageType::Audio:
     case MessageType::Video:
-      if (handlers_.on_media) handlers_.on_media(m, now_ns());
+      if (handlers_.on_media) handlers_.on_media(m, arrival_ns_);
       return;
     case MessageType::DataAmf0:
     case MessageType::DataAmf3: {
       auto d = rtmp::parse_data(m);  // parsed to prove it is well-formed
       if (!d) return fail("data message: " + d.error().reason);
-      if (handlers_.on_media) handlers_.on_media(m, now_ns());
+      if (handlers_.on_media) handlers_.on_media(m, arrival_ns_);
       return;
     }
     case MessageType::Aggregate: {

@@ -32,8 +32,9 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   enum class Role { Publish, Play };
   struct Handlers {
     std::function<void()> on_ready;  // NetStream.Publish.Start / NetStream.Play.Start
-    /// Audio (8), video (9) and data (18) messages, aggregates already split.
-    std::function<void(const rtmp::Message&, std::int64_t now_ns)> on_media;
+    /// Audio (8), video (9) and data (18) messages, aggregates already split, with the time
+    /// their bytes reached the socket (see stamped_read.hpp).
+    std::function<void(const rtmp::Message&, std::int64_t arrival_ns)> on_media;
     std::function<void(const std::string& reason)> on_closed;  // called at most once
   };
 
@@ -55,6 +56,7 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
 
  private:
   void read();
+  void wait_and_read();
   void on_read(std::size_t n);
   void handle(const rtmp::Message& m);
   void handle_command(const rtmp::Message& m);
@@ -70,6 +72,7 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   Handlers handlers_;
   double read_rate_;
   std::int64_t read_start_ns_ = 0;
+  std::int64_t arrival_ns_ = 0;  // when the bytes being handled reached the socket
 
   rtmp::ClientHandshake handshake_;
   rtmp::ChunkDecoder decoder_;

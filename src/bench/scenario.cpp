@@ -145,7 +145,7 @@ class Runner {
     std::uint64_t bytes_in() const { return rtmp ? rtmp->bytes_in() : flv ? flv->bytes_in() : 0; }
   };
   struct ViewerTotals {
-    LatencyHistogram latency, ttff, ready;
+    LatencyHistogram latency, latency_at_read, ttff, ready;
     int first_key = 0, first_not_key = 0;
     std::uint64_t unmatched = 0;
   };
@@ -285,14 +285,14 @@ void Runner::start_viewer(std::size_t publisher, const std::string& room, const 
 }
 
 void Runner::on_media(Viewer& v, int type, std::uint32_t ts, std::span<const std::uint8_t> payload,
-                      std::int64_t now) {
+                      std::int64_t arrival) {
   if (type != 8 && type != 9) return;
   auto& totals = v.slow ? slow_ : normal_;
   if (type == 9 && !v.first_frame) {
     auto info = flv::parse_video_tag(payload);
     if (info && !info->sequence_header()) {
       v.first_frame = true;
-      totals.ttff.record(ns_to_ms(now - v.start_ns));
+      totals.ttff.record(ns_to_ms(arrival - v.start_ns));
       (info->keyframe() ? totals.first_key : totals.first_not_key)++;
     }
   }
@@ -304,7 +304,8 @@ void Runner::on_media(Viewer& v, int type, std::uint32_t ts, std::span<const std
   }
   // Frames sent before this viewer arrived (the GOP cache) measure the cache, not the server.
   if (*sent < v.start_ns) return;
-  totals.latency.record(ns_to_ms(now - *sent));
+  totals.latency.record(ns_to_ms(arrival - *sent));
+  totals.latency_at_read.record(ns_to_ms(now_ns() - *sent));
 }
 
 void Runner::close_all() {
@@ -424,6 +425,7 @@ awaitable<void> Runner::drive_media() {
   // The measurement window.
   for (auto& v : viewers_) v->window_start_bytes = v->bytes_in();
   normal_.latency.clear();
+  normal_.latency_at_read.clear();
   slow_.latency.clear();
   normal_.unmatched = slow_.unmatched = 0;
   const int failed_before_window = viewer_failures_.count;
@@ -464,6 +466,7 @@ awaitable<void> Runner::drive_media() {
   r.add("window_seconds", seconds, "s");
   r.add("delivered_mbps", bytes * 8 / seconds / 1e6, "Mbit/s");
   r.add_latency("latency", normal_.latency);
+  r.add_latency("latency_at_read", normal_.latency_at_read);
   r.add("latency_unmatched_messages", normal_.unmatched);
   r.add_latency("play_start", normal_.ready);
   r.add_latency("first_frame", normal_.ttff);
