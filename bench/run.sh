@@ -4,7 +4,9 @@
 #
 # Environment (all optional):
 #   BENCH_QUICK=1            small sizes, short windows (a smoke run of a few minutes)
-#   BENCH_SCENARIOS="..."    subset of: fanout fanout-merge fanout-flv slow calls signal
+#   BENCH_SCENARIOS="..."    subset of: fanout1k fanout fanout-merge fanout-flv slow calls signal
+#                            (fanout1k: fan-out and its 100 ms merge at 1,000 viewers, the size
+#                            the reference figures were taken at)
 #   BENCH_TARGETS="..."      subset of: minirtc nginx
 #   BENCH_VIEWERS, BENCH_ROOMS, BENCH_SESSIONS, BENCH_DURATION, BENCH_RAMP   sizes and seconds
 #   BENCH_SERVER_CPU=0 BENCH_BENCH_CPU=1    cores for the server and the load generator
@@ -26,7 +28,7 @@ else
   VIEWERS=${BENCH_VIEWERS:-3000}; ROOMS=${BENCH_ROOMS:-100}; SESSIONS=${BENCH_SESSIONS:-5000}
   DURATION=${BENCH_DURATION:-20}; RAMP=${BENCH_RAMP:-10}
 fi
-SCENARIOS=${BENCH_SCENARIOS:-"fanout fanout-merge fanout-flv slow calls signal"}
+SCENARIOS=${BENCH_SCENARIOS:-"fanout1k fanout fanout-merge fanout-flv slow calls signal"}
 TARGETS=${BENCH_TARGETS:-"minirtc nginx"}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 BENCH_CPU=${BENCH_BENCH_CPU:-1}
@@ -114,6 +116,8 @@ has() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 target() { [[ " $TARGETS " == *" $1 "* ]]; }
 
 FAN=(--scenario fanout --flv "$FLV" --viewers "$VIEWERS")
+VIEWERS_1K=$(( VIEWERS < 1000 ? VIEWERS : 1000 ))
+FAN1K=(--scenario fanout --flv "$FLV" --viewers "$VIEWERS_1K")
 CALLS=(--scenario calls --flv "$FLV" --rooms "$ROOMS" --room-size 4)
 
 for t in minirtc nginx; do
@@ -124,10 +128,16 @@ for t in minirtc nginx; do
     bench "$name" "$t" "$@"
     stop_server
   }
+  has fanout1k && run_on fanout1k "${FAN1K[@]}" --proto rtmp
   has fanout && run_on fanout "${FAN[@]}" --proto rtmp
   has slow && run_on slow "${FAN[@]}" --proto rtmp --slow-fraction 0.1 --slow-factor 0.25
   has calls && run_on calls "${CALLS[@]}"
   if [[ $t == minirtc ]]; then
+    if has fanout1k; then
+      start_minirtc --merge-window-ms 100
+      bench fanout-merge1k minirtc-merge100 "${FAN1K[@]}" --proto rtmp
+      stop_server
+    fi
     if has fanout-merge; then
       start_minirtc --merge-window-ms 100
       bench fanout-merge minirtc-merge100 "${FAN[@]}" --proto rtmp

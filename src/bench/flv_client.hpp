@@ -30,6 +30,8 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
   FlvClient(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint,
             std::string host_header, std::string path_and_query, Handlers handlers,
             double read_rate_bytes_per_s = 0);
+  /// As RtmpClient::stamp_arrivals().
+  void stamp_arrivals() noexcept { stamped_ = true; }
   void start();
   void close();
   std::uint64_t bytes_in() const noexcept { return bytes_in_; }
@@ -37,7 +39,10 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
 
  private:
   void read();
+  void read_now();
   void wait_and_read();
+  /// Reads what is there and handles it; false if nothing was there.
+  bool try_read();
   void on_read(std::size_t n);
   void body(std::span<const std::uint8_t> data);
   void fail(const std::string& reason);
@@ -49,6 +54,7 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
   Handlers handlers_;
   double read_rate_;
   std::int64_t read_start_ns_ = 0;
+  bool stamped_ = false;
   std::int64_t arrival_ns_ = 0;
   std::vector<std::uint8_t> in_buf_;
   std::string header_;

@@ -37,7 +37,7 @@ void RtmpClient::start() {
                           if (self->closed_) return;
                           if (ec) return self->fail("connect: " + ec.message());
                           self->socket_.set_option(asio::ip::tcp::no_delay(true));
-                          enable_receive_timestamps(self->socket_);
+                          if (self->stamped_) enable_receive_timestamps(self->socket_);
                           self->read_start_ns_ = now_ns();
                           self->handshake_.start(self->pending_);
                           self->flush();
@@ -69,26 +69,49 @@ void RtmpClient::read() {
       pace_timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(due)));
       pace_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (ec || self->closed_) return;
-        self->wait_and_read();
+        self->read_now();
       });
       return;
     }
   }
-  wait_and_read();
+  read_now();
+}
+
+void RtmpClient::read_now() {
+  if (stamped_) return wait_and_read();
+  socket_.async_read_some(asio::buffer(in_buf_),
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                            if (self->closed_) return;
+                            if (ec) return self->fail("read: " + ec.message());
+                            self->arrival_ns_ = now_ns();
+                            self->on_read(n);
+                          });
 }
 
 void RtmpClient::wait_and_read() {
+  // Try first: a loaded load generator usually finds bytes waiting, and then a readiness wait
+  // would cost a trip through epoll per read.
+  if (try_read()) return;
   socket_.async_wait(asio::socket_base::wait_read,
                      [self = shared_from_this()](boost::system::error_code ec) {
                        if (self->closed_) return;
                        if (ec) return self->fail("read: " + ec.message());
-                       auto r = read_stamped(self->socket_, self->in_buf_);
-                       if (r.ec == asio::error::would_block) return self->wait_and_read();
-                       if (r.ec) return self->fail("read: " + r.ec.message());
-                       if (r.bytes == 0) return self->fail("read: closed by the server");
-                       self->arrival_ns_ = r.arrival_ns;
-                       self->on_read(r.bytes);
+                       if (!self->try_read()) self->wait_and_read();
                      });
+}
+
+bool RtmpClient::try_read() {
+  auto r = read_stamped(socket_, in_buf_);
+  if (r.ec == asio::error::would_block) return false;
+  if (r.ec) {
+    fail("read: " + r.ec.message());
+  } else if (r.bytes == 0) {
+    fail("read: closed by the server");
+  } else {
+    arrival_ns_ = r.arrival_ns;
+    on_read(r.bytes);
+  }
+  return true;
 }
 
 void RtmpClient::on_read(std::size_t n) {

@@ -42,6 +42,9 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   RtmpClient(boost::asio::io_context& io, Role role, RtmpTarget target, Handlers handlers,
              double read_rate_bytes_per_s = 0);
 
+  /// Take each read's arrival time from the kernel (costs the load generator more; see
+  /// stamped_read.hpp). Otherwise arrival is the read time. Before start().
+  void stamp_arrivals() noexcept { stamped_ = true; }
   void start();
   void close();
   /// Publisher only, after on_ready: queues one media message (type 8/9/18) for the socket.
@@ -56,7 +59,10 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
 
  private:
   void read();
+  void read_now();
   void wait_and_read();
+  /// Reads what is there and handles it; false if nothing was there.
+  bool try_read();
   void on_read(std::size_t n);
   void handle(const rtmp::Message& m);
   void handle_command(const rtmp::Message& m);
@@ -72,6 +78,7 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   Handlers handlers_;
   double read_rate_;
   std::int64_t read_start_ns_ = 0;
+  bool stamped_ = false;
   std::int64_t arrival_ns_ = 0;  // when the bytes being handled reached the socket
 
   rtmp::ClientHandshake handshake_;

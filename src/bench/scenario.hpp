@@ -21,6 +21,7 @@ struct BenchOptions {
   int viewers = 3000;
   double slow_fraction = 0;   // share of fan-out viewers that read slowly
   double slow_factor = 0.25;  // their read rate, as a fraction of the stream's bitrate
+  int stamp_every = 10;       // every Nth viewer takes kernel arrival stamps (latency sample)
   int rooms = 100;
   int room_size = 4;
   int sessions = 5000;

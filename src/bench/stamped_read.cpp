@@ -38,8 +38,8 @@ StampedRead read_stamped(boost::asio::ip::tcp::socket& socket, std::span<std::ui
     __builtin_memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
     ::clock_gettime(CLOCK_REALTIME, &real_now);
     // The stamp is wall-clock time; move it onto the steady clock by its age.
-    const std::int64_t age = (real_now.tv_sec - stamp.tv_sec) * 1'000'000'000LL +
-                             (real_now.tv_nsec - stamp.tv_nsec);
+    const std::int64_t age =
+        (real_now.tv_sec - stamp.tv_sec) * 1'000'000'000LL + (real_now.tv_nsec - stamp.tv_nsec);
     if (age >= 0) r.arrival_ns = read_ns - age;
   }
   return r;

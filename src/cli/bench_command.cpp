@@ -53,6 +53,10 @@ void register_bench_command(CLI::App& root) {
                   "share of fan-out viewers that read slowly (default 0)");
   cmd->add_option("--slow-factor", b.slow_factor,
                   "slow viewers' read rate / stream bitrate (default 0.25)");
+  cmd->add_option("--stamp-every", b.stamp_every,
+                  "every Nth viewer measures latency with kernel receive stamps (default 10; "
+                  "0: latency from read times only)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--rooms", b.rooms, "calls: rooms (default 100)");
   cmd->add_option("--room-size", b.room_size, "calls and signal: users per room (default 4)");
   cmd->add_option("--sessions", b.sessions, "signal: sessions (default 5000)");
