@@ -60,7 +60,7 @@ void FlvClient::read() {
   auto do_read = [self = shared_from_this()] { self->read_now(); };
   if (read_rate_ > 0) {
     const auto due = read_start_ns_ +
-                     static_cast<std::int64_t>(static_cast<double>(bytes_in_) / read_rate_ * 1e9);
+                     static_cast<std::int64_t>(static_cast<double>(bytes_in()) / read_rate_ * 1e9);
     if (due > now_ns()) {
       pace_timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(due)));
       pace_timer_.async_wait([self = shared_from_this(), do_read](boost::system::error_code ec) {

@@ -2,6 +2,7 @@
 // An HTTP-FLV viewer for the load generator: GET /live/{key}.flv, then the chunked body through
 // the FLV demuxer, every tag handed to the caller. One io_context, no threads of its own.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,7 +35,8 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
   void stamp_arrivals() noexcept { stamped_ = true; }
   void start();
   void close();
-  std::uint64_t bytes_in() const noexcept { return bytes_in_; }
+  /// May be read from another thread than the client's.
+  std::uint64_t bytes_in() const noexcept { return bytes_in_.load(std::memory_order_relaxed); }
   bool ready() const noexcept { return ready_; }
 
  private:
@@ -64,7 +66,7 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
   std::vector<std::uint8_t> dechunked_;
   flv::Demuxer demuxer_;
   std::vector<flv::Tag> tags_;
-  std::uint64_t bytes_in_ = 0;
+  std::atomic<std::uint64_t> bytes_in_{0};
   bool ready_ = false;
   bool closed_ = false;
 };

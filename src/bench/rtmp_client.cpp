@@ -64,7 +64,7 @@ void RtmpClient::read() {
   if (read_rate_ > 0) {
     // Hold the next read until the bytes read so far fit the allowed rate.
     const auto due = read_start_ns_ +
-                     static_cast<std::int64_t>(static_cast<double>(bytes_in_) / read_rate_ * 1e9);
+                     static_cast<std::int64_t>(static_cast<double>(bytes_in()) / read_rate_ * 1e9);
     if (due > now_ns()) {
       pace_timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(due)));
       pace_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {

@@ -4,6 +4,7 @@
 // the caller's io_context with no threads of its own; thousands share one loop.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -53,7 +54,8 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   /// Sets the chunk size this client sends with (announced with SetChunkSize).
   void set_out_chunk_size(std::uint32_t size);
 
-  std::uint64_t bytes_in() const noexcept { return bytes_in_; }
+  /// May be read from another thread than the client's.
+  std::uint64_t bytes_in() const noexcept { return bytes_in_.load(std::memory_order_relaxed); }
   bool ready() const noexcept { return ready_; }
   bool closed() const noexcept { return closed_; }
 
@@ -91,7 +93,7 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   std::uint32_t stream_id_ = 0;
   std::uint32_t ack_window_ = 0;
   std::uint64_t last_ack_ = 0;
-  std::uint64_t bytes_in_ = 0;
+  std::atomic<std::uint64_t> bytes_in_{0};
   bool ready_ = false;
   bool closed_ = false;
 };

@@ -6,7 +6,9 @@
 #include <ctime>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -146,7 +148,7 @@ class Runner {
     std::uint64_t bytes_in() const { return rtmp ? rtmp->bytes_in() : flv ? flv->bytes_in() : 0; }
   };
   struct ViewerTotals {
-    LatencyHistogram latency, latency_at_read, ttff, ready;
+    LatencyHistogram latency, latency_at_read, ttff, ttff_all, ready;
     int first_key = 0, first_not_key = 0;
     std::uint64_t unmatched = 0;
   };
@@ -163,6 +165,7 @@ class Runner {
                 std::int64_t now);
   void close_all();
   void viewer_ready(Viewer& v) {
+    std::lock_guard lock(mu_);
     v.ready = true;
     (v.slow ? slow_ : normal_).ready.record(ns_to_ms(now_ns() - v.start_ns));
   }
@@ -177,6 +180,13 @@ class Runner {
   // earlier run (detached sessions, a stream being taken over) cannot leak into this one.
   const std::string run_tag_ = fmt::format("r{:x}-", static_cast<std::uint32_t>(now_ns() / 1000));
   asio::io_context io_;
+  // The latency sample's viewers run on a thread of their own: a light loop that reads as soon
+  // as bytes arrive, so a kernel stamp covers one server write, not several that queued while a
+  // saturated main loop was busy (the stamp is that of the newest bytes read).
+  asio::io_context sample_io_;
+  std::thread sample_thread_;
+  // Guards what both loops touch: viewers' flags, the totals, the send logs, failure logs.
+  std::mutex mu_;
   Naming naming_;
   tcp::endpoint rtmp_ep_, http_ep_;
   MediaClip clip_;
@@ -235,8 +245,10 @@ void Runner::pace(Publisher& p) {
     const auto& t = p.cursor->tag().tag;
     const auto ts = p.cursor->timestamp();
     const auto type = static_cast<std::uint8_t>(t.type);
-    if (t.type != flv::TagType::Script)
+    if (t.type != flv::TagType::Script) {
+      std::lock_guard lock(mu_);
       p.log.record(t.type == flv::TagType::Video ? 1 : 0, ts, now_ns());
+    }
     p.client->send_media(type, ts, t.data.span());
     p.bytes_sent += t.data.size();
     p.cursor->advance();
@@ -257,9 +269,11 @@ void Runner::start_viewer(std::size_t publisher, const std::string& room, const 
   // Kernel receive stamps cost the load generator a readiness wait and a recvmsg with control
   // data per read; a sample of viewers measures latency, the rest only read.
   v.stamped = o_.stamp_every > 0 && (viewers_.size() - 1) % o_.stamp_every == 0;
+  auto& io = v.stamped ? sample_io_ : io_;
   v.start_ns = now_ns();
   const double rate = slow ? clip_.bitrate_bps() / 8.0 * o_.slow_factor : 0.0;
   auto on_closed = [this, &v](const std::string& reason) {
+    std::lock_guard lock(mu_);
     v.failed = true;
     viewer_failures_.add(reason);
   };
@@ -271,9 +285,9 @@ void Runner::start_viewer(std::size_t publisher, const std::string& room, const 
     };
     h.on_closed = on_closed;
     v.flv = std::make_shared<FlvClient>(
-        io_, http_ep_, o_.http, naming_.flv_path(room, user, viewer_id), std::move(h), rate);
+        io, http_ep_, o_.http, naming_.flv_path(room, user, viewer_id), std::move(h), rate);
     if (v.stamped) v.flv->stamp_arrivals();
-    v.flv->start();
+    asio::post(io, [c = v.flv] { c->start(); });
   } else {
     RtmpTarget target{rtmp_ep_, "live", "rtmp://" + naming_.rtmp_host_port + "/live",
                       naming_.rtmp_stream(room, user, viewer_id, false)};
@@ -283,22 +297,26 @@ void Runner::start_viewer(std::size_t publisher, const std::string& room, const 
       on_media(v, m.type, m.timestamp, m.payload.span(), now);
     };
     h.on_closed = on_closed;
-    v.rtmp = std::make_shared<RtmpClient>(io_, RtmpClient::Role::Play, std::move(target),
+    v.rtmp = std::make_shared<RtmpClient>(io, RtmpClient::Role::Play, std::move(target),
                                           std::move(h), rate);
     if (v.stamped) v.rtmp->stamp_arrivals();
-    v.rtmp->start();
+    asio::post(io, [c = v.rtmp] { c->start(); });
   }
 }
 
 void Runner::on_media(Viewer& v, int type, std::uint32_t ts, std::span<const std::uint8_t> payload,
                       std::int64_t arrival) {
   if (type != 8 && type != 9) return;
+  std::lock_guard lock(mu_);
   auto& totals = v.slow ? slow_ : normal_;
   if (type == 9 && !v.first_frame) {
     auto info = flv::parse_video_tag(payload);
     if (info && !info->sequence_header()) {
       v.first_frame = true;
-      totals.ttff.record(ns_to_ms(arrival - v.start_ns));
+      // The sample's own loop answers the server's handshake replies at once; a saturated main
+      // loop would add its queue to every step of the others' play exchange.
+      if (v.stamped) totals.ttff.record(ns_to_ms(arrival - v.start_ns));
+      totals.ttff_all.record(ns_to_ms(arrival - v.start_ns));
       (info->keyframe() ? totals.first_key : totals.first_not_key)++;
     }
   }
@@ -310,7 +328,8 @@ void Runner::on_media(Viewer& v, int type, std::uint32_t ts, std::span<const std
   }
   // Frames sent before this viewer arrived (the GOP cache) measure the cache, not the server.
   if (*sent < v.start_ns) return;
-  if (v.stamped) totals.latency.record(ns_to_ms(arrival - *sent));
+  // Slow viewers are never in the sample; their latency (their own throttling) is from read times.
+  if (v.stamped || v.slow) totals.latency.record(ns_to_ms(arrival - *sent));
   totals.latency_at_read.record(ns_to_ms(now_ns() - *sent));
 }
 
@@ -320,8 +339,9 @@ void Runner::close_all() {
     if (p->client) p->client->close();
   }
   for (auto& v : viewers_) {
-    if (v->rtmp) v->rtmp->close();
-    if (v->flv) v->flv->close();
+    auto& io = v->stamped ? sample_io_ : io_;
+    if (v->rtmp) asio::post(io, [c = v->rtmp] { c->close(); });
+    if (v->flv) asio::post(io, [c = v->flv] { c->close(); });
   }
   for (auto& s : sessions_) s->close();
 }
@@ -429,6 +449,7 @@ awaitable<void> Runner::drive_media() {
   co_await sleep_s(o_.settle_seconds);
 
   // The measurement window.
+  std::unique_lock lock(mu_);
   for (auto& v : viewers_) v->window_start_bytes = v->bytes_in();
   normal_.latency.clear();
   normal_.latency_at_read.clear();
@@ -439,11 +460,13 @@ awaitable<void> Runner::drive_media() {
   const auto self0 = sample_self();
   const auto t0 = now_ns();
   window_ = true;
+  lock.unlock();
   std::uint64_t peak = w0 ? w0->rss_kb : 0;
   for (double left = o_.duration_seconds; left > 0; left -= 1.0) {
     co_await sleep_s(std::min(1.0, left));
     if (auto s = server_.sample()) peak = std::max(peak, s->rss_kb);
   }
+  lock.lock();
   window_ = false;
   const double seconds = ns_to_ms(now_ns() - t0) / 1000.0;
   const auto w1 = server_.sample();
@@ -476,6 +499,7 @@ awaitable<void> Runner::drive_media() {
   r.add("latency_unmatched_messages", normal_.unmatched);
   r.add_latency("play_start", normal_.ready);
   r.add_latency("first_frame", normal_.ttff);
+  r.add_latency("first_frame_all", normal_.ttff_all);
   r.add("first_frame_keyframe", normal_.first_key);
   r.add("first_frame_not_keyframe", normal_.first_not_key);
   if (slow_count > 0) {
@@ -649,7 +673,13 @@ Result<Report> Runner::run() {
   } else {
     return make_error("unknown scenario " + o_.scenario);
   }
+  auto sample_work = asio::make_work_guard(sample_io_);
+  sample_thread_ = std::thread([this] { sample_io_.run(); });
   io_.run();
+  // No sample handler may run once the viewers it refers to start going away.
+  sample_work.reset();
+  sample_io_.stop();
+  sample_thread_.join();
   if (error_) return *error_;
   return report_;
 }
