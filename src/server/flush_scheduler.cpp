@@ -1,5 +1,7 @@
 #include "server/flush_scheduler.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 
 namespace minirtc::server {
@@ -31,14 +33,29 @@ void FlushScheduler::schedule_now(std::shared_ptr<Flushable> target) {
 
 void FlushScheduler::run() {
   armed_ = false;
-  running_.swap(pending_);
+  // Normally the last round is over; should its slices still be going, these join it.
+  for (auto& t : pending_) running_.push_back(std::move(t));
+  pending_.clear();
+  if (!slicing_) run_slice();
+}
+
+void FlushScheduler::run_slice() {
+  const auto end = std::min(next_ + kSliceSize, running_.size());
   sender_.begin();
-  for (auto& t : running_) {
+  for (; next_ < end; ++next_) {
+    auto& t = running_[next_];
     t->flush_scheduled_ = false;
     t->flush();
   }
   sender_.finish();
+  if (next_ < running_.size()) {
+    slicing_ = true;
+    boost::asio::post(executor_, [this] { run_slice(); });
+    return;
+  }
+  slicing_ = false;
   running_.clear();
+  next_ = 0;
 }
 
 }  // namespace minirtc::server
