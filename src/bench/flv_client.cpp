@@ -4,8 +4,8 @@
 #include <cctype>
 #include <chrono>
 
+#include "bench/arrival_reader.hpp"
 #include "bench/clock.hpp"
-#include "bench/stamped_read.hpp"
 #include "flv/audio.hpp"
 #include "flv/video.hpp"
 
@@ -23,14 +23,15 @@ FlvClient::FlvClient(asio::io_context& io, asio::ip::tcp::endpoint endpoint,
                "\r\nUser-Agent: minirtc-bench\r\nAccept: */*\r\n\r\n"),
       handlers_(std::move(handlers)),
       read_rate_(read_rate_bytes_per_s),
-      in_buf_(read_rate_bytes_per_s > 0 ? 4096 : 16384) {}
+      // A slow reader takes small bites so its rate is smooth; others read what is there.
+      reader_(socket_, read_rate_bytes_per_s > 0 ? 4096 : 16384) {}
 
 void FlvClient::start() {
   socket_.async_connect(endpoint_, [self = shared_from_this()](boost::system::error_code ec) {
     if (self->closed_) return;
     if (ec) return self->fail("connect: " + ec.message());
     self->socket_.set_option(asio::ip::tcp::no_delay(true));
-    if (self->stamped_) enable_receive_timestamps(self->socket_);
+    self->reader_.connected();
     self->read_start_ns_ = now_ns();
     asio::async_write(self->socket_, asio::buffer(self->request_),
                       [self](boost::system::error_code ec2, std::size_t) {
@@ -74,45 +75,16 @@ void FlvClient::read() {
 }
 
 void FlvClient::read_now() {
-  if (stamped_) return wait_and_read();
-  socket_.async_read_some(asio::buffer(in_buf_),
-                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                            if (self->closed_) return;
-                            if (ec) return self->fail("read: " + ec.message());
-                            self->arrival_ns_ = now_ns();
-                            self->on_read(n);
-                          });
-}
-
-void FlvClient::wait_and_read() {
-  // Try first: a loaded load generator usually finds bytes waiting, and then a readiness wait
-  // would cost a trip through epoll per read.
-  if (try_read()) return;
-  socket_.async_wait(asio::socket_base::wait_read,
-                     [self = shared_from_this()](boost::system::error_code ec) {
-                       if (self->closed_) return;
-                       if (ec) return self->fail("read: " + ec.message());
-                       if (!self->try_read()) self->wait_and_read();
-                     });
-}
-
-bool FlvClient::try_read() {
-  auto r = read_stamped(socket_, in_buf_);
-  if (r.ec == asio::error::would_block) return false;
-  if (r.ec) {
-    fail("read: " + r.ec.message());
-  } else if (r.bytes == 0) {
-    fail("read: closed by the server");
-  } else {
-    arrival_ns_ = r.arrival_ns;
-    on_read(r.bytes);
-  }
-  return true;
+  reader_.read([self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+    if (self->closed_) return;
+    if (ec) return self->fail("read: " + ec.message());
+    self->on_read(n);
+  });
 }
 
 void FlvClient::on_read(std::size_t n) {
   bytes_in_ += n;
-  std::span<const std::uint8_t> data(in_buf_.data(), n);
+  auto data = reader_.data(n);
   if (!headers_done_) {
     const auto before = header_.size();
     header_.append(reinterpret_cast<const char*>(data.data()), data.size());
@@ -153,7 +125,7 @@ void FlvClient::body(std::span<const std::uint8_t> data) {
       return fail("bad video tag");
     if (t.type == flv::TagType::Audio && !flv::parse_audio_tag(t.data.span()))
       return fail("bad audio tag");
-    if (handlers_.on_tag) handlers_.on_tag(t, arrival_ns_);
+    if (handlers_.on_tag) handlers_.on_tag(t, reader_.arrival_ns());
     if (closed_) return;
   }
   if (!st) return fail("flv: " + st.error().reason);

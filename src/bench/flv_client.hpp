@@ -11,6 +11,7 @@
 
 #include <boost/asio.hpp>
 
+#include "bench/arrival_reader.hpp"
 #include "bench/chunked_decoder.hpp"
 #include "flv/demuxer.hpp"
 #include "flv/tag.hpp"
@@ -21,7 +22,7 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
  public:
   struct Handlers {
     std::function<void()> on_ready;  // 200 received
-    /// Each tag, with the time its bytes reached the socket (see stamped_read.hpp).
+    /// Each tag, with the time its bytes reached the socket (see arrival_reader.hpp).
     std::function<void(const flv::Tag&, std::int64_t arrival_ns)> on_tag;
     std::function<void(const std::string& reason)> on_closed;  // at most once
   };
@@ -32,7 +33,7 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
             std::string host_header, std::string path_and_query, Handlers handlers,
             double read_rate_bytes_per_s = 0);
   /// As RtmpClient::stamp_arrivals().
-  void stamp_arrivals() noexcept { stamped_ = true; }
+  void stamp_arrivals() noexcept { reader_.stamp_arrivals(); }
   void start();
   void close();
   /// May be read from another thread than the client's.
@@ -42,9 +43,6 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
  private:
   void read();
   void read_now();
-  void wait_and_read();
-  /// Reads what is there and handles it; false if nothing was there.
-  bool try_read();
   void on_read(std::size_t n);
   void body(std::span<const std::uint8_t> data);
   void fail(const std::string& reason);
@@ -56,9 +54,7 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
   Handlers handlers_;
   double read_rate_;
   std::int64_t read_start_ns_ = 0;
-  bool stamped_ = false;
-  std::int64_t arrival_ns_ = 0;
-  std::vector<std::uint8_t> in_buf_;
+  ArrivalReader reader_;  // after socket_, which it reads
   std::string header_;
   bool headers_done_ = false;
   bool chunked_ = false;

@@ -2,8 +2,8 @@
 
 #include <chrono>
 
+#include "bench/arrival_reader.hpp"
 #include "bench/clock.hpp"
-#include "bench/stamped_read.hpp"
 #include "rtmp/aggregate.hpp"
 #include "rtmp/amf0.hpp"
 #include "rtmp/command.hpp"
@@ -29,7 +29,7 @@ RtmpClient::RtmpClient(asio::io_context& io, Role role, RtmpTarget target, Handl
       handlers_(std::move(handlers)),
       read_rate_(read_rate_bytes_per_s),
       // A slow reader takes small bites so its rate is smooth; others read what is there.
-      in_buf_(read_rate_bytes_per_s > 0 ? 4096 : 16384) {}
+      reader_(socket_, read_rate_bytes_per_s > 0 ? 4096 : 16384) {}
 
 void RtmpClient::start() {
   socket_.async_connect(target_.endpoint,
@@ -37,7 +37,7 @@ void RtmpClient::start() {
                           if (self->closed_) return;
                           if (ec) return self->fail("connect: " + ec.message());
                           self->socket_.set_option(asio::ip::tcp::no_delay(true));
-                          if (self->stamped_) enable_receive_timestamps(self->socket_);
+                          self->reader_.connected();
                           self->read_start_ns_ = now_ns();
                           self->handshake_.start(self->pending_);
                           self->flush();
@@ -78,45 +78,16 @@ void RtmpClient::read() {
 }
 
 void RtmpClient::read_now() {
-  if (stamped_) return wait_and_read();
-  socket_.async_read_some(asio::buffer(in_buf_),
-                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                            if (self->closed_) return;
-                            if (ec) return self->fail("read: " + ec.message());
-                            self->arrival_ns_ = now_ns();
-                            self->on_read(n);
-                          });
-}
-
-void RtmpClient::wait_and_read() {
-  // Try first: a loaded load generator usually finds bytes waiting, and then a readiness wait
-  // would cost a trip through epoll per read.
-  if (try_read()) return;
-  socket_.async_wait(asio::socket_base::wait_read,
-                     [self = shared_from_this()](boost::system::error_code ec) {
-                       if (self->closed_) return;
-                       if (ec) return self->fail("read: " + ec.message());
-                       if (!self->try_read()) self->wait_and_read();
-                     });
-}
-
-bool RtmpClient::try_read() {
-  auto r = read_stamped(socket_, in_buf_);
-  if (r.ec == asio::error::would_block) return false;
-  if (r.ec) {
-    fail("read: " + r.ec.message());
-  } else if (r.bytes == 0) {
-    fail("read: closed by the server");
-  } else {
-    arrival_ns_ = r.arrival_ns;
-    on_read(r.bytes);
-  }
-  return true;
+  reader_.read([self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+    if (self->closed_) return;
+    if (ec) return self->fail("read: " + ec.message());
+    self->on_read(n);
+  });
 }
 
 void RtmpClient::on_read(std::size_t n) {
   bytes_in_ += n;
-  std::span<const std::uint8_t> data(in_buf_.data(), n);
+  auto data = reader_.data(n);
   if (!handshake_.done()) {
     auto used = handshake_.feed(data, pending_);
     if (!used) return fail("handshake: " + used.error().reason);
@@ -174,13 +145,13 @@ void RtmpClient::handle(const rtmp::Message& m) {
       return handle_command(m);
     case MessageType::Audio:
     case MessageType::Video:
-      if (handlers_.on_media) handlers_.on_media(m, arrival_ns_);
+      if (handlers_.on_media) handlers_.on_media(m, reader_.arrival_ns());
       return;
     case MessageType::DataAmf0:
     case MessageType::DataAmf3: {
       auto d = rtmp::parse_data(m);  // parsed to prove it is well-formed
       if (!d) return fail("data message: " + d.error().reason);
-      if (handlers_.on_media) handlers_.on_media(m, arrival_ns_);
+      if (handlers_.on_media) handlers_.on_media(m, reader_.arrival_ns());
       return;
     }
     case MessageType::Aggregate: {

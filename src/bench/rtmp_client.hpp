@@ -14,6 +14,7 @@
 
 #include <boost/asio.hpp>
 
+#include "bench/arrival_reader.hpp"
 #include "rtmp/chunk_decoder.hpp"
 #include "rtmp/chunk_encoder.hpp"
 #include "rtmp/handshake.hpp"
@@ -34,7 +35,7 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   struct Handlers {
     std::function<void()> on_ready;  // NetStream.Publish.Start / NetStream.Play.Start
     /// Audio (8), video (9) and data (18) messages, aggregates already split, with the time
-    /// their bytes reached the socket (see stamped_read.hpp).
+    /// their bytes reached the socket (see arrival_reader.hpp).
     std::function<void(const rtmp::Message&, std::int64_t arrival_ns)> on_media;
     std::function<void(const std::string& reason)> on_closed;  // called at most once
   };
@@ -44,8 +45,8 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
              double read_rate_bytes_per_s = 0);
 
   /// Take each read's arrival time from the kernel (costs the load generator more; see
-  /// stamped_read.hpp). Otherwise arrival is the read time. Before start().
-  void stamp_arrivals() noexcept { stamped_ = true; }
+  /// arrival_reader.hpp). Otherwise arrival is the read time. Before start().
+  void stamp_arrivals() noexcept { reader_.stamp_arrivals(); }
   void start();
   void close();
   /// Publisher only, after on_ready: queues one media message (type 8/9/18) for the socket.
@@ -62,9 +63,6 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
  private:
   void read();
   void read_now();
-  void wait_and_read();
-  /// Reads what is there and handles it; false if nothing was there.
-  bool try_read();
   void on_read(std::size_t n);
   void handle(const rtmp::Message& m);
   void handle_command(const rtmp::Message& m);
@@ -80,14 +78,12 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   Handlers handlers_;
   double read_rate_;
   std::int64_t read_start_ns_ = 0;
-  bool stamped_ = false;
-  std::int64_t arrival_ns_ = 0;  // when the bytes being handled reached the socket
 
   rtmp::ClientHandshake handshake_;
   rtmp::ChunkDecoder decoder_;
   rtmp::ChunkEncoder encoder_;
   std::vector<rtmp::Message> messages_;
-  std::vector<std::uint8_t> in_buf_;
+  ArrivalReader reader_;  // after socket_, which it reads
   std::vector<std::uint8_t> pending_, writing_;
   bool write_in_flight_ = false;
   std::uint32_t stream_id_ = 0;
