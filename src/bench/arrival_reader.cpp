@@ -9,6 +9,7 @@
 namespace minirtc::bench {
 
 void ArrivalReader::connected() {
+  read_start_ns_ = now_ns();
   if (!stamped_) return;
   const int on = 1;
   ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);

@@ -17,14 +17,11 @@ FlvClient::FlvClient(asio::io_context& io, asio::ip::tcp::endpoint endpoint,
                      std::string host_header, std::string path_and_query, Handlers handlers,
                      double read_rate_bytes_per_s)
     : socket_(io),
-      pace_timer_(io),
       endpoint_(endpoint),
       request_("GET " + path_and_query + " HTTP/1.1\r\nHost: " + host_header +
                "\r\nUser-Agent: minirtc-bench\r\nAccept: */*\r\n\r\n"),
       handlers_(std::move(handlers)),
-      read_rate_(read_rate_bytes_per_s),
-      // A slow reader takes small bites so its rate is smooth; others read what is there.
-      reader_(socket_, read_rate_bytes_per_s > 0 ? 4096 : 16384) {}
+      reader_(socket_, read_rate_bytes_per_s) {}
 
 void FlvClient::start() {
   socket_.async_connect(endpoint_, [self = shared_from_this()](boost::system::error_code ec) {
@@ -32,7 +29,6 @@ void FlvClient::start() {
     if (ec) return self->fail("connect: " + ec.message());
     self->socket_.set_option(asio::ip::tcp::no_delay(true));
     self->reader_.connected();
-    self->read_start_ns_ = now_ns();
     asio::async_write(self->socket_, asio::buffer(self->request_),
                       [self](boost::system::error_code ec2, std::size_t) {
                         if (self->closed_) return;
@@ -47,7 +43,7 @@ void FlvClient::close() {
   closed_ = true;
   boost::system::error_code ignored;
   socket_.close(ignored);
-  pace_timer_.cancel();
+  reader_.close();
 }
 
 void FlvClient::fail(const std::string& reason) {
@@ -58,23 +54,6 @@ void FlvClient::fail(const std::string& reason) {
 
 void FlvClient::read() {
   if (closed_) return;
-  auto do_read = [self = shared_from_this()] { self->read_now(); };
-  if (read_rate_ > 0) {
-    const auto due = read_start_ns_ +
-                     static_cast<std::int64_t>(static_cast<double>(bytes_in()) / read_rate_ * 1e9);
-    if (due > now_ns()) {
-      pace_timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(due)));
-      pace_timer_.async_wait([self = shared_from_this(), do_read](boost::system::error_code ec) {
-        if (ec || self->closed_) return;
-        do_read();
-      });
-      return;
-    }
-  }
-  do_read();
-}
-
-void FlvClient::read_now() {
   reader_.read([self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
     if (self->closed_) return;
     if (ec) return self->fail("read: " + ec.message());
@@ -83,7 +62,6 @@ void FlvClient::read_now() {
 }
 
 void FlvClient::on_read(std::size_t n) {
-  bytes_in_ += n;
   auto data = reader_.data(n);
   if (!headers_done_) {
     const auto before = header_.size();

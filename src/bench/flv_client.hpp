@@ -2,7 +2,6 @@
 // An HTTP-FLV viewer for the load generator: GET /live/{key}.flv, then the chunked body through
 // the FLV demuxer, every tag handed to the caller. One io_context, no threads of its own.
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,23 +36,19 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
   void start();
   void close();
   /// May be read from another thread than the client's.
-  std::uint64_t bytes_in() const noexcept { return bytes_in_.load(std::memory_order_relaxed); }
+  std::uint64_t bytes_in() const noexcept { return reader_.bytes_in(); }
   bool ready() const noexcept { return ready_; }
 
  private:
   void read();
-  void read_now();
   void on_read(std::size_t n);
   void body(std::span<const std::uint8_t> data);
   void fail(const std::string& reason);
 
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer pace_timer_;
   boost::asio::ip::tcp::endpoint endpoint_;
   std::string request_;
   Handlers handlers_;
-  double read_rate_;
-  std::int64_t read_start_ns_ = 0;
   ArrivalReader reader_;  // after socket_, which it reads
   std::string header_;
   bool headers_done_ = false;
@@ -62,7 +57,6 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
   std::vector<std::uint8_t> dechunked_;
   flv::Demuxer demuxer_;
   std::vector<flv::Tag> tags_;
-  std::atomic<std::uint64_t> bytes_in_{0};
   bool ready_ = false;
   bool closed_ = false;
 };

@@ -23,13 +23,10 @@ constexpr double kTxConnect = 1, kTxCreateStream = 2;
 RtmpClient::RtmpClient(asio::io_context& io, Role role, RtmpTarget target, Handlers handlers,
                        double read_rate_bytes_per_s)
     : socket_(io),
-      pace_timer_(io),
       role_(role),
       target_(std::move(target)),
       handlers_(std::move(handlers)),
-      read_rate_(read_rate_bytes_per_s),
-      // A slow reader takes small bites so its rate is smooth; others read what is there.
-      reader_(socket_, read_rate_bytes_per_s > 0 ? 4096 : 16384) {}
+      reader_(socket_, read_rate_bytes_per_s) {}
 
 void RtmpClient::start() {
   socket_.async_connect(target_.endpoint,
@@ -38,7 +35,6 @@ void RtmpClient::start() {
                           if (ec) return self->fail("connect: " + ec.message());
                           self->socket_.set_option(asio::ip::tcp::no_delay(true));
                           self->reader_.connected();
-                          self->read_start_ns_ = now_ns();
                           self->handshake_.start(self->pending_);
                           self->flush();
                           self->read();
@@ -50,7 +46,7 @@ void RtmpClient::close() {
   closed_ = true;
   boost::system::error_code ignored;
   socket_.close(ignored);
-  pace_timer_.cancel();
+  reader_.close();
 }
 
 void RtmpClient::fail(const std::string& reason) {
@@ -61,23 +57,6 @@ void RtmpClient::fail(const std::string& reason) {
 
 void RtmpClient::read() {
   if (closed_) return;
-  if (read_rate_ > 0) {
-    // Hold the next read until the bytes read so far fit the allowed rate.
-    const auto due = read_start_ns_ +
-                     static_cast<std::int64_t>(static_cast<double>(bytes_in()) / read_rate_ * 1e9);
-    if (due > now_ns()) {
-      pace_timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(due)));
-      pace_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-        if (ec || self->closed_) return;
-        self->read_now();
-      });
-      return;
-    }
-  }
-  read_now();
-}
-
-void RtmpClient::read_now() {
   reader_.read([self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
     if (self->closed_) return;
     if (ec) return self->fail("read: " + ec.message());
@@ -86,7 +65,6 @@ void RtmpClient::read_now() {
 }
 
 void RtmpClient::on_read(std::size_t n) {
-  bytes_in_ += n;
   auto data = reader_.data(n);
   if (!handshake_.done()) {
     auto used = handshake_.feed(data, pending_);

@@ -4,7 +4,6 @@
 // the caller's io_context with no threads of its own; thousands share one loop.
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,13 +55,12 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   void set_out_chunk_size(std::uint32_t size);
 
   /// May be read from another thread than the client's.
-  std::uint64_t bytes_in() const noexcept { return bytes_in_.load(std::memory_order_relaxed); }
+  std::uint64_t bytes_in() const noexcept { return reader_.bytes_in(); }
   bool ready() const noexcept { return ready_; }
   bool closed() const noexcept { return closed_; }
 
  private:
   void read();
-  void read_now();
   void on_read(std::size_t n);
   void handle(const rtmp::Message& m);
   void handle_command(const rtmp::Message& m);
@@ -72,12 +70,9 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   void fail(const std::string& reason);
 
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer pace_timer_;
   Role role_;
   RtmpTarget target_;
   Handlers handlers_;
-  double read_rate_;
-  std::int64_t read_start_ns_ = 0;
 
   rtmp::ClientHandshake handshake_;
   rtmp::ChunkDecoder decoder_;
@@ -89,7 +84,6 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   std::uint32_t stream_id_ = 0;
   std::uint32_t ack_window_ = 0;
   std::uint64_t last_ack_ = 0;
-  std::atomic<std::uint64_t> bytes_in_{0};
   bool ready_ = false;
   bool closed_ = false;
 };
