@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config_options.hpp"
+#include "server/batch_sender.hpp"
 #include "server/server.hpp"
 
 namespace minirtc::cli {
@@ -79,7 +80,9 @@ void register_serve_command(CLI::App& root) {
                   "merged-write window for viewers (default 20)");
   cmd->add_option("--send-batching", o->send_batching,
                   "io_uring (one system call per flush round) or sendmsg (one per viewer)")
-      ->check(CLI::IsMember({"io_uring", "sendmsg"}));
+      ->check([](const std::string& v) {
+        return server::BatchSender::parse(v) ? std::string() : "must be io_uring or sendmsg";
+      });
   cmd->callback([o] { run_serve(*o); });
 }
 

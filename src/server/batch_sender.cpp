@@ -43,6 +43,17 @@ BatchSender::BatchSender(Mode wanted, unsigned ring_entries) : ring_entries_(rin
 
 BatchSender::~BatchSender() = default;
 
+std::size_t BatchSender::add_iovecs(std::span<const boost::asio::const_buffer> buffers) {
+  const auto first = iovecs_.size();
+  for (const auto& b : buffers) iovecs_.push_back({const_cast<void*>(b.data()), b.size()});
+  return first;
+}
+
+void BatchSender::report(BatchSendTarget& target, long result) {
+  target.on_sent(result > 0 ? static_cast<std::size_t>(result) : 0,
+                 result < 0 ? static_cast<int>(-result) : 0);
+}
+
 msghdr BatchSender::message_of(const Request& r) {
   msghdr m{};
   m.msg_iov = iovecs_.data() + r.first_iov;
@@ -56,18 +67,14 @@ void BatchSender::send(int fd, std::span<const boost::asio::const_buffer> buffer
     // A write outside a round (a command reply, the rest of a drained queue): one sendmsg now.
     // This path only reads iovecs_ before calling back, so a nested send() may reuse it.
     iovecs_.clear();
-    for (const auto& b : buffers) iovecs_.push_back({const_cast<void*>(b.data()), b.size()});
-    Request r{fd, 0, iovecs_.size(), nullptr};
+    const Request r{fd, add_iovecs(buffers), buffers.size(), nullptr};
     const auto result = sendmsg_now(fd, message_of(r));
     ++writes_;
     ++system_calls_;
-    target->on_sent(result > 0 ? static_cast<std::size_t>(result) : 0,
-                    result < 0 ? static_cast<int>(-result) : 0);
+    report(*target, result);
     return;
   }
-  Request r{fd, iovecs_.size(), buffers.size(), std::move(target)};
-  for (const auto& b : buffers) iovecs_.push_back({const_cast<void*>(b.data()), b.size()});
-  requests_.push_back(std::move(r));
+  requests_.push_back({fd, add_iovecs(buffers), buffers.size(), std::move(target)});
 }
 
 void BatchSender::finish() {
@@ -87,8 +94,7 @@ void BatchSender::finish() {
   requests_.clear();
   iovecs_.clear();
   for (auto& r : done_) {
-    r.target->on_sent(r.result > 0 ? static_cast<std::size_t>(r.result) : 0,
-                      r.result < 0 ? static_cast<int>(-r.result) : 0);
+    report(*r.target, r.result);
     r.target.reset();
   }
   done_.clear();
@@ -117,7 +123,7 @@ void BatchSender::send_with_ring(std::span<Request> requests) {
       rc = io_uring_submit_and_wait(ring, static_cast<unsigned>(count));
       ++system_calls_;
     } while (rc == -EINTR);
-    if (rc < 0 && rc != -EINTR)  // not expected; the wait below recovers by submitting again
+    if (rc < 0)  // not expected; the wait below recovers by submitting again
       spdlog::error("io_uring submit failed: {}", std::strerror(-rc));
     std::size_t reaped = 0;
     auto reap = [&] {

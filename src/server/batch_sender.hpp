@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,12 @@ class BatchSender {
 
   Mode mode() const noexcept { return ring_ ? Mode::IoUring : Mode::Sendmsg; }
   static std::string_view name(Mode m) { return m == Mode::IoUring ? "io_uring" : "sendmsg"; }
+  /// The mode `name` names (config `send_batching`, flag `--send-batching`).
+  static std::optional<Mode> parse(std::string_view name) {
+    for (auto m : {Mode::IoUring, Mode::Sendmsg})
+      if (name == BatchSender::name(m)) return m;
+    return std::nullopt;
+  }
 
   /// Starts a round: writes from now on are collected until finish().
   void begin() noexcept { collecting_ = true; }
@@ -75,7 +82,11 @@ class BatchSender {
 
   void send_with_sendmsg(std::span<Request> requests);
   void send_with_ring(std::span<Request> requests);
+  /// Appends `buffers` to iovecs_; returns the index of the first.
+  std::size_t add_iovecs(std::span<const boost::asio::const_buffer> buffers);
   msghdr message_of(const Request& r);
+  /// Tells `target` the outcome `result` (bytes, or -errno).
+  static void report(BatchSendTarget& target, long result);
 
   std::unique_ptr<Ring> ring_;
   unsigned ring_entries_;

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "core/ids.hpp"
+#include "server/batch_sender.hpp"
 
 namespace minirtc::server {
 
@@ -142,7 +143,7 @@ Result<Config> load_config_file(const std::string& path, Config c) {
       c.apps.push_back(std::move(app));
     }
   }
-  if (c.media.send_batching != "io_uring" && c.media.send_batching != "sendmsg")
+  if (!BatchSender::parse(c.media.send_batching))
     errors.push_back(
         fmt::format("media.send_batching '{}' is not io_uring or sendmsg", c.media.send_batching));
   for (auto& [k, v] : root) {

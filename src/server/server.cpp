@@ -57,9 +57,9 @@ Server::Server(Config config)
       apps_(config_.apps),
       hub_(hub_config(config_)),
       access_(apps_),
-      flusher_(io_.get_executor(), std::chrono::milliseconds(config_.media.merge_window_ms),
-               config_.media.send_batching == "sendmsg" ? BatchSender::Mode::Sendmsg
-                                                        : BatchSender::Mode::IoUring),
+      flusher_(
+          io_.get_executor(), std::chrono::milliseconds(config_.media.merge_window_ms),
+          BatchSender::parse(config_.media.send_batching).value_or(BatchSender::Mode::IoUring)),
       ctx_{io_, config_, apps_, hub_, access_, flusher_, metrics_, nullptr, nullptr, false, 1, {}},
       http_acceptor_(io_),
       rtmp_acceptor_(io_),
