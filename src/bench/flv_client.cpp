@@ -95,18 +95,22 @@ void FlvClient::body(std::span<const std::uint8_t> data) {
       return fail("chunked: " + st.error().reason);
     data = dechunked_;
   }
-  tags_.clear();
-  auto st = demuxer_.feed(data, tags_);
-  for (const auto& t : tags_) {
-    // Parse every tag's header, as a player would, so a corrupt stream is noticed.
-    if (t.type == flv::TagType::Video && !flv::parse_video_tag(t.data.span()))
-      return fail("bad video tag");
-    if (t.type == flv::TagType::Audio && !flv::parse_audio_tag(t.data.span()))
-      return fail("bad audio tag");
-    if (handlers_.on_tag) handlers_.on_tag(t, reader_.arrival_ns());
-    if (closed_) return;
+  if (auto st = demuxer_.feed(data, *this); !st && !closed_)
+    return fail("flv: " + st.error().reason);
+}
+
+bool FlvClient::on_tag(flv::CompletedTag& t) {
+  // Parse every tag's header, as a player would, so a corrupt stream is noticed.
+  if (t.type == flv::TagType::Video && !flv::parse_video_tag(t.body)) {
+    fail("bad video tag");
+    return false;
   }
-  if (!st) return fail("flv: " + st.error().reason);
+  if (t.type == flv::TagType::Audio && !flv::parse_audio_tag(t.body)) {
+    fail("bad audio tag");
+    return false;
+  }
+  if (handlers_.on_tag) handlers_.on_tag(t.type, t.timestamp, t.body, reader_.arrival_ns());
+  return !closed_;
 }
 
 }  // namespace minirtc::bench

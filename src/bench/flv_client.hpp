@@ -17,12 +17,15 @@
 
 namespace minirtc::bench {
 
-class FlvClient : public std::enable_shared_from_this<FlvClient> {
+class FlvClient : public std::enable_shared_from_this<FlvClient>, private flv::TagReceiver {
  public:
   struct Handlers {
     std::function<void()> on_ready;  // 200 received
-    /// Each tag, with the time its bytes reached the socket (see arrival_reader.hpp).
-    std::function<void(const flv::Tag&, std::int64_t arrival_ns)> on_tag;
+    /// Each tag, with the time its bytes reached the socket (see arrival_reader.hpp); `body` is
+    /// valid during the call.
+    std::function<void(flv::TagType type, std::uint32_t timestamp,
+                       std::span<const std::uint8_t> body, std::int64_t arrival_ns)>
+        on_tag;
     std::function<void(const std::string& reason)> on_closed;  // at most once
   };
   /// Response headers longer than this are refused.
@@ -43,6 +46,7 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
   void read();
   void on_read(std::size_t n);
   void body(std::span<const std::uint8_t> data);
+  bool on_tag(flv::CompletedTag& tag) override;
   void fail(const std::string& reason);
 
   boost::asio::ip::tcp::socket socket_;
@@ -56,7 +60,6 @@ class FlvClient : public std::enable_shared_from_this<FlvClient> {
   ChunkedDecoder chunked_decoder_;
   std::vector<std::uint8_t> dechunked_;
   flv::Demuxer demuxer_;
-  std::vector<flv::Tag> tags_;
   bool ready_ = false;
   bool closed_ = false;
 };

@@ -87,12 +87,8 @@ void RtmpClient::on_read(std::size_t n) {
     }
   }
   if (!data.empty()) {
-    messages_.clear();
-    if (auto st = decoder_.feed(data, messages_); !st) return fail("chunk: " + st.error().reason);
-    for (const auto& m : messages_) {
-      handle(m);
-      if (closed_) return;
-    }
+    if (auto st = decoder_.feed(data, *this); !st) return fail("chunk: " + st.error().reason);
+    if (closed_) return;
     if (ack_window_ > 0 && decoder_.bytes_received() - last_ack_ >= ack_window_) {
       last_ack_ = decoder_.bytes_received();
       send(rtmp::control_message(
@@ -102,6 +98,18 @@ void RtmpClient::on_read(std::size_t n) {
   }
   flush();
   read();
+}
+
+bool RtmpClient::on_message(rtmp::CompletedMessage& m) {
+  if (m.type == rtmp::to_u8(rtmp::MessageType::Audio) ||
+      m.type == rtmp::to_u8(rtmp::MessageType::Video)) {
+    if (handlers_.on_media)
+      handlers_.on_media(m.type, m.timestamp, m.payload, reader_.arrival_ns());
+  } else {
+    handle(rtmp::Message{m.csid, m.type, m.timestamp, m.stream_id,
+                         SharedBuffer(std::move(m.payload))});
+  }
+  return !closed_;
 }
 
 void RtmpClient::handle(const rtmp::Message& m) {
@@ -123,13 +131,15 @@ void RtmpClient::handle(const rtmp::Message& m) {
       return handle_command(m);
     case MessageType::Audio:
     case MessageType::Video:
-      if (handlers_.on_media) handlers_.on_media(m, reader_.arrival_ns());
+      if (handlers_.on_media)
+        handlers_.on_media(m.type, m.timestamp, m.payload.span(), reader_.arrival_ns());
       return;
     case MessageType::DataAmf0:
     case MessageType::DataAmf3: {
       auto d = rtmp::parse_data(m);  // parsed to prove it is well-formed
       if (!d) return fail("data message: " + d.error().reason);
-      if (handlers_.on_media) handlers_.on_media(m, reader_.arrival_ns());
+      if (handlers_.on_media)
+        handlers_.on_media(m.type, m.timestamp, m.payload.span(), reader_.arrival_ns());
       return;
     }
     case MessageType::Aggregate: {

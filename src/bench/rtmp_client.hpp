@@ -28,14 +28,16 @@ struct RtmpTarget {
   std::string stream;  // stream name, with its signed query when the server wants one
 };
 
-class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
+class RtmpClient : public std::enable_shared_from_this<RtmpClient>, private rtmp::MessageReceiver {
  public:
   enum class Role { Publish, Play };
   struct Handlers {
     std::function<void()> on_ready;  // NetStream.Publish.Start / NetStream.Play.Start
     /// Audio (8), video (9) and data (18) messages, aggregates already split, with the time
-    /// their bytes reached the socket (see arrival_reader.hpp).
-    std::function<void(const rtmp::Message&, std::int64_t arrival_ns)> on_media;
+    /// their bytes reached the socket (see arrival_reader.hpp). `payload` is valid during the call.
+    std::function<void(std::uint8_t type, std::uint32_t timestamp,
+                       std::span<const std::uint8_t> payload, std::int64_t arrival_ns)>
+        on_media;
     std::function<void(const std::string& reason)> on_closed;  // called at most once
   };
 
@@ -62,6 +64,8 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
  private:
   void read();
   void on_read(std::size_t n);
+  /// Audio and video are looked at in the decoder's buffer; other messages are taken whole.
+  bool on_message(rtmp::CompletedMessage& m) override;
   void handle(const rtmp::Message& m);
   void handle_command(const rtmp::Message& m);
   void send(const rtmp::Message& m);
@@ -77,7 +81,6 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient> {
   rtmp::ClientHandshake handshake_;
   rtmp::ChunkDecoder decoder_;
   rtmp::ChunkEncoder encoder_;
-  std::vector<rtmp::Message> messages_;
   ArrivalReader reader_;  // after socket_, which it reads
   std::vector<std::uint8_t> pending_, writing_;
   bool write_in_flight_ = false;

@@ -280,9 +280,8 @@ void Runner::start_viewer(std::size_t publisher, const std::string& room, const 
   if (flv) {
     FlvClient::Handlers h;
     h.on_ready = [this, &v] { viewer_ready(v); };
-    h.on_tag = [this, &v](const flv::Tag& t, std::int64_t now) {
-      on_media(v, static_cast<int>(t.type), t.timestamp, t.data.span(), now);
-    };
+    h.on_tag = [this, &v](flv::TagType type, std::uint32_t ts, std::span<const std::uint8_t> body,
+                          std::int64_t now) { on_media(v, static_cast<int>(type), ts, body, now); };
     h.on_closed = on_closed;
     v.flv = std::make_shared<FlvClient>(
         io, http_ep_, o_.http, naming_.flv_path(room, user, viewer_id), std::move(h), rate);
@@ -293,9 +292,9 @@ void Runner::start_viewer(std::size_t publisher, const std::string& room, const 
                       naming_.rtmp_stream(room, user, viewer_id, false)};
     RtmpClient::Handlers h;
     h.on_ready = [this, &v] { viewer_ready(v); };
-    h.on_media = [this, &v](const rtmp::Message& m, std::int64_t now) {
-      on_media(v, m.type, m.timestamp, m.payload.span(), now);
-    };
+    h.on_media = [this, &v](std::uint8_t type, std::uint32_t ts,
+                            std::span<const std::uint8_t> payload,
+                            std::int64_t now) { on_media(v, type, ts, payload, now); };
     h.on_closed = on_closed;
     v.rtmp = std::make_shared<RtmpClient>(io, RtmpClient::Role::Play, std::move(target),
                                           std::move(h), rate);

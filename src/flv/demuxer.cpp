@@ -13,6 +13,19 @@ std::uint32_t u32(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24) | u24(p + 1);
 }
 
+/// feed(bytes, out): each tag keeps its body, as a shared buffer.
+class Collector final : public TagReceiver {
+ public:
+  explicit Collector(std::vector<Tag>& out) : out_(out) {}
+  bool on_tag(CompletedTag& t) override {
+    out_.push_back(Tag{t.type, t.timestamp, SharedBuffer(std::move(t.body))});
+    return true;
+  }
+
+ private:
+  std::vector<Tag>& out_;
+};
+
 }  // namespace
 
 Demuxer::Demuxer(DemuxLimits limits) : limits_(limits) {}
@@ -27,9 +40,15 @@ Status Demuxer::fail(std::string reason) {
 }
 
 Status Demuxer::feed(std::span<const std::uint8_t> bytes, std::vector<Tag>& out) {
+  Collector collector(out);
+  return feed(bytes, collector);
+}
+
+Status Demuxer::feed(std::span<const std::uint8_t> bytes, TagReceiver& receiver) {
   if (error_) return *error_;
+  stopped_ = false;
   std::size_t i = 0;
-  while (i < bytes.size()) {
+  while (i < bytes.size() && !stopped_) {
     const auto rest = bytes.subspan(i);
     if (state_ == State::HeaderPadding) {
       const auto n = std::min<std::size_t>(padding_left_, rest.size());
@@ -47,7 +66,7 @@ Status Demuxer::feed(std::span<const std::uint8_t> bytes, std::vector<Tag>& out)
       body_.insert(body_.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(n));
       i += n;
       position_ += n;
-      if (body_.size() == tag_size_) finish_tag(out);
+      if (body_.size() == tag_size_) finish_tag(receiver);
       continue;
     }
     // A fixed-size field: collect it, then act on it.
@@ -68,7 +87,7 @@ Status Demuxer::feed(std::span<const std::uint8_t> bytes, std::vector<Tag>& out)
         st = on_previous_tag_size();
         break;
       case State::TagHeader:
-        st = on_tag_header(out);
+        st = on_tag_header(receiver);
         break;
       default:
         break;
@@ -110,15 +129,21 @@ Status Demuxer::on_previous_tag_size() {
   return {};
 }
 
-void Demuxer::finish_tag(std::vector<Tag>& out) {
-  out.push_back(Tag{tag_type_, tag_timestamp_, SharedBuffer(std::move(body_))});
-  body_ = {};
+void Demuxer::finish_tag(TagReceiver& receiver) {
+  CompletedTag tag{tag_type_, tag_timestamp_, body_};
+  if (!receiver.on_tag(tag)) stopped_ = true;
+  // A body the receiver left is reused, unless it grew past the usual size (one large tag must
+  // not pin its memory). Not `body_ = {}`: that keeps the capacity.
+  if (body_.capacity() > kInitialBodyReserve)
+    std::vector<std::uint8_t>().swap(body_);
+  else
+    body_.clear();
   expected_previous_ = tag_size_ + static_cast<std::uint32_t>(kTagHeaderSize);
   state_ = State::PreviousTagSize;
   need_ = kPreviousTagSizeSize;
 }
 
-Status Demuxer::on_tag_header(std::vector<Tag>& out) {
+Status Demuxer::on_tag_header(TagReceiver& receiver) {
   const std::uint8_t first = field_[0];
   if (first & 0x20) return fail("encrypted FLV tag (filter bit set) is not supported");
   const std::uint8_t type = first & 0x1F;
@@ -137,7 +162,7 @@ Status Demuxer::on_tag_header(std::vector<Tag>& out) {
   body_.clear();
   body_.reserve(std::min<std::uint32_t>(tag_size_, kInitialBodyReserve));
   state_ = State::TagBody;
-  if (tag_size_ == 0) finish_tag(out);
+  if (tag_size_ == 0) finish_tag(receiver);
   return {};
 }
 

@@ -16,6 +16,10 @@
 // - DataSize above max_tag_size: an error before anything is allocated for the body.
 // The stream id field (always 0) and the reserved header flag bits are ignored.
 // After an error the demuxer stays failed: every later feed returns the same error.
+//
+// As with rtmp::ChunkDecoder, tags come out either each with its own shared body (feed(bytes,
+// out)) or handed to a receiver while the body is still the demuxer's buffer, which it reuses for
+// the next tag when the receiver leaves it (a player that only looks allocates nothing per tag).
 
 #include <array>
 #include <cstddef>
@@ -35,6 +39,23 @@ struct DemuxLimits {
   bool check_previous_tag_size = true;
 };
 
+/// A tag the demuxer just completed. `body` is the demuxer's buffer: take it (std::move) to keep
+/// the bytes, or leave it to be reused.
+struct CompletedTag {
+  TagType type = TagType::Script;
+  std::uint32_t timestamp = 0;
+  std::vector<std::uint8_t>& body;
+};
+
+class TagReceiver {
+ public:
+  /// Returns false to stop: feed() then returns at once without reading the rest of its bytes.
+  virtual bool on_tag(CompletedTag& tag) = 0;
+
+ protected:
+  ~TagReceiver() = default;
+};
+
 class Demuxer {
  public:
   /// The largest DataOffset accepted in the file header.
@@ -45,6 +66,8 @@ class Demuxer {
   /// Consumes bytes, appending every tag completed by them to out (tags completed before an error
   /// in the same call are appended too).
   Status feed(std::span<const std::uint8_t> bytes, std::vector<Tag>& out);
+  /// The same, handing each tag to `receiver` as it completes.
+  Status feed(std::span<const std::uint8_t> bytes, TagReceiver& receiver);
 
   bool header_seen() const noexcept { return header_seen_; }
   bool has_audio() const noexcept { return has_audio_; }
@@ -61,8 +84,8 @@ class Demuxer {
   Status fail(std::string reason);
   Status on_file_header();
   Status on_previous_tag_size();
-  Status on_tag_header(std::vector<Tag>& out);
-  void finish_tag(std::vector<Tag>& out);
+  Status on_tag_header(TagReceiver& receiver);
+  void finish_tag(TagReceiver& receiver);
 
   static constexpr std::uint32_t kInitialBodyReserve = 64 * 1024;
 
@@ -80,6 +103,7 @@ class Demuxer {
   std::uint32_t tag_timestamp_ = 0;
   std::uint32_t tag_size_ = 0;
   std::vector<std::uint8_t> body_;
+  bool stopped_ = false;  // the receiver asked to stop during this feed()
   bool header_seen_ = false;
   bool has_audio_ = false;
   bool has_video_ = false;

@@ -54,16 +54,44 @@ Error ChunkDecoder::fail(std::string reason) {
   return make_error(error_);
 }
 
+namespace {
+/// feed(data, out): each message keeps its payload, as a shared buffer.
+class Collector final : public MessageReceiver {
+ public:
+  explicit Collector(std::vector<Message>& out) : out_(out) {}
+  bool on_message(CompletedMessage& m) override {
+    out_.push_back(
+        Message{m.csid, m.type, m.timestamp, m.stream_id, SharedBuffer(std::move(m.payload))});
+    return true;
+  }
+
+ private:
+  std::vector<Message>& out_;
+};
+}  // namespace
+
 Status ChunkDecoder::feed(std::span<const std::uint8_t> data, std::vector<Message>& out) {
-  if (failed_) return make_error(error_);
-  bytes_received_ += data.size();
-  return consume(data, out);
+  Collector collector(out);
+  return feed(data, collector);
 }
 
-Status ChunkDecoder::consume(std::span<const std::uint8_t> data, std::vector<Message>& out) {
-  while (!data.empty()) {
+Status ChunkDecoder::feed(std::span<const std::uint8_t> data, MessageReceiver& receiver) {
+  if (failed_) return make_error(error_);
+  bytes_received_ += data.size();
+  stopped_ = false;
+  return consume(data, receiver);
+}
+
+ChunkDecoder::StreamState* ChunkDecoder::find_stream(std::uint32_t csid) noexcept {
+  for (auto& [id, state] : streams_)
+    if (id == csid) return state.get();
+  return nullptr;
+}
+
+Status ChunkDecoder::consume(std::span<const std::uint8_t> data, MessageReceiver& receiver) {
+  while (!data.empty() && !stopped_) {
     if (in_payload_) {
-      if (Status st = take_payload(data, out); !st) return st;
+      if (Status st = take_payload(data, receiver); !st) return st;
       continue;
     }
     auto need = header_bytes_needed();
@@ -77,7 +105,7 @@ Status ChunkDecoder::consume(std::span<const std::uint8_t> data, std::vector<Mes
     if (!need) return Status(need.error());
     if (*need > 0) break;  // header incomplete: wait for more bytes
     // apply_header re-feeds any peeked bytes that turned out to be payload.
-    if (Status st = apply_header(out); !st) return st;
+    if (Status st = apply_header(receiver); !st) return st;
   }
   return {};
 }
@@ -88,36 +116,37 @@ Result<std::size_t> ChunkDecoder::header_bytes_needed() {
   if (header_len_ < basic) return basic - header_len_;
   const unsigned fmt = header_[0] >> 6;
   const std::uint32_t csid = basic_header_csid(header_);
-  const auto it = streams_.find(csid);
-  if (fmt != 0 && it == streams_.end()) {
+  const StreamState* state = find_stream(csid);
+  if (fmt != 0 && state == nullptr) {
     return fail("csid " + std::to_string(csid) + ": fmt" + std::to_string(fmt) +
                 " header on a chunk stream that never had a fmt0 header");
   }
   const std::size_t fixed = basic + kMessageHeaderSize[fmt];
   if (header_len_ < fixed) return fixed - header_len_;
-  const bool extended = fmt < 3 ? be24(header_ + basic) == kTimestampEscape : it->second.extended;
+  const bool extended = fmt < 3 ? be24(header_ + basic) == kTimestampEscape : state->extended;
   const std::size_t total = fixed + (extended ? 4 : 0);
   return total - header_len_;
 }
 
-Status ChunkDecoder::apply_header(std::vector<Message>& out) {
+Status ChunkDecoder::apply_header(MessageReceiver& receiver) {
   const std::size_t basic = basic_header_size(header_[0]);
   const unsigned fmt = header_[0] >> 6;
   const std::uint32_t csid = basic_header_csid(header_);
   const std::uint8_t* h = header_ + basic;
-  const std::string where = "csid " + std::to_string(csid) + ": ";
+  // Built only for an error message: this runs for every chunk.
+  const auto where = [csid] { return "csid " + std::to_string(csid) + ": "; };
 
-  auto it = streams_.find(csid);
-  if (it == streams_.end()) {  // fmt0 (others were rejected while assembling the header)
+  StreamState* state = find_stream(csid);
+  if (state == nullptr) {  // fmt0 (others were rejected while assembling the header)
     if (streams_.size() >= limits_.max_chunk_streams) {
-      return fail(where + "too many chunk streams (limit " +
+      return fail(where() + "too many chunk streams (limit " +
                   std::to_string(limits_.max_chunk_streams) + ")");
     }
-    it = streams_.emplace(csid, StreamState{}).first;
+    state = streams_.emplace_back(csid, std::make_unique<StreamState>()).second.get();
   }
-  StreamState& s = it->second;
+  StreamState& s = *state;
   if (s.in_message && fmt != 3) {
-    return fail(where + "fmt" + std::to_string(fmt) +
+    return fail(where() + "fmt" + std::to_string(fmt) +
                 " header in the middle of a message (continuation chunks must be fmt3)");
   }
 
@@ -156,7 +185,7 @@ Status ChunkDecoder::apply_header(std::vector<Message>& out) {
 
   if (!s.in_message) {
     if (s.length > limits_.max_message_size) {
-      return fail(where + "message length " + std::to_string(s.length) + " exceeds limit " +
+      return fail(where() + "message length " + std::to_string(s.length) + " exceeds limit " +
                   std::to_string(limits_.max_message_size));
     }
     s.in_message = true;
@@ -169,16 +198,16 @@ Status ChunkDecoder::apply_header(std::vector<Message>& out) {
   in_payload_ = true;
   if (chunk_remaining_ == 0) {  // zero-length message: complete with its header
     in_payload_ = false;
-    if (Status st = finish_message(csid, s, out); !st) return st;
+    if (Status st = finish_message(csid, s, receiver); !st) return st;
   }
   if (reinject_len > 0) {
-    if (Status st = consume(std::span(reinject, reinject_len), out); !st) return st;
+    if (Status st = consume(std::span(reinject, reinject_len), receiver); !st) return st;
   }
   return {};
 }
 
-Status ChunkDecoder::take_payload(std::span<const std::uint8_t>& data, std::vector<Message>& out) {
-  StreamState& s = streams_.find(payload_csid_)->second;
+Status ChunkDecoder::take_payload(std::span<const std::uint8_t>& data, MessageReceiver& receiver) {
+  StreamState& s = *find_stream(payload_csid_);
   const std::size_t n = std::min<std::size_t>(chunk_remaining_, data.size());
   if (pending_bytes_ + n > limits_.max_pending_bytes) {
     return fail("more than " + std::to_string(limits_.max_pending_bytes) +
@@ -191,22 +220,15 @@ Status ChunkDecoder::take_payload(std::span<const std::uint8_t>& data, std::vect
   if (chunk_remaining_ > 0) return {};
   in_payload_ = false;
   if (s.payload.size() < s.length) return {};
-  return finish_message(payload_csid_, s, out);
+  return finish_message(payload_csid_, s, receiver);
 }
 
-Status ChunkDecoder::finish_message(std::uint32_t csid, StreamState& s, std::vector<Message>& out) {
+Status ChunkDecoder::finish_message(std::uint32_t csid, StreamState& s, MessageReceiver& receiver) {
   pending_bytes_ -= s.payload.size();
-  Message m;
-  m.csid = csid;
-  m.type = s.type;
-  m.timestamp = s.timestamp;
-  m.stream_id = s.stream_id;
-  m.payload = SharedBuffer(std::move(s.payload));
-  s.payload = {};
   s.in_message = false;
 
-  const auto p = m.payload.span();
-  if (m.type == to_u8(MessageType::SetChunkSize)) {
+  const std::span<const std::uint8_t> p = s.payload;
+  if (s.type == to_u8(MessageType::SetChunkSize)) {
     if (p.size() < 4) return fail("SetChunkSize payload shorter than 4 bytes");
     const std::uint32_t size = be32(p.data());
     if (size & 0x80000000u) return fail("SetChunkSize with the reserved top bit set");
@@ -215,16 +237,24 @@ Status ChunkDecoder::finish_message(std::uint32_t csid, StreamState& s, std::vec
                   std::to_string(limits_.max_chunk_size));
     }
     chunk_size_ = size;
-  } else if (m.type == to_u8(MessageType::Abort)) {
+  } else if (s.type == to_u8(MessageType::Abort)) {
     if (p.size() < 4) return fail("Abort payload shorter than 4 bytes");
-    const auto target = streams_.find(be32(p.data()));
-    if (target != streams_.end() && target->second.in_message) {
-      pending_bytes_ -= target->second.payload.size();
-      target->second.payload = {};
-      target->second.in_message = false;
+    StreamState* target = find_stream(be32(p.data()));
+    if (target != nullptr && target != &s && target->in_message) {
+      pending_bytes_ -= target->payload.size();
+      std::vector<std::uint8_t>().swap(target->payload);
+      target->in_message = false;
     }
   }
-  out.push_back(std::move(m));
+  CompletedMessage m{csid, s.type, s.timestamp, s.stream_id, s.payload};
+  if (!receiver.on_message(m)) stopped_ = true;
+  // A buffer the receiver left is reused for this chunk stream's next message, unless it grew
+  // past the usual size: one large message must not pin its memory for the connection's life.
+  // (Not `payload = {}`: that assigns an empty list and keeps the capacity.)
+  if (s.payload.capacity() > kInitialReserve)
+    std::vector<std::uint8_t>().swap(s.payload);
+  else
+    s.payload.clear();
   return {};
 }
 

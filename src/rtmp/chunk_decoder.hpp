@@ -14,13 +14,21 @@
 // SetChunkSize (type 1) and Abort (type 2) are applied by the decoder itself as soon as they
 // complete, since they change how the very next bytes are parsed; they are still output.
 //
+// Two ways to take the messages out. feed(data, out) gives each one its own shared payload, which
+// is what an ingest path needs (the payload becomes a packet shared by every viewer).
+// feed(data, receiver) hands each message over while its payload is still the decoder's buffer:
+// a receiver that only looks at the bytes leaves the buffer, and the chunk stream's next message
+// reuses its storage, so a reader that parses thousands of messages a second (the load generator's
+// viewers) allocates nothing per message.
+//
 // After an error the decoder stays failed: the connection must be closed.
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "rtmp/message.hpp"
@@ -35,6 +43,26 @@ struct ChunkLimits {
   std::size_t max_pending_bytes = 32u << 20;   // payload bytes of all incomplete messages
 };
 
+/// A message the decoder just completed. `payload` is the decoder's buffer: take it (std::move) to
+/// keep the bytes, or leave it and the decoder reuses its storage.
+struct CompletedMessage {
+  std::uint32_t csid = 0;
+  std::uint8_t type = 0;
+  std::uint32_t timestamp = 0;
+  std::uint32_t stream_id = 0;
+  std::vector<std::uint8_t>& payload;
+};
+
+class MessageReceiver {
+ public:
+  /// Returns false to stop: feed() then returns at once, without parsing the rest of its bytes
+  /// (the receiver is closing the connection).
+  virtual bool on_message(CompletedMessage& message) = 0;
+
+ protected:
+  ~MessageReceiver() = default;
+};
+
 class ChunkDecoder {
  public:
   explicit ChunkDecoder(ChunkLimits limits = {});
@@ -42,6 +70,8 @@ class ChunkDecoder {
   /// Parses `data`, appending every message it completes to `out`. Partial chunks are kept for
   /// the next call. Returns an error (and stays failed) on a protocol violation or a limit.
   Status feed(std::span<const std::uint8_t> data, std::vector<Message>& out);
+  /// The same, handing each message to `receiver` as it completes.
+  Status feed(std::span<const std::uint8_t> data, MessageReceiver& receiver);
 
   /// The peer's current chunk size (128 until it sends SetChunkSize).
   std::uint32_t chunk_size() const noexcept { return chunk_size_; }
@@ -63,12 +93,13 @@ class ChunkDecoder {
   };
 
   Error fail(std::string reason);  // marks the decoder failed
-  Status consume(std::span<const std::uint8_t> data, std::vector<Message>& out);
+  Status consume(std::span<const std::uint8_t> data, MessageReceiver& receiver);
   // Header bytes still needed (0 once header_ holds a full header); may fail on a bad csid.
   Result<std::size_t> header_bytes_needed();
-  Status apply_header(std::vector<Message>& out);
-  Status take_payload(std::span<const std::uint8_t>& data, std::vector<Message>& out);
-  Status finish_message(std::uint32_t csid, StreamState& s, std::vector<Message>& out);
+  Status apply_header(MessageReceiver& receiver);
+  Status take_payload(std::span<const std::uint8_t>& data, MessageReceiver& receiver);
+  Status finish_message(std::uint32_t csid, StreamState& s, MessageReceiver& receiver);
+  StreamState* find_stream(std::uint32_t csid) noexcept;
 
   ChunkLimits limits_;
   std::uint32_t chunk_size_ = kDefaultChunkSize;
@@ -77,7 +108,10 @@ class ChunkDecoder {
   bool failed_ = false;
   std::string error_;
 
-  std::unordered_map<std::uint32_t, StreamState> streams_;
+  // By csid. A peer uses a handful (at most max_chunk_streams), so a linear search beats hashing;
+  // each state is allocated once, so references to it stay valid while streams are added.
+  std::vector<std::pair<std::uint32_t, std::unique_ptr<StreamState>>> streams_;
+  bool stopped_ = false;  // the receiver asked to stop during this feed()
 
   // Header being assembled: basic (<= 3) + message (<= 11) + extended timestamp (4).
   std::uint8_t header_[18] = {};

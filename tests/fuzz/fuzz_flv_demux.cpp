@@ -1,5 +1,6 @@
-// libFuzzer target: the FLV demuxer on arbitrary bytes, fed whole and in fuzzer-chosen pieces;
-// both ways must give the same tags and the same verdict.
+// libFuzzer target: the FLV demuxer on arbitrary bytes, fed whole (tags with their own bodies) and
+// in fuzzer-chosen pieces through a TagReceiver that leaves the demuxer's buffer for reuse; both
+// ways must give the same tags and the same verdict.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +13,18 @@
 using minirtc::flv::Demuxer;
 using minirtc::flv::DemuxLimits;
 using minirtc::flv::Tag;
+
+namespace {
+// Copies what it is shown and leaves the demuxer's buffer, as the load generator's viewers do.
+struct Looking final : minirtc::flv::TagReceiver {
+  std::vector<Tag>& out;
+  explicit Looking(std::vector<Tag>& o) : out(o) {}
+  bool on_tag(minirtc::flv::CompletedTag& t) override {
+    out.push_back(Tag{t.type, t.timestamp, minirtc::SharedBuffer::copy_of(t.body)});
+    return true;
+  }
+};
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
@@ -28,10 +41,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   Demuxer pieces(limits);
   std::vector<Tag> b;
+  Looking looking(b);
   bool ok_pieces = true;
   for (std::size_t pos = 0; pos < stream.size() && ok_pieces; pos += chunk) {
     const std::size_t n = stream.size() - pos < chunk ? stream.size() - pos : chunk;
-    ok_pieces = pieces.feed(stream.subspan(pos, n), b).ok();
+    ok_pieces = pieces.feed(stream.subspan(pos, n), looking).ok();
   }
   if (ok_whole != ok_pieces || a.size() != b.size()) std::abort();
   for (std::size_t i = 0; i < a.size(); ++i) {

@@ -174,6 +174,58 @@ Status feed_all(const Bytes& bytes, std::vector<Tag>& out, DemuxLimits limits = 
   return d.feed(bytes, out);
 }
 
+// Copies what it is shown and leaves the demuxer's buffer, as a player that only looks does.
+struct LookingReceiver final : TagReceiver {
+  std::vector<Tag> seen;
+  std::vector<const std::uint8_t*> buffers;
+  std::vector<std::size_t> capacities;
+  std::size_t stop_after = SIZE_MAX;
+  bool on_tag(CompletedTag& t) override {
+    seen.push_back(Tag{t.type, t.timestamp, SharedBuffer::copy_of(t.body)});
+    buffers.push_back(t.body.data());
+    capacities.push_back(t.body.capacity());
+    return seen.size() < stop_after;
+  }
+};
+
+TEST(FlvDemuxerReceiver, SameTagsAtEverySplit) {
+  const auto tags = sample_tags();
+  const auto bytes = mux(tags);
+  for (std::size_t step : {std::size_t{1}, std::size_t{5}, std::size_t{4096}, bytes.size()}) {
+    SCOPED_TRACE(step);
+    Demuxer d;
+    LookingReceiver r;
+    for (std::size_t pos = 0; pos < bytes.size(); pos += step)
+      ASSERT_TRUE(
+          d.feed(std::span(bytes).subspan(pos, std::min(step, bytes.size() - pos)), r).ok());
+    expect_tags(r.seen, tags);
+  }
+}
+
+TEST(FlvDemuxerReceiver, LeftBodiesAreReusedAndLargeOnesAreNotPinned) {
+  const std::vector<Expected> tags = {{TagType::Video, 0, payload(1500, 1)},
+                                      {TagType::Video, 40, payload(1400, 2)},
+                                      {TagType::Video, 80, payload(200'000, 3)},
+                                      {TagType::Video, 120, payload(1000, 4)}};
+  const auto bytes = mux(tags);
+  Demuxer d;
+  LookingReceiver r;
+  ASSERT_TRUE(d.feed(bytes, r).ok());
+  expect_tags(r.seen, tags);
+  EXPECT_EQ(r.buffers[1], r.buffers[0]);  // the first body's storage, reused
+  EXPECT_GE(r.capacities[2], 200'000u);
+  EXPECT_LT(r.capacities[3], 200'000u);  // a fresh buffer after the large one
+}
+
+TEST(FlvDemuxerReceiver, ReturningFalseStopsTheFeed) {
+  const auto bytes = mux(sample_tags());
+  Demuxer d;
+  LookingReceiver r;
+  r.stop_after = 2;
+  ASSERT_TRUE(d.feed(bytes, r).ok());
+  EXPECT_EQ(r.seen.size(), 2u);
+}
+
 TEST(FlvDemuxer, RejectsBadSignature) {
   Bytes bytes = mux({});
   bytes[0] = 'G';

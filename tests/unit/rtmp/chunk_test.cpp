@@ -360,6 +360,98 @@ TEST(ChunkRoundTrip, InterleavedChunkStreams) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The receiver interface: messages looked at in the decoder's own buffer
+
+// Copies what it is shown and leaves the decoder's buffer, as a reader that only looks does.
+struct LookingReceiver final : MessageReceiver {
+  std::vector<Message> seen;
+  std::vector<const std::uint8_t*> buffers;  // where each payload was, to see reuse
+  std::vector<std::size_t> capacities;
+  std::size_t stop_after = SIZE_MAX;
+  bool on_message(CompletedMessage& m) override {
+    seen.push_back(make(m.csid, m.type, m.timestamp, m.stream_id, m.payload));
+    buffers.push_back(m.payload.data());
+    capacities.push_back(m.payload.capacity());
+    return seen.size() < stop_after;
+  }
+};
+
+TEST(ChunkReceiver, SameMessagesAsTheOwningFeedAtEverySplit) {
+  std::mt19937 rng(11);
+  for (bool extended : {false, true}) {
+    const auto msgs = random_messages(rng, 150, extended);
+    ChunkEncoder enc;
+    Bytes wire;
+    enc.encode(control_message(MessageType::SetChunkSize, set_chunk_size_payload(300)), wire);
+    for (const auto& m : msgs) enc.encode(m, wire);
+    const auto owned = decode(wire);
+    for (std::size_t step : {std::size_t{1}, std::size_t{7}, std::size_t{301}, wire.size()}) {
+      ChunkDecoder d;
+      LookingReceiver r;
+      for (std::size_t pos = 0; pos < wire.size(); pos += step)
+        ASSERT_TRUE(
+            d.feed(std::span(wire).subspan(pos, std::min(step, wire.size() - pos)), r).ok());
+      expect_same(r.seen, owned, "step " + std::to_string(step));
+      EXPECT_EQ(d.bytes_received(), wire.size());
+    }
+  }
+}
+
+TEST(ChunkReceiver, LeftBuffersAreReusedByTheNextMessageOfTheStream) {
+  ChunkEncoder enc;
+  Bytes wire;
+  for (std::uint32_t i = 0; i < 5; ++i) enc.encode(make(6, 9, i * 40, 1, pattern(1500, 1)), wire);
+  ChunkDecoder d;
+  LookingReceiver r;
+  ASSERT_TRUE(d.feed(wire, r).ok());
+  ASSERT_EQ(r.seen.size(), 5u);
+  for (std::size_t i = 1; i < 5; ++i) EXPECT_EQ(r.buffers[i], r.buffers[0]) << i;
+}
+
+TEST(ChunkReceiver, ALargeMessageDoesNotPinItsBuffer) {
+  ChunkEncoder enc;
+  Bytes wire;
+  enc.encode(make(6, 9, 0, 1, pattern(200'000, 1)), wire);
+  enc.encode(make(6, 9, 40, 1, pattern(1000, 2)), wire);
+  ChunkDecoder d;
+  LookingReceiver r;
+  ASSERT_TRUE(d.feed(wire, r).ok());
+  ASSERT_EQ(r.seen.size(), 2u);
+  EXPECT_GE(r.capacities[0], 200'000u);
+  EXPECT_LT(r.capacities[1], 200'000u);  // a fresh buffer, not the big one
+}
+
+TEST(ChunkReceiver, TakenPayloadKeepsItsBytes) {
+  struct Taking final : MessageReceiver {
+    std::vector<Bytes> kept;
+    bool on_message(CompletedMessage& m) override {
+      kept.push_back(std::move(m.payload));
+      return true;
+    }
+  } r;
+  ChunkEncoder enc;
+  Bytes wire;
+  enc.encode(make(6, 9, 0, 1, pattern(700, 1)), wire);
+  enc.encode(make(6, 9, 40, 1, pattern(900, 2)), wire);
+  ChunkDecoder d;
+  ASSERT_TRUE(d.feed(wire, r).ok());
+  ASSERT_EQ(r.kept.size(), 2u);
+  EXPECT_EQ(r.kept[0], pattern(700, 1));
+  EXPECT_EQ(r.kept[1], pattern(900, 2));
+}
+
+TEST(ChunkReceiver, ReturningFalseStopsTheFeed) {
+  ChunkEncoder enc;
+  Bytes wire;
+  for (std::uint32_t i = 0; i < 4; ++i) enc.encode(make(4, 8, i * 23, 1, pattern(100, 1)), wire);
+  ChunkDecoder d;
+  LookingReceiver r;
+  r.stop_after = 2;
+  ASSERT_TRUE(d.feed(wire, r).ok());
+  EXPECT_EQ(r.seen.size(), 2u);
+}
+
 TEST(ChunkDecoder, ExtendedTimestampNotRepeatedOnContinuation) {
   // Some encoders omit the extended timestamp on fmt3 continuation chunks.
   const Bytes payload = pattern(300, 5);
