@@ -77,7 +77,7 @@ void register_serve_command(CLI::App& root) {
                   "PEM certificate chain: the HTTP port speaks HTTPS/WSS");
   cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
   cmd->add_option("--merge-window-ms", o->merge_window_ms,
-                  "merged-write window for viewers (default 20)");
+                  "merged-write window for viewers (default 25)");
   cmd->add_option("--send-batching", o->send_batching,
                   "io_uring (one system call per flush round) or sendmsg (one per viewer)")
       ->check([](const std::string& v) {

@@ -19,7 +19,7 @@ struct AppConfig {
 };
 
 struct MediaConfig {
-  std::uint32_t merge_window_ms = 20;      // viewers' writes are merged within this window
+  std::uint32_t merge_window_ms = 25;      // viewers' writes are merged within this window
   std::string send_batching = "io_uring";  // or "sendmsg": how a flush round reaches the kernel
   bool gop_cache = true;
   media::GopLimits gop;

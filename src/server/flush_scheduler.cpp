@@ -12,10 +12,11 @@ void FlushScheduler::schedule(std::shared_ptr<Flushable> target) {
   pending_.push_back(std::move(target));
   if (armed_) return;
   armed_ = true;
-  if (window_.count() == 0) {
+  const auto wait = shortened_window(window_, last_round_);
+  if (wait.count() == 0) {
     boost::asio::post(executor_, [this] { run(); });
   } else {
-    timer_.expires_after(window_);
+    timer_.expires_after(wait);
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) run();
     });
@@ -36,7 +37,9 @@ void FlushScheduler::run() {
   // Normally the last round is over; should its slices still be going, these join it.
   for (auto& t : pending_) running_.push_back(std::move(t));
   pending_.clear();
-  if (!slicing_) run_slice();
+  if (slicing_) return;
+  round_start_ = std::chrono::steady_clock::now();
+  run_slice();
 }
 
 void FlushScheduler::run_slice() {
@@ -56,6 +59,8 @@ void FlushScheduler::run_slice() {
   slicing_ = false;
   running_.clear();
   next_ = 0;
+  last_round_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - round_start_);
 }
 
 }  // namespace minirtc::server

@@ -8,6 +8,13 @@
 // A round runs in slices of kSliceSize connections, each slice one handler: between slices the
 // loop reads what publishers sent meanwhile, so a thousands-viewer round does not hold up ingest
 // for its whole length, and viewers not yet flushed take the new packets in this same round.
+//
+// What a packet waits is the window plus its viewer's place in the round, and a round's length
+// grows with the number of viewers. So the window is shortened by however much the previous round
+// took beyond kRoundAllowance: with few viewers the whole window merges (the default, 25 ms, is
+// just over one AAC frame at 44.1 or 48 kHz, so two audio frames share a write), with thousands
+// the long round does the merging and the wait before it shrinks, and an overloaded loop runs
+// rounds back to back instead of adding the window on top.
 
 #include <chrono>
 #include <memory>
@@ -35,6 +42,17 @@ class FlushScheduler {
  public:
   /// Connections flushed per slice of a round (one io_uring submission each).
   static constexpr std::size_t kSliceSize = 512;
+  /// How long a round may take before it eats into the next window.
+  static constexpr std::chrono::milliseconds kRoundAllowance{15};
+
+  /// The wait before the next round: `window`, less what the previous round took beyond
+  /// kRoundAllowance, and never less than nothing.
+  static std::chrono::milliseconds shortened_window(std::chrono::milliseconds window,
+                                                    std::chrono::milliseconds last_round) {
+    const auto over = last_round - kRoundAllowance;
+    if (over <= std::chrono::milliseconds::zero()) return window;
+    return over >= window ? std::chrono::milliseconds::zero() : window - over;
+  }
 
   FlushScheduler(boost::asio::any_io_executor executor, std::chrono::milliseconds window,
                  BatchSender::Mode send_mode = BatchSender::Mode::IoUring)
@@ -45,6 +63,8 @@ class FlushScheduler {
   /// viewer's start (its first picture) is not something to merge with later writes.
   void schedule_now(std::shared_ptr<Flushable> target);
   std::chrono::milliseconds window() const noexcept { return window_; }
+  /// How long the last complete round took, from its first slice to the end of its last.
+  std::chrono::milliseconds last_round() const noexcept { return last_round_; }
   BatchSender& sender() noexcept { return sender_; }
 
  private:
@@ -58,6 +78,8 @@ class FlushScheduler {
   bool armed_ = false;
   bool slicing_ = false;  // a round's next slice is posted
   std::size_t next_ = 0;  // the round's next connection in running_
+  std::chrono::steady_clock::time_point round_start_;
+  std::chrono::milliseconds last_round_{0};
   std::vector<std::shared_ptr<Flushable>> pending_, running_;
 };
 

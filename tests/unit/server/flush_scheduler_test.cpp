@@ -106,4 +106,33 @@ TEST(FlushScheduler, ScheduleNowFlushesWithoutTheWindow) {
 }
 
 }  // namespace
+TEST(FlushScheduler, WindowShrinksByWhatTheLastRoundTookBeyondTheAllowance) {
+  using std::chrono::milliseconds;
+  const auto allowance = FlushScheduler::kRoundAllowance;
+  // Short rounds (few viewers): the whole window.
+  EXPECT_EQ(FlushScheduler::shortened_window(25ms, 0ms), 25ms);
+  EXPECT_EQ(FlushScheduler::shortened_window(25ms, allowance), 25ms);
+  // Longer rounds: shortened by the excess, one for one.
+  EXPECT_EQ(FlushScheduler::shortened_window(25ms, allowance + 5ms), 20ms);
+  EXPECT_EQ(FlushScheduler::shortened_window(100ms, allowance + 30ms), 70ms);
+  // A round as long as window + allowance, or longer: rounds back to back.
+  EXPECT_EQ(FlushScheduler::shortened_window(25ms, allowance + 25ms), 0ms);
+  EXPECT_EQ(FlushScheduler::shortened_window(25ms, 1000ms), 0ms);
+  // Window 0 stays 0.
+  EXPECT_EQ(FlushScheduler::shortened_window(0ms, 0ms), 0ms);
+  EXPECT_EQ(FlushScheduler::shortened_window(0ms, 500ms), 0ms);
+}
+
+TEST(FlushScheduler, RecordsHowLongTheLastRoundTook) {
+  boost::asio::io_context io;
+  FlushScheduler flusher(io.get_executor(), 0ms);
+  Log log;
+  auto targets = make_targets(3, log);
+  for (auto& t : targets) flusher.schedule(t);
+  io.run();
+  EXPECT_EQ(log.flushed.size(), 3u);
+  // Three trivial flushes: well inside the allowance, so the next window is not shortened.
+  EXPECT_LT(flusher.last_round(), FlushScheduler::kRoundAllowance);
+}
+
 }  // namespace minirtc::server
