@@ -99,7 +99,7 @@ void FlvClient::body(std::span<const std::uint8_t> data) {
     return fail("flv: " + st.error().reason);
 }
 
-bool FlvClient::on_tag(flv::CompletedTag& t) {
+bool FlvClient::receive(flv::CompletedTag& t) {
   // Parse every tag's header, as a player would, so a corrupt stream is noticed.
   if (t.type == flv::TagType::Video && !flv::parse_video_tag(t.body)) {
     fail("bad video tag");

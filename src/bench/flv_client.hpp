@@ -46,7 +46,7 @@ class FlvClient : public std::enable_shared_from_this<FlvClient>, private flv::T
   void read();
   void on_read(std::size_t n);
   void body(std::span<const std::uint8_t> data);
-  bool on_tag(flv::CompletedTag& tag) override;
+  bool receive(flv::CompletedTag& tag) override;
   void fail(const std::string& reason);
 
   boost::asio::ip::tcp::socket socket_;

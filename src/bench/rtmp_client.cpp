@@ -100,7 +100,7 @@ void RtmpClient::on_read(std::size_t n) {
   read();
 }
 
-bool RtmpClient::on_message(rtmp::CompletedMessage& m) {
+bool RtmpClient::receive(rtmp::CompletedMessage& m) {
   if (m.type == rtmp::to_u8(rtmp::MessageType::Audio) ||
       m.type == rtmp::to_u8(rtmp::MessageType::Video)) {
     if (handlers_.on_media)

@@ -65,7 +65,7 @@ class RtmpClient : public std::enable_shared_from_this<RtmpClient>, private rtmp
   void read();
   void on_read(std::size_t n);
   /// Audio and video are looked at in the decoder's buffer; other messages are taken whole.
-  bool on_message(rtmp::CompletedMessage& m) override;
+  bool receive(rtmp::CompletedMessage& m) override;
   void handle(const rtmp::Message& m);
   void handle_command(const rtmp::Message& m);
   void send(const rtmp::Message& m);

@@ -17,7 +17,7 @@ std::uint32_t u32(const std::uint8_t* p) {
 class Collector final : public TagReceiver {
  public:
   explicit Collector(std::vector<Tag>& out) : out_(out) {}
-  bool on_tag(CompletedTag& t) override {
+  bool receive(CompletedTag& t) override {
     out_.push_back(Tag{t.type, t.timestamp, SharedBuffer(std::move(t.body))});
     return true;
   }
@@ -131,7 +131,7 @@ Status Demuxer::on_previous_tag_size() {
 
 void Demuxer::finish_tag(TagReceiver& receiver) {
   CompletedTag tag{tag_type_, tag_timestamp_, body_};
-  if (!receiver.on_tag(tag)) stopped_ = true;
+  if (!receiver.receive(tag)) stopped_ = true;
   // A body the receiver left is reused, unless it grew past the usual size (one large tag must
   // not pin its memory). Not `body_ = {}`: that keeps the capacity.
   if (body_.capacity() > kInitialBodyReserve)

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "flv/tag.hpp"
+#include "util/receiver.hpp"
 #include "util/result.hpp"
 
 namespace minirtc::flv {
@@ -47,14 +48,7 @@ struct CompletedTag {
   std::vector<std::uint8_t>& body;
 };
 
-class TagReceiver {
- public:
-  /// Returns false to stop: feed() then returns at once without reading the rest of its bytes.
-  virtual bool on_tag(CompletedTag& tag) = 0;
-
- protected:
-  ~TagReceiver() = default;
-};
+using TagReceiver = Receiver<CompletedTag>;
 
 class Demuxer {
  public:

@@ -59,7 +59,7 @@ namespace {
 class Collector final : public MessageReceiver {
  public:
   explicit Collector(std::vector<Message>& out) : out_(out) {}
-  bool on_message(CompletedMessage& m) override {
+  bool receive(CompletedMessage& m) override {
     out_.push_back(
         Message{m.csid, m.type, m.timestamp, m.stream_id, SharedBuffer(std::move(m.payload))});
     return true;
@@ -247,7 +247,7 @@ Status ChunkDecoder::finish_message(std::uint32_t csid, StreamState& s, MessageR
     }
   }
   CompletedMessage m{csid, s.type, s.timestamp, s.stream_id, s.payload};
-  if (!receiver.on_message(m)) stopped_ = true;
+  if (!receiver.receive(m)) stopped_ = true;
   // A buffer the receiver left is reused for this chunk stream's next message, unless it grew
   // past the usual size: one large message must not pin its memory for the connection's life.
   // (Not `payload = {}`: that assigns an empty list and keeps the capacity.)

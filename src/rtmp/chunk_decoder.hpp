@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "rtmp/message.hpp"
+#include "util/receiver.hpp"
 #include "util/result.hpp"
 
 namespace minirtc::rtmp {
@@ -53,15 +54,7 @@ struct CompletedMessage {
   std::vector<std::uint8_t>& payload;
 };
 
-class MessageReceiver {
- public:
-  /// Returns false to stop: feed() then returns at once, without parsing the rest of its bytes
-  /// (the receiver is closing the connection).
-  virtual bool on_message(CompletedMessage& message) = 0;
-
- protected:
-  ~MessageReceiver() = default;
-};
+using MessageReceiver = Receiver<CompletedMessage>;
 
 class ChunkDecoder {
  public:

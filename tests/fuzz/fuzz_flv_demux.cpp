@@ -19,7 +19,7 @@ namespace {
 struct Looking final : minirtc::flv::TagReceiver {
   std::vector<Tag>& out;
   explicit Looking(std::vector<Tag>& o) : out(o) {}
-  bool on_tag(minirtc::flv::CompletedTag& t) override {
+  bool receive(minirtc::flv::CompletedTag& t) override {
     out.push_back(Tag{t.type, t.timestamp, minirtc::SharedBuffer::copy_of(t.body)});
     return true;
   }

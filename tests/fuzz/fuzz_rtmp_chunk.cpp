@@ -34,7 +34,7 @@ bool same(const Message& a, const Message& b) {
 struct Looking final : MessageReceiver {
   std::vector<Message>& out;
   explicit Looking(std::vector<Message>& o) : out(o) {}
-  bool on_message(CompletedMessage& m) override {
+  bool receive(CompletedMessage& m) override {
     out.push_back(
         Message{m.csid, m.type, m.timestamp, m.stream_id, SharedBuffer::copy_of(m.payload)});
     return true;

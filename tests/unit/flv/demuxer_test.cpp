@@ -180,7 +180,7 @@ struct LookingReceiver final : TagReceiver {
   std::vector<const std::uint8_t*> buffers;
   std::vector<std::size_t> capacities;
   std::size_t stop_after = SIZE_MAX;
-  bool on_tag(CompletedTag& t) override {
+  bool receive(CompletedTag& t) override {
     seen.push_back(Tag{t.type, t.timestamp, SharedBuffer::copy_of(t.body)});
     buffers.push_back(t.body.data());
     capacities.push_back(t.body.capacity());

@@ -369,7 +369,7 @@ struct LookingReceiver final : MessageReceiver {
   std::vector<const std::uint8_t*> buffers;  // where each payload was, to see reuse
   std::vector<std::size_t> capacities;
   std::size_t stop_after = SIZE_MAX;
-  bool on_message(CompletedMessage& m) override {
+  bool receive(CompletedMessage& m) override {
     seen.push_back(make(m.csid, m.type, m.timestamp, m.stream_id, m.payload));
     buffers.push_back(m.payload.data());
     capacities.push_back(m.payload.capacity());
@@ -425,7 +425,7 @@ TEST(ChunkReceiver, ALargeMessageDoesNotPinItsBuffer) {
 TEST(ChunkReceiver, TakenPayloadKeepsItsBytes) {
   struct Taking final : MessageReceiver {
     std::vector<Bytes> kept;
-    bool on_message(CompletedMessage& m) override {
+    bool receive(CompletedMessage& m) override {
       kept.push_back(std::move(m.payload));
       return true;
     }
