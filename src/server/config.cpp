@@ -101,6 +101,7 @@ Result<Config> load_config_file(const std::string& path, Config c) {
     r.get("viewer_max_delay_ms", c.media.viewer_queue.max_delay_ms);
     r.get("viewer_max_bytes", c.media.viewer_queue.max_bytes);
     r.get("viewer_max_packets", c.media.viewer_queue.max_packets);
+    r.get("viewer_kernel_unsent_bytes", c.media.viewer_kernel_unsent_bytes);
     r.get("publisher_idle_timeout_s", c.media.publisher_idle_timeout_s);
     r.get("url_ttl_s", c.media.url_ttl_s);
     r.get("handshake_timeout_s", c.media.handshake_timeout_s);

@@ -24,6 +24,9 @@ struct MediaConfig {
   bool gop_cache = true;
   media::GopLimits gop;
   media::QueueLimits viewer_queue;
+  // Unsent bytes the kernel may hold for a connection (TCP_NOTSENT_LOWAT; 0 = no bound): beyond
+  // it a late viewer's packets wait in its bounded queue, which skips to keyframes.
+  std::uint32_t viewer_kernel_unsent_bytes = 64 * 1024;
   std::uint32_t publisher_idle_timeout_s = 10;
   std::uint32_t url_ttl_s = 24 * 3600;     // lifetime of URLs handed out by signalling
   std::uint32_t handshake_timeout_s = 10;  // RTMP handshake + connect + publish/play

@@ -75,8 +75,6 @@ HttpFlvViewer::HttpFlvViewer(ServerContext& ctx, HttpStream stream, std::string 
       "Server: minirtc\r\n"
       "Access-Control-Allow-Origin: *\r\n"
       "\r\n";
-  boost::system::error_code ec;
-  stream_.tcp().socket().set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 void HttpFlvViewer::start() {

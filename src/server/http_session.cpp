@@ -1,19 +1,20 @@
 #include "server/http_session.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "http/query.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/signal_plane.hpp"
+#include "server/socket_options.hpp"
 
 namespace minirtc::server {
 
@@ -62,7 +63,8 @@ HttpSession::HttpSession(ServerContext& ctx, tcp::socket socket)
 void HttpSession::start() {
   id_ = ctx_.add_connection(std::static_pointer_cast<Closable>(shared_from_this()));
   auto self = shared_from_this();
-  asio::co_spawn(stream_.get_executor(), [self] { return self->run(); }, asio::detached);
+  asio::co_spawn(
+      stream_.get_executor(), [self] { return self->run(); }, asio::detached);
 }
 
 void HttpSession::close(std::string_view) {
@@ -92,8 +94,8 @@ asio::awaitable<void> HttpSession::run() {
     parser.header_limit(ctx_.config.http.header_limit);
     parser.body_limit(ctx_.config.http.body_limit);
     // The whole request must arrive within the timeout: a slow-loris client is cut off.
-    stream_.tcp().expires_after(std::chrono::seconds(first ? ctx_.config.http.read_timeout_s
-                                                           : ctx_.config.http.keep_alive_timeout_s));
+    stream_.tcp().expires_after(std::chrono::seconds(
+        first ? ctx_.config.http.read_timeout_s : ctx_.config.http.keep_alive_timeout_s));
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow);
     first = false;
     if (ec) {
@@ -104,7 +106,7 @@ asio::awaitable<void> HttpSession::run() {
           ec == http::error::bad_chunk || ec == http::error::bad_content_length) {
         ctx_.metrics.reject("http_bad_request");
         spdlog::info("http {} bad request: {}", peer_, ec.message());
-        const unsigned status = ec == http::error::header_limit  ? 431
+        const unsigned status = ec == http::error::header_limit ? 431
                                 : ec == http::error::body_limit ? 413
                                                                 : 400;
         http::response<http::string_body> res{static_cast<http::status>(status), 11};
@@ -233,8 +235,9 @@ std::string HttpSession::metrics_text() {
   counter("minirtc_viewer_writes_total", "Gather writes to plain-TCP viewers", sender.writes());
   counter("minirtc_viewer_write_syscalls_total",
           "System calls that carried them (io_uring: one per flush round)", sender.system_calls());
-  out += "# HELP minirtc_rejected_total Requests and connections refused, by reason\n"
-         "# TYPE minirtc_rejected_total counter\n";
+  out +=
+      "# HELP minirtc_rejected_total Requests and connections refused, by reason\n"
+      "# TYPE minirtc_rejected_total counter\n";
   for (auto& [reason, n] : ctx_.metrics.rejected)
     out += fmt::format("minirtc_rejected_total{{reason=\"{}\"}} {}\n", reason, n);
   ctx_.metrics.join_latency_ms.write(out, "minirtc_join_latency_ms", "join RPC latency");
@@ -252,6 +255,7 @@ asio::awaitable<void> http_accept_loop(ServerContext& ctx, tcp::acceptor& accept
       continue;
     }
     if (ctx.shutting_down) co_return;
+    tune_accepted_socket(socket, ctx.config.media.viewer_kernel_unsent_bytes);
     std::make_shared<HttpSession>(ctx, std::move(socket))->start();
   }
 }

@@ -12,6 +12,7 @@
 #include "rtmp/amf0.hpp"
 #include "rtmp/chunk_encoder.hpp"
 #include "rtmp/control.hpp"
+#include "server/socket_options.hpp"
 
 namespace minirtc::server {
 
@@ -42,7 +43,6 @@ RtmpSession::RtmpSession(ServerContext& ctx, tcp::socket socket)
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
-  socket_.set_option(tcp::no_delay(true), ec);
 }
 
 RtmpSession::~RtmpSession() = default;
@@ -438,6 +438,7 @@ asio::awaitable<void> rtmp_accept_loop(ServerContext& ctx, tcp::acceptor& accept
                    ctx.config.media.max_rtmp_connections);
       continue;  // the socket closes as it goes out of scope
     }
+    tune_accepted_socket(socket, ctx.config.media.viewer_kernel_unsent_bytes);
     std::make_shared<RtmpSession>(ctx, std::move(socket))->start();
   }
 }
