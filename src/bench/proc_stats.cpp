@@ -72,6 +72,31 @@ std::optional<std::uint64_t> parse_status_kb(std::string_view status, std::strin
   return std::nullopt;
 }
 
+std::optional<std::uint64_t> parse_sockstat_tcp_mem_pages(std::string_view sockstat) {
+  std::size_t pos = 0;
+  while (pos < sockstat.size()) {
+    auto end = sockstat.find('\n', pos);
+    if (end == std::string_view::npos) end = sockstat.size();
+    const std::string_view line = sockstat.substr(pos, end - pos);
+    if (line.substr(0, 4) == "TCP:") {
+      const auto at = line.find(" mem ");
+      if (at == std::string_view::npos) return std::nullopt;
+      auto v = line.substr(at + 5);
+      return to_u64(v.substr(0, v.find(' ')));
+    }
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> tcp_socket_memory_kb() {
+  auto sockstat = read_file("/proc/net/sockstat");
+  if (!sockstat) return std::nullopt;
+  auto pages = parse_sockstat_tcp_mem_pages(*sockstat);
+  if (!pages) return std::nullopt;
+  return *pages * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024;
+}
+
 std::optional<ProcSample> sample_process(int pid) {
   const std::string base = "/proc/" + std::to_string(pid);
   auto stat = read_file(base + "/stat");

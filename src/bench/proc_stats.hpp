@@ -25,11 +25,17 @@ std::optional<int> pinned_cpu(int pid);
 std::optional<int> ksoftirqd_pid(int cpu);
 /// This process (via getrusage and /proc/self).
 ProcSample sample_self();
+/// Memory of every TCP socket on the machine, KiB: socket buffers live in the kernel, outside any
+/// process's RSS, so a server whose send queues grow shows it here and not there. On loopback
+/// this counts both ends (the server's send queues and the load generator's receive queues).
+std::optional<std::uint64_t> tcp_socket_memory_kb();
 
 /// Parses the contents of /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks.
 /// The command name (field 2) may contain spaces and parentheses, so fields are counted from the
 /// last ')'.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_stat_times(std::string_view stat);
+/// The "mem" field (in pages) of the "TCP:" line of /proc/net/sockstat.
+std::optional<std::uint64_t> parse_sockstat_tcp_mem_pages(std::string_view sockstat);
 /// The value in kB of a "Name:  123 kB" line of /proc/<pid>/status.
 std::optional<std::uint64_t> parse_status_kb(std::string_view status, std::string_view name);
 

@@ -456,6 +456,7 @@ awaitable<void> Runner::drive_media() {
   normal_.unmatched = slow_.unmatched = 0;
   const int failed_before_window = viewer_failures_.count;
   const auto w0 = server_.sample();
+  const auto tcp0 = tcp_socket_memory_kb();
   const auto self0 = sample_self();
   const auto t0 = now_ns();
   window_ = true;
@@ -469,6 +470,7 @@ awaitable<void> Runner::drive_media() {
   window_ = false;
   const double seconds = ns_to_ms(now_ns() - t0) / 1000.0;
   const auto w1 = server_.sample();
+  const auto tcp1 = tcp_socket_memory_kb();
   const auto self1 = sample_self();
 
   int ready = 0, failed = 0, no_frame = 0, slow_count = 0;
@@ -509,6 +511,11 @@ awaitable<void> Runner::drive_media() {
     r.add("slow_first_frame_not_keyframe", slow_.first_not_key);
   }
   report_server(r, base, w0, w1, peak, bytes, static_cast<int>(viewers_.size()), "viewer");
+  if (tcp0 && tcp1) {
+    r.add("tcp_socket_memory_window_end_kb", *tcp1, "KiB");
+    r.add("tcp_socket_memory_growth_in_window_kb",
+          static_cast<std::int64_t>(*tcp1) - static_cast<std::int64_t>(*tcp0), "KiB");
+  }
   report_self(r, self0, self1, seconds);
   close_all();
 }

@@ -132,6 +132,16 @@ TEST(ProcStats, ParsesStatusKb) {
   EXPECT_FALSE(parse_status_kb(status, "Vm"));  // a prefix is not a name
 }
 
+TEST(ProcStats, ParsesSockstatTcpMemory) {
+  const std::string sockstat =
+      "sockets: used 6140\nTCP: inuse 6005 orphan 0 tw 2683 alloc 6005 mem 31906\n"
+      "UDP: inuse 2 mem 4\nUDPLITE: inuse 0\n";
+  EXPECT_EQ(parse_sockstat_tcp_mem_pages(sockstat), 31906u);
+  EXPECT_FALSE(parse_sockstat_tcp_mem_pages("sockets: used 1\nUDP: inuse 2 mem 4\n"));
+  EXPECT_FALSE(parse_sockstat_tcp_mem_pages("TCP: inuse 1 orphan 0\n"));
+  EXPECT_TRUE(tcp_socket_memory_kb());  // this machine's, read for real
+}
+
 TEST(ProcStats, SamplesThisProcess) {
   auto s = sample_process(static_cast<int>(getpid()));
   ASSERT_TRUE(s);
