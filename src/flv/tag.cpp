@@ -30,11 +30,14 @@ void write_tag(TagType type, std::uint32_t timestamp_ms, std::span<const std::ui
   const auto header = tag_header(type, size, timestamp_ms);
   out.insert(out.end(), header.begin(), header.end());
   out.insert(out.end(), payload.begin(), payload.end());
-  const std::uint32_t previous = size + static_cast<std::uint32_t>(kTagHeaderSize);
-  out.push_back(static_cast<std::uint8_t>(previous >> 24));
-  out.push_back(static_cast<std::uint8_t>(previous >> 16));
-  out.push_back(static_cast<std::uint8_t>(previous >> 8));
-  out.push_back(static_cast<std::uint8_t>(previous));
+  const auto trailer = previous_tag_size(size);
+  out.insert(out.end(), trailer.begin(), trailer.end());
+}
+
+std::array<std::uint8_t, kPreviousTagSizeSize> previous_tag_size(std::uint32_t data_size) {
+  const std::uint32_t previous = data_size + static_cast<std::uint32_t>(kTagHeaderSize);
+  return {static_cast<std::uint8_t>(previous >> 24), static_cast<std::uint8_t>(previous >> 16),
+          static_cast<std::uint8_t>(previous >> 8), static_cast<std::uint8_t>(previous)};
 }
 
 }  // namespace minirtc::flv

@@ -31,6 +31,9 @@ std::array<std::uint8_t, kFileHeaderSize + kPreviousTagSizeSize> file_header(boo
 std::array<std::uint8_t, kTagHeaderSize> tag_header(TagType type, std::uint32_t data_size,
                                                     std::uint32_t timestamp_ms);
 
+/// The PreviousTagSize that follows a tag of `data_size` body bytes (header + body, big-endian).
+std::array<std::uint8_t, kPreviousTagSizeSize> previous_tag_size(std::uint32_t data_size);
+
 /// Appends tag header + payload + PreviousTagSize (11 + payload size) to out.
 void write_tag(TagType type, std::uint32_t timestamp_ms, std::span<const std::uint8_t> payload,
                std::vector<std::uint8_t>& out);

@@ -1,16 +1,10 @@
 #include "media/packet.hpp"
 
-#include <vector>
-
-#include "flv/tag.hpp"
-#include "rtmp/chunk_encoder.hpp"
 #include "rtmp/message.hpp"
 
 namespace minirtc::media {
 
 namespace {
-// Each message is encoded with a full (fmt0) header, so the encoding does not depend on what a
-// given viewer was sent before and can be shared.
 struct KindInfo {
   std::uint32_t csid;
   rtmp::MessageType rtmp_type;
@@ -36,28 +30,24 @@ PacketPtr make_media_packet(PacketKind kind, std::uint32_t timestamp, bool keyfr
   p->timestamp = timestamp;
   p->keyframe = keyframe;
   p->sequence_header = sequence_header;
-  const auto info = info_of(kind);
-
-  std::vector<std::uint8_t> rtmp;
-  rtmp.reserve(payload.size() + 16 + 5 * (payload.size() / kOutChunkSize));
-  rtmp::encode_message(info.csid, static_cast<std::uint8_t>(info.rtmp_type), timestamp,
-                       kPlayStreamId, payload.span(), kOutChunkSize, rtmp);
-  p->rtmp_wire = SharedBuffer(std::move(rtmp));
-
-  std::vector<std::uint8_t> flv;
-  flv.reserve(payload.size() + flv::kTagHeaderSize + 4);
-  flv::write_tag(info.flv_type, timestamp, payload.span(), flv);
-  p->flv_wire = SharedBuffer(std::move(flv));
-
   p->payload = std::move(payload);
+
+  const auto info = info_of(kind);
+  const auto length = static_cast<std::uint32_t>(p->body().size());
+  p->rtmp_headers = rtmp::fmt0_headers(info.csid, static_cast<std::uint8_t>(info.rtmp_type),
+                                       timestamp, kPlayStreamId, length);
+  p->rtmp_size = rtmp::chunked_size(p->rtmp_headers, length, kOutChunkSize);
+  p->flv_header = flv::tag_header(info.flv_type, length, timestamp);
+  p->flv_trailer = flv::previous_tag_size(length);
+  p->flv_size = flv::kTagHeaderSize + length + flv::kPreviousTagSizeSize;
   return p;
 }
 
 PacketPtr make_control_packet(SharedBuffer wire) {
   auto p = std::make_shared<Packet>();
   p->kind = PacketKind::Control;
-  p->rtmp_wire = wire;
-  p->flv_wire = std::move(wire);
+  p->rtmp_size = p->flv_size = wire.size();
+  p->payload = std::move(wire);
   return p;
 }
 

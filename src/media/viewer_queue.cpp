@@ -45,8 +45,12 @@ void ViewerQueue::push_backlog(const PacketPtr& packet) {
   backlog_bytes_ = bytes_;
 }
 
-void ViewerQueue::take(std::vector<PacketPtr>& out, std::size_t max_packets) {
-  while (!queue_.empty() && max_packets-- > 0) {
+void ViewerQueue::take(std::vector<PacketPtr>& out, std::size_t max_packets,
+                       std::size_t max_pieces) {
+  std::size_t pieces = 0;
+  for (std::size_t taken = 0; !queue_.empty() && taken < max_packets; ++taken) {
+    pieces += queue_.front()->wire_pieces(format_);
+    if (taken > 0 && pieces > max_pieces) break;
     const auto size = size_of(queue_.front());
     bytes_ -= size;
     if (backlog_left_ > 0) {

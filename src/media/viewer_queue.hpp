@@ -30,8 +30,9 @@ class ViewerQueue {
   /// do not measure (the GOP cache has its own bounds, and a GOP of seconds is its purpose). Live
   /// packets behind it are measured as usual; once they are over, the backlog goes too.
   void push_backlog(const PacketPtr& packet);
-  /// Moves up to `max_packets` packets, oldest first, into `out`.
-  void take(std::vector<PacketPtr>& out, std::size_t max_packets);
+  /// Moves packets, oldest first, into `out`: up to `max_packets`, and no more than `max_pieces`
+  /// wire pieces (Packet::wire_pieces) in all, except that the first packet is always taken.
+  void take(std::vector<PacketPtr>& out, std::size_t max_packets, std::size_t max_pieces);
 
   /// muteRemote: stop/start sending this viewer audio or video. Video resumes at a keyframe.
   void set_mute(bool audio, bool video);
@@ -53,7 +54,7 @@ class ViewerQueue {
   bool over_limits() const;
   void shed();
   void remove_if_droppable(bool (*pred)(const Packet&));
-  std::size_t size_of(const PacketPtr& p) const { return p->wire(format_).size(); }
+  std::size_t size_of(const PacketPtr& p) const { return p->wire_size(format_); }
 
   WireFormat format_;
   QueueLimits limits_;

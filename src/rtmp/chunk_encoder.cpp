@@ -2,16 +2,34 @@
 
 #include <algorithm>
 
-#include "util/byte_writer.hpp"
-
 namespace minirtc::rtmp {
 
 namespace {
 
 constexpr std::uint32_t kTimestampEscape = 0xFFFFFF;
-constexpr std::uint32_t kMaxLength = 0xFFFFFF;  // the length field has 24 bits
 
-void write_basic_header(ByteWriter& w, unsigned fmt, std::uint32_t csid) {
+/// Writes header bytes into a ChunkHeaders array (at most 18 bytes, so no bounds to check).
+class HeaderWriter {
+ public:
+  explicit HeaderWriter(std::uint8_t* out) : out_(out) {}
+  void u8(std::uint8_t v) { out_[size_++] = v; }
+  void u24be(std::uint32_t v) {
+    for (int i = 2; i >= 0; --i) u8(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  void u32be(std::uint32_t v) {
+    for (int i = 3; i >= 0; --i) u8(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  void u32le(std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) u8(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  std::uint8_t size() const noexcept { return size_; }
+
+ private:
+  std::uint8_t* out_;
+  std::uint8_t size_ = 0;
+};
+
+void write_basic_header(HeaderWriter& w, unsigned fmt, std::uint32_t csid) {
   const auto f = static_cast<std::uint8_t>(fmt << 6);
   if (csid < 64) {
     w.u8(static_cast<std::uint8_t>(f | csid));
@@ -34,35 +52,36 @@ struct Header {
   std::uint32_t stream_id = 0;
 };
 
-/// Writes the message header `h`, then the payload cut into chunks of `chunk_size` bytes with a
-/// fmt3 header (and the repeated extended timestamp) before each continuation chunk.
-void write_chunks(const Header& h, std::span<const std::uint8_t> payload, std::uint32_t chunk_size,
-                  std::vector<std::uint8_t>& out) {
+/// The message header `h` before the first chunk, and the fmt3 header (with the repeated extended
+/// timestamp) before each continuation chunk.
+ChunkHeaders headers_of(const Header& h) {
   const bool extended = h.ts_field >= kTimestampEscape;
-  const std::uint32_t ts3 = extended ? kTimestampEscape : h.ts_field;
-  const std::size_t chunks = payload.empty() ? 1 : (payload.size() + chunk_size - 1) / chunk_size;
-  out.reserve(out.size() + payload.size() + 18 + (chunks - 1) * (3 + (extended ? 4 : 0)));
-
-  ByteWriter w(out);
+  ChunkHeaders out;
+  HeaderWriter w(out.first.data());
   write_basic_header(w, h.fmt, h.csid);
-  if (h.fmt <= 2) w.u24be(ts3);
+  if (h.fmt <= 2) w.u24be(extended ? kTimestampEscape : h.ts_field);
   if (h.fmt <= 1) {
     w.u24be(h.length);
     w.u8(h.type);
   }
   if (h.fmt == 0) w.u32le(h.stream_id);
   if (extended) w.u32be(h.ts_field);
+  out.first_size = w.size();
 
-  std::size_t pos = 0;
-  while (pos < payload.size()) {
-    if (pos > 0) {
-      write_basic_header(w, 3, h.csid);
-      if (extended) w.u32be(h.ts_field);
-    }
-    const std::size_t n = std::min<std::size_t>(chunk_size, payload.size() - pos);
-    w.bytes(payload.subspan(pos, n));
-    pos += n;
-  }
+  HeaderWriter c(out.continuation.data());
+  write_basic_header(c, 3, h.csid);
+  if (extended) c.u32be(h.ts_field);
+  out.continuation_size = c.size();
+  return out;
+}
+
+/// Appends the message: its headers and the payload cut into chunks of `chunk_size` bytes.
+void write_chunks(const ChunkHeaders& headers, std::span<const std::uint8_t> payload,
+                  std::uint32_t chunk_size, std::vector<std::uint8_t>& out) {
+  out.reserve(out.size() + chunked_size(headers, payload.size(), chunk_size));
+  for_each_chunk_piece(headers, payload, chunk_size, [&](std::span<const std::uint8_t> piece) {
+    out.insert(out.end(), piece.begin(), piece.end());
+  });
 }
 
 std::uint32_t clamp_csid(std::uint32_t csid) {
@@ -71,23 +90,30 @@ std::uint32_t clamp_csid(std::uint32_t csid) {
 
 }  // namespace
 
-void encode_message(std::uint32_t csid, std::uint8_t type, std::uint32_t timestamp,
-                    std::uint32_t stream_id, std::span<const std::uint8_t> payload,
-                    std::uint32_t chunk_size, std::vector<std::uint8_t>& out) {
-  if (payload.size() > kMaxLength) payload = payload.first(kMaxLength);
+ChunkHeaders fmt0_headers(std::uint32_t csid, std::uint8_t type, std::uint32_t timestamp,
+                          std::uint32_t stream_id, std::uint32_t length) {
   Header h;
   h.fmt = 0;
   h.csid = clamp_csid(csid);
   h.ts_field = timestamp;
-  h.length = static_cast<std::uint32_t>(payload.size());
+  h.length = std::min(length, kMaxMessageLength);
   h.type = type;
   h.stream_id = stream_id;
-  write_chunks(h, payload, chunk_size == 0 ? 1 : chunk_size, out);
+  return headers_of(h);
+}
+
+void encode_message(std::uint32_t csid, std::uint8_t type, std::uint32_t timestamp,
+                    std::uint32_t stream_id, std::span<const std::uint8_t> payload,
+                    std::uint32_t chunk_size, std::vector<std::uint8_t>& out) {
+  if (payload.size() > kMaxMessageLength) payload = payload.first(kMaxMessageLength);
+  const auto headers =
+      fmt0_headers(csid, type, timestamp, stream_id, static_cast<std::uint32_t>(payload.size()));
+  write_chunks(headers, payload, chunk_size == 0 ? 1 : chunk_size, out);
 }
 
 void ChunkEncoder::encode(const Message& m, std::vector<std::uint8_t>& out) {
   auto payload = m.payload.span();
-  if (payload.size() > kMaxLength) payload = payload.first(kMaxLength);
+  if (payload.size() > kMaxMessageLength) payload = payload.first(kMaxMessageLength);
   Header h;
   h.csid = clamp_csid(m.csid);
   h.length = static_cast<std::uint32_t>(payload.size());
@@ -112,7 +138,7 @@ void ChunkEncoder::encode(const Message& m, std::vector<std::uint8_t>& out) {
       h.fmt = 2;
     }
   }
-  write_chunks(h, payload, chunk_size_, out);
+  write_chunks(headers_of(h), payload, chunk_size_, out);
 
   StreamState& s = streams_[h.csid];
   s.timestamp = m.timestamp;

@@ -1,6 +1,9 @@
 #pragma once
 // Splits RTMP messages into chunks (RTMP 1.0 spec, section 5.3).
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <unordered_map>
@@ -9,6 +12,53 @@
 #include "rtmp/message.hpp"
 
 namespace minirtc::rtmp {
+
+/// The RTMP length field has 24 bits; longer payloads are cut to this.
+inline constexpr std::uint32_t kMaxMessageLength = 0xFFFFFF;
+
+/// The header bytes of one message: what precedes its first chunk, and what precedes each
+/// continuation chunk (a fmt3 basic header, plus the extended timestamp when there is one).
+struct ChunkHeaders {
+  std::array<std::uint8_t, 18> first{};  // basic (<= 3) + message (<= 11) + extended timestamp (4)
+  std::uint8_t first_size = 0;
+  std::array<std::uint8_t, 7> continuation{};
+  std::uint8_t continuation_size = 0;
+
+  std::span<const std::uint8_t> first_bytes() const noexcept { return {first.data(), first_size}; }
+  std::span<const std::uint8_t> continuation_bytes() const noexcept {
+    return {continuation.data(), continuation_size};
+  }
+};
+
+/// The headers encode_message() writes for a message of `length` bytes (cut to kMaxMessageLength).
+ChunkHeaders fmt0_headers(std::uint32_t csid, std::uint8_t type, std::uint32_t timestamp,
+                          std::uint32_t stream_id, std::uint32_t length);
+
+/// Number of chunks a payload of `size` bytes takes (an empty payload still takes one).
+inline std::size_t chunk_count(std::size_t size, std::uint32_t chunk_size) {
+  return size == 0 ? 1 : (size + chunk_size - 1) / chunk_size;
+}
+
+/// Bytes of the chunked message: headers plus payload.
+inline std::size_t chunked_size(const ChunkHeaders& h, std::size_t payload_size,
+                                std::uint32_t chunk_size) {
+  return h.first_size + payload_size +
+         (chunk_count(payload_size, chunk_size) - 1) * h.continuation_size;
+}
+
+/// Calls `piece` with each consecutive piece of the chunked message, in wire order: the first
+/// header, the first chunk's payload, then a continuation header and the next payload slice, and so
+/// on. The payload slices are views of `payload`: a caller can gather-write a message without
+/// copying it. Empty pieces are skipped. `chunk_size` must not be 0.
+template <class Piece>
+void for_each_chunk_piece(const ChunkHeaders& h, std::span<const std::uint8_t> payload,
+                          std::uint32_t chunk_size, Piece&& piece) {
+  piece(h.first_bytes());
+  for (std::size_t pos = 0; pos < payload.size(); pos += chunk_size) {
+    if (pos > 0) piece(h.continuation_bytes());
+    piece(payload.subspan(pos, std::min<std::size_t>(chunk_size, payload.size() - pos)));
+  }
+}
 
 /// Appends `payload` as one self-contained message: a fmt0 header (absolute timestamp, so it is
 /// correct whatever the receiver's state for `csid`), then fmt3 continuation chunks every

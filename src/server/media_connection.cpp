@@ -2,11 +2,19 @@
 
 #include <cerrno>
 
+#include <sys/uio.h>
+
 namespace minirtc::server {
 
 namespace {
 constexpr std::size_t kMaxPacketsPerWrite = 256;
-}
+/// A write's iovecs: the packets' wire pieces plus the transport's framing (HTTP chunk head and
+/// tail, or a WebSocket header) must stay within what one sendmsg accepts.
+constexpr std::size_t kFramingPieces = 2;
+constexpr std::size_t kMaxPiecesPerWrite = IOV_MAX - kFramingPieces;
+static_assert(media::kMaxPiecesPerPacket <= kMaxPiecesPerWrite,
+              "the largest packet must fit in one write");
+}  // namespace
 
 void MediaConnection::deliver(const media::PacketPtr& packet) {
   queue_.push(packet);
@@ -34,11 +42,12 @@ void MediaConnection::flush() {
     return;
   }
   batch_.clear();
-  queue_.take(batch_, kMaxPacketsPerWrite);
+  queue_.take(batch_, kMaxPacketsPerWrite, kMaxPiecesPerWrite);
   buffers_.clear();
   for (const auto& p : batch_) {
-    const auto& wire = p->wire(format_);
-    if (!wire.empty()) buffers_.emplace_back(wire.data(), wire.size());
+    p->for_each_wire_piece(format_, [this](std::span<const std::uint8_t> piece) {
+      if (!piece.empty()) buffers_.emplace_back(piece.data(), piece.size());
+    });
   }
   frame(buffers_);
   writing_ = true;

@@ -67,6 +67,15 @@ inline PacketPtr control_packet(std::size_t n = 20) {
   return make_control_packet(SharedBuffer(std::vector<std::uint8_t>(n, 0x03)));
 }
 
+/// A packet's wire form `f` as one byte string: what a viewer's socket receives of it.
+inline std::vector<std::uint8_t> wire_bytes(const Packet& p, WireFormat f) {
+  std::vector<std::uint8_t> out;
+  p.for_each_wire_piece(f, [&](std::span<const std::uint8_t> piece) {
+    out.insert(out.end(), piece.begin(), piece.end());
+  });
+  return out;
+}
+
 /// The tags of real_flv.hpp, in file order (see the comment there).
 struct RealStream {
   flv::Tag metadata, video_header, audio_header, audio0, key, audio1, audio2, inter1, audio3,
@@ -115,7 +124,7 @@ class FakeViewer : public ViewerSink {
   /// What the connection would write: everything the queue lets through.
   std::vector<PacketPtr> sent() {
     std::vector<PacketPtr> out;
-    queue.take(out, SIZE_MAX);
+    queue.take(out, SIZE_MAX, SIZE_MAX);
     return out;
   }
 

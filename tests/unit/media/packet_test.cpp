@@ -1,5 +1,5 @@
-// Shared packets: encoded once as RTMP chunks and once as an FLV tag, decodable by our own
-// decoders exactly as a viewer would decode them.
+// Shared packets: their RTMP and FLV wire forms (headers kept in the packet around slices of the
+// shared payload) decode with our own decoders exactly as a viewer would decode them.
 
 #include "media/packet.hpp"
 
@@ -35,7 +35,7 @@ std::vector<rtmp::Message> decode_rtmp(const std::vector<PacketPtr>& packets) {
   rtmp::encode_message(rtmp::kCsidProtocolControl, rtmp::to_u8(rtmp::MessageType::SetChunkSize), 0,
                        0, size, rtmp::kDefaultChunkSize, bytes);
   for (auto& p : packets) {
-    auto w = p->rtmp_wire.span();
+    auto w = wire_bytes(*p, WireFormat::Rtmp);
     bytes.insert(bytes.end(), w.begin(), w.end());
   }
   rtmp::ChunkDecoder decoder;
@@ -53,7 +53,7 @@ std::vector<flv::Tag> decode_flv(const std::vector<PacketPtr>& packets) {
   auto header = flv::file_header(true, true);
   bytes.insert(bytes.end(), header.begin(), header.end());
   for (auto& p : packets) {
-    auto w = p->flv_wire.span();
+    auto w = wire_bytes(*p, WireFormat::Flv);
     bytes.insert(bytes.end(), w.begin(), w.end());
   }
   flv::Demuxer demuxer;
@@ -111,14 +111,30 @@ TEST_P(PacketWireTest, RtmpAndFlvWireDecodeToTheSameMessage) {
   // byte per continuation chunk.
   const bool ext = c.timestamp >= 0xFFFFFF;
   const std::size_t chunks = c.size == 0 ? 1 : (c.size + kOutChunkSize - 1) / kOutChunkSize;
-  EXPECT_EQ(p->rtmp_wire.size(), 12 + (ext ? 4 : 0) + c.size + (chunks - 1) * (1 + (ext ? 4 : 0)));
+  const std::size_t rtmp_size = 12 + (ext ? 4 : 0) + c.size + (chunks - 1) * (1 + (ext ? 4 : 0));
+  EXPECT_EQ(p->wire_size(WireFormat::Rtmp), rtmp_size);
+  EXPECT_EQ(wire_bytes(*p, WireFormat::Rtmp).size(), rtmp_size);
+  // Header, then chunk and continuation header in turn: two pieces a chunk, one for an empty body.
+  EXPECT_EQ(p->wire_pieces(WireFormat::Rtmp), c.size == 0 ? 1 : 2 * chunks);
+  // Every payload piece is a view of the publisher's buffer, not a copy.
+  std::size_t payload_pieces = 0;
+  p->for_each_wire_piece(WireFormat::Rtmp, [&](std::span<const std::uint8_t> piece) {
+    if (piece.data() >= payload_data && piece.data() < payload_data + c.size) {
+      EXPECT_EQ(piece.data(), payload_data + payload_pieces * kOutChunkSize);
+      ++payload_pieces;
+    }
+  });
+  EXPECT_EQ(payload_pieces, c.size == 0 ? 0 : chunks);
 
   auto tags = decode_flv({p});
   ASSERT_EQ(tags.size(), 1u);
   EXPECT_EQ(tags[0].type, flv_type);
   EXPECT_EQ(tags[0].timestamp, c.timestamp);
   EXPECT_EQ(tags[0].data.view(), payload.view());
-  EXPECT_EQ(p->flv_wire.size(), flv::kTagHeaderSize + c.size + flv::kPreviousTagSizeSize);
+  const std::size_t flv_size = flv::kTagHeaderSize + c.size + flv::kPreviousTagSizeSize;
+  EXPECT_EQ(p->wire_size(WireFormat::Flv), flv_size);
+  EXPECT_EQ(wire_bytes(*p, WireFormat::Flv).size(), flv_size);
+  EXPECT_EQ(p->wire_pieces(WireFormat::Flv), c.size == 0 ? 2u : 3u);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -176,21 +192,46 @@ TEST(Packet, FlagsAndDroppable) {
   EXPECT_FALSE(control_packet()->droppable());
 }
 
-TEST(Packet, WireSelectsTheFormat) {
-  auto p = audio_packet(3);
-  EXPECT_EQ(&p->wire(WireFormat::Rtmp), &p->rtmp_wire);
-  EXPECT_EQ(&p->wire(WireFormat::Flv), &p->flv_wire);
-  EXPECT_NE(p->rtmp_wire.size(), p->flv_wire.size());
+TEST(Packet, WireFormsMatchTheContiguousEncoders) {
+  // The pieces of each form are byte for byte what the RTMP chunk encoder and the FLV tag writer
+  // produce for the same message (what the packets were before they kept only headers).
+  for (std::size_t size : {std::size_t{0}, std::size_t{9}, std::size_t{kOutChunkSize},
+                           std::size_t{2 * kOutChunkSize + 1}}) {
+    for (std::uint32_t ts : {0u, 0xFFFFFFu, 0x89ABCDEFu}) {
+      const auto bytes = pattern(size);
+      auto p = make_media_packet(PacketKind::Video, ts, true, false, SharedBuffer(bytes));
+      std::vector<std::uint8_t> rtmp;
+      rtmp::encode_message(rtmp::kCsidVideo, rtmp::to_u8(rtmp::MessageType::Video), ts,
+                           kPlayStreamId, bytes, kOutChunkSize, rtmp);
+      EXPECT_EQ(wire_bytes(*p, WireFormat::Rtmp), rtmp) << size << " " << ts;
+      std::vector<std::uint8_t> flv;
+      flv::write_tag(flv::TagType::Video, ts, bytes, flv);
+      EXPECT_EQ(wire_bytes(*p, WireFormat::Flv), flv) << size << " " << ts;
+    }
+  }
+}
+
+TEST(Packet, LargestMessageFitsTheIovecBudget) {
+  // A message at the RTMP length limit is the packet with the most pieces.
+  auto p = make_media_packet(PacketKind::Video, 0, true, false,
+                             SharedBuffer(std::vector<std::uint8_t>(rtmp::kMaxMessageLength)));
+  EXPECT_EQ(p->wire_pieces(WireFormat::Rtmp), kMaxPiecesPerPacket);
+  EXPECT_EQ(wire_bytes(*p, WireFormat::Rtmp).size(), p->wire_size(WireFormat::Rtmp));
 }
 
 TEST(Packet, ControlPacketSharesItsBytesAsIs) {
   SharedBuffer wire(std::vector<std::uint8_t>{1, 2, 3, 4, 5});
   auto p = make_control_packet(wire);
   EXPECT_EQ(p->kind, PacketKind::Control);
-  EXPECT_EQ(p->rtmp_wire.data(), wire.data());
-  EXPECT_EQ(p->flv_wire.data(), wire.data());
+  for (auto f : {WireFormat::Rtmp, WireFormat::Flv}) {
+    EXPECT_EQ(p->wire_pieces(f), 1u);
+    EXPECT_EQ(p->wire_size(f), 5u);
+    p->for_each_wire_piece(f, [&](std::span<const std::uint8_t> piece) {
+      EXPECT_EQ(piece.data(), wire.data());
+      EXPECT_EQ(piece.size(), 5u);
+    });
+  }
   EXPECT_EQ(p->timestamp, 0u);
-  EXPECT_TRUE(p->payload.empty());
 }
 
 }  // namespace

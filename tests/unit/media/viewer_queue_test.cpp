@@ -24,7 +24,7 @@ QueueLimits max_packets(std::size_t n) {
 
 std::vector<PacketPtr> take_all(ViewerQueue& q) {
   std::vector<PacketPtr> out;
-  q.take(out, SIZE_MAX);
+  q.take(out, SIZE_MAX, SIZE_MAX);
   return out;
 }
 
@@ -66,25 +66,46 @@ TEST(ViewerQueue, TakeIsOldestFirstAndAccountsWireBytes) {
     std::size_t bytes = 0;
     for (auto& p : packets) {
       q.push(p);
-      bytes += p->wire(format).size();
+      bytes += p->wire_size(format);
     }
     EXPECT_EQ(q.bytes(), bytes);
     std::vector<PacketPtr> out;
-    q.take(out, 2);
+    q.take(out, 2, SIZE_MAX);
     ASSERT_EQ(out.size(), 2u);
     EXPECT_EQ(out[0], packets[0]);  // the very same shared packet
     EXPECT_EQ(out[1], packets[1]);
     EXPECT_EQ(q.size(), 2u);
-    EXPECT_EQ(q.bytes(), bytes - packets[0]->wire(format).size() - packets[1]->wire(format).size());
-    q.take(out, 0);
+    EXPECT_EQ(q.bytes(), bytes - packets[0]->wire_size(format) - packets[1]->wire_size(format));
+    q.take(out, 0, SIZE_MAX);
     EXPECT_EQ(out.size(), 2u);
-    q.take(out, 10);
+    q.take(out, 10, SIZE_MAX);
     EXPECT_EQ(out, packets);
     EXPECT_TRUE(q.empty());
     EXPECT_EQ(q.bytes(), 0u);
-    q.take(out, 10);  // nothing left: a no-op
+    q.take(out, 10, SIZE_MAX);  // nothing left: a no-op
     EXPECT_EQ(out.size(), 4u);
   }
+}
+
+TEST(ViewerQueue, TakeStaysWithinThePieceBudgetButAlwaysTakesOne) {
+  // RTMP pieces: key 2, audio 2, a 3-chunk frame 6, control 1. A write's iovecs are bounded, so
+  // take() stops before the packet that would pass the budget; a packet alone over it still goes.
+  ViewerQueue q(WireFormat::Rtmp, kHuge);
+  std::vector<PacketPtr> packets{key_packet(0, 100), audio_packet(10, 30),
+                                 inter_packet(40, 2 * kOutChunkSize + 1), control_packet(9)};
+  for (auto& p : packets) q.push(p);
+  ASSERT_EQ(packets[2]->wire_pieces(WireFormat::Rtmp), 6u);
+  std::vector<PacketPtr> out;
+  q.take(out, SIZE_MAX, 5);  // 2 + 2 fit, + 6 does not
+  EXPECT_EQ(out, std::vector<PacketPtr>(packets.begin(), packets.begin() + 2));
+  out.clear();
+  q.take(out, SIZE_MAX, 5);  // the 6-piece frame alone is over the budget: taken anyway
+  EXPECT_EQ(out, std::vector<PacketPtr>{packets[2]});
+  out.clear();
+  q.take(out, SIZE_MAX, 1);
+  EXPECT_EQ(out, std::vector<PacketPtr>{packets[3]});
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0u);
 }
 
 TEST(ViewerQueue, WaitForKeyframeOnDemand) {
@@ -403,7 +424,7 @@ TEST(ViewerQueue, RandomisedInvariants) {
         if (!i.droppable) {
           ++fixed_sent;
           --fixed_count;
-          fixed_bytes -= p->wire(format).size();
+          fixed_bytes -= p->wire_size(format);
           continue;
         }
         ++media_sent;
@@ -444,7 +465,7 @@ TEST(ViewerQueue, RandomisedInvariants) {
         } else {
           ++fixed_pushed;
           ++fixed_count;
-          fixed_bytes += p->wire(format).size();
+          fixed_bytes += p->wire_size(format);
         }
         q.push(p);
         EXPECT_LE(q.size(), std::max(limits.max_packets, fixed_count));
@@ -456,7 +477,7 @@ TEST(ViewerQueue, RandomisedInvariants) {
           std::size_t sum = 0;
           std::uint32_t lo = UINT32_MAX, hi = 0;
           for (auto& x : out) {
-            sum += x->wire(format).size();
+            sum += x->wire_size(format);
             if (x->droppable()) lo = std::min(lo, x->timestamp), hi = std::max(hi, x->timestamp);
           }
           EXPECT_EQ(sum, bytes);
@@ -468,7 +489,7 @@ TEST(ViewerQueue, RandomisedInvariants) {
         }
       } else if (r < 95) {
         std::vector<PacketPtr> out;
-        q.take(out, uniform(0, 10));
+        q.take(out, uniform(0, 10), SIZE_MAX);
         check_sent(out);
       } else if (r < 99) {
         mute_audio = uniform(0, 3) == 0;
@@ -498,7 +519,7 @@ TEST(ViewerQueue, JoinBacklogLongerThanTheDelayBoundIsKept) {
   for (std::uint32_t ts = 40; ts < 2000; ts += 40) q.push_backlog(inter_packet(ts));
   for (std::uint32_t ts = 2000; ts < 2200; ts += 40) q.push(inter_packet(ts));  // live, in time
   std::vector<PacketPtr> out;
-  q.take(out, SIZE_MAX);
+  q.take(out, SIZE_MAX, SIZE_MAX);
   ASSERT_FALSE(out.empty());
   EXPECT_TRUE(out[0]->sequence_header);
   EXPECT_TRUE(out[1]->keyframe);
@@ -518,7 +539,7 @@ TEST(ViewerQueue, LiveLagBehindTheBacklogStillSheds) {
   EXPECT_EQ(q.backlog(), 0u);
   q.push(key_packet(2000));
   std::vector<PacketPtr> out;
-  q.take(out, SIZE_MAX);
+  q.take(out, SIZE_MAX, SIZE_MAX);
   ASSERT_FALSE(out.empty());
   EXPECT_TRUE(out[0]->keyframe);
   EXPECT_EQ(out[0]->timestamp, 2000u);
@@ -531,12 +552,11 @@ TEST(ViewerQueue, BacklogShrinksAsItIsTaken) {
   q.push_backlog(inter_packet(40));
   EXPECT_EQ(q.backlog(), 3u);  // the control packet queued before it is part of the backlog
   std::vector<PacketPtr> out;
-  q.take(out, 2);
+  q.take(out, 2, SIZE_MAX);
   EXPECT_EQ(q.backlog(), 1u);
-  q.take(out, 5);
+  q.take(out, 5, SIZE_MAX);
   EXPECT_EQ(q.backlog(), 0u);
 }
-
 
 }  // namespace
 }  // namespace minirtc::media
