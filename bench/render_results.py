@@ -85,6 +85,7 @@ def main():
             ("first_frame_p99_ms", "1st frame p99 ms"), ("first_frame_all_p99_ms", "1st frame p99 all, at read ms"), ("first_frame_not_keyframe", "1st frame not key"),
             ("server_cpu_s_per_gb", "server CPU s/GB"), ("server_kb_per_viewer", "server KiB/viewer"),
             ("server_rss_growth_in_window_kb", "RSS growth KiB"),
+            ("server_send_queue_growth_in_window_kb", "server send queues growth KiB"),
             ("tcp_socket_memory_growth_in_window_kb", "kernel TCP mem growth KiB"), ("bench_cpu_percent", "bench CPU %")]
     media = [k for k in runs if runs[k].get("scenario") != "signal"]
     if media:
@@ -145,9 +146,11 @@ def main():
     base99 = get("fanout", "minirtc", "latency_p99_ms")
     check("Slow viewers: normal p99 / fan-out p99", ratio(get("slow", "minirtc", "latency_p99_ms"), base99), "≤ 1.10", lambda v: v <= 1.10)
     check("Slow viewers: RSS growth in window (KiB)", get("slow", "minirtc", "server_rss_growth_in_window_kb"), "≈ 0 (flat)", lambda v: v <= 2048)
-    # Socket buffers are kernel memory, outside RSS; on loopback this counts both ends.
-    check("Slow viewers: kernel TCP memory growth in window (KiB, both ends)",
-          get("slow", "minirtc", "tcp_socket_memory_growth_in_window_kb"), "≈ 0 (flat)", lambda v: v <= 8192)
+    # Socket buffers are kernel memory, outside RSS. The server's own side: its sockets' send queues
+    # (the machine's TCP memory also holds the load generator's receive queues, which grow whenever
+    # the load generator reads late, and is in the table for reference).
+    check("Slow viewers: server's kernel send queues, growth in window (KiB)",
+          get("slow", "minirtc", "server_send_queue_growth_in_window_kb"), "≈ 0 (flat)", lambda v: v <= 8192)
     check("Signalling: sessions joined", get("signal", "minirtc", "sessions_joined"), f"= {a.sessions}", lambda v: str(v) == str(a.sessions))
     check("Signalling: join p99 (ms)", get("signal", "minirtc", "join_p99_ms"), "≤ 50", lambda v: v <= 50)
     check("Signalling: event delivery p99 (ms, peerLeave)", get("signal", "minirtc", "event_peer_leave_p99_ms"), "≤ 20", lambda v: v <= 20)

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -95,6 +96,68 @@ std::optional<std::uint64_t> tcp_socket_memory_kb() {
   auto pages = parse_sockstat_tcp_mem_pages(*sockstat);
   if (!pages) return std::nullopt;
   return *pages * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024;
+}
+
+std::optional<std::uint64_t> parse_proc_net_tcp_send_queue(std::string_view table,
+                                                           std::span<const std::uint16_t> ports) {
+  // "  sl  local_address rem_address   st tx_queue rx_queue ..." then one row per socket:
+  // "   0: 0100007F:0CEA 0100007F:9C41 01 00000000:00000000 ...", numbers in hex.
+  auto hex = [](std::string_view s) -> std::optional<std::uint64_t> {
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+  };
+  auto next_field = [](std::string_view& line) {
+    const auto start = line.find_first_not_of(' ');
+    if (start == std::string_view::npos) return std::string_view();
+    line.remove_prefix(start);
+    const auto end = std::min(line.find(' '), line.size());
+    const auto field = line.substr(0, end);
+    line.remove_prefix(end);
+    return field;
+  };
+  std::uint64_t total = 0;
+  bool header = true;
+  std::size_t pos = 0;
+  while (pos < table.size()) {
+    auto end = table.find('\n', pos);
+    if (end == std::string_view::npos) end = table.size();
+    std::string_view line = table.substr(pos, end - pos);
+    pos = end + 1;
+    if (header || line.find_first_not_of(' ') == std::string_view::npos) {
+      header = false;
+      continue;
+    }
+    next_field(line);  // "sl:"
+    const auto local = next_field(line);
+    next_field(line);  // remote address
+    next_field(line);  // state
+    const auto queues = next_field(line);
+    const auto colon = local.rfind(':'), qcolon = queues.find(':');
+    if (colon == std::string_view::npos || qcolon == std::string_view::npos) return std::nullopt;
+    const auto port = hex(local.substr(colon + 1));
+    const auto tx = hex(queues.substr(0, qcolon));
+    if (!port || !tx) return std::nullopt;
+    for (auto p : ports)
+      if (p == *port) total += *tx;
+  }
+  return total;
+}
+
+std::optional<std::uint64_t> server_send_queue_kb(std::span<const std::uint16_t> ports) {
+  std::uint64_t bytes = 0;
+  bool any = false;
+  for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    auto table = read_file(path);
+    if (!table) continue;
+    auto sum = parse_proc_net_tcp_send_queue(*table, ports);
+    if (!sum) return std::nullopt;
+    bytes += *sum;
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return bytes / 1024;
 }
 
 std::optional<ProcSample> sample_process(int pid) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace minirtc::bench {
@@ -29,6 +30,11 @@ ProcSample sample_self();
 /// process's RSS, so a server whose send queues grow shows it here and not there. On loopback
 /// this counts both ends (the server's send queues and the load generator's receive queues).
 std::optional<std::uint64_t> tcp_socket_memory_kb();
+/// Bytes in the send queues (sent but unacknowledged, plus not yet sent) of every TCP socket whose
+/// local port is one of `ports`, KiB: on loopback with the server on those ports, exactly the
+/// server's side of its connections, which tcp_socket_memory_kb() mixes with the load generator's
+/// receive queues (those grow whenever the load generator reads late, whatever the server does).
+std::optional<std::uint64_t> server_send_queue_kb(std::span<const std::uint16_t> ports);
 
 /// Parses the contents of /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks.
 /// The command name (field 2) may contain spaces and parentheses, so fields are counted from the
@@ -36,6 +42,10 @@ std::optional<std::uint64_t> tcp_socket_memory_kb();
 std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_stat_times(std::string_view stat);
 /// The "mem" field (in pages) of the "TCP:" line of /proc/net/sockstat.
 std::optional<std::uint64_t> parse_sockstat_tcp_mem_pages(std::string_view sockstat);
+/// The sum of the tx_queue column of a /proc/net/tcp or /proc/net/tcp6 table over the rows whose
+/// local port is in `ports`; nullopt if a row does not parse.
+std::optional<std::uint64_t> parse_proc_net_tcp_send_queue(std::string_view table,
+                                                           std::span<const std::uint16_t> ports);
 /// The value in kB of a "Name:  123 kB" line of /proc/<pid>/status.
 std::optional<std::uint64_t> parse_status_kb(std::string_view status, std::string_view name);
 

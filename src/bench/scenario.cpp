@@ -456,7 +456,9 @@ awaitable<void> Runner::drive_media() {
   normal_.unmatched = slow_.unmatched = 0;
   const int failed_before_window = viewer_failures_.count;
   const auto w0 = server_.sample();
+  const std::uint16_t server_ports[] = {rtmp_ep_.port(), http_ep_.port()};
   const auto tcp0 = tcp_socket_memory_kb();
+  const auto sendq0 = server_send_queue_kb(server_ports);
   const auto self0 = sample_self();
   const auto t0 = now_ns();
   window_ = true;
@@ -471,6 +473,7 @@ awaitable<void> Runner::drive_media() {
   const double seconds = ns_to_ms(now_ns() - t0) / 1000.0;
   const auto w1 = server_.sample();
   const auto tcp1 = tcp_socket_memory_kb();
+  const auto sendq1 = server_send_queue_kb(server_ports);
   const auto self1 = sample_self();
 
   int ready = 0, failed = 0, no_frame = 0, slow_count = 0;
@@ -515,6 +518,11 @@ awaitable<void> Runner::drive_media() {
     r.add("tcp_socket_memory_window_end_kb", *tcp1, "KiB");
     r.add("tcp_socket_memory_growth_in_window_kb",
           static_cast<std::int64_t>(*tcp1) - static_cast<std::int64_t>(*tcp0), "KiB");
+  }
+  if (sendq0 && sendq1) {
+    r.add("server_send_queue_window_end_kb", *sendq1, "KiB");
+    r.add("server_send_queue_growth_in_window_kb",
+          static_cast<std::int64_t>(*sendq1) - static_cast<std::int64_t>(*sendq0), "KiB");
   }
   report_self(r, self0, self1, seconds);
   close_all();

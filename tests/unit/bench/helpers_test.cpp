@@ -142,6 +142,38 @@ TEST(ProcStats, ParsesSockstatTcpMemory) {
   EXPECT_TRUE(tcp_socket_memory_kb());  // this machine's, read for real
 }
 
+TEST(ProcStats, SumsTheSendQueuesOfTheServersPorts) {
+  // Port 0x0CEA = 3306 is the server's: its listener, then two accepted connections (one with
+  // 0x1F40 = 8000 bytes queued); the third row is a client of it (local port 0x9C41), whose
+  // queue is not the server's. tcp6 rows have longer addresses, same columns.
+  const std::string table =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
+      "inode\n"
+      "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 "
+      "1 1 0 100 0 0 10 0\n"
+      "   1: 0100007F:0CEA 0100007F:9C41 01 00001F40:00000000 01:00000014 00000000     0        0 "
+      "2 1 0 20 4 30 10 -1\n"
+      "   2: 0100007F:9C41 0100007F:0CEA 01 00010000:00000200 00:00000000 00000000     0        0 "
+      "3 1 0 20 4 30 10 -1\n"
+      "   3: 0100007F:0CEA 0100007F:9C42 01 00000010:00000000 00:00000000 00000000     0        0 "
+      "4 1 0 20 4 30 10 -1\n";
+  const std::uint16_t server[] = {3306};
+  EXPECT_EQ(parse_proc_net_tcp_send_queue(table, server), 0x1F40u + 0x10u);
+  const std::uint16_t both[] = {3306, 0x9C41};
+  EXPECT_EQ(parse_proc_net_tcp_send_queue(table, both), 0x1F40u + 0x10u + 0x10000u);
+  const std::uint16_t none[] = {1};
+  EXPECT_EQ(parse_proc_net_tcp_send_queue(table, none), 0u);
+  const std::string v6 =
+      "  sl  local_address                         remote_address                        st "
+      "tx_queue rx_queue\n"
+      "   0: 0000000000000000FFFF00000100007F:0CEA 0000000000000000FFFF00000100007F:9C41 01 "
+      "00000100:00000000 00:00000000 00000000\n";
+  EXPECT_EQ(parse_proc_net_tcp_send_queue(v6, server), 0x100u);
+  EXPECT_FALSE(parse_proc_net_tcp_send_queue("header\n   0: garbage\n", server));
+  EXPECT_FALSE(parse_proc_net_tcp_send_queue("header\n   0: 0100007F:0CEA 0:0 01 zz:00\n", server));
+  EXPECT_TRUE(server_send_queue_kb(server));  // this machine's tables, read for real
+}
+
 TEST(ProcStats, SamplesThisProcess) {
   auto s = sample_process(static_cast<int>(getpid()));
   ASSERT_TRUE(s);
