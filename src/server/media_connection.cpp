@@ -14,6 +14,19 @@ constexpr std::size_t kFramingPieces = 2;
 constexpr std::size_t kMaxPiecesPerWrite = IOV_MAX - kFramingPieces;
 static_assert(media::kMaxPiecesPerPacket <= kMaxPiecesPerWrite,
               "the largest packet must fit in one write");
+/// What a connection keeps of its write vectors between writes. A live write holds a few packets
+/// (one video frame and its audio); a new viewer's first write holds the whole GOP cache, and
+/// keeping that capacity would cost every viewer several KiB for the rest of its life.
+constexpr std::size_t kKeptPackets = 32;
+constexpr std::size_t kKeptPieces = 64;
+
+template <class T>
+void release_if_large(std::vector<T>& v, std::size_t keep) {
+  if (v.capacity() > keep)
+    std::vector<T>().swap(v);
+  else
+    v.clear();
+}
 }  // namespace
 
 void MediaConnection::deliver(const media::PacketPtr& packet) {
@@ -79,7 +92,8 @@ void MediaConnection::on_sent(std::size_t bytes, int error) {
 void MediaConnection::write_done(const boost::system::error_code& ec, std::size_t bytes) {
   writing_ = false;
   bytes_out_ += bytes;
-  batch_.clear();
+  release_if_large(batch_, kKeptPackets);
+  release_if_large(buffers_, kKeptPieces);
   if (ec) {
     on_write_error(ec);
     return;
