@@ -55,13 +55,24 @@ def main():
     ap.add_argument("--rooms")
     ap.add_argument("--sessions")
     ap.add_argument("--duration")
+    ap.add_argument("--repeat", default="1")
     a = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(a.out)))
-    runs = {}
+    # NAME.TARGET.json, or NAME.TARGET.rN.json for the runs of a repeated row.
+    repeats = {}
     for path in sorted(glob.glob(os.path.join(a.results, "*.json"))):
-        name, target = os.path.basename(path)[:-5].split(".", 1)
+        parts = os.path.basename(path)[:-5].split(".")
         with open(path) as f:
-            runs[(name, target)] = json.load(f)
+            repeats.setdefault((parts[0], parts[1]), []).append(json.load(f))
+    # A repeated row is its median run by server CPU per GB (the lower middle of an even count),
+    # so every figure of the row comes from one run; the range goes beside it.
+    runs, cpu_range = {}, {}
+    for key, rs in repeats.items():
+        rs = sorted(rs, key=lambda r: r.get("server_cpu_s_per_gb") or 0)
+        runs[key] = rs[(len(rs) - 1) // 2]
+        if len(rs) > 1:
+            cpus = [r.get("server_cpu_s_per_gb") for r in rs]
+            cpu_range[key] = f"{fmt(cpus[0])}–{fmt(cpus[-1])} ({len(rs)} runs)"
 
     def get(name, target, key):
         return runs.get((name, target), {}).get(key)
@@ -71,7 +82,8 @@ def main():
     lines.append(f"- Machine: {machine()}")
     lines.append(f"- Commit: {commit(root)}")
     lines.append(f"- Sizes: {'QUICK (reduced) ' if a.quick == '1' else ''}viewers={a.viewers}, call rooms={a.rooms}x4, "
-                 f"signalling sessions={a.sessions}, window={a.duration} s")
+                 f"signalling sessions={a.sessions}, window={a.duration} s, "
+                 f"CPU-per-GB rows (fanout1k, fanout, fanout-merge) run {a.repeat} times, servers taking turns, median run shown")
     lines.append(f"- MiniRTC server binary: {a.server_build}")
     lines.append("- Server pinned to CPU 0, load generator (`minirtc bench`) to CPU 1; loopback.")
     lines.append("- nginx: Debian nginx-light + libnginx-mod-rtmp, one worker, `chunk_size 60000`, otherwise defaults "
@@ -91,12 +103,12 @@ def main():
     if media:
         lines.append("## Media scenarios")
         lines.append("")
-        lines.append("| scenario | target | " + " | ".join(c[1] for c in cols) + " |")
-        lines.append("|---|---|" + "---|" * len(cols))
+        lines.append("| scenario | target | " + " | ".join(c[1] for c in cols) + " | server CPU s/GB, all runs |")
+        lines.append("|---|---|" + "---|" * len(cols) + "---|")
         for (name, target) in media:
             r = runs[(name, target)]
             lines.append(f"| {name} ({r.get('viewer_protocol')}, {r.get('viewers')} viewers) | {target} | " +
-                         " | ".join(fmt(r.get(c[0])) for c in cols) + " |")
+                         " | ".join(fmt(r.get(c[0])) for c in cols) + f" | {cpu_range.get((name, target), 'one run')} |")
         lines.append("")
         slow = [k for k in media if runs[k].get("slow_viewers")]
         for k in slow:

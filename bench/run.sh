@@ -9,6 +9,9 @@
 #                            the reference figures were taken at)
 #   BENCH_TARGETS="..."      subset of: minirtc nginx
 #   BENCH_VIEWERS, BENCH_ROOMS, BENCH_SESSIONS, BENCH_DURATION, BENCH_RAMP   sizes and seconds
+#   BENCH_REPEAT=3           runs of each CPU-per-GB row (fanout1k, fanout, fanout-merge), the
+#                            servers interleaved in each round; the report takes the median run
+#                            (1 with BENCH_QUICK=1)
 #   BENCH_SERVER_CPU=0 BENCH_BENCH_CPU=1    cores for the server and the load generator
 #   MINIRTC_BIN=build/release/minirtc       the binary (load generator, and server unless
 #   MINIRTC_SERVER_BIN=...                   names another build of the server)
@@ -23,10 +26,10 @@ SERVER_BIN=${MINIRTC_SERVER_BIN:-$BIN}   # the server may come from another buil
 QUICK=${BENCH_QUICK:-0}
 if [[ $QUICK == 1 ]]; then
   VIEWERS=${BENCH_VIEWERS:-300}; ROOMS=${BENCH_ROOMS:-10}; SESSIONS=${BENCH_SESSIONS:-400}
-  DURATION=${BENCH_DURATION:-8}; RAMP=${BENCH_RAMP:-3}
+  DURATION=${BENCH_DURATION:-8}; RAMP=${BENCH_RAMP:-3}; REPEAT=${BENCH_REPEAT:-1}
 else
   VIEWERS=${BENCH_VIEWERS:-3000}; ROOMS=${BENCH_ROOMS:-100}; SESSIONS=${BENCH_SESSIONS:-5000}
-  DURATION=${BENCH_DURATION:-20}; RAMP=${BENCH_RAMP:-10}
+  DURATION=${BENCH_DURATION:-20}; RAMP=${BENCH_RAMP:-10}; REPEAT=${BENCH_REPEAT:-3}
 fi
 SCENARIOS=${BENCH_SCENARIOS:-"fanout1k fanout fanout-merge fanout-flv slow calls signal"}
 TARGETS=${BENCH_TARGETS:-"minirtc nginx"}
@@ -94,14 +97,15 @@ start_nginx() {
   HTTP_ADDR=127.0.0.1:1   # unused: nginx-rtmp has no HTTP-FLV
 }
 
-# bench NAME TARGET [bench options...]
+# bench NAME TARGET [bench options...]; REP, when set, numbers the run of a repeated row.
+REP=
 bench() {
   local name=$1 target=$2; shift 2
   local app=()
   [[ $target == minirtc* ]] && app=(--app "$APP_ID:$APP_KEY")
   echo "== $name ($target)"
   taskset -c "$BENCH_CPU" "$BIN" bench --rtmp "$RTMP_ADDR" --http "$HTTP_ADDR" "${app[@]}" \
-    --server-pid "$SERVER_PID" --label "$target" --json "$RESULTS/$name.$target.json" \
+    --server-pid "$SERVER_PID" --label "$target" --json "$RESULTS/$name.$target${REP:+.r$REP}.json" \
     --ramp "$RAMP" --duration "$DURATION" "$@" || echo "!! $name ($target) failed" >&2
 }
 
@@ -120,36 +124,45 @@ VIEWERS_1K=$(( VIEWERS < 1000 ? VIEWERS : 1000 ))
 FAN1K=(--scenario fanout --flv "$FLV" --viewers "$VIEWERS_1K")
 CALLS=(--scenario calls --flv "$FLV" --rooms "$ROOMS" --room-size 4)
 
-for t in minirtc nginx; do
-  target $t || continue
-  run_on() {  # run_on NAME [bench options...]: a fresh server for each scenario
-    local name=$1; shift
-    if [[ $t == minirtc ]]; then start_minirtc; else start_nginx; fi
-    bench "$name" "$t" "$@"
-    stop_server
-  }
-  has fanout1k && run_on fanout1k "${FAN1K[@]}" --proto rtmp
-  has fanout && run_on fanout "${FAN[@]}" --proto rtmp
-  has slow && run_on slow "${FAN[@]}" --proto rtmp --slow-fraction 0.1 --slow-factor 0.25
-  has calls && run_on calls "${CALLS[@]}"
-  if [[ $t == minirtc ]]; then
-    if has fanout1k; then
-      start_minirtc --merge-window-ms 100
-      bench fanout-merge1k minirtc-merge100 "${FAN1K[@]}" --proto rtmp
-      stop_server
-    fi
-    if has fanout-merge; then
-      start_minirtc --merge-window-ms 100
-      bench fanout-merge minirtc-merge100 "${FAN[@]}" --proto rtmp
-      stop_server
-    fi
-    has fanout-flv && run_on fanout-flv "${FAN[@]}" --proto flv
-    has signal && run_on signal --scenario signal --sessions "$SESSIONS" --room-size 4
+# run_on TARGET NAME [bench options...]: a fresh server for each scenario
+run_on() {
+  local t=$1 name=$2; shift 2
+  case $t in
+    minirtc) target minirtc || return 0; start_minirtc ;;
+    minirtc-merge100) target minirtc || return 0; start_minirtc --merge-window-ms 100 ;;
+    nginx) target nginx || return 0; start_nginx ;;
+  esac
+  bench "$name" "$t" "$@"
+  stop_server
+}
+
+# The CPU-per-GB rows, repeated: this machine's CPU time per byte varies by tens of percent from
+# one minute to the next (a virtual machine whose neighbours come and go), so the servers take
+# turns within each round instead of one running minutes after the other, and the report keeps
+# each row's median run and shows the range.
+for rep in $(seq "$REPEAT"); do
+  REP=$rep
+  if has fanout1k; then
+    run_on minirtc fanout1k "${FAN1K[@]}" --proto rtmp
+    run_on nginx fanout1k "${FAN1K[@]}" --proto rtmp
+    run_on minirtc-merge100 fanout-merge1k "${FAN1K[@]}" --proto rtmp
   fi
+  if has fanout; then
+    run_on minirtc fanout "${FAN[@]}" --proto rtmp
+    run_on nginx fanout "${FAN[@]}" --proto rtmp
+  fi
+  has fanout-merge && run_on minirtc-merge100 fanout-merge "${FAN[@]}" --proto rtmp
 done
+REP=
+for t in minirtc nginx; do
+  has slow && run_on $t slow "${FAN[@]}" --proto rtmp --slow-fraction 0.1 --slow-factor 0.25
+  has calls && run_on $t calls "${CALLS[@]}"
+done
+has fanout-flv && run_on minirtc fanout-flv "${FAN[@]}" --proto flv
+has signal && run_on minirtc signal --scenario signal --sessions "$SESSIONS" --room-size 4
 
 if [[ ${BENCH_NO_RESULTS:-0} != 1 ]]; then
   python3 "$ROOT/bench/render_results.py" "$RESULTS" "$ROOT/bench/RESULTS.md" \
-    --server-build "$(server_build)" --quick "$QUICK" --viewers "$VIEWERS" --rooms "$ROOMS" --sessions "$SESSIONS" --duration "$DURATION"
+    --server-build "$(server_build)" --quick "$QUICK" --viewers "$VIEWERS" --rooms "$ROOMS" --sessions "$SESSIONS" --duration "$DURATION" --repeat "$REPEAT"
   echo "== wrote bench/RESULTS.md"
 fi
