@@ -75,11 +75,12 @@ struct Packet {
     }
   }
 
-  /// How many pieces for_each_wire_piece() produces.
+  /// How many pieces for_each_wire_piece() produces (counted by walking them, so the two cannot
+  /// disagree; a walk is a few steps for any packet but a keyframe of several chunks).
   std::size_t wire_pieces(WireFormat f) const noexcept {
-    if (kind == PacketKind::Control) return 1;
-    if (f == WireFormat::Flv) return body().empty() ? 2 : 3;
-    return 2 * rtmp::chunk_count(body().size(), kOutChunkSize) - (body().empty() ? 1 : 0);
+    std::size_t n = 0;
+    for_each_wire_piece(f, [&n](std::span<const std::uint8_t>) { ++n; });
+    return n;
   }
 
   /// The payload as a message body: RTMP and FLV lengths have 24 bits.
