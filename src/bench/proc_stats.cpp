@@ -4,7 +4,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -22,11 +21,33 @@ std::optional<std::string> read_file(const std::string& path) {
   return s.str();
 }
 
-std::optional<std::uint64_t> to_u64(std::string_view s) {
+/// The number at the start of `s`, in `base`; `whole` also requires nothing after it.
+std::optional<std::uint64_t> to_u64(std::string_view s, int base = 10, bool whole = false) {
   std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p == s.data()) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (ec != std::errc() || p == s.data() || (whole && p != s.data() + s.size()))
+    return std::nullopt;
   return v;
+}
+
+/// The next line of `text` from `pos` (without its '\n'), advancing `pos`; nullopt at the end.
+std::optional<std::string_view> next_line(std::string_view text, std::size_t& pos) {
+  if (pos >= text.size()) return std::nullopt;
+  auto end = text.find('\n', pos);
+  if (end == std::string_view::npos) end = text.size();
+  const auto line = text.substr(pos, end - pos);
+  pos = end + 1;
+  return line;
+}
+
+/// The next space-separated field of `line`, removed from it; empty when none is left.
+std::string_view next_field(std::string_view& line) {
+  const auto start = line.find_first_not_of(' ');
+  if (start == std::string_view::npos) return {};
+  line.remove_prefix(start);
+  const auto field = line.substr(0, line.find(' '));
+  line.remove_prefix(field.size());
+  return field;
 }
 }  // namespace
 
@@ -37,19 +58,15 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_stat_times(std::str
   // After ')' come fields 3 (state) onward; utime is field 14, i.e. the 12th after ')'.
   std::uint64_t utime = 0, stime = 0;
   int field = 2;
-  std::size_t i = 0;
-  while (i < rest.size() && field < 15) {
-    while (i < rest.size() && rest[i] == ' ') ++i;
-    std::size_t j = i;
-    while (j < rest.size() && rest[j] != ' ') ++j;
-    if (j == i) break;
+  while (field < 15) {
+    const auto value = next_field(rest);
+    if (value.empty()) break;
     ++field;
     if (field == 14 || field == 15) {
-      auto v = to_u64(rest.substr(i, j - i));
+      auto v = to_u64(value);
       if (!v) return std::nullopt;
       (field == 14 ? utime : stime) = *v;
     }
-    i = j;
   }
   if (field < 15) return std::nullopt;
   return std::make_pair(utime, stime);
@@ -57,10 +74,8 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_stat_times(std::str
 
 std::optional<std::uint64_t> parse_status_kb(std::string_view status, std::string_view name) {
   std::size_t pos = 0;
-  while (pos < status.size()) {
-    auto end = status.find('\n', pos);
-    if (end == std::string_view::npos) end = status.size();
-    std::string_view line = status.substr(pos, end - pos);
+  while (const auto next = next_line(status, pos)) {
+    const std::string_view line = *next;
     if (line.size() > name.size() && line.substr(0, name.size()) == name &&
         line[name.size()] == ':') {
       std::string_view v = line.substr(name.size() + 1);
@@ -68,24 +83,20 @@ std::optional<std::uint64_t> parse_status_kb(std::string_view status, std::strin
       auto sp = v.find(' ');
       return to_u64(v.substr(0, sp));
     }
-    pos = end + 1;
   }
   return std::nullopt;
 }
 
 std::optional<std::uint64_t> parse_sockstat_tcp_mem_pages(std::string_view sockstat) {
   std::size_t pos = 0;
-  while (pos < sockstat.size()) {
-    auto end = sockstat.find('\n', pos);
-    if (end == std::string_view::npos) end = sockstat.size();
-    const std::string_view line = sockstat.substr(pos, end - pos);
+  while (const auto next = next_line(sockstat, pos)) {
+    const std::string_view line = *next;
     if (line.substr(0, 4) == "TCP:") {
       const auto at = line.find(" mem ");
       if (at == std::string_view::npos) return std::nullopt;
       auto v = line.substr(at + 5);
       return to_u64(v.substr(0, v.find(' ')));
     }
-    pos = end + 1;
   }
   return std::nullopt;
 }
@@ -102,33 +113,12 @@ std::optional<std::uint64_t> parse_proc_net_tcp_send_queue(std::string_view tabl
                                                            std::span<const std::uint16_t> ports) {
   // "  sl  local_address rem_address   st tx_queue rx_queue ..." then one row per socket:
   // "   0: 0100007F:0CEA 0100007F:9C41 01 00000000:00000000 ...", numbers in hex.
-  auto hex = [](std::string_view s) -> std::optional<std::uint64_t> {
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-    return v;
-  };
-  auto next_field = [](std::string_view& line) {
-    const auto start = line.find_first_not_of(' ');
-    if (start == std::string_view::npos) return std::string_view();
-    line.remove_prefix(start);
-    const auto end = std::min(line.find(' '), line.size());
-    const auto field = line.substr(0, end);
-    line.remove_prefix(end);
-    return field;
-  };
   std::uint64_t total = 0;
-  bool header = true;
   std::size_t pos = 0;
-  while (pos < table.size()) {
-    auto end = table.find('\n', pos);
-    if (end == std::string_view::npos) end = table.size();
-    std::string_view line = table.substr(pos, end - pos);
-    pos = end + 1;
-    if (header || line.find_first_not_of(' ') == std::string_view::npos) {
-      header = false;
-      continue;
-    }
+  next_line(table, pos);  // the header
+  while (auto next = next_line(table, pos)) {
+    std::string_view line = *next;
+    if (line.find_first_not_of(' ') == std::string_view::npos) continue;
     next_field(line);  // "sl:"
     const auto local = next_field(line);
     next_field(line);  // remote address
@@ -136,8 +126,8 @@ std::optional<std::uint64_t> parse_proc_net_tcp_send_queue(std::string_view tabl
     const auto queues = next_field(line);
     const auto colon = local.rfind(':'), qcolon = queues.find(':');
     if (colon == std::string_view::npos || qcolon == std::string_view::npos) return std::nullopt;
-    const auto port = hex(local.substr(colon + 1));
-    const auto tx = hex(queues.substr(0, qcolon));
+    const auto port = to_u64(local.substr(colon + 1), 16, true);
+    const auto tx = to_u64(queues.substr(0, qcolon), 16, true);
     if (!port || !tx) return std::nullopt;
     for (auto p : ports)
       if (p == *port) total += *tx;
