@@ -44,6 +44,7 @@ class ViewerQueue {
   std::size_t bytes() const noexcept { return bytes_; }
   bool waiting_keyframe() const noexcept { return waiting_keyframe_; }
   std::size_t backlog() const noexcept { return backlog_left_; }
+  std::size_t backlog_bytes() const noexcept { return backlog_bytes_; }
   bool audio_muted() const noexcept { return mute_audio_; }
   bool video_muted() const noexcept { return mute_video_; }
   std::uint64_t dropped_video() const noexcept { return dropped_video_; }
