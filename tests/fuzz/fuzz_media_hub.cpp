@@ -15,7 +15,8 @@
 //  - on every viewer's wire (what take() returns): no video but a keyframe first after attaching,
 //    after a skip (a dropped video packet) and after a video unmute; the start sequence is
 //    metadata, sequence headers, then a GOP that begins with a keyframe; live timestamps never
-//    step back more than the 1 s the timeline allows (32-bit wrap aside); take() honours its caps;
+//    step back more than the 1 s the timeline allows (short of the 32-bit wrap, see Timeline);
+//    take() honours its caps;
 //  - counters: a source's viewer count, publisher and takeovers match what was done; frames,
 //    bytes in and out and drops only grow while the source lives; the hub keeps exactly the
 //    streams that have a publisher or a viewer;
@@ -56,6 +57,7 @@ using namespace minirtc::media;
 constexpr QueueLimits kQueue{300, 4096, 24};
 constexpr GopLimits kGop{40, 16384, 3000};
 constexpr std::uint32_t kIdleMs = 2000;
+constexpr std::size_t kMaxWire = 3200;  // the largest packet below, in either wire form
 const bool kTrace = std::getenv("FUZZ_TRACE") != nullptr;
 
 const std::array<StreamId, 3> kStreams{
@@ -76,23 +78,37 @@ const std::vector<flv::Tag>& real_tags() {
 }
 
 /// A stream's output timeline as viewers see it live: timestamps may step back (audio and video
-/// interleave, a publisher's clock jumps) but never by more than 1 s; a jump of 2^31 or more is the
-/// 32-bit wrap of RTMP timestamps.
+/// interleave, a publisher's clock jumps) but never by more than 1 s. Checked while the output
+/// cannot have reached 2^31 ms (`bound`, an upper bound of Source::rebase's output kept by the
+/// harness): rebase works on a linear timeline, and the 32-bit wrap of RTMP timestamps (after
+/// 49.7 days, or sooner when a publisher's clock leaps by weeks) is not modelled there.
 struct Timeline {
   bool started = false;
   std::uint32_t highest = 0;
+  std::uint64_t bound = 0;  // no output so far is above it
+  bool bound_set = false;
   void output(std::uint32_t ts) {
-    if (started && ts < highest) {
-      const std::uint32_t back = highest - ts;
-      CHECK(back <= 1000 || back >= (1u << 31));
-    }
+    if (started && ts < highest && bound < (1u << 31)) CHECK(highest - ts <= 1000);
     if (!started || ts > highest) highest = ts;
     started = true;
+  }
+  /// A publisher's message with timestamp `in`, `previous` its last one (none: a new publish).
+  void input(std::uint32_t in, std::optional<std::uint32_t> previous) {
+    if (!bound_set) {
+      bound = in;  // the first publisher's timestamps are kept
+      bound_set = true;
+    } else {
+      // The offset changes only to continue right after the highest output (+1); otherwise the
+      // output moves as the input does.
+      bound += 1 + (previous && in > *previous ? std::uint64_t{in} - *previous : 0);
+    }
   }
 };
 
 struct Publisher final : PublisherHandle {
   Source* source = nullptr;
+  std::size_t stream = 0;
+  std::optional<std::uint32_t> last_ts;  // of the current publish
   void close_publisher(std::string_view) override {
     CHECK(source != nullptr);  // closed only while publishing, once
     source = nullptr;
@@ -269,6 +285,8 @@ class Harness {
         if (pub.source) break;
         Source* current = hub_.find(kStreams[s]);
         if (current && current->publisher()) ++models_[s].takeovers;
+        pub.stream = s;
+        pub.last_ts.reset();
         pub.source = &hub_.publish(kStreams[s], &pub, now_);
         break;
       }
@@ -377,6 +395,8 @@ class Harness {
       body.insert(body.end(), tail.begin(), tail.end());
       if (shape == 9 && !body.empty()) body[0] = in.ConsumeBool() ? 0x17 : 0x27;
     }
+    models_[pub.stream].timeline.input(ts, pub.last_ts);
+    pub.last_ts = ts;
     Source* src = pub.source;
     if (kTrace)
       std::fprintf(stderr, "  ingest kind %d ts %u size %zu first bytes %02x %02x\n",
@@ -450,7 +470,8 @@ class Harness {
       const ViewerQueue& q = *v.queue;
       CHECK(q.backlog() <= q.size() && q.backlog_bytes() <= q.bytes());
       CHECK(q.size() - q.backlog() <= kQueue.max_packets);
-      CHECK(q.bytes() - q.backlog_bytes() <= kQueue.max_bytes);
+      // Over the byte bound only with no media left: the newest metadata and sequence headers.
+      CHECK(q.bytes() - q.backlog_bytes() <= kQueue.max_bytes + 3 * kMaxWire);
       CHECK(v.viewer_stats().queued_packets == q.size());
     }
   }
