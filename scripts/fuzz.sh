@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:?usage: scripts/fuzz.sh SECONDS [SUMMARY.md]}
 SUMMARY=${2:-build/fuzz/summary.md}
-BUILD=build/fuzz
+BUILD=${FUZZ_BUILD:-build/fuzz}  # overridable to test this script
 
 targets=()
 for f in "$BUILD"/fuzz_*; do [ -f "$f" ] && [ -x "$f" ] && targets+=("$f"); done
@@ -60,13 +60,14 @@ for f in "${targets[@]}"; do
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
   corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9A-Za-z]*\).*/\1/p' <<<"$last")
   crashes=$(find "$artifacts" -type f | wc -l)
+  [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ] && crashes="exit $rc"
   echo "| $name | $took | ${execs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | ${corp:-?} | $crashes |" >>"$SUMMARY"
 
-  if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ]; then
+  if [ "$rc" -ne 0 ] || [ "$crashes" != 0 ]; then
     echo "---- $name FAILED (exit $rc); its whole output ($log): ----"
     cat "$log"
     echo "---- end of $name; reproducers in $artifacts: $(ls "$artifacts" | tr '\n' ' ')"
-    failed+=("$name (exit $rc, $crashes reproducers)")
+    failed+=("$name (exit $rc, reproducers: $(ls "$artifacts" | wc -l))")
   elif [ -z "$execs" ] || [ "$execs" -eq 0 ]; then
     echo "---- $name executed nothing; its whole output ($log): ----"
     cat "$log"
