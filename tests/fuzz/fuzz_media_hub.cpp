@@ -13,10 +13,11 @@
 //  - queues stay within their bounds (packets and bytes behind the join backlog), and a viewer's
 //    stats report its queue;
 //  - on every viewer's wire (what take() returns): no video but a keyframe first after attaching,
-//    after a skip (a dropped video packet) and after a video unmute; the start sequence is
-//    metadata, sequence headers, then a GOP that begins with a keyframe; live timestamps never
-//    step back more than the 1 s the timeline allows (short of the 32-bit wrap, see Timeline);
-//    take() honours its caps;
+//    after a skip (a dropped video packet) and after the viewer's video unmute; the start
+//    sequence is metadata, sequence headers, then a GOP that begins with a keyframe; live
+//    timestamps never step back more than the 1 s the timeline allows (short of the 32-bit wrap,
+//    see Timeline); take() honours its caps;
+//  - after a stream's video unmute, the first video it forwards is a keyframe;
 //  - counters: a source's viewer count, publisher and takeovers match what was done; frames,
 //    bytes in and out and drops only grow while the source lives; the hub keeps exactly the
 //    streams that have a publisher or a viewer;
@@ -122,6 +123,10 @@ struct Viewer final : ViewerSink {
     CHECK(attached);
     live_seen = true;
     if (p->kind != PacketKind::Control) timeline->output(p->timestamp);
+    if (resume_pending && p->droppable() && p->kind == PacketKind::Video) {
+      CHECK(p->keyframe);  // a stream's video resumes at a keyframe
+      resume_pending = false;
+    }
     queue->push(p);
   }
   void deliver_backlog(const PacketPtr& p) override {
@@ -163,6 +168,7 @@ struct Viewer final : ViewerSink {
     closed = live_seen = gop_seen = gop_video_seen = false;
     expect_video_header = expect_audio_header = got_video_header = got_audio_header = false;
     need_key = true;
+    resume_pending = false;
     backlog_packets = 0;
     bytes_out = 0;
     seen_dropped_video = 0;
@@ -179,6 +185,10 @@ struct Viewer final : ViewerSink {
     std::size_t pieces = 0;
     for (std::size_t i = 0; i < out.size(); ++i) {
       const Packet& p = *out[i];
+      if (kTrace)
+        std::fprintf(stderr, "  %s read kind %d key %d header %d ts %u (need key %d)\n", id.c_str(),
+                     static_cast<int>(p.kind), p.keyframe, p.sequence_header, p.timestamp,
+                     need_key);
       pieces += p.wire_pieces(queue_format());
       CHECK(i == 0 || pieces <= max_pieces);
       std::size_t wire = 0;
@@ -219,6 +229,7 @@ struct Viewer final : ViewerSink {
   bool expect_video_header = false, expect_audio_header = false;
   bool got_video_header = false, got_audio_header = false;
   bool need_key = true;
+  bool resume_pending = false;  // the stream's video was unmuted since the last video delivered
   std::size_t backlog_packets = 0;
   std::uint64_t bytes_out = 0;
   std::uint64_t seen_dropped_video = 0;
@@ -323,15 +334,19 @@ class Harness {
         break;
       case 10: {  // muteLocal
         const bool audio = in.ConsumeBool(), video = in.ConsumeBool();
+        if (kTrace) std::fprintf(stderr, "  stream mute audio %d video %d\n", audio, video);
+        // Unmuted: what the stream forwards next is a keyframe (video queued before the mute
+        // still goes out: it continues what the viewer had).
         if (models_[s].stream_video_muted && !video)
           for (auto& v : viewers_)
-            if (v.source && v.stream == s) v.need_key = true;
+            if (v.source && v.stream == s) v.resume_pending = true;
         models_[s].stream_video_muted = video;
         hub_.set_stream_mute(kStreams[s], audio, video);
         break;
       }
       case 11: {  // muteRemote
         const bool audio = in.ConsumeBool(), video = in.ConsumeBool();
+        if (kTrace) std::fprintf(stderr, "  viewer mute audio %d video %d\n", audio, video);
         hub_.set_viewer_mute(kStreams[s], viewer.id, audio, video);
         break;
       }
