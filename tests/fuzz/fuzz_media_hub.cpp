@@ -26,6 +26,7 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -95,14 +96,14 @@ struct Timeline {
   }
   /// A publisher's message with timestamp `in`, `previous` its last one (none: a new publish).
   void input(std::uint32_t in, std::optional<std::uint32_t> previous) {
-    if (!bound_set) {
-      bound = in;  // the first publisher's timestamps are kept
-      bound_set = true;
-    } else {
-      // The offset changes only to continue right after the highest output (+1); otherwise the
-      // output moves as the input does.
-      bound += 1 + (previous && in > *previous ? std::uint64_t{in} - *previous : 0);
-    }
+    // The offset changes only to continue right after the highest output (+1); otherwise the
+    // output moves as the input does. Until a message is output (a refused one is not), the
+    // timestamps are kept as they come.
+    const std::uint64_t moved =
+        bound_set ? bound + 1 + (previous && in > *previous ? std::uint64_t{in} - *previous : 0)
+                  : 0;
+    bound = std::max<std::uint64_t>(moved, in);
+    bound_set = true;
   }
 };
 
