@@ -6,7 +6,10 @@
 // It reuses the end-to-end library (tests/e2e/lib): nothing here restates how to start the
 // server, sign a URL or drive the SDK.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, after } from 'node:test';
 import { startServer, binaryPath } from '../../e2e/lib/server.mjs';
 import { pushTestStream, sleep, waitFor } from '../../e2e/lib/media.mjs';
 import { Phone, EVENTS, SLOW } from '../../e2e/lib/sdk_phone.mjs';
@@ -222,4 +225,42 @@ export function startPlayer(url, { rwTimeoutSec = 20 } = {}) {
       return exited;
     },
   };
+}
+
+/**
+ * The usual shape of an attack test file, as node:test hooks: before() starts the target (with
+ * the app `appId:appKey` plus `options.apps`, `extraArgs`, and a TOML `config` written to a
+ * file), the canary, and measures the baseline; after() stops them. Returns an object whose
+ * fields (target, canary, base, app) are set once before() has run, and skip (the reason to
+ * skip the file, or false).
+ */
+export function attackFixture({ appId, appKey, apps = [], extraArgs = [], config = '' } = {}) {
+  const fx = { app: { appId, appKey }, target: null, canary: null, base: null, skip: skipReason };
+  before(async () => {
+    if (fx.skip) return;
+    const args = [...extraArgs];
+    if (config) {
+      fx.configDir = mkdtempSync(join(tmpdir(), 'minirtc-attack-'));
+      const file = join(fx.configDir, 'attack.toml');
+      writeFileSync(file, config);
+      args.push('--config', file);
+    }
+    fx.target = await startTarget({ apps: [`${appId}:${appKey}`, ...apps], extraArgs: args });
+    fx.canary = await startCanary(fx.target, fx.app);
+    fx.base = await measureBaseline(fx.target);
+  });
+  after(async () => {
+    if (fx.canary) await fx.canary.stop();
+    if (fx.target) await fx.target.stop();
+    if (fx.configDir) rmSync(fx.configDir, { recursive: true, force: true });
+  });
+  return fx;
+}
+
+/** Prometheus counter/gauge value from GET /metrics (0 when absent). */
+export async function metric(target, name, labels = '') {
+  const text = await (await fetch(`${target.httpUrl}/metrics`)).text();
+  const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = text.match(new RegExp(`^${esc(name)}${labels ? esc(`{${labels}}`) : ''} (\\S+)$`, 'm'));
+  return m ? Number(m[1]) : 0;
 }
