@@ -17,7 +17,7 @@ import { RawRtmp, amf0, rtmpParts } from './lib/rtmp_raw.mjs';
 import { signedUrl, playHttpFlv } from '../e2e/lib/media.mjs';
 
 const APP = { appId: 'attackpubf0123456789abcd', appKey: 'attack-publisher-faults-key' };
-const GRACE_MS = 5000;
+const GRACE_MS = 8000;
 const IDLE_S = 2;
 const MAX_LEAD_MS = 1500; // the default of media.max_timestamp_lead_ms
 const fx = attackFixture({
@@ -195,7 +195,7 @@ test('zigzag timestamps do not push the output ahead of real time', { skip }, as
       if (i) assert.ok(video[i].timestamp >= video[i - 1].timestamp, `frame ${i} went back in time`);
       worst = Math.max(worst, (video[i].timestamp - base.timestamp) - (video[i].receivedAt - base.receivedAt));
     }
-    assert.ok(worst <= MAX_LEAD_MS + 500 * SLOW, `output ran ${worst} ms ahead of the reader's clock`);
+    assert.ok(worst <= MAX_LEAD_MS + 1000 * SLOW, `output ran ${worst} ms ahead of the reader's clock`);
     await fx.canary.assertHealthy();
   } finally {
     client.destroy();
