@@ -14,9 +14,9 @@
 //    stats report its queue;
 //  - on every viewer's wire (what take() returns): no video but a keyframe first after attaching,
 //    after a skip (a dropped video packet) and after the viewer's video unmute; the start
-//    sequence is metadata, sequence headers, then a GOP that begins with a keyframe; live
-//    timestamps never step back more than the 1 s the timeline allows (short of the 32-bit wrap,
-//    see Timeline); take() honours its caps;
+//    sequence is metadata, sequence headers, then a GOP that begins with a keyframe; take()
+//    honours its caps;
+//  - live frames never go back in time within a track, across publishers too;
 //  - after a stream's video unmute, the first video it forwards is a keyframe;
 //  - counters: a source's viewer count, publisher and takeovers match what was done; frames,
 //    bytes in and out and drops only grow while the source lives; the hub keeps exactly the
@@ -79,38 +79,22 @@ const std::vector<flv::Tag>& real_tags() {
   return tags;
 }
 
-/// A stream's output timeline as viewers see it live: timestamps may step back (audio and video
-/// interleave, a publisher's clock jumps) but never by more than 1 s. Checked while the output
-/// cannot have reached 2^31 ms (`bound`, an upper bound of Source::rebase's output kept by the
-/// harness): rebase works on a linear timeline, and the 32-bit wrap of RTMP timestamps (after
-/// 49.7 days, or sooner when a publisher's clock leaps by weeks) is not modelled there.
-struct Timeline {
-  bool started = false;
-  std::uint32_t highest = 0;
-  std::uint64_t bound = 0;  // no output so far is above it
-  bool bound_set = false;
-  void output(std::uint32_t ts) {
-    if (started && ts < highest && bound < (1u << 31)) CHECK(highest - ts <= 1000);
-    if (!started || ts > highest) highest = ts;
-    started = true;
-  }
-  /// A publisher's message with timestamp `in`, `previous` its last one (none: a new publish).
-  void input(std::uint32_t in, std::optional<std::uint32_t> previous) {
-    // The offset changes only to continue right after the highest output (+1); otherwise the
-    // output moves as the input does. Until a message is output (a refused one is not), the
-    // timestamps are kept as they come.
-    const std::uint64_t moved =
-        bound_set ? bound + 1 + (previous && in > *previous ? std::uint64_t{in} - *previous : 0)
-                  : 0;
-    bound = std::max<std::uint64_t>(moved, in);
-    bound_set = true;
+/// A stream's output timeline as viewers see it live (media/timeline.hpp): within a track (audio,
+/// video) frames never go back, across publishers too. Timestamps are 32-bit and wrap, so "back"
+/// is a negative signed 32-bit difference.
+struct WireTimeline {
+  std::optional<std::uint32_t> last[2];  // audio, video
+  void output(const Packet& p) {
+    if (!p.droppable()) return;  // metadata and headers are stamped where the timeline is
+    auto& l = last[p.kind == PacketKind::Video ? 1 : 0];
+    if (l) CHECK(static_cast<std::int32_t>(p.timestamp - *l) >= 0);
+    l = p.timestamp;
   }
 };
 
 struct Publisher final : PublisherHandle {
   Source* source = nullptr;
   std::size_t stream = 0;
-  std::optional<std::uint32_t> last_ts;  // of the current publish
   void close_publisher(std::string_view) override {
     CHECK(source != nullptr);  // closed only while publishing, once
     source = nullptr;
@@ -123,7 +107,7 @@ struct Viewer final : ViewerSink {
   void deliver(const PacketPtr& p) override {
     CHECK(attached);
     live_seen = true;
-    if (p->kind != PacketKind::Control) timeline->output(p->timestamp);
+    timeline->output(*p);
     if (resume_pending && p->droppable() && p->kind == PacketKind::Video) {
       CHECK(p->keyframe);  // a stream's video resumes at a keyframe
       resume_pending = false;
@@ -223,7 +207,7 @@ struct Viewer final : ViewerSink {
   bool attached = false;
   Source* source = nullptr;  // set when attach() returns
   std::size_t stream = 0;
-  Timeline* timeline = nullptr;
+  WireTimeline* timeline = nullptr;
   bool closed = false;
   bool live_seen = false;  // a live (non-backlog) packet was delivered
   bool gop_seen = false, gop_video_seen = false;
@@ -243,7 +227,7 @@ struct StreamModel {
   std::uint32_t takeovers = 0;
   StreamStats last;  // counters seen at the previous step, while the source lives
   bool had_source = false;
-  Timeline timeline;
+  WireTimeline timeline;
 };
 
 class Harness {
@@ -298,7 +282,6 @@ class Harness {
         Source* current = hub_.find(kStreams[s]);
         if (current && current->publisher()) ++models_[s].takeovers;
         pub.stream = s;
-        pub.last_ts.reset();
         pub.source = &hub_.publish(kStreams[s], &pub, now_);
         break;
       }
@@ -411,8 +394,6 @@ class Harness {
       body.insert(body.end(), tail.begin(), tail.end());
       if (shape == 9 && !body.empty()) body[0] = in.ConsumeBool() ? 0x17 : 0x27;
     }
-    models_[pub.stream].timeline.input(ts, pub.last_ts);
-    pub.last_ts = ts;
     Source* src = pub.source;
     if (kTrace)
       std::fprintf(stderr, "  ingest kind %d ts %u size %zu first bytes %02x %02x\n",
