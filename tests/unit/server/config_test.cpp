@@ -36,7 +36,7 @@ TEST(Config, ReportsEveryErrorAndTheSyntaxErrorLine) {
 
 TEST(Config, FileErrorsNameThePath) {
   const std::string path = ::testing::TempDir() + "minirtc_config_test.toml";
-  std::ofstream(path) << "[room]\nmax_visible_users = \"eight\"\n";
+  std::ofstream(path) << "[server]\ntypo = 1\n";
   auto c = load_config_file(path);
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().reason.rfind(path + ": ", 0), 0u) << c.error().reason;
