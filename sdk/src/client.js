@@ -114,24 +114,29 @@ function fail(code, reason) {
 }
 
 /**
- * Whether a request failed without an answer from the server, so its outcome is unknown.
- * @param {unknown} err
- * @returns {boolean}
- */
-function noAnswer(err) {
-  return (
-    isRtcError(err) &&
-    (err.code === ERROR_CODES.SIGNALING_TIMEOUT || err.code === ERROR_CODES.WEBSOCKET_NOT_CONNECTED)
-  );
-}
-
-/**
  * @param {unknown} err
  * @param {number} code
  * @returns {boolean}
  */
 function isCode(err, code) {
   return isRtcError(err) && err.code === code;
+}
+
+/**
+ * @param {import('./connection.js').RpcReply | null} reply
+ * @returns {number} the error code of an error reply, 0 otherwise
+ */
+function replyCode(reply) {
+  return reply && reply.error ? Number(reply.error.code) : 0;
+}
+
+/**
+ * @param {import('./connection.js').RpcReply | null} reply
+ * @returns {string} the url of a result reply, '' otherwise
+ */
+function replyUrl(reply) {
+  const result = reply && reply.result;
+  return result && typeof result.url === 'string' ? result.url : '';
 }
 
 export class Client extends Emitter {
@@ -408,19 +413,19 @@ export class Client extends Emitter {
    * client's; then what disappeared during the drop is told once the burst of announcements is over.
    * @param {Session} session
    * @param {any} result
-   * @returns {Promise<void>}
+   * @returns {Promise<void>} settles when the burst after the resume has been reconciled
    */
-  async _resumed(session, result) {
+  _resumed(session, result) {
     const unwanted = this._room.resumeReply(
       Array.isArray(result.publications) ? result.publications : [],
       Array.isArray(result.subscriptions) ? result.subscriptions : [],
     );
     this._reporter.start(session.reportUrl, session.sessionToken);
-    for (const { uid, screen } of unwanted) {
-      this._unsubscribeRpc(session, uid, screen).catch(() => {});
-    }
-    await session.afterBurst();
-    if (this._session === session) this._room.endResync();
+    return (async () => {
+      for (const { uid, screen } of unwanted) this._unsubscribeRpc(session, uid, screen).catch(() => {});
+      const complete = await session.afterBurst();
+      if (this._session === session) this._room.endResync(complete);
+    })();
   }
 
   /**
@@ -456,7 +461,20 @@ export class Client extends Emitter {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Requests
+  // Requests. What a reply says is applied to the room state by the reply hook given to rpc(),
+  // synchronously and in order with the notifications; the promises only report to the app.
+
+  /**
+   * A reply hook that applies while `session` is the current one.
+   * @param {Session} session
+   * @param {(reply: import('./connection.js').RpcReply | null) => void} fn
+   * @returns {(reply: import('./connection.js').RpcReply | null) => void}
+   */
+  _apply(session, fn) {
+    return (reply) => {
+      if (this._session === session) fn(reply);
+    };
+  }
 
   /**
    * The session of a joined room, or NOT_IN_ROOM.
@@ -502,33 +520,27 @@ export class Client extends Emitter {
    */
   async _publishRpc(session) {
     const room = this._room;
+    const apply = this._apply(session, (reply) => {
+      const url = replyUrl(reply);
+      if (url) room.publishReply(url);
+      // 100005: the server holds a publication whose URL this side does not know
+      else if (!reply || replyCode(reply) === ERROR_CODES.ALREADY_PUBLISHED) room.pubUnknown();
+    });
     const ask = async () => {
-      const result = await session.rpc('publish', { screen: false }, ERROR_CODES.PUBLISH_ERROR);
+      const result = await session.rpc('publish', { screen: false }, ERROR_CODES.PUBLISH_ERROR, apply);
       if (typeof result.url !== 'string' || !result.url) throw rtcError(ERROR_CODES.PUBLISH_ERROR, 'publish: the server sent no url');
-      if (this._session === session) room.publishReply(result.url);
       return /** @type {string} */ (result.url);
     };
     try {
       return await ask();
     } catch (err) {
-      if (this._session !== session) throw err;
-      if (noAnswer(err)) {
-        room.pubUnknown();
-        throw err;
-      }
-      if (!isCode(err, ERROR_CODES.ALREADY_PUBLISHED)) throw err;
+      if (this._session !== session || !isCode(err, ERROR_CODES.ALREADY_PUBLISHED)) throw err;
       // The server holds a publication whose URL was lost with a reply: end it (no pusher can be
       // using it) and publish anew.
-      room.pubUnknown();
       await this._unpublishRpc(session).catch((e) => {
         if (!isCode(e, ERROR_CODES.NOT_PUBLISHED)) throw e;
       });
-      try {
-        return await ask();
-      } catch (e) {
-        if (this._session === session && noAnswer(e)) room.pubUnknown();
-        throw e;
-      }
+      return ask();
     }
   }
 
@@ -537,16 +549,12 @@ export class Client extends Emitter {
    * @returns {Promise<void>}
    */
   async _unpublishRpc(session) {
-    try {
-      await session.rpc('unpublish', { screen: false }, ERROR_CODES.UNPUBLISH_ERROR);
-      if (this._session === session) this._room.notPublished();
-    } catch (err) {
-      if (this._session === session) {
-        if (noAnswer(err)) this._room.pubUnknown();
-        else if (isCode(err, ERROR_CODES.NOT_PUBLISHED)) this._room.notPublished();
-      }
-      throw err;
-    }
+    const room = this._room;
+    const apply = this._apply(session, (reply) => {
+      if (!reply) room.pubUnknown();
+      else if (reply.result || replyCode(reply) === ERROR_CODES.NOT_PUBLISHED) room.notPublished();
+    });
+    await session.rpc('unpublish', { screen: false }, ERROR_CODES.UNPUBLISH_ERROR, apply);
   }
 
   /**
@@ -587,22 +595,27 @@ export class Client extends Emitter {
       const format = opts.format === 'rtmp' || opts.format === 'flv' ? opts.format : this._opts.playFormat;
       if (format) params.format = format;
       const removals = room.removalCount(userId, screen);
-      let result;
-      try {
-        result = await session.rpc('subscribe', params, ERROR_CODES.SUBSCRIBE_FAILED);
-      } catch (err) {
-        if (this._session === session && noAnswer(err)) room.subUnknown(userId, screen, true);
-        throw err;
-      }
+      let overtaken = false;
+      const apply = this._apply(session, (reply) => {
+        const url = replyUrl(reply);
+        if (!reply) room.subUnknown(userId, screen, true);
+        else if (replyCode(reply) === ERROR_CODES.STREAM_ID_NOT_FOUND) room.notSubscribed(userId, screen);
+        else if (!url) return;
+        else if (room.removalCount(userId, screen) !== removals && !room.hasStream(userId, screen)) {
+          // STREAM_REMOVED came first (a publisher whose media stopped keeps its publication, so
+          // the server could still subscribe): the app has dropped the stream, so the server must too.
+          overtaken = true;
+          room.subUnknown(userId, screen, false);
+        } else room.subscribeReply(userId, screen, url);
+      });
+      const result = await session.rpc('subscribe', params, ERROR_CODES.SUBSCRIBE_FAILED, apply);
       if (this._session !== session) throw rtcError(ERROR_CODES.SUBSCRIBE_FAILED, 'subscribe: left the room meanwhile');
-      if (typeof result.url !== 'string' || !result.url) {
-        throw rtcError(ERROR_CODES.SUBSCRIBE_FAILED, 'subscribe: the server sent no url');
-      }
-      room.subscribeReply(userId, screen, result.url);
-      if (room.removalCount(userId, screen) !== removals && !room.streams.has(`${userId}-${screen ? 1 : 0}`)) {
-        // STREAM_REMOVED came first: the app has dropped this stream, so the server must too.
+      if (overtaken) {
         await this._unsubscribeRpc(session, userId, screen).catch(() => {});
         throw rtcError(ERROR_CODES.STREAM_ID_NOT_FOUND, `subscribe: the stream of ${userId} was removed meanwhile`);
+      }
+      if (typeof result.url !== 'string' || !result.url) {
+        throw rtcError(ERROR_CODES.SUBSCRIBE_FAILED, 'subscribe: the server sent no url');
       }
       return /** @type {string} */ (result.url);
     };
@@ -616,16 +629,12 @@ export class Client extends Emitter {
    * @returns {Promise<void>}
    */
   async _unsubscribeRpc(session, userId, screen) {
-    try {
-      await session.rpc('unsubscribe', { userId, screen }, ERROR_CODES.UNSUBSCRIBE_FAILED);
-      if (this._session === session) this._room.notSubscribed(userId, screen);
-    } catch (err) {
-      if (this._session === session) {
-        if (noAnswer(err)) this._room.subUnknown(userId, screen, false);
-        else if (isCode(err, ERROR_CODES.UNSUBSCRIBE_FAILED)) this._room.notSubscribed(userId, screen);
-      }
-      throw err;
-    }
+    const room = this._room;
+    const apply = this._apply(session, (reply) => {
+      if (!reply) room.subUnknown(userId, screen, false);
+      else if (reply.result || replyCode(reply) === ERROR_CODES.UNSUBSCRIBE_FAILED) room.notSubscribed(userId, screen);
+    });
+    await session.rpc('unsubscribe', { userId, screen }, ERROR_CODES.UNSUBSCRIBE_FAILED, apply);
   }
 
   /**
@@ -660,12 +669,11 @@ export class Client extends Emitter {
       if (!params) throw rtcError(ERROR_CODES.INVALID_PARAMS, 'muteLocal: give audio and/or video as booleans');
       const session = this._needRoom('muteLocal');
       if (this._room.pub.state === 'none') throw rtcError(ERROR_CODES.NOT_PUBLISHED, 'muteLocal: not published');
-      try {
-        await session.rpc('muteLocal', Object.assign(params, { screen: false }), ERROR_CODES.MUTE_LOCAL_ERROR);
-      } catch (err) {
-        if (this._session === session && isCode(err, ERROR_CODES.NOT_PUBLISHED)) this._room.notPublished();
-        throw err;
-      }
+      const room = this._room;
+      const apply = this._apply(session, (reply) => {
+        if (replyCode(reply) === ERROR_CODES.NOT_PUBLISHED) room.notPublished();
+      });
+      await session.rpc('muteLocal', Object.assign(params, { screen: false }), ERROR_CODES.MUTE_LOCAL_ERROR, apply);
     };
     return settle(run(), onSuccess, onFailure);
   }
@@ -704,9 +712,13 @@ export class Client extends Emitter {
       if (this.state === 'connecting') throw rtcError(ERROR_CODES.CONNECTING, 'setUserVisibility: join in progress');
       if (this._inRoom()) {
         const session = /** @type {Session} */ (this._session);
-        await session.rpc('setUserVisibility', { visible: enable }, ERROR_CODES.INVALID_PARAMS);
+        const room = this._room;
+        const apply = this._apply(session, (reply) => {
+          // turning invisible ends the publication (docs/protocol.md §4.5)
+          if (reply && reply.result && !enable) room.notPublished();
+        });
+        await session.rpc('setUserVisibility', { visible: enable }, ERROR_CODES.INVALID_PARAMS, apply);
         if (this._session !== session) return;
-        if (!enable) this._room.notPublished();
       }
       this._visible = enable;
     };

@@ -49,7 +49,7 @@ export class SignalConnection {
     /** @type {SocketTaskLike | null} */
     this._task = null;
     this._nextId = 1;
-    /** @type {Map<number, {resolve: (r: RpcReply) => void, reject: (e: any) => void, timer: any}>} */
+    /** @type {Map<number, {resolve: (r: RpcReply) => void, reject: (e: any) => void, timer: any, tell: (r: RpcReply | null) => void}>} */
     this._pending = new Map();
     this._open = false;
     this._closed = false;
@@ -135,23 +135,30 @@ export class SignalConnection {
    * Sends a request and waits for the server's reply, which may be an error reply. Rejects with
    * SIGNALING_TIMEOUT when no reply comes in time, WEBSOCKET_NOT_CONNECTED when the socket is
    * not open or ends first.
+   * `onReply` is called synchronously when the reply arrives, before any later message is
+   * handled, so what the reply says is applied in the order the server sent it; it gets null
+   * when no reply will come (timeout, socket ended, send failed).
    * @param {string} method
    * @param {object} params
    * @param {number} timeoutMs
+   * @param {(reply: RpcReply | null) => void} [onReply]
    * @returns {Promise<RpcReply>}
    */
-  call(method, params, timeoutMs) {
+  call(method, params, timeoutMs, onReply) {
+    const tell = onReply || (() => {});
     return new Promise((resolve, reject) => {
       if (!this.isOpen || !this._task) {
+        tell(null);
         reject(rtcError(ERROR_CODES.WEBSOCKET_NOT_CONNECTED, `${method}: signalling socket not open`));
         return;
       }
       const id = this._nextId++;
       const timer = setTimeout(() => {
         if (!this._pending.delete(id)) return;
+        tell(null);
         reject(rtcError(ERROR_CODES.SIGNALING_TIMEOUT, `${method}: no reply within ${timeoutMs} ms`));
       }, timeoutMs);
-      this._pending.set(id, { resolve, reject, timer });
+      this._pending.set(id, { resolve, reject, timer, tell });
       const data = JSON.stringify({ jsonrpc: '2.0', id, method, params });
       /** @param {unknown} err */
       const sendFailed = (err) => {
@@ -159,6 +166,7 @@ export class SignalConnection {
         if (!entry) return;
         this._pending.delete(id);
         clearTimeout(entry.timer);
+        tell(null);
         reject(rtcError(ERROR_CODES.WEBSOCKET_NOT_CONNECTED, `${method}: send failed: ${errMsg(err)}`));
       };
       try {
@@ -190,6 +198,7 @@ export class SignalConnection {
     this._pending.clear();
     for (const entry of pending) {
       clearTimeout(entry.timer);
+      entry.tell(null);
       entry.reject(rtcError(ERROR_CODES.WEBSOCKET_NOT_CONNECTED, 'signalling socket closed before the reply'));
     }
     const task = this._task;
@@ -217,8 +226,10 @@ export class SignalConnection {
       if (!entry) return; // late reply after a timeout
       this._pending.delete(msg.id);
       clearTimeout(entry.timer);
-      if (msg.error) entry.resolve({ error: msg.error });
-      else entry.resolve({ result: msg.result });
+      /** @type {RpcReply} */
+      const reply = msg.error ? { error: msg.error } : { result: msg.result };
+      entry.tell(reply);
+      entry.resolve(reply);
       return;
     }
     if (typeof msg.method === 'string' && (msg.id === undefined || msg.id === null)) {

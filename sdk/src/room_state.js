@@ -73,6 +73,15 @@ export class RoomState {
   /**
    * @param {string} uid
    * @param {boolean} screen
+   * @returns {boolean} the stream is live (announced and not removed since)
+   */
+  hasStream(uid, screen) {
+    return this.streams.has(streamKey(uid, screen));
+  }
+
+  /**
+   * @param {string} uid
+   * @param {boolean} screen
    * @returns {number}
    */
   removalCount(uid, screen) {
@@ -191,9 +200,7 @@ export class RoomState {
       }
       case 'streamRemoved': {
         if (!uid) return undefined;
-        this.streams.delete(key);
-        this.subs.delete(key);
-        this.removals.set(key, (this.removals.get(key) || 0) + 1);
+        this._streamGone(key);
         if (this.resync) this.resync.streams.delete(key);
         emit(EVENTS.STREAM_REMOVED, { uid, screen });
         return undefined;
@@ -238,6 +245,18 @@ export class RoomState {
         return undefined;
       }
     }
+  }
+
+  /**
+   * A remote stream is no longer live. Its subscription, if any, becomes unknown: an unpublish
+   * ends it on the server, a publisher whose media stopped keeps it (docs/protocol.md §4.5).
+   * @param {string} key
+   */
+  _streamGone(key) {
+    this.streams.delete(key);
+    this.removals.set(key, (this.removals.get(key) || 0) + 1);
+    const sub = this.subs.get(key);
+    if (sub) sub.state = 'unknown';
   }
 
   /**
@@ -312,18 +331,21 @@ export class RoomState {
     return unwanted;
   }
 
-  /** The burst after resume is over: tell the app what disappeared while the socket was down. */
-  endResync() {
+  /**
+   * The burst after resume is over: tell the app what disappeared while the socket was down.
+   * @param {boolean} complete whether the end of the burst was seen; when not, nothing is
+   *   concluded from what did not arrive
+   */
+  endResync(complete) {
     const resync = this.resync;
     this.resync = null;
-    const lost = this._lostSubs || [];
+    const lost = this._lostSubs;
     this._lostSubs = [];
-    if (!resync) return;
+    if (!resync || !complete) return;
     const emit = this._emit;
     for (const [key, stream] of Array.from(this.streams)) {
       if (resync.streams.has(key)) continue;
-      this.streams.delete(key);
-      this.subs.delete(key);
+      this._streamGone(key);
       emit(EVENTS.STREAM_REMOVED, { uid: stream.uid, screen: stream.screen });
     }
     for (const sub of lost) {

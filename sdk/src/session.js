@@ -132,8 +132,9 @@ async function connect(wxApi, urls, timeoutMs) {
  * @property {(reason: string) => void} socketError the socket reported an error while joined
  * @property {() => void} reconnecting the socket dropped; the session is being resumed
  * @property {() => void} resuming a resume request is about to be sent on a new socket
- * @property {(result: any) => Promise<void>} resumed the server gave the session back; the hook
- *   may call rpc(); the session counts as connected when it is called
+ * @property {(result: any) => Promise<void>} resumed the server gave the session back: called
+ *   synchronously as the reply arrives (the session is connected by then); the promise it
+ *   returns covers the work after (it may call rpc())
  * @property {(code: number, reason: string) => void} lost the session ended without leave():
  *   `code` is the close code of the socket that dropped
  */
@@ -233,9 +234,11 @@ export class Session {
    * @param {string} method
    * @param {object} params
    * @param {number} failCode
+   * @param {(reply: import('./connection.js').RpcReply | null) => void} [onReply] called
+   *   synchronously with the reply, in order with the notifications (null: no reply will come)
    * @returns {Promise<any>} the result object
    */
-  async rpc(method, params, failCode) {
+  async rpc(method, params, failCode, onReply) {
     const timeout = this._opts.signalingTimeout;
     const started = Date.now();
     if (this.state === 'reconnecting') await this._whenResumed(timeout);
@@ -244,7 +247,7 @@ export class Session {
       throw rtcError(ERROR_CODES.NOT_IN_ROOM, `${method}: not in a room`);
     }
     const remaining = Math.max(1, timeout - (Date.now() - started));
-    const reply = await conn.call(method, params, remaining);
+    const reply = await conn.call(method, params, remaining, onReply);
     if (reply.error) throw fromServerError(reply.error, failCode);
     return reply.result && typeof reply.result === 'object' ? reply.result : {};
   }
@@ -403,7 +406,25 @@ export class Session {
         }
         this._attach(conn);
         this._hooks.resuming();
-        const reply = await conn.call('resume', { sessionToken: this.sessionToken }, timeout);
+        /** @type {Promise<void> | null} */
+        let settled = null;
+        // Applied as the reply arrives, before any message after it (docs/protocol.md §4.2).
+        const onReply = (/** @type {import('./connection.js').RpcReply | null} */ r) => {
+          if (!r || !r.result || this.state !== 'reconnecting' || this._conn !== conn) return;
+          const result = r.result;
+          if (typeof result.sessionToken === 'string' && result.sessionToken) this.sessionToken = result.sessionToken;
+          this.pingInterval = positiveOr(result.pingInterval, this.pingInterval);
+          if (typeof result.resumeWindow === 'number') this.resumeWindow = Math.max(0, result.resumeWindow);
+          this.state = 'connected';
+          settled = this._hooks.resumed(result);
+          for (const w of this._resumeWaiters.splice(0)) w.resolve();
+        };
+        const reply = await conn.call('resume', { sessionToken: this.sessionToken }, timeout, onReply);
+        if (settled) {
+          await settled;
+          if (this._conn === conn && this.state === 'connected') this._startHeartbeat();
+          return;
+        }
         if (this.state !== 'reconnecting') return;
         if (reply.error) {
           // The server no longer has the session: no point trying again.
@@ -411,15 +432,6 @@ export class Session {
           this._lost(code, `${reason}; resume refused: ${why}`);
           return;
         }
-        const result = reply.result || {};
-        if (typeof result.sessionToken === 'string' && result.sessionToken) this.sessionToken = result.sessionToken;
-        this.pingInterval = positiveOr(result.pingInterval, this.pingInterval);
-        if (typeof result.resumeWindow === 'number') this.resumeWindow = Math.max(0, result.resumeWindow);
-        this.state = 'connected';
-        for (const w of this._resumeWaiters.splice(0)) w.resolve();
-        await this._hooks.resumed(result);
-        if (this._conn === conn && this.state === 'connected') this._startHeartbeat();
-        return;
       } catch (err) {
         if (this.state !== 'reconnecting') return;
         if (conn) conn.close();
@@ -434,16 +446,20 @@ export class Session {
 
   /**
    * The server sends its peerOnline/streamAdded burst before it reads the next request, so the
-   * reply to a ping marks the end of the burst.
-   * @returns {Promise<void>}
+   * reply to a ping marks the end of the burst. A ping without a reply is sent again while the
+   * socket stays.
+   * @returns {Promise<boolean>} whether the end of the burst was seen on the current socket
    */
   async afterBurst() {
     const conn = this._conn;
-    if (!conn) return;
-    try {
-      await conn.call('ping', {}, this._opts.signalingTimeout);
-    } catch (_) {
-      // reconcile with what arrived; a dead socket is noticed by the heartbeat
+    while (conn && this._conn === conn && this.state === 'connected') {
+      try {
+        await conn.call('ping', {}, this._opts.signalingTimeout);
+        return this._conn === conn;
+      } catch (_) {
+        // no reply in time: ask again
+      }
     }
+    return false;
   }
 }
