@@ -177,10 +177,13 @@ export class Client extends Emitter {
     this._session = null;
     this._publishing = false;
     this._room = new RoomState((event, payload) => this.emit(event, payload));
+    /** Report requests under way, ended by destroy(). */
+    /** @type {Set<() => void>} */
+    this._posts = new Set();
     this._reporter = new Reporter({
       post: (url, body) => {
         const wxApi = this._wx();
-        return wxApi ? request(wxApi, { url, method: 'POST', data: body }, this._opts.requestTimeout) : Promise.resolve();
+        return wxApi ? request(wxApi, { url, method: 'POST', data: body }, this._opts.requestTimeout, this._posts) : Promise.resolve();
       },
       interval: this._opts.reportInterval,
     });
@@ -269,6 +272,7 @@ export class Client extends Emitter {
         }
       }
       this._endSession('initialized');
+      for (const cancel of Array.from(this._posts)) cancel();
       this.removeAllListeners();
       this._appId = '';
       this._businessId = '';

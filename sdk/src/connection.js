@@ -53,6 +53,8 @@ export class SignalConnection {
     this._pending = new Map();
     this._open = false;
     this._closed = false;
+    /** @type {(() => void) | null} */
+    this._failOpen = null;
     /** @type {((method: string, params: any) => void) | null} */
     this.onNotification = null;
     /** Called once when the socket ends without close() from this side. */
@@ -84,6 +86,8 @@ export class SignalConnection {
         reject(rtcError(ERROR_CODES.WEBSOCKET_FAILED, `${this.url}: ${reason}`));
       };
       const timer = setTimeout(() => fail(`not open within ${timeoutMs} ms`), timeoutMs);
+      // close() before the socket opened ends the wait too
+      this._failOpen = () => fail('closed before open');
       let task;
       try {
         task = this._wx.connectSocket({ url: this.url, fail: (/** @type {any} */ e) => fail(errMsg(e)) });
@@ -108,6 +112,7 @@ export class SignalConnection {
       task.onOpen(() => {
         if (settled) return;
         settled = true;
+        this._failOpen = null;
         clearTimeout(timer);
         this._open = true;
         resolve();
@@ -194,6 +199,7 @@ export class SignalConnection {
   _shutdown(code, reason) {
     if (this._closed) return;
     this._closed = true;
+    if (this._failOpen) this._failOpen();
     const pending = Array.from(this._pending.values());
     this._pending.clear();
     for (const entry of pending) {

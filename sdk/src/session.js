@@ -24,35 +24,28 @@ export function positiveOr(value, fallback) {
 }
 
 /**
- * @param {number} ms
- * @returns {Promise<void>}
- */
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
  * wx.request as a promise, with a timeout of its own in case the runtime ignores `timeout`.
+ * While it runs, `cancels` holds a function that ends it (rejects, timer cleared).
  * @param {import('./connection.js').WxLike} wxApi
  * @param {{url: string, method: string, data?: string}} opts
  * @param {number} timeout ms
+ * @param {Set<() => void>} cancels
  * @returns {Promise<{statusCode: number, data: any}>}
  */
-export function request(wxApi, opts, timeout) {
+export function request(wxApi, opts, timeout, cancels) {
   return new Promise((resolve, reject) => {
     let done = false;
-    const timer = setTimeout(() => {
-      if (done) return;
-      done = true;
-      reject(new Error(`no answer within ${timeout} ms`));
-    }, timeout);
     /** @param {() => void} fn */
     const once = (fn) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      cancels.delete(cancel);
       fn();
     };
+    const cancel = () => once(() => reject(new Error('cancelled')));
+    const timer = setTimeout(() => once(() => reject(new Error(`no answer within ${timeout} ms`))), timeout);
+    cancels.add(cancel);
     try {
       wxApi.request({
         url: opts.url,
@@ -76,13 +69,14 @@ export function request(wxApi, opts, timeout) {
  * @param {string} server
  * @param {string} appId
  * @param {number} timeout
+ * @param {Set<() => void>} cancels
  * @returns {Promise<{signalUrls: string[], reportUrl: string}>}
  */
-export async function fetchConfig(wxApi, server, appId, timeout) {
+async function fetchConfig(wxApi, server, appId, timeout, cancels) {
   const url = `${server}/v1/config?appId=${encodeURIComponent(appId)}`;
   let res;
   try {
-    res = await request(wxApi, { url, method: 'GET' }, timeout);
+    res = await request(wxApi, { url, method: 'GET' }, timeout, cancels);
   } catch (err) {
     throw rtcError(ERROR_CODES.GET_CONFIG_ERROR, `config request failed: ${errMsg(err)}`);
   }
@@ -106,20 +100,26 @@ export async function fetchConfig(wxApi, server, appId, timeout) {
 }
 
 /**
- * Opens a socket to the first signalling URL that answers.
+ * Opens a socket to the first signalling URL that answers. While one opens, `cancels` holds a
+ * function that closes it.
  * @param {import('./connection.js').WxLike} wxApi
  * @param {string[]} urls
  * @param {number} timeoutMs per URL
+ * @param {Set<() => void>} cancels
  * @returns {Promise<SignalConnection>}
  */
-async function connect(wxApi, urls, timeoutMs) {
+async function connect(wxApi, urls, timeoutMs, cancels) {
   let lastError = rtcError(ERROR_CODES.WEBSOCKET_FAILED, 'no signalling URL');
   for (const url of urls) {
     const conn = new SignalConnection(wxApi, url);
+    const cancel = () => conn.close();
+    cancels.add(cancel);
     try {
       await conn.open(timeoutMs);
+      cancels.delete(cancel);
       return conn;
     } catch (err) {
+      cancels.delete(cancel);
       lastError = isRtcError(err) ? err : rtcError(ERROR_CODES.WEBSOCKET_FAILED, errMsg(err));
     }
   }
@@ -173,6 +173,9 @@ export class Session {
     /** @type {{resolve: () => void, reject: (e: any) => void}[]} */
     this._resumeWaiters = [];
     this._leaving = false;
+    /** Ends what is under way outside a request: the config request, an opening socket, a back-off. */
+    /** @type {Set<() => void>} */
+    this._cancels = new Set();
   }
 
   /**
@@ -183,9 +186,9 @@ export class Session {
    */
   async join(server, params) {
     try {
-      const config = await fetchConfig(this._wx, server, String(params.appId), this._opts.requestTimeout);
+      const config = await fetchConfig(this._wx, server, String(params.appId), this._opts.requestTimeout, this._cancels);
       this._live();
-      const conn = await connect(this._wx, config.signalUrls, this._opts.signalingTimeout);
+      const conn = await connect(this._wx, config.signalUrls, this._opts.signalingTimeout, this._cancels);
       if (this.state === 'ended') {
         conn.close();
         this._live();
@@ -217,7 +220,10 @@ export class Session {
       this.state = 'connected';
       this._startHeartbeat();
     } catch (err) {
+      const cancelled = this.state === 'ended';
       this.end();
+      // leave()/destroy() during join: whatever was under way failed because of it
+      if (cancelled) this._live();
       throw err;
     }
   }
@@ -274,6 +280,8 @@ export class Session {
     const conn = this._conn;
     this._conn = null;
     if (conn) conn.close(1000, 'leave');
+    for (const cancel of Array.from(this._cancels)) cancel();
+    this._cancels.clear();
     for (const w of this._resumeWaiters.splice(0)) w.reject(rtcError(ERROR_CODES.WEBSOCKET_NOT_CONNECTED, 'the session ended'));
   }
 
@@ -399,7 +407,7 @@ export class Session {
       /** @type {SignalConnection | null} */
       let conn = null;
       try {
-        conn = await connect(this._wx, this._signalUrls, timeout);
+        conn = await connect(this._wx, this._signalUrls, timeout, this._cancels);
         if (this.state !== 'reconnecting') {
           conn.close();
           return;
@@ -439,9 +447,26 @@ export class Session {
       }
       const wait = Math.min(delay, Math.max(0, deadline - Date.now()));
       delay = Math.min(delay * 2, 2000);
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await this._sleep(wait);
     }
     if (this.state === 'reconnecting') this._lost(code, reason);
+  }
+
+  /**
+   * A back-off pause that end() cuts short.
+   * @param {number} ms
+   * @returns {Promise<void>}
+   */
+  _sleep(ms) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this._cancels.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this._cancels.add(done);
+    });
   }
 
   /**
