@@ -101,8 +101,8 @@ test('hang-up tapped twice destroys once and navigates back once', async () => {
   assert.equal(client.callsOf('destroy').length, 1);
 });
 
-test('a publish failure after a good join says so and is retried', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
+/** The meeting page whose first publish fails after a good join (timers mocked by the caller). */
+async function openWithFailingPublish() {
   const rec = fakeWx();
   const page = mount(meetingId);
   const loading = page.instance.onLoad(Object.assign({}, QUERY));
@@ -110,6 +110,12 @@ test('a publish failure after a good join says so and is retried', async (t) => 
   client.failures.publish = { code: 300006, reason: 'no publish privilege' };
   await loading;
   await settle();
+  return { page, rec, client };
+}
+
+test('a publish failure after a good join says so and is retried', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { page, rec, client } = await openWithFailingPublish();
   assert.equal(client.state, 'connected');
   assert.doesNotMatch(page.data.status, /进房失败/);
   assert.match(page.data.status, /推流失败/);
@@ -126,13 +132,7 @@ test('a publish failure after a good join says so and is retried', async (t) => 
 
 test('publish retries stop at the limit and when the page unloads', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
-  fakeWx();
-  const page = mount(meetingId);
-  const loading = page.instance.onLoad(Object.assign({}, QUERY));
-  const client = FakeClient.last;
-  client.failures.publish = { code: 300006, reason: 'no publish privilege' };
-  await loading;
-  await settle();
+  const { page, client } = await openWithFailingPublish();
   for (let i = 0; i < 10; i++) {
     t.mock.timers.tick(10000);
     await settle();
