@@ -491,8 +491,8 @@ export class Client extends Emitter {
   }
 
   /**
-   * Publishes the camera stream. When an earlier publish or unpublish got no reply, the server
-   * decides: a publication it holds whose URL the app never got is replaced by a new one.
+   * Publishes the camera stream. When the state is unknown (a lost reply, STREAM_FAILED) the
+   * server decides: a publication it still holds is replaced by a new one.
    * @param {(url: string) => void} [onSuccess]
    * @param {(e: import('./errors.js').RtcError) => void} [onFailure]
    * @returns {Promise<string>} the RTMP push URL for `<live-pusher url>`
@@ -539,8 +539,8 @@ export class Client extends Emitter {
       return await ask();
     } catch (err) {
       if (this._session !== session || !isCode(err, ERROR_CODES.ALREADY_PUBLISHED)) throw err;
-      // The server holds a publication whose URL was lost with a reply: end it (no pusher can be
-      // using it) and publish anew.
+      // The server holds a publication this side cannot use: its URL was lost with a reply, or
+      // it failed (STREAM_FAILED) and the app publishes again. End it and publish anew.
       await this._unpublishRpc(session).catch((e) => {
         if (!isCode(e, ERROR_CODES.NOT_PUBLISHED)) throw e;
       });
