@@ -1,7 +1,9 @@
 // Issue 12 against the real server: the SDK's publication follows what the server does to it
 // (setUserVisibility(false) and an administrator's forbid-publish end it; publish() afterwards
-// asks the server and gets a working URL), and a normal close by the server (code 1000, here
-// the server's session timeout) ends the session without DISCONNECT.
+// asks the server and gets a working URL), a publish whose reply came too late and a subscribe
+// that reached the server after the stream was removed (frames held in the wx stand-in, as a
+// slow network would) leave the client and the server agreeing, and a normal close by the
+// server (code 1000, here the server's session timeout) ends the session without DISCONNECT.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,4 +96,75 @@ test('the server closing the socket normally (1000, session timeout) ends the se
   await waitFor(() => carol.client.state === 'disconnected', { timeoutMs: 5000 * SLOW, what: 'session ended' });
   await sleep(200);
   assert.deepEqual(carol.named('DISCONNECT'), []);
+});
+
+/** The server's view of one user (admin API). */
+async function userOnServer(room, userId) {
+  const details = await admin(room);
+  return (details.members || []).find((u) => u.userId === userId);
+}
+
+test('a publish whose reply arrives too late (the server did publish): the next publish gets a working URL', { skip, timeout: 60000 }, async () => {
+  const room = `state-${process.pid}-${++seq}`;
+  const alice = await joined(room, 'alice', { signalingTimeout: 1000 * SLOW });
+  // a slow downlink: the reply to the first publish comes 2 s late (after the SDK's timeout)
+  const socket = alice.wx.sockets[0];
+  const fire = socket._fire.bind(socket);
+  let held = false;
+  socket._fire = (kind, payload) => {
+    const first = socket.requests('publish')[0];
+    if (kind === 'message' && !held && first && typeof payload.data === 'string' && JSON.parse(payload.data).id === first.id) {
+      held = true;
+      setTimeout(() => fire(kind, payload), 2000 * SLOW);
+      return;
+    }
+    fire(kind, payload);
+  };
+  await assert.rejects(alice.client.publish(), (e) => e.code === 300009);
+  assert.equal((await userOnServer(room, 'alice')).publications.length, 1, 'the server did publish');
+  const url = await alice.client.publish();
+  assert.match(url, /^rtmp:\/\//);
+  const bob = await joined(room, 'bob');
+  const pusher = pushTestStream(url, { seconds: 30, size: '320x240', fps: 15, bitrate: '200k' });
+  try {
+    await bob.waitEvent('STREAM_ADDED', (e) => e.uid === 'alice', 20000 * SLOW);
+  } finally {
+    await pusher.stop();
+  }
+  await alice.client.unpublish();
+  assert.equal((await userOnServer(room, 'alice')).publications.length, 0);
+});
+
+test('a subscribe that reaches the server after the stream was removed (slow uplink) is undone', { skip, timeout: 60000 }, async () => {
+  const room = `state-${process.pid}-${++seq}`;
+  const alice = await joined(room, 'alice');
+  const bob = await joined(room, 'bob');
+  const pusher = pushTestStream(await alice.client.publish(), { seconds: 30, size: '320x240', fps: 15, bitrate: '200k' });
+  let release = null;
+  try {
+    await bob.waitEvent('STREAM_ADDED', (e) => e.uid === 'alice', 20000 * SLOW);
+    // bob's subscribe waits in a slow uplink until alice's media has stopped and bob was told
+    const socket = bob.wx.sockets[0];
+    const send = socket.send.bind(socket);
+    socket.send = (opts) => {
+      if (/"method":"subscribe"/.test(opts.data) && !release) {
+        release = () => send(opts);
+        return;
+      }
+      send(opts);
+    };
+    const subscribing = bob.client.subscribe('alice');
+    await waitFor(() => release, { what: 'subscribe held' });
+    await pusher.stop();
+    await bob.waitEvent('STREAM_REMOVED', (e) => e.uid === 'alice', 20000 * SLOW);
+    release();
+    // the server subscribes (alice's publication stays while her media is away), the SDK undoes it
+    await assert.rejects(subscribing, (e) => e.code === 200001);
+    await waitFor(async () => (await userOnServer(room, 'bob')).subscriptions.length === 0, {
+      timeoutMs: 5000 * SLOW,
+      what: 'the server dropped the subscription',
+    });
+  } finally {
+    await pusher.stop();
+  }
 });
