@@ -31,6 +31,9 @@ struct MediaConfig {
   std::uint32_t url_ttl_s = 24 * 3600;     // lifetime of URLs handed out by signalling
   std::uint32_t handshake_timeout_s = 10;  // RTMP handshake + connect + publish/play
   bool play_flv_by_default = false;        // subscribe returns HTTP-FLV instead of RTMP URLs
+  // Publisher faults: output timestamps at most this far ahead of arrival time
+  // (media/timeline.hpp).
+  std::uint32_t max_timestamp_lead_ms = 1500;
 };
 
 struct HttpConfig {

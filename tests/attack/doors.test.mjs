@@ -11,64 +11,36 @@
 //
 // Strangers connect from other loopback addresses (127.0.0.2, ...) so that the per-address
 // limit, which also applies to loopback, tells them apart from the real users on 127.0.0.1.
-// Written against tests/e2e/lib (the attack harness was not on main yet): RSS, descriptors and
-// CPU time are read from /proc here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startServer, binaryPath } from '../e2e/lib/server.mjs';
-import { signedUrl, pushTestStream, decode, playHttpFlv, sleep, waitFor } from '../e2e/lib/media.mjs';
-import { Phone, EVENTS, SLOW } from '../e2e/lib/sdk_phone.mjs';
+import {
+  startTarget, measureBaseline, expectBaseline, startCanary, metric, skipReason, SLOW, sleep, waitFor,
+} from './lib/harness.mjs';
+import { signedUrl, pushTestStream, decode, playHttpFlv } from '../e2e/lib/media.mjs';
+import { Phone, EVENTS } from '../e2e/lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 
-const BIN = binaryPath();
-const skip = BIN ? false : 'MINIRTC_BIN not set or missing: build the server first';
+const skip = skipReason;
 const APP_ID = 'doorstest0123456789abcde';
 const APP_KEY = 'doors-test-key';
+const APP = { appId: APP_ID, appKey: APP_KEY };
 let seq = 0;
 const newRoom = () => `doors-${process.pid}-${++seq}`;
 
-// ---- the server process, from /proc ----
-
-const CLK_TCK = 100;
-function stats(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rss = Number(status.match(/VmRSS:\s+(\d+) kB/)[1]) * 1024;
-  const fds = readdirSync(`/proc/${pid}/fd`).length;
+/** utime + stime of the process, in seconds (/proc/PID/stat, 100 ticks per second). */
+function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuSeconds = (Number(f[11]) + Number(f[12])) / CLK_TCK;  // utime + stime
-  return { rss, fds, cpuSeconds };
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-async function measureBaseline(pid) {
-  await sleep(1000 * SLOW);
-  const { rss, fds } = stats(pid);
-  return { rss, fds };
-}
-
-async function expectBaseline(pid, base, { rssTolerance = 0.10, fdSlack = 2, timeoutMs = 20000 * SLOW } = {}) {
-  let now;
-  try {
-    await waitFor(() => {
-      now = stats(pid);
-      return now.rss <= base.rss * (1 + rssTolerance) && now.fds <= base.fds + fdSlack;
-    }, { timeoutMs, stepMs: 250, what: 'baseline' });
-  } catch {
-    assert.fail(`not back to baseline: rss ${now.rss} (base ${base.rss}), fds ${now.fds} (base ${base.fds})`);
-  }
-}
-
-async function metric(server, name, labels) {
-  const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
-  const want = `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
-  const line = text.split('\n').find((l) => l.startsWith(`${want} `));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
+const doorMetric = (target, name, labels) =>
+  metric(target, name, Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(','));
 
 // ---- strangers ----
 
@@ -114,7 +86,7 @@ async function strangers(open, count, { first, perAddress }) {
 // ---- real users ----
 
 function url(server, o) {
-  return signedUrl(BIN, { appId: APP_ID, appKey: APP_KEY, httpBase: server.httpUrl, rtmpBase: server.rtmpUrl, ...o });
+  return signedUrl(server.bin, { appId: APP_ID, appKey: APP_KEY, httpBase: server.httpUrl, rtmpBase: server.rtmpUrl, ...o });
 }
 
 async function publish(server, room, user) {
@@ -122,28 +94,6 @@ async function publish(server, room, user) {
   await waitFor(() => server.logs().includes(`stream ${APP_ID}~${room}~${user}~main live`),
     { timeoutMs: 20000 * SLOW, what: `${user} live` });
   return pusher;
-}
-
-/** A call that runs through the attack: a signed publisher and an SDK user in a room. */
-async function startCanary(server) {
-  const room = newRoom();
-  const pusher = await publish(server, room, 'canary');
-  const phone = new Phone(server.httpUrl);
-  const token = makeToken({ appId: APP_ID, appKey: APP_KEY, roomId: room, userId: 'watcher', subscribe: true });
-  await phone.join(APP_ID, token, room, 'watcher');
-  return {
-    room,
-    async assertHealthy() {
-      assert.equal(pusher.proc.exitCode, null, 'the canary publisher is still pushing');
-      assert.deepEqual(phone.named(EVENTS.DISCONNECT), [], 'the canary SDK user was not disconnected');
-      const played = await decode(await url(server, { action: 'play', room, user: 'canary', viewer: `v${++seq}` }), 2);
-      assert.equal(played.code, 0, `the canary stream decodes: ${played.stderr}`);
-    },
-    async stop() {
-      await phone.destroy();
-      await pusher.stop();
-    },
-  };
 }
 
 async function sdkJoin(server, room, user) {
@@ -170,7 +120,7 @@ handshake_timeout_s = 60
 [http]
 read_timeout_s = 60
 `);
-  const server = await startServer({ apps: [`${APP_ID}:${APP_KEY}`], extraArgs: ['--config', cfg.path] });
+  const server = await startTarget({ apps: [`${APP_ID}:${APP_KEY}`], extraArgs: ['--config', cfg.path] });
   const conns = [];
   const attack = async () => {
     // 200 signalling WebSockets that never join, 40 idle HTTP connections, 60 idle RTMP
@@ -200,22 +150,22 @@ read_timeout_s = 60
 
     // Refused as documented: strangers never hold more than the RTMP door's limit less its
     // reserve (16 by default: 24), the oldest made room; the WebSockets stay at the HTTP door.
-    assert.ok(await metric(server, 'minirtc_connections_refused_total', { door: 'rtmp', reason: 'evicted' }) >= 1,
+    assert.ok(await doorMetric(server, 'minirtc_connections_refused_total', { door: 'rtmp', reason: 'evicted' }) >= 1,
       'RTMP strangers were evicted');
-    assert.ok(await metric(server, 'minirtc_door_connections', { door: 'rtmp', state: 'unauthenticated' }) <= 24);
-    assert.ok(await metric(server, 'minirtc_door_connections', { door: 'http', state: 'unauthenticated' }) >= 190);
+    assert.ok(await doorMetric(server, 'minirtc_door_connections', { door: 'rtmp', state: 'unauthenticated' }) <= 24);
+    assert.ok(await doorMetric(server, 'minirtc_door_connections', { door: 'http', state: 'unauthenticated' }) >= 190);
     closeAll(conns.splice(0));
   };
   try {
-    const canary = await startCanary(server);
+    const canary = await startCanary(server, APP);
     // A first wave sets the allocator's high-water mark (glibc keeps freed memory; issue 10
     // item 2 is about giving it back); the baseline is taken after it, so the second wave shows
     // whether anything is left behind per wave.
     await attack();
-    const base = await measureBaseline(server.proc.pid);
+    const base = await measureBaseline(server);
     await attack();
     await canary.assertHealthy();
-    await expectBaseline(server.proc.pid, base);
+    await expectBaseline(server, base);
     await canary.stop();
   } finally {
     closeAll(conns);
@@ -225,18 +175,18 @@ read_timeout_s = 60
 });
 
 test('(a) a full HTTP door: the oldest idle WebSocket makes room for an SDK join', { skip, timeout: 120000 * SLOW }, async () => {
-  const server = await startServer({
+  const server = await startTarget({
     apps: [`${APP_ID}:${APP_KEY}`],
     extraArgs: ['--max-http-connections', '60', '--reserved-connections', '4'],
   });
   const conns = [];
   try {
-    const canary = await startCanary(server);
-    const base = await measureBaseline(server.proc.pid);
+    const canary = await startCanary(server, APP);
+    const base = await measureBaseline(server);
     // 200 WebSockets that never join, 40 per address: far more than the door's 60.
     conns.push(...await strangers((a) => idleWs(server.wsUrl, a), 200, { first: 2, perAddress: 40 }));
     await waitFor(() => conns.filter((c) => !c.gone).length <= 56, { timeoutMs: 10000 * SLOW, what: 'evictions' });
-    assert.ok(await metric(server, 'minirtc_door_connections', { door: 'http', state: 'unauthenticated' }) <= 56,
+    assert.ok(await doorMetric(server, 'minirtc_door_connections', { door: 'http', state: 'unauthenticated' }) <= 56,
       'strangers hold at most the door less its reserve');
 
     const phone = await sdkJoin(server, canary.room, 'erin');
@@ -244,13 +194,13 @@ test('(a) a full HTTP door: the oldest idle WebSocket makes room for an SDK join
     conns.push(...await strangers((a) => idleWs(server.wsUrl, a), 100, { first: 7, perAddress: 40 }));
     await sleep(500);
     assert.deepEqual(phone.named(EVENTS.DISCONNECT), [], 'the joined user stays');
-    assert.ok(await metric(server, 'minirtc_door_connections', { door: 'http', state: 'authenticated' }) >= 2);
-    assert.ok(await metric(server, 'minirtc_connections_refused_total', { door: 'http', reason: 'evicted' }) >= 144);
+    assert.ok(await doorMetric(server, 'minirtc_door_connections', { door: 'http', state: 'authenticated' }) >= 2);
+    assert.ok(await doorMetric(server, 'minirtc_connections_refused_total', { door: 'http', reason: 'evicted' }) >= 144);
     await phone.destroy();
 
     await canary.assertHealthy();
     closeAll(conns);
-    await expectBaseline(server.proc.pid, base);
+    await expectBaseline(server, base);
     await canary.stop();
   } finally {
     closeAll(conns);
@@ -260,14 +210,14 @@ test('(a) a full HTTP door: the oldest idle WebSocket makes room for an SDK join
 
 test('(b) one address holds at most N unauthenticated connections per door', { skip, timeout: 120000 * SLOW }, async () => {
   const N = 5;
-  const server = await startServer({
+  const server = await startTarget({
     apps: [`${APP_ID}:${APP_KEY}`],
     extraArgs: ['--max-unauthenticated-per-ip', String(N)],
   });
   const conns = [];
   try {
-    const canary = await startCanary(server);
-    const base = await measureBaseline(server.proc.pid);
+    const canary = await startCanary(server, APP);
+    const base = await measureBaseline(server);
     for (const [door, hostPort, address] of [['rtmp', server.rtmp, '127.0.0.2'], ['http', server.http, '127.0.0.3']]) {
       const first = [];
       for (let i = 0; i < N; ++i) first.push(await idleTcp(hostPort, address));
@@ -282,11 +232,11 @@ test('(b) one address holds at most N unauthenticated connections per door', { s
       conns.push(other);
       await sleep(300);
       assert.ok(!other.gone, `${door}: another address gets in`);
-      assert.equal(await metric(server, 'minirtc_connections_refused_total', { door, reason: 'per_ip' }), 1);
+      assert.equal(await doorMetric(server, 'minirtc_connections_refused_total', { door, reason: 'per_ip' }), 1);
     }
     await canary.assertHealthy();
     closeAll(conns);
-    await expectBaseline(server.proc.pid, base);
+    await expectBaseline(server, base);
     await canary.stop();
   } finally {
     closeAll(conns);
@@ -298,24 +248,24 @@ test('(c) out of file descriptors: no spinning, no log flood, serving again afte
   // The server under a descriptor limit of 128 (soft and hard: it cannot raise it).
   const dir = mkdtempSync(join(tmpdir(), 'minirtc-doors-'));
   const wrapper = join(dir, 'minirtc-ulimit');
-  writeFileSync(wrapper, `#!/bin/sh\nulimit -n 128\nexec "${BIN}" "$@"\n`);
+  writeFileSync(wrapper, `#!/bin/sh\nulimit -n 128\nexec "${process.env.MINIRTC_BIN}" "$@"\n`);
   chmodSync(wrapper, 0o755);
-  const server = await startServer({ apps: [`${APP_ID}:${APP_KEY}`], bin: wrapper });
+  const server = await startTarget({ apps: [`${APP_ID}:${APP_KEY}`], bin: wrapper });
   const pid = server.proc.pid;
   const conns = [];
   try {
     assert.match(server.logs(), /file descriptors: soft limit 128 \(was 128\), hard limit 128/);
-    const canary = await startCanary(server);
-    const base = await measureBaseline(pid);
+    const canary = await startCanary(server, APP);
+    const base = await measureBaseline(server);
     // 160 idle HTTP connections, 40 per address (under the per-address limit): more than the
     // descriptors left, so the rest wait in the listen backlog.
     conns.push(...await strangers((a) => idleTcp(server.http, a), 160, { first: 2, perAddress: 40 }));
-    await waitFor(() => stats(pid).fds >= 127, { timeoutMs: 10000 * SLOW, what: 'descriptors exhausted' });
+    await waitFor(() => server.fds() >= 127, { timeoutMs: 10000 * SLOW, what: 'descriptors exhausted' });
 
-    const cpu0 = stats(pid).cpuSeconds;
+    const cpu0 = cpuSeconds(pid);
     const log0 = server.logs().length;
     await sleep(4000);
-    const cpu = stats(pid).cpuSeconds - cpu0;
+    const cpu = cpuSeconds(pid) - cpu0;
     const logged = server.logs().length - log0;
     assert.ok(cpu < 0.4 * SLOW, `CPU time over 4 s out of descriptors: ${cpu} s`);
     assert.ok(logged < 16384, `log output over 4 s out of descriptors: ${logged} bytes`);
@@ -325,7 +275,7 @@ test('(c) out of file descriptors: no spinning, no log flood, serving again afte
     await waitFor(async () => (await fetch(`${server.httpUrl}/healthz`).catch(() => ({ status: 0 }))).status === 200,
       { timeoutMs: 10000 * SLOW, what: 'serving again' });
     await canary.assertHealthy();
-    await expectBaseline(pid, base);
+    await expectBaseline(server, base);
     await canary.stop();
   } finally {
     closeAll(conns);
