@@ -120,7 +120,12 @@ class SignalSession : public std::enable_shared_from_this<SignalSession>, public
   /// Closes once the queued messages are out; `going_away` (1001) tells the client that the
   /// server is shutting down rather than ending this session (1000), so the SDK may retry.
   void close_after_sending(std::string reason, bool going_away = false);
-  void close(std::string_view reason) override { close_after_sending(std::string(reason)); }
+  /// A session that never joined (a stranger evicted from the HTTP door) is cut at once: a
+  /// graceful close waits for the peer's close frame, and its descriptor would outlive its slot.
+  void close(std::string_view reason) override {
+    if (!authenticated_ && !closing_) return finish(reason);
+    close_after_sending(std::string(reason));
+  }
   room::SessionId id() const noexcept { return id_; }
 
  private:
