@@ -1,5 +1,6 @@
 #include "server/config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -118,7 +119,8 @@ Result<Config> parse_config(std::string_view text, Config c) {
     r.get("publisher_idle_timeout_s", c.media.publisher_idle_timeout_s);
     r.get("url_ttl_s", c.media.url_ttl_s);
     r.get("handshake_timeout_s", c.media.handshake_timeout_s);
-    r.get("max_rtmp_connections", c.media.max_rtmp_connections);
+    r.get("max_rtmp_connections",
+          c.limits.rtmp_connections);  // older name of limits.rtmp_connections
     r.get("play_flv_by_default", c.media.play_flv_by_default);
     // Publisher faults.
     r.get("max_timestamp_lead_ms", c.media.max_timestamp_lead_ms);
@@ -129,6 +131,14 @@ Result<Config> parse_config(std::string_view text, Config c) {
     r.get("read_timeout_s", c.http.read_timeout_s);
     r.get("keep_alive_timeout_s", c.http.keep_alive_timeout_s);
   });
+  section("limits", [&](TableReader& r) {
+    r.get("rtmp_connections", c.limits.rtmp_connections);
+    r.get("http_connections", c.limits.http_connections);
+    r.get("flv_viewers", c.limits.flv_viewers);
+    r.get("reserved_for_authenticated", c.limits.reserved_for_authenticated);
+    r.get("unauthenticated_per_ip", c.limits.unauthenticated_per_ip);
+  });
+  if (auto st = check_limits(c.limits); !st) errors.push_back(st.error().reason);
   section("room", [&](TableReader& r) {
     r.get("ping_interval_ms", c.ping_interval_ms);
     r.get("session_timeout_ms", c.session_timeout_ms);
@@ -163,7 +173,8 @@ Result<Config> parse_config(std::string_view text, Config c) {
     errors.push_back(
         fmt::format("media.send_batching '{}' is not io_uring or sendmsg", c.media.send_batching));
   for (auto& [k, v] : root) {
-    static const std::set<std::string> kSections{"server", "media", "http", "room", "apps"};
+    static const std::set<std::string> kSections{"server", "media", "http",
+                                                 "limits", "room",  "apps"};
     if (!kSections.count(std::string(k.str())))
       errors.push_back(fmt::format("unknown section '{}'", k.str()));
   }
@@ -173,6 +184,15 @@ Result<Config> parse_config(std::string_view text, Config c) {
     return make_error(all);
   }
   return c;
+}
+
+Status check_limits(const LimitsConfig& l) {
+  const auto smallest = std::min({l.rtmp_connections, l.http_connections, l.flv_viewers});
+  if (l.reserved_for_authenticated >= smallest)
+    return make_error(fmt::format(
+        "limits.reserved_for_authenticated ({}) must be below every door's limit (smallest {})",
+        l.reserved_for_authenticated, smallest));
+  return {};
 }
 
 Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view s) {

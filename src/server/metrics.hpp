@@ -5,13 +5,16 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace minirtc::server {
 
 /// A fixed-bucket latency histogram (milliseconds).
 class Histogram {
  public:
-  static constexpr std::array<double, 12> kBounds{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
+  static constexpr std::array<double, 12> kBounds{1,   2,   5,   10,   20,   50,
+                                                  100, 200, 500, 1000, 2000, 5000};
   void observe(double ms) noexcept {
     for (std::size_t i = 0; i < kBounds.size(); ++i)
       if (ms <= kBounds[i]) ++buckets_[i];
@@ -33,10 +36,17 @@ struct Metrics {
   std::uint64_t plays_total = 0;
   std::uint64_t takeovers_total = 0;
   std::map<std::string, std::uint64_t> rejected;  // reason class → count
+  // Connections refused at a door (server/admission.hpp), by (door, reason): "door_full",
+  // "per_ip", "evicted" (a stranger closed to make room), "out_of_descriptors" (accept failed).
+  std::map<std::pair<std::string_view, std::string_view>, std::uint64_t> connections_refused;
   Histogram join_latency_ms;
   Histogram rpc_latency_ms;
 
   void reject(const std::string& what) { ++rejected[what]; }
+  /// `door` and `reason` are static names (door_name, verdict_name, literals).
+  void refuse(std::string_view door, std::string_view reason) {
+    ++connections_refused[{door, reason}];
+  }
 };
 
 }  // namespace minirtc::server
