@@ -1,5 +1,6 @@
-// Slow clients for attack tests: raw TCP connections that send a prefix at once and then the
-// rest one byte at a time (slow loris), and record when the server closed them.
+// Raw TCP clients for attack tests: slow ones that send a prefix at once and then the rest one
+// byte at a time (slow loris) and record when the server closed them; exchange() sends bytes as
+// they are and collects the answer; WebSocket frames built by hand (oversized, fragmented).
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 
@@ -78,4 +79,30 @@ export function awaitUpgrade({ timeoutMs = 10000 } = {}) {
     const head = received().toString('latin1').split('\r\n')[0];
     if (!head.includes(' 101 ')) throw new Error(`upgrade refused: ${head}`);
   };
+}
+
+/**
+ * Sends `bytes` on a new connection and collects what comes back until the server closes it
+ * (or timeoutMs). Resolves {data: Buffer, status: number|null (an HTTP status line's code),
+ * closedByServer: boolean, ms}.
+ */
+export function exchange(address, bytes, { timeoutMs = 10000 } = {}) {
+  const idx = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const socket = net.connect({ host: address.slice(0, idx), port: Number(address.slice(idx + 1)) });
+    let data = Buffer.alloc(0);
+    let closedByServer = false;
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    socket.on('connect', () => socket.write(bytes));
+    socket.on('data', (d) => { data = Buffer.concat([data, d]); });
+    socket.on('end', () => { closedByServer = true; });
+    socket.on('error', (e) => { if (e.code === 'ECONNRESET') closedByServer = true; });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const m = data.toString('latin1').match(/^HTTP\/1\.[01] (\d{3})/);
+      resolve({ data, status: m ? Number(m[1]) : null, closedByServer, ms: Date.now() - t0,
+        body: data.toString('latin1').split('\r\n\r\n').slice(1).join('\r\n\r\n') });
+    });
+  });
 }
