@@ -1,7 +1,7 @@
 # MiniRTC: the two commands of the README.
 #   make run   installs what is missing, builds (Release), starts `minirtc serve` on its defaults
 #   make test  installs what is missing, builds, runs every test (unit, end-to-end, ASan+UBSan, fuzz smoke, SDK)
-# Other targets: build, asan, fuzz, bench, format, sdk, clean.
+# Other targets: build, asan, fuzz, bench, soak, format, sdk, clean.
 
 JOBS ?= $(shell nproc)
 RELEASE := build/release
@@ -9,7 +9,7 @@ ASAN := build/asan
 FUZZ := build/fuzz
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 
-.PHONY: setup build asan fuzz run test bench format sdk clean
+.PHONY: setup build asan fuzz run test bench soak format sdk clean
 
 setup:
 	@scripts/setup.sh
@@ -37,6 +37,11 @@ test: setup
 
 bench: build
 	bench/run.sh
+
+# The long run under churn and background attacks (not part of `make test`): SOAK_MINUTES
+# (default 60), SOAK_ROOMS (default 50); writes build/soak/soak.json and build/soak/soak.md.
+soak: build
+	MINIRTC_BIN=$(CURDIR)/$(RELEASE)/minirtc node tests/soak/soak.mjs
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp')
