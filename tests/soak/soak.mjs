@@ -183,27 +183,20 @@ async function nap(ms) {
   while (!stopping && now() < end) await sleep(Math.min(500, end - now()));
 }
 
-async function publisherLoop(room) {
+/**
+ * One stay of a user in a room, over and over until the run stops: a new SDK client joins,
+ * `body(phone)` runs, then the user leaves, or (with probability dropRate) its socket drops
+ * without a word and, with resume off, the server's resume window has to expire it.
+ */
+async function stays(where, room, user, dropRate, body) {
   while (!stopping) {
-    const dropper = Math.random() < 0.2;
+    const dropper = Math.random() < dropRate;
     const phone = new Phone(server.httpUrl, dropper ? { resume: false } : {});
-    let ff = null;
+    const cleanup = [];
     try {
-      await phone.join(APP.appId, token(room, 'pub'), room, 'pub');
+      await phone.join(APP.appId, token(room, user), room, user);
       stats.joins++;
-      const url = await phone.client.publish();
-      stats.publishes++;
-      const sessionEnd = now() + rand(60000, 180000);
-      while (!stopping && now() < sessionEnd) {
-        ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'flv', url],
-          { stdio: 'ignore' });
-        await nap(rand(20000, 60000));
-        ff.kill('SIGKILL');
-        ff = null;
-        if (stopping || now() >= sessionEnd) break;
-        stats.encoderReconnects++;
-        await nap(rand(500, 2000));
-      }
+      await body(phone, cleanup);
       if (dropper && !stopping) {
         phone.wx.sockets.at(-1)?.drop();
         stats.socketDrops++;
@@ -212,13 +205,32 @@ async function publisherLoop(room) {
         stats.leaves++;
       }
     } catch (e) {
-      countError('publisher', e);
+      countError(where, e);
     } finally {
-      if (ff) ff.kill('SIGKILL');
+      for (const c of cleanup) await c();
       await phone.destroy();
     }
     await nap(rand(1000, 3000));
   }
+}
+
+/** The room's publisher: publishes, its encoder drops and reconnects every 20–60 s, it leaves after 1–3 min. */
+function publisherLoop(room) {
+  return stays('publisher', room, 'pub', 0.2, async (phone, cleanup) => {
+    const url = await phone.client.publish();
+    stats.publishes++;
+    const sessionEnd = now() + rand(60000, 180000);
+    while (!stopping && now() < sessionEnd) {
+      const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'flv', url],
+        { stdio: 'ignore' });
+      cleanup.push(() => ff.kill('SIGKILL'));
+      await nap(rand(20000, 60000));
+      ff.kill('SIGKILL');
+      if (stopping || now() >= sessionEnd) break;
+      stats.encoderReconnects++;
+      await nap(rand(500, 2000));
+    }
+  });
 }
 
 function startViewer(kind, url) {
@@ -247,42 +259,21 @@ function startViewer(kind, url) {
   return { media: () => (flvHeader ? frames - 1 : 0), stop: async () => ws.terminate() };
 }
 
-async function memberLoop(room, n) {
+/** A member: watches the publisher as a viewer of the next kind for 3–10 s, then goes. */
+function memberLoop(room, n) {
   const kinds = ['rtmp', 'flv', 'wsflv'];
   let iteration = n;
-  while (!stopping) {
-    const dropper = Math.random() < 0.1;
-    const phone = new Phone(server.httpUrl, dropper ? { resume: false } : {});
-    const user = `m${n}`;
-    try {
-      await phone.join(APP.appId, token(room, user), room, user);
-      stats.joins++;
-      const kind = kinds[iteration++ % 3];
-      const live = await phone.waitEvent(EVENTS.STREAM_ADDED, (p) => p.uid === 'pub', 2000).then(() => true, () => false);
-      if (live && !stopping) {
-        const url = await phone.client.subscribe('pub', { format: kind === 'rtmp' ? 'rtmp' : 'flv' });
-        const viewer = startViewer(kind, url);
-        await nap(rand(3000, 10000));
-        stats.viewers[kind].sessions++;
-        if (viewer.media() > 0) stats.viewers[kind].withMedia++;
-        await viewer.stop();
-      } else {
-        await nap(rand(3000, 10000));
-      }
-      if (dropper) {
-        phone.wx.sockets.at(-1)?.drop();
-        stats.socketDrops++;
-      } else {
-        await phone.client.leave();
-        stats.leaves++;
-      }
-    } catch (e) {
-      countError('member', e);
-    } finally {
-      await phone.destroy();
-    }
-    await nap(rand(1000, 3000));
-  }
+  return stays('member', room, `m${n}`, 0.1, async (phone) => {
+    const kind = kinds[iteration++ % 3];
+    const live = await phone.waitEvent(EVENTS.STREAM_ADDED, (p) => p.uid === 'pub', 2000).then(() => true, () => false);
+    if (!live || stopping) return nap(rand(3000, 10000));
+    const url = await phone.client.subscribe('pub', { format: kind === 'rtmp' ? 'rtmp' : 'flv' });
+    const viewer = startViewer(kind, url);
+    await nap(rand(3000, 10000));
+    stats.viewers[kind].sessions++;
+    if (viewer.media() > 0) stats.viewers[kind].withMedia++;
+    await viewer.stop();
+  });
 }
 
 // ---- attacks ---------------------------------------------------------------------------------
