@@ -151,6 +151,7 @@ void WsFlvViewer::start(beast::http::request<beast::http::string_body> request) 
   bind();
   ws_.next_layer().tcp().expires_never();
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.read_message_max(kMaxPlayerMessage);
   ws_.binary(true);
   auto self = std::static_pointer_cast<WsFlvViewer>(shared_from_this());
   ws_.async_accept(request, [self](const boost::system::error_code& ec) {

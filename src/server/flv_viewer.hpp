@@ -70,6 +70,11 @@ class HttpFlvViewer final : public FlvViewer {
 /// The same path with Upgrade: websocket: one binary message per merged write.
 class WsFlvViewer final : public FlvViewer {
  public:
+  /// Largest message a player may send: players have nothing to say (control frames are not
+  /// messages), and Beast's default (16 MiB) let each connection with a play URL make the
+  /// server buffer 16 MiB.
+  static constexpr std::size_t kMaxPlayerMessage = 4096;
+
   WsFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer, auth::UrlGrant grant,
               std::uint64_t id);
   void start(boost::beast::http::request<boost::beast::http::string_body> request);

@@ -106,6 +106,10 @@ std::string path_segment(std::string_view& rest) {
 class SignalSession : public std::enable_shared_from_this<SignalSession>, public Closable {
  public:
   static constexpr std::size_t kMaxQueuedMessages = 1024;
+  /// How long a peer has to answer our close frame (idle timeout, ban, shutdown) before its
+  /// socket is cut. Beast's server default (30 s) let a silent or dribbling client that never
+  /// joined hold its socket 30 s past `session_timeout_ms`.
+  static constexpr std::chrono::seconds kCloseHandshakeTimeout{3};
 
   SignalSession(RoomBridge& bridge, HttpStream stream, std::string peer, room::SessionId id,
                 std::uint64_t connection_id)
@@ -214,7 +218,9 @@ class RoomBridge {
 void SignalSession::start(beast::http::request<beast::http::string_body> request) {
   bridge_.ctx.connections.bind(connection_id_,
                                std::static_pointer_cast<Closable>(shared_from_this()));
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.handshake_timeout = kCloseHandshakeTimeout;  // also bounds the write of our 101 answer
+  ws_.set_option(timeouts);
   ws_.read_message_max(signal::FrameLimits{}.max_bytes);  // the dispatcher refuses larger
   auto self = shared_from_this();
   ws_.async_accept(request, [self](const boost::system::error_code& ec) {

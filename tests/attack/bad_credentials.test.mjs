@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { attackFixture, expectBaseline, metric, SLOW } from './lib/harness.mjs';
+import { attackFixture, expectBaseline, metric, SLOW, deadline } from './lib/harness.mjs';
 import { rtmpAttempt, rtmpParts, RawRtmp } from './lib/rtmp_raw.mjs';
 import { mediaUrl } from './lib/media_urls.mjs';
 import { openSignal } from './lib/signal_raw.mjs';
-import { signedUrl, sleep } from '../e2e/lib/media.mjs';
+import { signedUrl } from '../e2e/lib/media.mjs';
 import { makeToken, encodeToken } from '../../examples/token/token.mjs';
 
 const APP = { appId: 'attackcred0123456789abcd', appKey: 'attack-credentials-key' };
@@ -94,7 +94,7 @@ for (const [action, expected] of [['pub', 'NetStream.Publish.BadName'], ['play',
     const variants = badUrls(action, fx.target.rtmpUrl);
     for (const [name, url] of variants) {
       const { client, code } = await rtmpAttempt(url, action === 'pub' ? 'publish' : 'play');
-      await Promise.race([client.closed, sleep(5000 * SLOW)]);
+      await Promise.race([client.closed, deadline(5000 * SLOW)]);
       assert.equal(code, expected, `${name}: ${url}`);
       assert.ok(client.isClosed, `${name}: connection closed`);
       assert.equal(client.media().length, 0, `${name}: no media sent`);
@@ -108,7 +108,7 @@ for (const [action, expected] of [['pub', 'NetStream.Publish.BadName'], ['play',
       await client.connect({ tcUrl: `${tcUrl}?${query}` });
       const sid = await client.createStream();
       const code = action === 'pub' ? await client.publish(sid, key) : await client.play(sid, key);
-      await Promise.race([client.closed, sleep(5000 * SLOW)]);
+      await Promise.race([client.closed, deadline(5000 * SLOW)]);
       assert.equal(code, expected, `tcUrl form, ${name}`);
       assert.ok(client.isClosed, `tcUrl form, ${name}: closed`);
     }
@@ -153,7 +153,7 @@ test('a revoked URL: its players are closed, and it is refused at every door aft
   const nonce = rtmpUrl.match(/n=([0-9a-f]+)/)[1];
   const rev = await fetch(`${fx.target.httpUrl}/v1/admin/urls/${nonce}/revoke`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
   assert.equal(rev.status, 200);
-  await Promise.race([client.closed, sleep(5000 * SLOW)]);
+  await Promise.race([client.closed, deadline(5000 * SLOW)]);
   assert.ok(client.isClosed, 'the revoked player was closed');
   const again = await rtmpAttempt(rtmpUrl, 'play');
   assert.equal(again.code, 'NetStream.Play.StreamNotFound', 'replayed after revocation');

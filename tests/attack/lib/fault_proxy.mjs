@@ -6,18 +6,21 @@
 //              back the ones behind it, as on a real jittery link
 //   bytesPerSec forward at most this rate (0 = unlimited); what cannot be sent waits here
 //   stalled    forward nothing until set back to false (bytes queue up)
-// Bytes waiting in the proxy are bounded (HIGH_WATER per direction per connection): beyond that
+// Bytes waiting in the proxy are bounded (highWater per direction per connection): beyond that
 // the proxy stops reading from the sender, so TCP back-pressure reaches it exactly as a slow or
 // stalled link would. resetAll() cuts every connection with a TCP RST on both sides;
 // halfCloseAll() sends FIN one way and keeps the other way flowing.
-// Loopback only: it listens on 127.0.0.1 and is meant to point at a test server.
+// Loopback only: it listens on 127.0.0.1 and is meant to point at a test server. The target may
+// be given later (setTarget), so a server can be started with the proxy's address as its public
+// URL (then what the server hands out, e.g. /v1/config's signalling URL, leads through the proxy).
 import net from 'node:net';
 
-const HIGH_WATER = 256 * 1024;
 const CLEAN = { delayMs: 0, jitterMs: 0, bytesPerSec: 0, stalled: false };
 
 /**
- * @param {{targetHost?: string, targetPort: number, listenHost?: string}} options
+ * @param {{targetHost?: string, targetPort?: number, listenHost?: string, highWater?: number}} options
+ *   highWater: bytes the proxy holds per direction of a connection before it stops reading
+ *   (default 256 KiB; small values make a throttled link push back on the sender sooner)
  * @returns {Promise<{port: number, host: string, address: string,
  *   set: (settings: {delayMs?: number, jitterMs?: number, bytesPerSec?: number, stalled?: boolean},
  *         direction?: 'up'|'down'|'both') => void,
@@ -25,18 +28,19 @@ const CLEAN = { delayMs: 0, jitterMs: 0, bytesPerSec: 0, stalled: false };
  *   connections: () => number, stats: () => {accepted: number, up: number, down: number},
  *   close: () => Promise<void>}>}
  */
-export async function startFaultProxy({ targetHost = '127.0.0.1', targetPort, listenHost = '127.0.0.1' }) {
-  if (!targetPort) throw new Error('targetPort is required');
+export async function startFaultProxy({ targetHost = '127.0.0.1', targetPort = 0, listenHost = '127.0.0.1', highWater = 256 * 1024 } = {}) {
+  const target = { host: targetHost, port: targetPort };
   const settings = { up: { ...CLEAN }, down: { ...CLEAN } };
   const conns = new Set();
   const totals = { accepted: 0, up: 0, down: 0 };
 
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
     totals.accepted++;
-    const upstream = net.connect({ host: targetHost, port: targetPort, allowHalfOpen: true, noDelay: true });
+    if (!target.port) return client.destroy();
+    const upstream = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
     const conn = { client, upstream, pipes: [] };
-    conn.pipes.push(new Pipe(client, upstream, settings, 'up', totals));
-    conn.pipes.push(new Pipe(upstream, client, settings, 'down', totals));
+    conn.pipes.push(new Pipe(client, upstream, settings, 'up', totals, highWater));
+    conn.pipes.push(new Pipe(upstream, client, settings, 'down', totals, highWater));
     conns.add(conn);
     const kill = () => {
       for (const p of conn.pipes) p.dispose();
@@ -59,6 +63,11 @@ export async function startFaultProxy({ targetHost = '127.0.0.1', targetPort, li
     port,
     host: listenHost,
     address: `${listenHost}:${port}`,
+    /** Where new connections go from now on. */
+    setTarget(host, p) {
+      target.host = host;
+      target.port = p;
+    },
     /** Changes the faults of one direction or both; unspecified fields keep their value. */
     set(next, direction = 'both') {
       for (const d of direction === 'both' ? ['up', 'down'] : [direction]) {
@@ -116,7 +125,8 @@ export async function startFaultProxy({ targetHost = '127.0.0.1', targetPort, li
 
 /** One direction of one connection: a queue of timed chunks released under the current faults. */
 class Pipe {
-  constructor(from, to, settings, direction, totals) {
+  constructor(from, to, settings, direction, totals, highWater) {
+    this.highWater = highWater;
     this.from = from;
     this.to = to;
     this.settings = settings;
@@ -152,7 +162,7 @@ class Pipe {
     this.lastAt = at;
     this.queue.push({ buf, at });
     this.queued += buf.length;
-    if (this.queued > HIGH_WATER) this.from.pause();
+    if (this.queued > this.highWater) this.from.pause();
     this.kick();
   }
 
@@ -197,7 +207,7 @@ class Pipe {
       this.queued -= piece.length;
       this.totals[this.direction] += piece.length;
       if (!this.to.write(piece)) this.waitingDrain = true;
-      if (this.queued <= HIGH_WATER / 2 && this.from.isPaused()) this.from.resume();
+      if (this.queued <= this.highWater / 2 && this.from.isPaused()) this.from.resume();
     }
     if (!this.queue.length && this.ended && !this.to.writableEnded) this.to.end();
   }

@@ -17,6 +17,9 @@ import { makeToken } from '../../../examples/token/token.mjs';
 
 export { SLOW, sleep, waitFor };
 
+/** A sleep that does not keep the process alive: for Promise.race deadlines. */
+export const deadline = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
 /** Why a test file is skipped (false when the binary is there). */
 export const skipReason = binaryPath()
   ? false

@@ -83,6 +83,36 @@ export function decodeAmf0(buf) {
   return out;
 }
 
+/** One RTMP message as chunks (a type 0 header, then type 3 continuations). */
+export function encodeMessage({ csid = 3, type, streamId = 0, timestamp = 0, payload, chunkSize = 128 }) {
+  const parts = [];
+  const basic = (fmt) => {
+    if (csid < 64) return Buffer.from([(fmt << 6) | csid]);
+    if (csid < 320) return Buffer.from([fmt << 6, csid - 64]);
+    const b = Buffer.alloc(3);
+    b[0] = (fmt << 6) | 1;
+    b.writeUInt16LE(csid - 64, 1);
+    return b;
+  };
+  const h = Buffer.alloc(11);
+  h.writeUIntBE(Math.min(timestamp, 0xffffff), 0, 3);
+  h.writeUIntBE(payload.length, 3, 3);
+  h[6] = type;
+  h.writeUInt32LE(streamId, 7);
+  parts.push(basic(0), h);
+  for (let off = 0; off < payload.length || off === 0; off += chunkSize) {
+    if (off) parts.push(basic(3));
+    parts.push(payload.subarray(off, off + chunkSize));
+    if (payload.length === 0) break;
+  }
+  return Buffer.concat(parts);
+}
+
+/** The C0+C1 a client sends first (simple handshake). */
+export function handshakeC0C1() {
+  return Buffer.concat([Buffer.from([3]), Buffer.alloc(8), randomBytes(1528)]);
+}
+
 // ---- the client -----------------------------------------------------------------------------
 
 export class RawRtmp {
@@ -166,8 +196,7 @@ export class RawRtmp {
 
   /** The simple handshake: C0+C1, wait S0+S1+S2, C2 (the echo of S1). */
   async handshake({ timeoutMs = 10000 } = {}) {
-    const c1 = Buffer.concat([Buffer.alloc(8), randomBytes(1528)]);
-    this.write(Buffer.concat([Buffer.from([3]), c1]));
+    this.write(handshakeC0C1());
     await this.until(() => this.in.length >= 1 + 1536 * 2, { timeoutMs, what: 'S0+S1+S2' });
     if (this.in[0] !== 3) throw new Error(`S0 version ${this.in[0]}`);
     const s1 = this.in.subarray(1, 1537);
@@ -177,29 +206,9 @@ export class RawRtmp {
     this.parseChunks();
   }
 
-  /** One message as chunks of the current outgoing chunk size (fmt 0, then fmt 3). */
-  encodeMessage({ csid = 3, type, streamId = 0, timestamp = 0, payload, chunkSize = this.outChunkSize }) {
-    const parts = [];
-    const basic = (fmt) => {
-      if (csid < 64) return Buffer.from([(fmt << 6) | csid]);
-      if (csid < 320) return Buffer.from([fmt << 6, csid - 64]);
-      const b = Buffer.alloc(3);
-      b[0] = (fmt << 6) | 1;
-      b.writeUInt16LE(csid - 64, 1);
-      return b;
-    };
-    const h = Buffer.alloc(11);
-    h.writeUIntBE(Math.min(timestamp, 0xffffff), 0, 3);
-    h.writeUIntBE(payload.length, 3, 3);
-    h[6] = type;
-    h.writeUInt32LE(streamId, 7);
-    parts.push(basic(0), h);
-    for (let off = 0; off < payload.length || off === 0; off += chunkSize) {
-      if (off) parts.push(basic(3));
-      parts.push(payload.subarray(off, off + chunkSize));
-      if (payload.length === 0) break;
-    }
-    return Buffer.concat(parts);
+  /** One message as chunks of the current outgoing chunk size. */
+  encodeMessage(msg) {
+    return encodeMessage({ chunkSize: this.outChunkSize, ...msg });
   }
 
   sendMessage(msg) {
