@@ -467,6 +467,12 @@ HttpReply SignalPlane::handle_admin(std::string_view method, std::string_view re
     // POST /v1/admin/urls/{nonce}/revoke
     auto nonce = path_segment(rest);
     if (path_segment(rest) != "revoke" || nonce.empty()) return json_error(404, "no such route");
+    if (!auth::is_url_nonce(nonce)) {
+      ctx.metrics.reject("admin_bad_nonce");
+      return json_error(400, fmt::format("nonce must be {} lower-case hex characters, as in a "
+                                         "signed URL's n field",
+                                         auth::kUrlNonceLength));
+    }
     ctx.access.revoke(nonce, "URL revoked by the admin API");
     return {200, R"({"revoked":true})", "application/json"};
   }
