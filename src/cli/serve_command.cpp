@@ -4,7 +4,6 @@
 #include <iostream>
 #include <memory>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
@@ -39,10 +38,7 @@ void run_serve(const ServeOptions& o) {
   auto level = spdlog::level::from_str(c.log_level);
   if (level == spdlog::level::off && c.log_level != "off")
     throw std::runtime_error("unknown log level '" + c.log_level + "'");
-  // Logs go to stderr; stdout carries only the machine-readable lines.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("minirtc"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_level(level);
+  spdlog::set_level(level);  // logs go to stderr (main.cpp)
 
   for (const auto& app : c.apps) {
     if (app.development) {
