@@ -162,7 +162,9 @@ void Server::shutdown() {
   ticker_.cancel();
   signals_.cancel();
   signal_->shutdown();
-  // Players get an end-of-stream status and publishers a close; everything else is closed.
+  // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
+  // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
+  // it has in flight; publishers and everything else are closed.
   std::vector<std::shared_ptr<Closable>> open;
   for (auto& [id, weak] : ctx_.connections)
     if (auto c = weak.lock()) open.push_back(std::move(c));
@@ -172,9 +174,21 @@ void Server::shutdown() {
     else
       c->close("server shutting down");
   }
-  // Give the last writes a moment, then stop the loop whatever remains.
-  auto grace = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(500));
-  grace->async_wait([this, grace](const boost::system::error_code&) { io_.stop(); });
+  wait_for_goodbyes(std::chrono::steady_clock::now() + kShutdownGrace);
+}
+
+void Server::wait_for_goodbyes(std::chrono::steady_clock::time_point deadline) {
+  // The loop stops as soon as the last connection is gone, or at the deadline whatever remains.
+  if (ctx_.connections.empty() || std::chrono::steady_clock::now() >= deadline) {
+    if (!ctx_.connections.empty())
+      spdlog::warn("shutdown: {} connections still open after {} ms: cut off",
+                   ctx_.connections.size(), kShutdownGrace.count());
+    io_.stop();
+    return;
+  }
+  ticker_.expires_after(std::chrono::milliseconds(20));  // the ticker is done ticking: reused
+  ticker_.async_wait(
+      [this, deadline](const boost::system::error_code&) { wait_for_goodbyes(deadline); });
 }
 
 }  // namespace minirtc::server

@@ -2,6 +2,7 @@
 // The whole server: listeners, the stream hub, URL access, signalling, timers, shutdown.
 // One event loop; every connection lives on it.
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,10 @@ class SignalPlane;
 
 class Server {
  public:
+  /// How long a shutdown waits for connections to end cleanly (viewers' last writes and
+  /// goodbyes, signalling close frames) before the loop stops whatever remains.
+  static constexpr std::chrono::milliseconds kShutdownGrace{5000};
+
   explicit Server(Config config);
   ~Server();
 
@@ -41,6 +46,7 @@ class Server {
  private:
   void tick();
   void shutdown();
+  void wait_for_goodbyes(std::chrono::steady_clock::time_point deadline);
 
   Config config_;
   boost::asio::io_context io_{1};
