@@ -21,7 +21,8 @@ struct ServeOptions {
   int merge_window_ms = -1;
 };
 
-void run_serve(const ServeOptions& o) {
+/// Defaults < config file < flags (and the development app); throws with the reason.
+server::Config build_config(const ServeOptions& o) {
   server::Config c = o.config.resolve();
   if (!o.http_listen.empty()) c.http_listen = o.http_listen;
   if (!o.rtmp_listen.empty()) c.rtmp_listen = o.rtmp_listen;
@@ -38,7 +39,12 @@ void run_serve(const ServeOptions& o) {
   auto level = spdlog::level::from_str(c.log_level);
   if (level == spdlog::level::off && c.log_level != "off")
     throw std::runtime_error("unknown log level '" + c.log_level + "'");
-  spdlog::set_level(level);  // logs go to stderr (main.cpp)
+  return c;
+}
+
+void run_serve(const ServeOptions& o) {
+  server::Config c = build_config(o);
+  spdlog::set_level(spdlog::level::from_str(c.log_level));  // logs go to stderr (main.cpp)
 
   for (const auto& app : c.apps) {
     if (app.development) {
@@ -50,6 +56,14 @@ void run_serve(const ServeOptions& o) {
     }
   }
   server::Server server(std::move(c));
+  // SIGHUP reads the same file and flags again.
+  server.set_config_source([o]() -> Result<server::Config> {
+    try {
+      return build_config(o);
+    } catch (const std::exception& e) {
+      return make_error(e.what());
+    }
+  });
   if (auto st = server.listen(); !st) throw std::runtime_error(st.error().reason);
   server.run();
 }

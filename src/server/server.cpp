@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "server/config_reload.hpp"
 #include "server/http_session.hpp"
 #include "server/rtmp_session.hpp"
 #include "server/signal_plane.hpp"
@@ -63,7 +64,7 @@ Server::Server(Config config)
       ctx_{io_, config_, apps_, hub_, access_, flusher_, metrics_, nullptr, nullptr, false, 1, {}},
       http_acceptor_(io_),
       rtmp_acceptor_(io_),
-      signals_(io_, SIGINT, SIGTERM),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
       ticker_(io_) {
   signal_ = std::make_unique<SignalPlane>(ctx_);
   ctx_.signal = signal_.get();
@@ -126,15 +127,48 @@ Status Server::listen() {
 void Server::run() {
   asio::co_spawn(io_, http_accept_loop(ctx_, http_acceptor_), asio::detached);
   asio::co_spawn(io_, rtmp_accept_loop(ctx_, rtmp_acceptor_), asio::detached);
-  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-    if (!ec) {
-      spdlog::info("signal {}: shutting down", sig);
-      shutdown();
-    }
-  });
+  wait_for_signal();
   tick();
   io_.run();
   spdlog::info("stopped");
+}
+
+void Server::wait_for_signal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      reload();
+      return wait_for_signal();
+    }
+    spdlog::info("signal {}: shutting down", sig);
+    shutdown();
+  });
+}
+
+void Server::reload() {
+  if (stopping_) return;
+  if (!config_source_) {
+    spdlog::warn("SIGHUP: no configuration to read again; ignored");
+    return;
+  }
+  auto next = config_source_();
+  if (!next) {
+    spdlog::error("SIGHUP: configuration not reloaded, the running one is kept: {}",
+                  next.error().reason);
+    return;
+  }
+  auto plan = plan_reload(config_, *next);
+  for (const auto& line : plan.need_restart) spdlog::warn("SIGHUP: {}", line);
+  if (plan.applied.empty()) {
+    spdlog::info("SIGHUP: configuration read again: nothing to apply");
+    return;
+  }
+  config_ = std::move(plan.config);
+  if (plan.apps_changed) apps_ = AppRegistry(config_.apps);
+  spdlog::set_level(spdlog::level::from_str(config_.log_level));
+  if (plan.room_changed) signal_->reload();
+  for (const auto& line : plan.applied) spdlog::info("SIGHUP: {}", line);
+  spdlog::info("SIGHUP: configuration reloaded ({} changes applied)", plan.applied.size());
 }
 
 void Server::stop() {

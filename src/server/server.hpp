@@ -3,6 +3,7 @@
 // One event loop; every connection lives on it.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,7 +38,12 @@ class Server {
   /// Loads the TLS certificate (when configured), binds the listeners and prints the
   /// machine-readable "listening ..." line.
   Status listen();
-  /// Runs until SIGINT/SIGTERM, then shuts down gracefully.
+  /// Where SIGHUP reads the configuration again (the file and flags `serve` started from).
+  using ConfigSource = std::function<Result<Config>()>;
+  void set_config_source(ConfigSource source) { config_source_ = std::move(source); }
+
+  /// Runs until SIGINT/SIGTERM, then shuts down gracefully. SIGHUP reloads the configuration
+  /// (server/config_reload.hpp) without dropping anyone.
   void run();
   void stop();
 
@@ -45,6 +51,8 @@ class Server {
 
  private:
   void tick();
+  void wait_for_signal();
+  void reload();
   void shutdown();
   void wait_for_goodbyes(std::chrono::steady_clock::time_point deadline);
 
@@ -62,6 +70,7 @@ class Server {
   boost::asio::ip::tcp::acceptor rtmp_acceptor_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer ticker_;
+  ConfigSource config_source_;
   bool stopping_ = false;
 };
 

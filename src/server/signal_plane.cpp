@@ -30,7 +30,8 @@ namespace {
 /// Signed URLs and secrets for the room layer, from the app keys and a CSPRNG.
 class ServerMediaUrls final : public room::MediaUrls {
  public:
-  ServerMediaUrls(const MediaAccess& access, std::uint32_t ttl_s) : access_(access), ttl_s_(ttl_s) {}
+  ServerMediaUrls(const MediaAccess& access, const Config& config)
+      : access_(access), config_(config) {}
   std::string publish_url(const StreamId& stream, std::string_view nonce,
                           std::uint64_t now_ms) override {
     return access_.publish_url(stream, expiry(now_ms), std::string(nonce));
@@ -45,10 +46,10 @@ class ServerMediaUrls final : public room::MediaUrls {
 
  private:
   std::uint32_t expiry(std::uint64_t now_ms) const {
-    return static_cast<std::uint32_t>(now_ms / 1000) + ttl_s_;
+    return static_cast<std::uint32_t>(now_ms / 1000) + config_.media.url_ttl_s;  // reloadable
   }
   const MediaAccess& access_;
-  std::uint32_t ttl_s_;
+  const Config& config_;
 };
 
 room::Config room_config(const Config& c) {
@@ -138,15 +139,16 @@ class RoomBridge {
  public:
   explicit RoomBridge(ServerContext& ctx)
       : ctx(ctx),
-        urls(ctx.access, ctx.config.media.url_ttl_s),
+        urls(ctx.access, ctx.config),
         rooms(room_config(ctx.config), urls),
-        dispatcher(rooms,
-                   [&apps = ctx.apps](std::string_view app_id, std::string_view token,
-                                      std::string_view room_id, std::string_view user_id,
-                                      std::uint64_t now) {
-                     return check_join_token(apps, app_id, token, room_id, user_id, now);
-                   },
-                   dispatcher_config(ctx.config)) {}
+        dispatcher(
+            rooms,
+            [&apps = ctx.apps](std::string_view app_id, std::string_view token,
+                               std::string_view room_id, std::string_view user_id,
+                               std::uint64_t now) {
+              return check_join_token(apps, app_id, token, room_id, user_id, now);
+            },
+            dispatcher_config(ctx.config)) {}
 
   static signal::DispatcherConfig dispatcher_config(const Config& c) {
     signal::DispatcherConfig d;
@@ -311,6 +313,11 @@ void SignalPlane::on_stream_ended(const StreamId& id) {
 }
 
 void SignalPlane::tick(std::uint64_t now) { bridge_->apply(bridge_->dispatcher.tick(now), nullptr); }
+
+void SignalPlane::reload() {
+  bridge_->rooms.set_config(room_config(bridge_->ctx.config));
+  bridge_->dispatcher.set_config(RoomBridge::dispatcher_config(bridge_->ctx.config));
+}
 
 void SignalPlane::shutdown() {
   for (auto& [id, weak] : bridge_->sessions)
