@@ -10,7 +10,8 @@ import WebSocket from 'ws';
 import { startServer, binaryPath } from './lib/server.mjs';
 import { pushTestStream, sleep, waitFor } from './lib/media.mjs';
 import { rawRequest } from './lib/raw_http.mjs';
-import { signQuery, streamKey, playHttpFlvRaw } from './lib/viewers.mjs';
+import { playHttpFlvRaw } from './lib/viewers.mjs';
+import { mediaUrl } from '../attack/lib/media_urls.mjs';
 import { SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 
@@ -31,11 +32,11 @@ test('SIGHUP reloads apps and limits without dropping anyone; a bad file is refu
     const file = join(dir, 'minirtc.toml');
     writeFileSync(file, config({ apps: [A] }));
     const server = await startServer({ extraArgs: ['--config', file] });
-    const ids = { appId: A.id, room: 'r', user: 'pub' };
-    const pusher = pushTestStream(`${server.rtmpUrl}/live/${streamKey(ids)}?${signQuery({ ...ids, action: 'pub', appKey: A.key })}`,
+    const ids = { appId: A.id, appKey: A.key, roomId: 'r', userId: 'pub' };
+    const pusher = pushTestStream(mediaUrl({ ...ids, base: server.rtmpUrl, action: 'pub' }).url,
       { seconds: 120, size: '320x180', bitrate: '200k' });
-    const viewer = playHttpFlvRaw(server.http,
-      `/live/${streamKey(ids)}.flv?${signQuery({ ...ids, action: 'play', appKey: A.key, viewer: 'v' })}`);
+    const flv = new URL(mediaUrl({ ...ids, base: server.httpUrl, action: 'play', viewer: 'v' }).url);
+    const viewer = playHttpFlvRaw(server.http, flv.pathname + flv.search);
     const ws = new WebSocket(server.wsUrl);
     let wsClosed = null;
     ws.on('close', (code) => { wsClosed = code; });

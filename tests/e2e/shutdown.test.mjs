@@ -9,8 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, binaryPath } from './lib/server.mjs';
 import { pushTestStream, sleep, waitFor } from './lib/media.mjs';
-import { playRtmp } from './lib/rtmp_player.mjs';
-import { signQuery, streamKey, playHttpFlvRaw, playWsFlv } from './lib/viewers.mjs';
+import { playHttpFlvRaw, playWsFlv } from './lib/viewers.mjs';
+import { rtmpAttempt } from '../attack/lib/rtmp_raw.mjs';
+import { mediaUrl } from '../attack/lib/media_urls.mjs';
 import { SLOW } from './lib/sdk_phone.mjs';
 
 const BIN = binaryPath();
@@ -20,19 +21,38 @@ const APP_KEY = 'shutdown-test-key';
 const PER_KIND = 100;
 const STREAM_EOF = 1; // RTMP user control event StreamEOF
 
+/** An RTMP player (the raw client) with the fields the checks below read. */
+function playRtmp(url) {
+  const v = { events: [], statuses: [], get media() { return v.client ? v.client.media().length : 0; } };
+  v.ready = rtmpAttempt(url, 'play', { timeoutMs: 30000 * SLOW }).then(({ client, code }) => {
+    if (code !== 'NetStream.Play.Start') throw new Error(`play refused: ${code}`);
+    v.client = client;
+  });
+  v.ended = v.ready.then(() => v.client.closed).then(() => {
+    const msgs = v.client.messages;
+    v.events = msgs.filter((m) => m.type === 4).map((m) => m.payload.readUInt16BE(0));
+    v.statuses = v.client.statusCodes();
+    return { how: v.client.error ? `error: ${v.client.error.code}` : 'end' };
+  });
+  v.pause = () => v.client?.socket.pause();
+  v.resume = () => v.client?.socket.resume();
+  v.close = () => v.client?.destroy();
+  return v;
+}
+
 async function round(n) {
   const server = await startServer({ apps: [`${APP_ID}:${APP_KEY}`] });
-  const ids = { appId: APP_ID, room: `r${n}`, user: 'pub' };
-  const key = streamKey(ids);
-  const pusher = pushTestStream(`${server.rtmpUrl}/live/${key}?${signQuery({ ...ids, action: 'pub', appKey: APP_KEY })}`,
+  const ids = { appId: APP_ID, appKey: APP_KEY, roomId: `r${n}`, userId: 'pub' };
+  const pusher = pushTestStream(mediaUrl({ ...ids, base: server.rtmpUrl, action: 'pub' }).url,
     { seconds: 120, size: '640x360', bitrate: '1500k' });
   const viewers = { rtmp: [], http: [], ws: [] };
   try {
-    const play = (i) => signQuery({ ...ids, action: 'play', appKey: APP_KEY, viewer: `v${i}` });
+    const play = (base, i) => mediaUrl({ ...ids, base, action: 'play', viewer: `v${i}` }).url;
     for (let i = 0; i < PER_KIND; ++i) {
-      viewers.rtmp.push(playRtmp(`${server.rtmpUrl}/live/${key}?${play(i)}`));
-      viewers.http.push(playHttpFlvRaw(server.http, `/live/${key}.flv?${play(i)}`));
-      viewers.ws.push(playWsFlv(`ws://${server.http}/live/${key}.flv?${play(i)}`));
+      viewers.rtmp.push(playRtmp(play(server.rtmpUrl, i)));
+      const flv = new URL(play(server.httpUrl, i));
+      viewers.http.push(playHttpFlvRaw(server.http, flv.pathname + flv.search));
+      viewers.ws.push(playWsFlv(play(`ws://${server.http}`, i)));
     }
     // Everyone is watching: media arrived, and keeps arriving (writes are in flight at the signal).
     await waitFor(() => viewers.rtmp.every((v) => v.media > 0) && viewers.http.every((v) => v.bytes > 13) &&
@@ -45,7 +65,7 @@ async function round(n) {
     assert.equal(code, 0, `server exits 0 on SIGTERM: ${server.logs().slice(-2000)}`);
     const ends = await Promise.all(Object.values(viewers).flat().map((v) =>
       Promise.race([v.ended, sleep(10000 * SLOW).then(() => ({ how: 'still open' }))])));
-    const [rtmpEnds, httpEnds, wsEnds] = [ends.slice(0, PER_KIND * 0 + PER_KIND), ends.slice(PER_KIND, 2 * PER_KIND), ends.slice(2 * PER_KIND)];
+    const [rtmpEnds, httpEnds, wsEnds] = [ends.slice(0, PER_KIND), ends.slice(PER_KIND, 2 * PER_KIND), ends.slice(2 * PER_KIND)];
     const bad = [];
     viewers.rtmp.forEach((v, i) => {
       const ok = rtmpEnds[i].how === 'end' && v.events.includes(STREAM_EOF) &&

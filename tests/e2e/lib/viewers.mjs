@@ -1,22 +1,9 @@
-// Many lightweight viewers of one stream for lifecycle tests: signed play URLs made here (the
-// algorithm of docs/protocol.md §2.2, so no process per URL), HTTP-FLV over a raw socket with the
-// chunked body decoded by hand (to see the terminating zero-length chunk, which fetch() hides),
-// and WebSocket-FLV through `ws` (to see the close frame's code).
+// Many lightweight FLV viewers of one stream for lifecycle tests: HTTP-FLV over a raw socket
+// with the chunked body decoded by hand (to see the terminating zero-length chunk, which fetch()
+// hides), and WebSocket-FLV through `ws` (to see the close frame's code). RTMP players:
+// tests/attack/lib/rtmp_raw.mjs; signed URLs without a process each: tests/attack/lib/media_urls.mjs.
 import { connect } from 'node:net';
-import { createHmac, randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-
-/** The signed query of docs/protocol.md §2.2. */
-export function signQuery({ action, appId, appKey, room, user, kind = 'main', viewer = '', ttl = 3600 }) {
-  const e = Math.floor(Date.now() / 1000) + ttl;
-  const n = randomBytes(8).toString('hex');
-  const v = action === 'play' ? viewer : '';
-  const input = `minirtc-url-v1\n${action}\n${appId}\n${room}\n${user}\n${kind}\n${v}\n${e}\n${n}`;
-  const s = createHmac('sha256', appKey).update(input).digest().subarray(0, 16).toString('hex');
-  return `a=${action}${action === 'play' ? `&v=${viewer}` : ''}&e=${e}&n=${n}&s=${s}`;
-}
-
-export function streamKey({ appId, room, user, kind = 'main' }) { return `${appId}~${room}~${user}~${kind}`; }
 
 /**
  * HTTP-FLV over a raw socket. Returns {bytes, status, terminated, trailing, ended: Promise<{how}>,
