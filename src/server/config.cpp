@@ -1,6 +1,10 @@
 #include "server/config.hpp"
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include <fmt/format.h>
@@ -63,13 +67,22 @@ class TableReader {
 
 }  // namespace
 
-Result<Config> load_config_file(const std::string& path, Config c) {
+Result<Config> load_config_file(const std::string& path, Config base) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(fmt::format("{}: cannot be read: {}", path, std::strerror(errno)));
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return make_error(fmt::format("{}: read failed", path));
+  auto parsed = parse_config(text, std::move(base));
+  if (!parsed) return make_error(fmt::format("{}: {}", path, parsed.error().reason));
+  return parsed;
+}
+
+Result<Config> parse_config(std::string_view text, Config c) {
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text);
   } catch (const toml::parse_error& e) {
-    return make_error(
-        fmt::format("{}: {} (line {})", path, e.description(), e.source().begin.line));
+    return make_error(fmt::format("{} (line {})", e.description(), e.source().begin.line));
   }
   std::vector<std::string> errors;
   auto section = [&](std::string_view name, auto&& fill) {
@@ -155,7 +168,7 @@ Result<Config> load_config_file(const std::string& path, Config c) {
       errors.push_back(fmt::format("unknown section '{}'", k.str()));
   }
   if (!errors.empty()) {
-    std::string all = path + ": ";
+    std::string all;
     for (std::size_t i = 0; i < errors.size(); ++i) all += (i ? "; " : "") + errors[i];
     return make_error(all);
   }

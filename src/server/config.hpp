@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "media/gop_cache.hpp"
@@ -68,8 +69,13 @@ struct Config {
   std::uint32_t max_requests_per_second = 50;
 };
 
-/// Reads a TOML config file over the defaults. Unknown keys are errors (typos must not pass).
+/// Reads a TOML config file over the defaults: parse_config of its text, errors prefixed with
+/// the path.
 Result<Config> load_config_file(const std::string& path, Config base = {});
+/// Parses TOML config text over `base`. Unknown keys and sections are errors (typos must not
+/// pass); so are values of the wrong type or out of range. Every error found is reported, joined
+/// by "; ". Pure (no file, no clock): the config fuzz target calls it.
+Result<Config> parse_config(std::string_view text, Config base = {});
 /// "host:port" → parts; port 0 means "pick a free port".
 Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view s);
 /// Parses "APPID:APPKEY" of --app.

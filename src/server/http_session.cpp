@@ -27,14 +27,7 @@ using asio::ip::tcp;
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-/// "/live/{key}.flv" → key, or empty.
-std::string_view flv_stream_key(std::string_view path) {
-  constexpr std::string_view kPrefix = "/live/", kSuffix = ".flv";
-  if (path.size() <= kPrefix.size() + kSuffix.size() || !path.starts_with(kPrefix) ||
-      !path.ends_with(kSuffix))
-    return {};
-  return path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
-}
+using minirtc::http::flv_stream_key;
 
 void add_cors(http::response<http::string_body>& res) {
   res.set(http::field::access_control_allow_origin, "*");

@@ -201,7 +201,7 @@ class RoomBridge {
 void SignalSession::start(beast::http::request<beast::http::string_body> request) {
   connection_id_ = bridge_.ctx.add_connection(std::static_pointer_cast<Closable>(shared_from_this()));
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws_.read_message_max(64 * 1024);
+  ws_.read_message_max(signal::FrameLimits{}.max_bytes);  // the dispatcher refuses larger
   auto self = shared_from_this();
   ws_.async_accept(request, [self](const boost::system::error_code& ec) {
     if (ec) return self->finish("websocket handshake failed: " + ec.message());
