@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "http/query.hpp"
+
 namespace minirtc::http {
 
 namespace {
@@ -47,19 +49,11 @@ bool matches(std::string_view pattern, std::string_view path) {
   return pattern.empty() && path.empty();
 }
 
-bool is_flv_path(std::string_view path) {
-  constexpr std::string_view kPrefix = "/live/", kSuffix = ".flv";
-  if (path.size() <= kPrefix.size() + kSuffix.size() || !path.starts_with(kPrefix) ||
-      !path.ends_with(kSuffix))
-    return false;
-  return path.substr(kPrefix.size()).find('/') == std::string_view::npos;
-}
-
 }  // namespace
 
 std::string_view allowed_methods(std::string_view path) noexcept {
   if (path.empty() || path.front() != '/') return {};
-  if (is_flv_path(path)) return "GET";
+  if (!flv_stream_key(path).empty()) return "GET";  // the key's checks answer 403
   for (const auto& r : kRoutes)
     if (matches(r.pattern, path)) return r.allow;
   return {};

@@ -4,8 +4,8 @@
 // §15.5.6) instead of some answering 200 to anything and others 404. Pure: a path in, the route's
 // Allow value out; the server answers and dispatches.
 //
-// Patterns are '/'-separated segments; `*` matches one non-empty segment. A stream key inside
-// `/live/{key}.flv` is matched by its prefix and suffix (keys contain no '/').
+// Patterns are '/'-separated segments; `*` matches one non-empty segment. FLV playback is every
+// path flv_stream_key() (http/query.hpp) takes.
 
 #include <string_view>
 

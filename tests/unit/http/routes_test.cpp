@@ -28,7 +28,8 @@ TEST(Routes, AdminPathsMatchBySegment) {
 TEST(Routes, FlvPlayback) {
   EXPECT_EQ(allowed_methods("/live/app_room_user_main.flv"), "GET");
   EXPECT_EQ(allowed_methods("/live/.flv"), "");
-  EXPECT_EQ(allowed_methods("/live/a/b.flv"), "");
+  EXPECT_EQ(allowed_methods("/live/a/b.flv"), "GET");  // its key is refused (403), not the method
+  EXPECT_EQ(allowed_methods("/live/x.mp4"), "");
 }
 
 TEST(Routes, UnknownPathsHaveNone) {
