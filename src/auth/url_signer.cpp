@@ -107,6 +107,10 @@ std::string new_nonce() {
   return random_hex(kUrlNonceLength / 2);
 }
 
+bool is_url_nonce(std::string_view s) noexcept {
+  return s.size() == kUrlNonceLength && is_lower_hex(s);
+}
+
 std::string url_signing_input(const UrlGrant& grant) {
   std::string in(kSigningDomain);
   const std::string_view viewer =
@@ -169,7 +173,7 @@ Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query,
   auto expiry = parse_seconds(*fields->e);
   if (!expiry) return make_error("URL field e is not unix seconds");
   grant.expire_at = *expiry;
-  if (fields->n->size() != kUrlNonceLength || !is_lower_hex(*fields->n))
+  if (!is_url_nonce(*fields->n))
     return make_error("URL field n is not 16 lower-case hex characters");
   grant.nonce = std::move(*fields->n);
   std::array<std::uint8_t, kSignatureBytes> sig{};

@@ -44,6 +44,10 @@ struct UrlGrant {
 /// 16 lower-case hex characters from OpenSSL's CSPRNG.
 std::string new_nonce();
 
+/// Whether `s` has the form new_nonce() issues (kUrlNonceLength lower-case hex characters): what
+/// a signed URL's `n` and the admin API's revoke accept.
+bool is_url_nonce(std::string_view s) noexcept;
+
 /// The exact bytes the signature covers (exposed for tests and other implementations).
 std::string url_signing_input(const UrlGrant& grant);
 

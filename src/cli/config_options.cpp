@@ -28,8 +28,11 @@ server::Config ConfigOptions::resolve(bool create_dev_app) const {
   }
   if (config.apps.empty()) {
     // The embedded default's development app: created by `serve`, only read by the others.
+    // Anything at the path counts, a dangling link too: loading it says what is wrong.
+    std::error_code ec;
     const bool exists =
-        std::filesystem::exists(std::filesystem::path(config.data_dir) / "dev-app.toml");
+        std::filesystem::symlink_status(std::filesystem::path(config.data_dir) / "dev-app.toml", ec)
+            .type() != std::filesystem::file_type::not_found;
     if (create_dev_app || exists) {
       auto dev = server::AppRegistry::load_or_create_dev_app(config.data_dir);
       if (!dev) throw std::runtime_error(dev.error().reason);

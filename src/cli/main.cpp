@@ -3,9 +3,16 @@
 #include <exception>
 #include <iostream>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
+  // Logs go to stderr for every command: stdout carries only what scripts read (URLs, tokens,
+  // the "listening" line).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("minirtc"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   CLI::App app{"MiniRTC: self-hosted real-time audio/video for WeChat mini programs"};
   app.require_subcommand(1);
   minirtc::cli::register_serve_command(app);

@@ -4,7 +4,6 @@
 #include <iostream>
 #include <memory>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
@@ -24,7 +23,8 @@ struct ServeOptions {
   int merge_window_ms = -1;
 };
 
-void run_serve(const ServeOptions& o) {
+/// Defaults < config file < flags (and the development app); throws with the reason.
+server::Config build_config(const ServeOptions& o) {
   server::Config c = o.config.resolve();
   o.limits.apply(c);
   if (!o.http_listen.empty()) c.http_listen = o.http_listen;
@@ -42,10 +42,12 @@ void run_serve(const ServeOptions& o) {
   auto level = spdlog::level::from_str(c.log_level);
   if (level == spdlog::level::off && c.log_level != "off")
     throw std::runtime_error("unknown log level '" + c.log_level + "'");
-  // Logs go to stderr; stdout carries only the machine-readable lines.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("minirtc"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_level(level);
+  return c;
+}
+
+void run_serve(const ServeOptions& o) {
+  server::Config c = build_config(o);
+  spdlog::set_level(spdlog::level::from_str(c.log_level));  // logs go to stderr (main.cpp)
   server::raise_descriptor_limit();
 
   for (const auto& app : c.apps) {
@@ -58,6 +60,14 @@ void run_serve(const ServeOptions& o) {
     }
   }
   server::Server server(std::move(c));
+  // SIGHUP reads the same file and flags again.
+  server.set_config_source([o]() -> Result<server::Config> {
+    try {
+      return build_config(o);
+    } catch (const std::exception& e) {
+      return make_error(e.what());
+    }
+  });
   if (auto st = server.listen(); !st) throw std::runtime_error(st.error().reason);
   server.run();
 }

@@ -49,6 +49,9 @@ class RoomService {
   RoomService(Config config, MediaUrls& urls);
 
   const Config& config() const noexcept { return config_; }
+  /// New limits and timers (configuration reload): they apply from the next call on; nobody is
+  /// removed for a limit lowered below what a room already holds.
+  void set_config(Config config) { config_ = std::move(config); }
 
   // ---- Signalling commands (one per JSON-RPC method). `session` is the caller's connection.
 

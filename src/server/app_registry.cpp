@@ -1,13 +1,14 @@
 #include "server/app_registry.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
 #include "core/ids.hpp"
+#include "server/private_file.hpp"
 
 namespace minirtc::server {
 
@@ -24,28 +25,45 @@ std::string random_string(std::size_t n, std::string_view alphabet) {
 
 Result<AppConfig> AppRegistry::load_or_create_dev_app(const std::string& data_dir) {
   namespace fs = std::filesystem;
-  const fs::path path = fs::path(data_dir) / "dev-app.toml";
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
+  const std::string path = (fs::path(data_dir) / "dev-app.toml").string();
+  auto existing = read_private_file(path);
+  if (!existing) return existing.error();
+  if (*existing) {
+    // App servers and phones may already hold tokens signed with this key: a file that cannot be
+    // read is an error to fix, never a reason to make new keys.
+    const auto& file = **existing;
+    auto damaged = [&](std::string_view why) {
+      return make_error(fmt::format(
+          "{} is damaged ({}): it holds the development app's keys; repair it, or delete it to "
+          "get new keys (tokens signed with the old key stop working)",
+          path, why));
+    };
+    AppConfig app;
     try {
-      auto t = toml::parse_file(path.string());
-      AppConfig app{t["id"].value_or(std::string()), t["key"].value_or(std::string()), true};
-      if (!is_valid_app_id(app.id) || app.key.empty())
-        return make_error(fmt::format("{}: not a valid development app", path.string()));
-      return app;
+      auto t = toml::parse(file.content, path);
+      app = {t["id"].value_or(std::string()), t["key"].value_or(std::string()), true};
     } catch (const toml::parse_error& e) {
-      return make_error(fmt::format("{}: {}", path.string(), e.description()));
+      return damaged(fmt::format("line {}: {}", e.source().begin.line, e.description()));
     }
+    if (!is_valid_app_id(app.id)) return damaged("no valid id");
+    if (app.key.empty()) return damaged("no key");
+    if (file.loose_permissions())
+      spdlog::warn(
+          "{} has mode {:03o}: others on this machine can read the development app's key "
+          "(chmod 600 {})",
+          path, file.mode, path);
+    return app;
   }
+  std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) return make_error(fmt::format("cannot create data dir {}: {}", data_dir, ec.message()));
   AppConfig app{random_string(24, "abcdefghijklmnopqrstuvwxyz0123456789"),
                 random_string(32, "0123456789abcdef"), true};
-  std::ofstream out(path);
-  out << "# The development app of the embedded default (minirtc serve without apps).\n"
-      << "id = \"" << app.id << "\"\nkey = \"" << app.key << "\"\n";
-  if (!out) return make_error(fmt::format("cannot write {}", path.string()));
-  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, ec);
+  const std::string content = fmt::format(
+      "# The development app of the embedded default (minirtc serve without apps).\n"
+      "id = \"{}\"\nkey = \"{}\"\n",
+      app.id, app.key);
+  if (auto st = write_private_file(path, content); !st) return st.error();
   return app;
 }
 

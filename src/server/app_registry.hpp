@@ -16,7 +16,9 @@ class AppRegistry {
  public:
   explicit AppRegistry(std::vector<AppConfig> apps) : apps_(std::move(apps)) {}
 
-  /// The embedded default: loads `<data_dir>/dev-app.toml`, or creates it with fresh keys.
+  /// The embedded default: loads `<data_dir>/dev-app.toml` (warning when others may read it), or
+  /// creates it with fresh keys when nothing is there (server/private_file.hpp: atomic, 0600, no
+  /// links followed). A file that is there but unreadable or damaged is an error, never replaced.
   static Result<AppConfig> load_or_create_dev_app(const std::string& data_dir);
 
   std::optional<std::string> key_of(std::string_view app_id) const;

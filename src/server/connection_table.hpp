@@ -52,6 +52,7 @@ class ConnectionTable {
 
   std::vector<std::shared_ptr<Closable>> open() const;
   std::size_t size() const noexcept { return entries_.size(); }
+  bool empty() const noexcept { return entries_.empty(); }
   struct Counts {
     std::uint32_t authenticated = 0, unauthenticated = 0;
   };

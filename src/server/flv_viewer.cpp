@@ -38,6 +38,8 @@ void FlvViewer::bind() {
 
 void FlvViewer::begin_playing() {
   auto self = std::static_pointer_cast<FlvViewer>(shared_from_this());
+  playing_ = true;
+  if (ctx_.shutting_down) return close_now("server shutting down");
   ctx_.access.track(grant_.nonce, std::static_pointer_cast<Closable>(self));
   ++ctx_.metrics.plays_total;
   log_limited(spdlog::level::info, "flv play", "flv#{} {} play {} viewer={}", id_, peer_,
@@ -52,22 +54,45 @@ void FlvViewer::close(std::string_view reason) {
 }
 
 void FlvViewer::on_write_error(const boost::system::error_code& ec) {
-  close_now("write failed: " + ec.message());
+  broken_ = true;
+  if (!closed_) return close_now("write failed: " + ec.message());
+  end_transport();
 }
 
 void FlvViewer::on_drained() {
-  if (close_after_drain_) close_now(close_reason_);
+  if (closed_) end_transport();
 }
 
 void FlvViewer::close_now(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
+  close_reason_ = std::string(reason);
   if (source_) ctx_.hub.detach(*source_, this);
   source_ = nullptr;
   ctx_.access.untrack(grant_.nonce, this);
   log_limited(spdlog::level::info, "flv closed", "flv#{} closed: {} (out {} B)", id_, reason,
               bytes_out());
-  close_transport();
+  auto self = std::static_pointer_cast<FlvViewer>(shared_from_this());
+  goodbye_timer_.emplace(ctx_.io, kGoodbyeTimeout);
+  goodbye_timer_->async_wait([self](const boost::system::error_code& ec) {
+    if (!ec) self->finish();  // the player takes nothing: cut off (the write in flight fails)
+  });
+  stop_writing();  // on_drained() follows once the write in flight is done
+}
+
+void FlvViewer::end_transport() {
+  if (ending_ || finished_) return;
+  ending_ = true;
+  if (!playing_ || broken_) return finish();
+  auto self = std::static_pointer_cast<FlvViewer>(shared_from_this());
+  say_goodbye([self] { self->finish(); });
+}
+
+void FlvViewer::finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (goodbye_timer_) goodbye_timer_->cancel();
+  close_socket();
   ctx_.connections.release(id_);
 }
 
@@ -102,7 +127,7 @@ void HttpFlvViewer::watch_for_close() {
   stream_.async_read_some(asio::buffer(sink_),
                           [self](const boost::system::error_code& ec, std::size_t) {
                             if (self->closed_) return;
-                            if (ec) return self->close_now("player closed");
+                            if (ec) return self->close_peer_gone("player closed");
                             self->watch_for_close();
                           });
 }
@@ -127,20 +152,18 @@ void HttpFlvViewer::write_buffers(std::vector<asio::const_buffer>& buffers) {
   });
 }
 
-void HttpFlvViewer::close_transport() {
-  auto close_socket = [self = std::static_pointer_cast<HttpFlvViewer>(shared_from_this())] {
-    boost::system::error_code ec;
-    self->stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    self->stream_.tcp().socket().close(ec);
-  };
-  if (!idle()) return close_socket();
-  // End the chunked body cleanly when nothing is in flight (shutdown, revocation); a player
-  // that does not take these 5 bytes within a second just gets the close.
+void HttpFlvViewer::say_goodbye(std::function<void()> done) {
+  // The zero-length chunk ends the chunked body: the player knows the stream ended, not broke.
   static constexpr char kLast[] = "0\r\n\r\n";
-  stream_.tcp().expires_after(std::chrono::seconds(1));
   asio::async_write(
       stream_, asio::buffer(kLast, 5),
-      [close_socket](const boost::system::error_code&, std::size_t) { close_socket(); });
+      [done = std::move(done)](const boost::system::error_code&, std::size_t) { done(); });
+}
+
+void HttpFlvViewer::close_socket() {
+  boost::system::error_code ec;
+  stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.tcp().socket().close(ec);
 }
 
 WsFlvViewer::WsFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer,
@@ -165,7 +188,7 @@ void WsFlvViewer::read_until_close() {
   auto self = std::static_pointer_cast<WsFlvViewer>(shared_from_this());
   ws_.async_read(read_buffer_, [self](const boost::system::error_code& ec, std::size_t) {
     if (self->closed_) return;
-    if (ec) return self->close_now("player closed");
+    if (ec) return self->close_peer_gone("player closed");
     self->read_buffer_.clear();  // players have nothing to say; ignore what they send
     self->read_until_close();
   });
@@ -178,7 +201,16 @@ void WsFlvViewer::write_buffers(std::vector<asio::const_buffer>& buffers) {
   });
 }
 
-void WsFlvViewer::close_transport() {
+void WsFlvViewer::say_goodbye(std::function<void()> done) {
+  // A close frame: 1001 tells the player the server is going away (it may retry elsewhere).
+  auto reason = close_reason_.substr(0, 120);  // a close frame's reason is at most 123 bytes
+  const auto code =
+      ctx_.shutting_down ? websocket::close_code::going_away : websocket::close_code::normal;
+  ws_.async_close(websocket::close_reason(code, reason),
+                  [done = std::move(done)](const boost::system::error_code&) { done(); });
+}
+
+void WsFlvViewer::close_socket() {
   boost::system::error_code ec;
   ws_.next_layer().tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   ws_.next_layer().tcp().socket().close(ec);

@@ -1,14 +1,24 @@
 #pragma once
-// A plain HTTP answer from a route: status, body, content type.
+// A plain HTTP answer from a route: status, body, content type (and `Allow` for a 405).
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace minirtc::server {
 
 struct HttpReply {
-  unsigned status = 200;
+  HttpReply(unsigned status = 200, std::string body = {},
+            std::string content_type = "application/json", std::string allow = {})
+      : status(status),
+        body(std::move(body)),
+        content_type(std::move(content_type)),
+        allow(std::move(allow)) {}
+
+  unsigned status;
   std::string body;
-  std::string content_type = "application/json";
+  std::string content_type;
+  std::string allow;  // the route's methods: sent as `Allow` with 405 and in CORS preflights
 };
 
 /// {"error": reason} with the given status.

@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include "http/query.hpp"
+#include "http/routes.hpp"
 #include "server/accept_loop.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
@@ -120,24 +121,30 @@ asio::awaitable<void> HttpSession::run() {
     }
     ++ctx_.metrics.http_requests_total;
     auto req = parser.release();
-    if (try_hand_over(req)) {
+    auto refused = refuse_headers(req);
+    if (!refused && try_hand_over(req)) {
       handed_over_ = true;
       break;
     }
-    HttpReply reply = door_refusal_ ? std::move(*door_refusal_) : route(req);
+    HttpReply reply = refused         ? std::move(*refused)
+                      : door_refusal_ ? std::move(*door_refusal_)
+                                      : route(req);
     door_refusal_.reset();
     http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
     res.set(http::field::server, "minirtc");
     res.set(http::field::content_type, reply.content_type);
     add_cors(res);
-    if (req.method() == http::verb::options) {
-      res.set(http::field::access_control_allow_methods, "GET, POST, DELETE, OPTIONS");
+    if (reply.status == 405) res.set(http::field::allow, reply.allow);
+    if (req.method() == http::verb::options && !reply.allow.empty()) {
+      res.set(http::field::access_control_allow_methods, reply.allow + ", OPTIONS");
       res.set(http::field::access_control_allow_headers, "Content-Type, Authorization");
       res.set(http::field::access_control_max_age, "86400");
     }
-    res.keep_alive(req.keep_alive());
+    res.keep_alive(req.keep_alive() && !refused);
     res.body() = std::move(reply.body);
     res.prepare_payload();
+    // HEAD: the GET answer's head (its Content-Length included), no body.
+    if (req.method() == http::verb::head) res.body().clear();
     auto [wec, wn] = co_await http::async_write(stream_, res, kNoThrow);
     if (wec || !res.keep_alive()) break;
   }
@@ -187,16 +194,36 @@ bool HttpSession::try_hand_over(Request& req) {
   return false;
 }
 
+std::optional<HttpReply> HttpSession::refuse_headers(const Request& req) {
+  // Two credentials in one request: which one a proxy or the server would check is a guess, so
+  // neither is.
+  if (req.count(http::field::authorization) > 1) {
+    ctx_.metrics.reject("http_duplicate_authorization");
+    spdlog::info("http {} refused: more than one Authorization header", peer_);
+    return json_error(400, "more than one Authorization header");
+  }
+  return std::nullopt;
+}
+
 HttpReply HttpSession::route(const Request& req) {
   auto [path, query] = minirtc::http::split_target(req.target());
-  if (req.method() == http::verb::options) return {204, "", "text/plain"};
+  const auto allow = minirtc::http::allowed_methods(path);
+  if (allow.empty()) return json_error(404, "no such route");
+  if (req.method() == http::verb::options) return {204, "", "text/plain", std::string(allow)};
+  if (!minirtc::http::allows(allow, req.method_string())) {
+    ctx_.metrics.reject("http_method");
+    auto reply = json_error(
+        405, fmt::format("method {} not allowed here (allowed: {})", req.method_string(), allow));
+    reply.allow = allow;
+    return reply;
+  }
   if (auto key = flv_stream_key(path); !key.empty()) {
     auto grant = ctx_.access.check(key, query, auth::UrlAction::Play, now_s());
     return json_error(403, grant ? "refused" : grant.error().reason);
   }
-  if (path == "/metrics" && req.method() == http::verb::get)
-    return {200, metrics_text(), "text/plain; version=0.0.4"};
+  if (path == "/metrics") return {200, metrics_text(), "text/plain; version=0.0.4"};
   if (path == "/healthz") return {200, "{\"ok\":true}", "application/json"};
+  if (path == "/v1/signal") return json_error(426, "signalling needs a WebSocket upgrade");
   if (path.starts_with("/v1/") && ctx_.signal) {
     auto auth = req[http::field::authorization];
     return ctx_.signal->handle_http(std::string(req.method_string()), path, query, req.body(),

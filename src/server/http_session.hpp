@@ -33,6 +33,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   boost::asio::awaitable<void> run();
   /// true when the connection was handed over (FLV viewer, WebSocket).
   bool try_hand_over(Request& request);
+  /// 400 for requests whose headers cannot be trusted (two Authorization headers).
+  std::optional<HttpReply> refuse_headers(const Request& request);
+  /// 404 for unknown paths, 405 (with Allow) for a method the route does not serve, else the
+  /// route's answer.
   HttpReply route(const Request& request);
   std::string metrics_text();
 

@@ -48,9 +48,16 @@ media::ViewerStats MediaConnection::viewer_stats() const {
   return {bytes_out_, queue_.dropped_video(), queue_.dropped_audio(), queue_.size()};
 }
 
+void MediaConnection::stop_writing() {
+  stopped_ = true;
+  std::vector<media::PacketPtr> dropped;
+  while (!queue_.empty()) queue_.take(dropped, kMaxPacketsPerWrite, kMaxPiecesPerWrite);
+  if (!writing_) on_drained();
+}
+
 void MediaConnection::flush() {
   if (writing_) return;  // write_done() flushes again
-  if (queue_.empty()) {
+  if (stopped_ || queue_.empty()) {
     on_drained();
     return;
   }

@@ -51,12 +51,15 @@ class MediaConnection : public Flushable,
   virtual void write_buffers(std::vector<boost::asio::const_buffer>& buffers) = 0;
   /// A write failed or the queue drained after close was requested.
   virtual void on_write_error(const boost::system::error_code& ec) = 0;
-  /// Called when the last queued byte has been written and a close was requested.
+  /// Called when a flush finds nothing to write: the queue is empty, or writing was stopped.
   virtual void on_drained() {}
 
   void write_done(const boost::system::error_code& ec, std::size_t bytes);
   /// Control bytes (command replies, status): never dropped, written without waiting the window.
   void send_now(const media::PacketPtr& packet);
+  /// Ends the media for good: what is queued is dropped and nothing more is written; the write in
+  /// flight (if any) completes, then on_drained() is called (at once when nothing is in flight).
+  void stop_writing();
   bool writing() const noexcept { return writing_; }
   bool idle() const noexcept { return !writing_ && queue_.empty(); }
   media::ViewerQueue& queue() noexcept { return queue_; }
@@ -68,6 +71,7 @@ class MediaConnection : public Flushable,
   media::ViewerQueue queue_;
   media::WireFormat format_;
   bool writing_ = false;
+  bool stopped_ = false;                 // stop_writing() was called
   std::vector<media::PacketPtr> batch_;  // keeps the packets alive while the kernel reads them
   std::vector<boost::asio::const_buffer> buffers_;
   std::uint64_t bytes_out_ = 0;

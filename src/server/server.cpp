@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "server/config_reload.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
 #include "server/rtmp_session.hpp"
@@ -72,7 +73,7 @@ Server::Server(Config config)
       ctx_{io_, config_, apps_, hub_, access_, flusher_, metrics_, nullptr, nullptr, false, {}},
       http_acceptor_(io_),
       rtmp_acceptor_(io_),
-      signals_(io_, SIGINT, SIGTERM),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
       ticker_(io_) {
   signal_ = std::make_unique<SignalPlane>(ctx_);
   ctx_.signal = signal_.get();
@@ -142,15 +143,49 @@ Status Server::listen() {
 void Server::run() {
   asio::co_spawn(io_, http_accept_loop(ctx_, http_acceptor_), asio::detached);
   asio::co_spawn(io_, rtmp_accept_loop(ctx_, rtmp_acceptor_), asio::detached);
-  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-    if (!ec) {
-      spdlog::info("signal {}: shutting down", sig);
-      shutdown();
-    }
-  });
+  wait_for_signal();
   tick();
   io_.run();
   spdlog::info("stopped");
+}
+
+void Server::wait_for_signal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      reload();
+      return wait_for_signal();
+    }
+    spdlog::info("signal {}: shutting down", sig);
+    shutdown();
+  });
+}
+
+void Server::reload() {
+  if (stopping_) return;
+  if (!config_source_) {
+    spdlog::warn("SIGHUP: no configuration to read again; ignored");
+    return;
+  }
+  auto next = config_source_();
+  if (!next) {
+    spdlog::error("SIGHUP: configuration not reloaded, the running one is kept: {}",
+                  next.error().reason);
+    return;
+  }
+  auto plan = plan_reload(config_, *next);
+  for (const auto& line : plan.need_restart) spdlog::warn("SIGHUP: {}", line);
+  if (plan.applied.empty()) {
+    spdlog::info("SIGHUP: configuration read again: nothing to apply");
+    return;
+  }
+  config_ = std::move(plan.config);
+  if (plan.apps_changed) apps_ = AppRegistry(config_.apps);
+  ctx_.connections.set_limits(door_limits(config_.limits));
+  spdlog::set_level(spdlog::level::from_str(config_.log_level));
+  if (plan.room_changed) signal_->reload();
+  for (const auto& line : plan.applied) spdlog::info("SIGHUP: {}", line);
+  spdlog::info("SIGHUP: configuration reloaded ({} changes applied)", plan.applied.size());
 }
 
 void Server::stop() {
@@ -179,16 +214,30 @@ void Server::shutdown() {
   ticker_.cancel();
   signals_.cancel();
   signal_->shutdown();
-  // Players get an end-of-stream status and publishers a close; everything else is closed.
+  // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
+  // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
+  // it has in flight; publishers and everything else are closed.
   for (auto& c : ctx_.connections.open()) {
     if (auto* rtmp = dynamic_cast<RtmpSession*>(c.get()))
       rtmp->close_gracefully("server shutting down");
     else
       c->close("server shutting down");
   }
-  // Give the last writes a moment, then stop the loop whatever remains.
-  auto grace = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(500));
-  grace->async_wait([this, grace](const boost::system::error_code&) { io_.stop(); });
+  wait_for_goodbyes(std::chrono::steady_clock::now() + kShutdownGrace);
+}
+
+void Server::wait_for_goodbyes(std::chrono::steady_clock::time_point deadline) {
+  // The loop stops as soon as the last connection is gone, or at the deadline whatever remains.
+  if (ctx_.connections.empty() || std::chrono::steady_clock::now() >= deadline) {
+    if (!ctx_.connections.empty())
+      spdlog::warn("shutdown: {} connections still open after {} ms: cut off",
+                   ctx_.connections.size(), kShutdownGrace.count());
+    io_.stop();
+    return;
+  }
+  ticker_.expires_after(std::chrono::milliseconds(20));  // the ticker is done ticking: reused
+  ticker_.async_wait(
+      [this, deadline](const boost::system::error_code&) { wait_for_goodbyes(deadline); });
 }
 
 }  // namespace minirtc::server

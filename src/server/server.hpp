@@ -2,6 +2,8 @@
 // The whole server: listeners, the stream hub, URL access, signalling, timers, shutdown.
 // One event loop; every connection lives on it.
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,13 +28,22 @@ class SignalPlane;
 
 class Server {
  public:
+  /// How long a shutdown waits for connections to end cleanly (viewers' last writes and
+  /// goodbyes, signalling close frames) before the loop stops whatever remains.
+  static constexpr std::chrono::milliseconds kShutdownGrace{5000};
+
   explicit Server(Config config);
   ~Server();
 
   /// Loads the TLS certificate (when configured), binds the listeners and prints the
   /// machine-readable "listening ..." line.
   Status listen();
-  /// Runs until SIGINT/SIGTERM, then shuts down gracefully.
+  /// Where SIGHUP reads the configuration again (the file and flags `serve` started from).
+  using ConfigSource = std::function<Result<Config>()>;
+  void set_config_source(ConfigSource source) { config_source_ = std::move(source); }
+
+  /// Runs until SIGINT/SIGTERM, then shuts down gracefully. SIGHUP reloads the configuration
+  /// (server/config_reload.hpp) without dropping anyone.
   void run();
   void stop();
 
@@ -40,7 +51,10 @@ class Server {
 
  private:
   void tick();
+  void wait_for_signal();
+  void reload();
   void shutdown();
+  void wait_for_goodbyes(std::chrono::steady_clock::time_point deadline);
 
   Config config_;
   boost::asio::io_context io_{1};
@@ -56,6 +70,7 @@ class Server {
   boost::asio::ip::tcp::acceptor rtmp_acceptor_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer ticker_;
+  ConfigSource config_source_;
   bool stopping_ = false;
 };
 

@@ -31,8 +31,8 @@ namespace {
 /// Signed URLs and secrets for the room layer, from the app keys and a CSPRNG.
 class ServerMediaUrls final : public room::MediaUrls {
  public:
-  ServerMediaUrls(const MediaAccess& access, std::uint32_t ttl_s)
-      : access_(access), ttl_s_(ttl_s) {}
+  ServerMediaUrls(const MediaAccess& access, const Config& config)
+      : access_(access), config_(config) {}
   std::string publish_url(const StreamId& stream, std::string_view nonce,
                           std::uint64_t now_ms) override {
     return access_.publish_url(stream, expiry(now_ms), std::string(nonce));
@@ -47,10 +47,10 @@ class ServerMediaUrls final : public room::MediaUrls {
 
  private:
   std::uint32_t expiry(std::uint64_t now_ms) const {
-    return static_cast<std::uint32_t>(now_ms / 1000) + ttl_s_;
+    return static_cast<std::uint32_t>(now_ms / 1000) + config_.media.url_ttl_s;  // reloadable
   }
   const MediaAccess& access_;
-  std::uint32_t ttl_s_;
+  const Config& config_;
 };
 
 room::Config room_config(const Config& c) {
@@ -156,7 +156,7 @@ class RoomBridge {
  public:
   explicit RoomBridge(ServerContext& ctx)
       : ctx(ctx),
-        urls(ctx.access, ctx.config.media.url_ttl_s),
+        urls(ctx.access, ctx.config),
         rooms(room_config(ctx.config), urls),
         dispatcher(
             rooms,
@@ -348,6 +348,11 @@ void SignalPlane::tick(std::uint64_t now) {
   bridge_->apply(bridge_->dispatcher.tick(now), nullptr);
 }
 
+void SignalPlane::reload() {
+  bridge_->rooms.set_config(room_config(bridge_->ctx.config));
+  bridge_->dispatcher.set_config(RoomBridge::dispatcher_config(bridge_->ctx.config));
+}
+
 void SignalPlane::shutdown() {
   for (auto& [id, weak] : bridge_->sessions)
     if (auto s = weak.lock()) s->close_after_sending("server shutting down", true);
@@ -504,6 +509,12 @@ HttpReply SignalPlane::handle_admin(std::string_view method, std::string_view re
     // POST /v1/admin/urls/{nonce}/revoke
     auto nonce = path_segment(rest);
     if (path_segment(rest) != "revoke" || nonce.empty()) return json_error(404, "no such route");
+    if (!auth::is_url_nonce(nonce)) {
+      ctx.metrics.reject("admin_bad_nonce");
+      return json_error(400, fmt::format("nonce must be {} lower-case hex characters, as in a "
+                                         "signed URL's n field",
+                                         auth::kUrlNonceLength));
+    }
     ctx.access.revoke(nonce, "URL revoked by the admin API");
     return {200, R"({"revoked":true})", "application/json"};
   }

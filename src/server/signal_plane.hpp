@@ -45,6 +45,8 @@ class SignalPlane {
   /// Once a second: room timers.
   void tick(std::uint64_t now_ms);
   void shutdown();
+  /// The room and signalling settings of the server's configuration changed (SIGHUP).
+  void reload();
 
  private:
   HttpReply handle_admin(std::string_view method, std::string_view rest, std::string_view body);

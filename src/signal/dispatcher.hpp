@@ -69,6 +69,8 @@ class SignalDispatcher {
   SignalDispatcher(room::RoomService& rooms, TokenChecker check_token,
                    DispatcherConfig config = {});
 
+  /// New limits (configuration reload): sessions opened from now on get the new rate limit.
+  void set_config(DispatcherConfig config) { config_ = std::move(config); }
   /// A WebSocket was accepted (optional: the first frame also registers the session).
   void on_open(room::SessionId session, std::uint64_t now_ms);
   /// One text frame from a session.

@@ -89,6 +89,15 @@ TEST(UrlSigner, RoundTripWithFreshNonces) {
   EXPECT_EQ(seen.size(), 20u);
 }
 
+TEST(UrlSigner, NonceFormat) {
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(is_url_nonce(new_nonce()));
+  EXPECT_TRUE(is_url_nonce("0123456789abcdef"));
+  for (const char* bad :
+       {"", "0123456789abcde", "0123456789abcdef0", "0123456789ABCDEF", "0123456789abcdeg",
+        "../../etc/passwd", "0123456789abcde ", "%30123456789abcd"})
+    EXPECT_FALSE(is_url_nonce(bad)) << bad;
+}
+
 TEST(UrlSigner, SplitNameQuery) {
   EXPECT_EQ(split_name_query("k?a=pub&e=1"),
             (std::pair<std::string_view, std::string_view>{"k", "a=pub&e=1"}));

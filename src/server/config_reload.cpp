@@ -1,0 +1,153 @@
+#include "server/config_reload.hpp"
+
+#include <map>
+
+#include <fmt/format.h>
+
+namespace minirtc::server {
+
+namespace {
+
+std::string show(const std::string& v) {
+  return fmt::format("\"{}\"", v);
+}
+std::string show(bool v) {
+  return v ? "true" : "false";
+}
+template <class T>
+std::string show(T v) {
+  return fmt::format("{}", v);
+}
+
+class Planner {
+ public:
+  Planner(const Config& running, const Config& next) : next_(next) { plan_.config = running; }
+
+  /// A key that applies live: taken from the new config, reported when it differs.
+  template <class T>
+  bool live(std::string_view name, T Config::*field) {
+    return live_value(name, plan_.config.*field, next_.*field);
+  }
+  template <class T>
+  bool live_value(std::string_view name, T& running, const T& next) {
+    if (running == next) return false;
+    plan_.applied.push_back(fmt::format("{}: {} -> {}", name, show(running), show(next)));
+    running = next;
+    return true;
+  }
+  /// A secret that applies live: reported without its values.
+  bool live_secret(std::string_view name, std::string& running, const std::string& next) {
+    if (running == next) return false;
+    plan_.applied.push_back(fmt::format("{}: changed", name));
+    running = next;
+    return true;
+  }
+  /// A key that needs a restart: the running value stays.
+  template <class T>
+  void restart(std::string_view name, const T& running, const T& next) {
+    if (running != next)
+      plan_.need_restart.push_back(fmt::format("{}: {} -> {} (needs a restart; {} kept)", name,
+                                               show(running), show(next), show(running)));
+  }
+
+  void apps() {
+    std::map<std::string, const AppConfig*> old_apps, new_apps;
+    for (const auto& a : plan_.config.apps) old_apps[a.id] = &a;
+    for (const auto& a : next_.apps) new_apps[a.id] = &a;
+    for (const auto& [id, a] : new_apps) {
+      auto it = old_apps.find(id);
+      if (it == old_apps.end())
+        plan_.applied.push_back(fmt::format("apps: added {}", id));
+      else if (it->second->key != a->key)
+        plan_.applied.push_back(fmt::format("apps: key of {} changed", id));
+      else if (it->second->development != a->development)
+        plan_.applied.push_back(fmt::format("apps: {} is {} a development app", id,
+                                            a->development ? "now" : "no longer"));
+    }
+    for (const auto& [id, a] : old_apps)
+      if (!new_apps.count(id)) plan_.applied.push_back(fmt::format("apps: removed {}", id));
+    plan_.apps_changed =
+        plan_.config.apps.size() != next_.apps.size() ||
+        !std::equal(plan_.config.apps.begin(), plan_.config.apps.end(), next_.apps.begin(),
+                    [](const auto& x, const auto& y) {
+                      return x.id == y.id && x.key == y.key && x.development == y.development;
+                    });
+    if (plan_.apps_changed) plan_.config.apps = next_.apps;
+  }
+
+  ReloadPlan take() { return std::move(plan_); }
+  Config& running() { return plan_.config; }
+  ReloadPlan& plan() { return plan_; }
+
+ private:
+  const Config& next_;
+  ReloadPlan plan_;
+};
+
+}  // namespace
+
+ReloadPlan plan_reload(const Config& running, const Config& next) {
+  Planner p(running, next);
+  auto& r = p.running();
+  const auto& n = next;
+
+  p.apps();
+  p.live_secret("server.admin_key", r.admin_key, n.admin_key);
+  p.live("server.log_level", &Config::log_level);
+  p.restart("server.http_listen", r.http_listen, n.http_listen);
+  p.restart("server.rtmp_listen", r.rtmp_listen, n.rtmp_listen);
+  p.restart("server.public_url", r.public_url, n.public_url);
+  p.restart("server.public_rtmp_url", r.public_rtmp_url, n.public_rtmp_url);
+  p.restart("server.data_dir", r.data_dir, n.data_dir);
+  p.restart("server.tls_cert", r.tls_cert, n.tls_cert);
+  p.restart("server.tls_key", r.tls_key, n.tls_key);
+
+  p.live_value("http.header_limit", r.http.header_limit, n.http.header_limit);
+  p.live_value("http.body_limit", r.http.body_limit, n.http.body_limit);
+  p.live_value("http.read_timeout_s", r.http.read_timeout_s, n.http.read_timeout_s);
+  p.live_value("http.keep_alive_timeout_s", r.http.keep_alive_timeout_s,
+               n.http.keep_alive_timeout_s);
+
+  auto& rm = r.media;
+  const auto& nm = n.media;
+  p.live_value("media.viewer_max_delay_ms", rm.viewer_queue.max_delay_ms,
+               nm.viewer_queue.max_delay_ms);
+  p.live_value("media.viewer_max_bytes", rm.viewer_queue.max_bytes, nm.viewer_queue.max_bytes);
+  p.live_value("media.viewer_max_packets", rm.viewer_queue.max_packets,
+               nm.viewer_queue.max_packets);
+  p.live_value("media.viewer_kernel_unsent_bytes", rm.viewer_kernel_unsent_bytes,
+               nm.viewer_kernel_unsent_bytes);
+  p.live_value("media.url_ttl_s", rm.url_ttl_s, nm.url_ttl_s);
+  p.live_value("media.handshake_timeout_s", rm.handshake_timeout_s, nm.handshake_timeout_s);
+  p.live_value("limits.rtmp_connections", r.limits.rtmp_connections, n.limits.rtmp_connections);
+  p.live_value("limits.http_connections", r.limits.http_connections, n.limits.http_connections);
+  p.live_value("limits.flv_viewers", r.limits.flv_viewers, n.limits.flv_viewers);
+  p.live_value("limits.reserved_for_authenticated", r.limits.reserved_for_authenticated,
+               n.limits.reserved_for_authenticated);
+  p.live_value("limits.unauthenticated_per_ip", r.limits.unauthenticated_per_ip,
+               n.limits.unauthenticated_per_ip);
+  p.restart("media.merge_window_ms", rm.merge_window_ms, nm.merge_window_ms);
+  p.restart("media.send_batching", rm.send_batching, nm.send_batching);
+  p.restart("media.gop_cache", rm.gop_cache, nm.gop_cache);
+  p.restart("media.gop_max_packets", rm.gop.max_packets, nm.gop.max_packets);
+  p.restart("media.gop_max_bytes", rm.gop.max_bytes, nm.gop.max_bytes);
+  p.restart("media.gop_max_duration_ms", rm.gop.max_duration_ms, nm.gop.max_duration_ms);
+  p.restart("media.publisher_idle_timeout_s", rm.publisher_idle_timeout_s,
+            nm.publisher_idle_timeout_s);
+
+  bool room = false;
+  room |= p.live_value("media.play_flv_by_default", rm.play_flv_by_default, nm.play_flv_by_default);
+  room |= p.live("room.ping_interval_ms", &Config::ping_interval_ms);
+  room |= p.live("room.session_timeout_ms", &Config::session_timeout_ms);
+  room |= p.live("room.resume_window_ms", &Config::resume_window_ms);
+  room |= p.live("room.publish_no_media_timeout_ms", &Config::publish_no_media_timeout_ms);
+  room |= p.live("room.empty_room_delay_ms", &Config::empty_room_delay_ms);
+  room |= p.live("room.max_visible_users", &Config::max_visible_users);
+  room |= p.live("room.max_invisible_users", &Config::max_invisible_users);
+  room |= p.live("room.max_subscribed_streams", &Config::max_subscribed_streams);
+  room |= p.live("room.max_requests_per_second", &Config::max_requests_per_second);
+  p.plan().room_changed = room;
+  return p.take();
+}
+
+}  // namespace minirtc::server
