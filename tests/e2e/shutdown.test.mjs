@@ -41,7 +41,9 @@ function playRtmp(url) {
 }
 
 async function round(n) {
-  const server = await startServer({ apps: [`${APP_ID}:${APP_KEY}`] });
+  // 300 viewers from one address, all connecting at once: no per-address limit for strangers
+  // (a viewer is one until its play URL is verified).
+  const server = await startServer({ apps: [`${APP_ID}:${APP_KEY}`], extraArgs: ['--max-unauthenticated-per-ip', '0'] });
   const ids = { appId: APP_ID, appKey: APP_KEY, roomId: `r${n}`, userId: 'pub' };
   const pusher = pushTestStream(mediaUrl({ ...ids, base: server.rtmpUrl, action: 'pub' }).url,
     { seconds: 120, size: '640x360', bitrate: '1500k' });
