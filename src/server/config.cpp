@@ -107,6 +107,7 @@ Result<Config> load_config_file(const std::string& path, Config c) {
     r.get("handshake_timeout_s", c.media.handshake_timeout_s);
     r.get("max_rtmp_connections", c.media.max_rtmp_connections);
     r.get("play_flv_by_default", c.media.play_flv_by_default);
+    r.get("ingest_budget_bytes", c.media.ingest_budget_bytes);
   });
   section("http", [&](TableReader& r) {
     r.get("header_limit", c.http.header_limit);
@@ -147,6 +148,9 @@ Result<Config> load_config_file(const std::string& path, Config c) {
   if (!BatchSender::parse(c.media.send_batching))
     errors.push_back(
         fmt::format("media.send_batching '{}' is not io_uring or sendmsg", c.media.send_batching));
+  if (c.media.ingest_budget_bytes < (1u << 20))
+    errors.push_back(
+        fmt::format("media.ingest_budget_bytes {} is below 1 MiB", c.media.ingest_budget_bytes));
   for (auto& [k, v] : root) {
     static const std::set<std::string> kSections{"server", "media", "http", "room", "apps"};
     if (!kSections.count(std::string(k.str())))

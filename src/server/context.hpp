@@ -16,6 +16,7 @@
 #include "server/app_registry.hpp"
 #include "server/config.hpp"
 #include "server/flush_scheduler.hpp"
+#include "server/ingest_budget.hpp"
 #include "server/media_access.hpp"
 #include "server/metrics.hpp"
 
@@ -52,6 +53,9 @@ struct ServerContext {
     return id;
   }
   void remove_connection(std::uint64_t id) { connections.erase(id); }
+
+  /// Bytes RTMP connections hold in incomplete messages, against media.ingest_budget_bytes.
+  IngestBudget ingest{config.media.ingest_budget_bytes};
 };
 
 }  // namespace minirtc::server
