@@ -146,6 +146,7 @@ void Server::tick() {
   const auto now = now_ms();
   hub_.sweep(now);
   signal_->tick(now);
+  heap_trimmer_.tick();
   ticker_.expires_after(std::chrono::milliseconds(500));
   ticker_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && !stopping_) tick();

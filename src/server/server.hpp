@@ -17,6 +17,7 @@
 #include "server/config.hpp"
 #include "server/context.hpp"
 #include "server/flush_scheduler.hpp"
+#include "server/heap_trim.hpp"
 #include "server/media_access.hpp"
 #include "server/metrics.hpp"
 
@@ -56,6 +57,7 @@ class Server {
   boost::asio::ip::tcp::acceptor rtmp_acceptor_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer ticker_;
+  HeapTrimmer heap_trimmer_;  // on the tick: frees of connection waves back to the OS
   bool stopping_ = false;
 };
 
