@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, in the order that fails fastest: release build and unit tests,
-# SDK checks, end-to-end tests against the real binary with real ffmpeg/ffprobe/rtmpdump peers,
-# the same under AddressSanitizer + UndefinedBehaviorSanitizer, then a short libFuzzer smoke run.
+# SDK checks, end-to-end tests against the real binary with real ffmpeg/ffprobe/rtmpdump peers, the
+# attack suite (tests/attack/) against the release binary,
+# the end-to-end tests again under AddressSanitizer + UndefinedBehaviorSanitizer, then a short libFuzzer smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
@@ -22,6 +23,8 @@ if [ -f package.json ]; then
   npm run --silent check:sdk
   step "JavaScript tests (SDK unit, end-to-end with the real server, demo components)"
   MINIRTC_BIN="$PWD/build/release/minirtc" npm test --silent
+  step "attack suite (release server: refused as documented, canary call healthy, RSS/fds back to baseline)"
+  MINIRTC_BIN="$PWD/build/release/minirtc" npm run --silent test:attack
 fi
 
 step "ASan + UBSan build"
