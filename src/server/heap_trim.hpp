@@ -22,7 +22,7 @@ namespace minirtc::server {
 
 class HeapTrimmer {
  public:
-  static constexpr std::uint64_t kMinFreedBytes = 4u << 20;
+  static constexpr std::uint64_t kMinFreedBytes = 1u << 20;
 
   /// The rule: trim when `free_bytes` is at least kMinFreedBytes above `floor`, the lowest free
   /// byte count seen since the last trim.
