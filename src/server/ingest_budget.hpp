@@ -10,9 +10,11 @@
 //   the whole budget; so strangers can never take the room real publishers need.
 // - After each read a connection reports what its decoder holds (update). A connection that grew
 //   and leaves its kind over its share, or everyone over the budget, is to be closed (update
-//   returns false; the caller closes it and calls release). A connection that did not grow is
-//   never closed: the one whose growth passes the budget pays, not whoever happens to hold most.
-//   The budget is thus passed by at most one read's growth (the read buffer, 64 KiB).
+//   returns false; the caller closes it and calls release). What counts is the memory of the
+//   buffers (rtmp::ChunkDecoder::buffered_bytes), not only the bytes in them. A connection that did
+//   not grow is never closed: the one whose growth passes the budget pays, not whoever happens to
+//   hold most. The budget is thus passed by at most one read's growth: the read (64 KiB), or for an
+//   authorized publisher the doubling of one message buffer (rtmp::ChunkDecoder, at most 8 MiB).
 // - A new connection is admitted only while the unauthorized share has room for one more
 //   connection's whole allowance (admits), so while strangers fill it new handshakes are refused
 //   at once instead of being accepted and closed as they grow.

@@ -193,6 +193,8 @@ Status RtmpSession::on_message(rtmp::Message& m) {
     case rtmp::MessageType::CommandAmf3: {
       auto cmd = rtmp::parse_command(m);
       if (!cmd) return cmd.error();
+      spdlog::debug("rtmp#{} command {} txid={} ({} B)", id_, cmd->name, cmd->transaction_id,
+                    m.payload.size());
       return on_command(*cmd, m.stream_id);
     }
     case rtmp::MessageType::Audio:
@@ -235,7 +237,6 @@ void RtmpSession::on_media(const rtmp::Message& m) {
 }
 
 Status RtmpSession::on_command(const rtmp::Command& c, std::uint32_t stream_id) {
-  spdlog::debug("rtmp#{} command {} txid={}", id_, c.name, c.transaction_id);
   if (c.name == "connect") return on_connect(c);
   if (app_.empty()) return make_error("'" + c.name + "' before connect");
   if (c.name == "createStream") {
