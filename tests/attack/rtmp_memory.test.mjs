@@ -14,6 +14,9 @@
 // Each time the canary stays healthy and RSS and descriptors return to the baseline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   attackFixture, startTarget, startCanary, measureBaseline, expectBaseline, metric, sleep, SLOW,
 } from './lib/harness.mjs';
@@ -125,10 +128,9 @@ test('(b) 1,000 connections of 61 chunk streams declaring 16 MB (and 1,000 decla
 test('(c) the ingest budget: strangers fill their share and are refused; a publisher passing it is closed', { skip }, async () => {
   // 2 MiB: 512 KiB for unauthorized connections, each admitted with room for 32 KiB.
   const budget = 2 << 20;
-  const target = await startTarget({
-    apps: [`${APP.appId}:${APP.appKey}`],
-    extraArgs: ['--config', await writeConfig(`[media]\ningest_budget_bytes = ${budget}\n`)],
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'minirtc-attack-'));
+  writeFileSync(join(dir, 'budget.toml'), `[media]\ningest_budget_bytes = ${budget}\n`);
+  const target = await startTarget({ apps: [`${APP.appId}:${APP.appKey}`], extraArgs: ['--config', join(dir, 'budget.toml')] });
   let canary;
   const held = [];
   try {
@@ -195,14 +197,6 @@ test('(c) the ingest budget: strangers fill their share and are refused; a publi
     for (const c of held) c.destroy();
     if (canary) await canary.stop();
     await target.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
-
-async function writeConfig(text) {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const file = join(mkdtempSync(join(tmpdir(), 'minirtc-attack-')), 'budget.toml');
-  writeFileSync(file, text);
-  return file;
-}
