@@ -85,6 +85,19 @@ export interface ClientBannedEvent {
   reason: string;
 }
 
+/** The signalling socket of a joined session closed for good (no resume) with a code other than 1000. */
+export interface DisconnectEvent {
+  /** The WebSocket close code (e.g. 1006 abnormal closure, 1001 server going away). */
+  code: number;
+  reason: string;
+}
+
+/** The signalling socket reported an error; `code` is WEBSOCKET_FAILED (500001). */
+export interface SocketErrorEvent {
+  code: 500001;
+  reason: string;
+}
+
 export interface EventPayloads {
   STREAM_ADDED: StreamAddedEvent;
   STREAM_REMOVED: StreamInfo;
@@ -97,8 +110,8 @@ export interface EventPayloads {
   CLIENT_BANNED: ClientBannedEvent;
   PEER_ONLINE: PeerEvent;
   PEER_LEAVE: PeerEvent;
-  ERROR: RtcError;
-  DISCONNECT: RtcError;
+  ERROR: SocketErrorEvent;
+  DISCONNECT: DisconnectEvent;
 }
 
 export type EventName = keyof EventPayloads;
@@ -138,8 +151,14 @@ export declare const ERROR_CODES: Readonly<{
 
 export declare const VERSION: string;
 
-/** Live-pusher / live-player `bindnetstatus` `detail.info`. */
-export type NetStatusInfo = Record<string, number | string | boolean>;
+/**
+ * Live-pusher / live-player `bindnetstatus` `detail.info`: any object; its number, string and
+ * boolean fields are sent (at most 40).
+ */
+export type NetStatusInfo = object;
+
+/** Which of a user's streams a player report is about: the v-player's `screen` property ('0'/'1') works as is. */
+export type ScreenFlag = boolean | 0 | 1 | '0' | '1';
 
 export declare class Client {
   /** Server used by clients created without `server`. */
@@ -148,7 +167,11 @@ export declare class Client {
 
   constructor(options?: ClientOptions);
 
-  /** 'connected' while in a room. */
+  /**
+   * 'connected' while in a room; 'reconnecting' while a dropped socket is being resumed;
+   * 'disconnected' after the session ended without leave() (DISCONNECT, CLIENT_BANNED, or the
+   * server closing the socket normally with 1000).
+   */
   readonly state: ClientState;
   /** The user id while in a room, '' otherwise. */
   readonly userId: string;
@@ -172,19 +195,26 @@ export declare class Client {
   /** Resolves with the RTMP push URL for `<live-pusher url>`. */
   publish(onSuccess?: OnSuccess<string>, onFailure?: OnFailure): Promise<string>;
   unpublish(onSuccess?: OnSuccess<void>, onFailure?: OnFailure): Promise<void>;
-  /** Resolves with the play URL for `<live-player src>`. */
+  /**
+   * Resolves with the play URL for `<live-player src>`. Fails with STREAM_ID_NOT_FOUND when the
+   * stream was removed (STREAM_REMOVED) before the reply came.
+   */
   subscribe(
     userId: string,
     options?: SubscribeOptions,
     onSuccess?: OnSuccess<string>,
     onFailure?: OnFailure,
   ): Promise<string>;
+  /** Options left out: the callbacks move left by one. */
+  subscribe(userId: string, onSuccess: OnSuccess<string>, onFailure?: OnFailure): Promise<string>;
   unsubscribe(
     userId: string,
     options?: { screen?: boolean },
     onSuccess?: OnSuccess<void>,
     onFailure?: OnFailure,
   ): Promise<void>;
+  /** Options left out: the callbacks move left by one. */
+  unsubscribe(userId: string, onSuccess: OnSuccess<void>, onFailure?: OnFailure): Promise<void>;
   muteLocal(options: MuteOptions, onSuccess?: OnSuccess<void>, onFailure?: OnFailure): Promise<void>;
   muteRemote(
     userId: string,
@@ -208,7 +238,7 @@ export declare class Client {
   /** Forward `<live-pusher bindnetstatus>` detail.info. Never throws. */
   reportPusherNetStatusChange(info: NetStatusInfo): void;
   /** Forward `<live-player bindstatechange>`. Never throws. */
-  reportPlayerStateChange(uid: string, code: number, message?: string, screen?: boolean): void;
+  reportPlayerStateChange(uid: string, code: number, message?: string, screen?: ScreenFlag): void;
   /** Forward `<live-player bindnetstatus>` detail.info. Never throws. */
-  reportPlayerNetStatusChange(uid: string, info: NetStatusInfo, screen?: boolean): void;
+  reportPlayerNetStatusChange(uid: string, info: NetStatusInfo, screen?: ScreenFlag): void;
 }

@@ -49,10 +49,12 @@ export class SignalConnection {
     /** @type {SocketTaskLike | null} */
     this._task = null;
     this._nextId = 1;
-    /** @type {Map<number, {resolve: (r: RpcReply) => void, reject: (e: any) => void, timer: any}>} */
+    /** @type {Map<number, {resolve: (r: RpcReply) => void, reject: (e: any) => void, timer: any, tell: (r: RpcReply | null) => void}>} */
     this._pending = new Map();
     this._open = false;
     this._closed = false;
+    /** @type {(() => void) | null} */
+    this._failOpen = null;
     /** @type {((method: string, params: any) => void) | null} */
     this.onNotification = null;
     /** Called once when the socket ends without close() from this side. */
@@ -84,6 +86,8 @@ export class SignalConnection {
         reject(rtcError(ERROR_CODES.WEBSOCKET_FAILED, `${this.url}: ${reason}`));
       };
       const timer = setTimeout(() => fail(`not open within ${timeoutMs} ms`), timeoutMs);
+      // close() before the socket opened ends the wait too
+      this._failOpen = () => fail('closed before open');
       let task;
       try {
         task = this._wx.connectSocket({ url: this.url, fail: (/** @type {any} */ e) => fail(errMsg(e)) });
@@ -108,6 +112,7 @@ export class SignalConnection {
       task.onOpen(() => {
         if (settled) return;
         settled = true;
+        this._failOpen = null;
         clearTimeout(timer);
         this._open = true;
         resolve();
@@ -135,23 +140,30 @@ export class SignalConnection {
    * Sends a request and waits for the server's reply, which may be an error reply. Rejects with
    * SIGNALING_TIMEOUT when no reply comes in time, WEBSOCKET_NOT_CONNECTED when the socket is
    * not open or ends first.
+   * `onReply` is called synchronously when the reply arrives, before any later message is
+   * handled, so what the reply says is applied in the order the server sent it; it gets null
+   * when no reply will come (timeout, socket ended, send failed).
    * @param {string} method
    * @param {object} params
    * @param {number} timeoutMs
+   * @param {(reply: RpcReply | null) => void} [onReply]
    * @returns {Promise<RpcReply>}
    */
-  call(method, params, timeoutMs) {
+  call(method, params, timeoutMs, onReply) {
+    const tell = onReply || (() => {});
     return new Promise((resolve, reject) => {
       if (!this.isOpen || !this._task) {
+        tell(null);
         reject(rtcError(ERROR_CODES.WEBSOCKET_NOT_CONNECTED, `${method}: signalling socket not open`));
         return;
       }
       const id = this._nextId++;
       const timer = setTimeout(() => {
         if (!this._pending.delete(id)) return;
+        tell(null);
         reject(rtcError(ERROR_CODES.SIGNALING_TIMEOUT, `${method}: no reply within ${timeoutMs} ms`));
       }, timeoutMs);
-      this._pending.set(id, { resolve, reject, timer });
+      this._pending.set(id, { resolve, reject, timer, tell });
       const data = JSON.stringify({ jsonrpc: '2.0', id, method, params });
       /** @param {unknown} err */
       const sendFailed = (err) => {
@@ -159,6 +171,7 @@ export class SignalConnection {
         if (!entry) return;
         this._pending.delete(id);
         clearTimeout(entry.timer);
+        tell(null);
         reject(rtcError(ERROR_CODES.WEBSOCKET_NOT_CONNECTED, `${method}: send failed: ${errMsg(err)}`));
       };
       try {
@@ -186,10 +199,12 @@ export class SignalConnection {
   _shutdown(code, reason) {
     if (this._closed) return;
     this._closed = true;
+    if (this._failOpen) this._failOpen();
     const pending = Array.from(this._pending.values());
     this._pending.clear();
     for (const entry of pending) {
       clearTimeout(entry.timer);
+      entry.tell(null);
       entry.reject(rtcError(ERROR_CODES.WEBSOCKET_NOT_CONNECTED, 'signalling socket closed before the reply'));
     }
     const task = this._task;
@@ -217,8 +232,10 @@ export class SignalConnection {
       if (!entry) return; // late reply after a timeout
       this._pending.delete(msg.id);
       clearTimeout(entry.timer);
-      if (msg.error) entry.resolve({ error: msg.error });
-      else entry.resolve({ result: msg.result });
+      /** @type {RpcReply} */
+      const reply = msg.error ? { error: msg.error } : { result: msg.result };
+      entry.tell(reply);
+      entry.resolve(reply);
       return;
     }
     if (typeof msg.method === 'string' && (msg.id === undefined || msg.id === null)) {

@@ -5,7 +5,8 @@ namespace minirtc::media {
 Source& Hub::get_or_create(const StreamId& id) {
   auto it = sources_.find(id);
   if (it != sources_.end()) return *it->second;
-  auto source = std::make_unique<Source>(id, config_.gop, config_.gop_cache);
+  auto source =
+      std::make_unique<Source>(id, config_.gop, config_.gop_cache, config_.max_timestamp_lead_ms);
   if (auto m = mutes_.find(id); m != mutes_.end())
     source->set_mute(m->second.audio, m->second.video);
   return *sources_.emplace(id, std::move(source)).first->second;

@@ -17,7 +17,8 @@ namespace minirtc::media {
 struct HubConfig {
   GopLimits gop;
   bool gop_cache = true;
-  std::uint32_t publisher_idle_timeout_ms = 10000;
+  std::uint32_t publisher_idle_timeout_ms = 10000;  // no audio/video frame this long: dropped
+  std::uint32_t max_timestamp_lead_ms = Timeline::kDefaultMaxLeadMs;  // media/timeline.hpp
 };
 
 class Hub {
@@ -32,7 +33,8 @@ class Hub {
   /// Makes `publisher` the stream's publisher. A current publisher is closed first (takeover);
   /// viewers stay attached. The returned Source lives while it has a publisher or viewers.
   Source& publish(const StreamId& id, PublisherHandle* publisher, std::uint64_t now_ms);
-  /// The publisher left; a no-op when it was already taken over.
+  /// The publisher left; a no-op when it was already taken over. Viewers stay attached and get the
+  /// next publisher's stream (the room decides how long they wait: it closes the stream).
   void unpublish(Source& source, PublisherHandle* publisher);
   /// A message from the stream's current publisher.
   void ingest(Source& source, PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
@@ -47,7 +49,8 @@ class Hub {
   void set_stream_mute(const StreamId& id, bool audio, bool video);
   /// muteRemote of one viewer (by userId), remembered for viewers that attach later.
   void set_viewer_mute(const StreamId& id, const std::string& viewer, bool audio, bool video);
-  /// Closes publishers that sent nothing for the idle timeout (their publish ends as by unpublish).
+  /// Closes publishers that sent no audio or video frame for the idle timeout (their publish ends
+  /// as by unpublish). Metadata and sequence headers do not count.
   void sweep(std::uint64_t now_ms);
   /// Closes the publisher (its publish ends as by unpublish) and every viewer of a stream (kick,
   /// revoke, shutdown). Viewers stay attached until they detach.

@@ -11,8 +11,12 @@
 
 namespace minirtc::media {
 
-Source::Source(StreamId id, GopLimits gop_limits, bool gop_cache_enabled)
-    : id_(std::move(id)), gop_cache_enabled_(gop_cache_enabled), gop_(gop_limits) {}
+Source::Source(StreamId id, GopLimits gop_limits, bool gop_cache_enabled,
+               std::uint32_t max_timestamp_lead_ms)
+    : id_(std::move(id)),
+      gop_cache_enabled_(gop_cache_enabled),
+      gop_(gop_limits),
+      timeline_(max_timestamp_lead_ms) {}
 
 void Source::begin_publish(PublisherHandle* publisher, std::uint64_t now_ms) {
   if (stats_.publishing && publisher_ != publisher) ++stats_.takeovers;
@@ -21,9 +25,11 @@ void Source::begin_publish(PublisherHandle* publisher, std::uint64_t now_ms) {
   stats_.live = false;
   stats_.publish_started_ms = now_ms;
   last_media_ms_ = now_ms;
-  rebase_pending_ = true;
-  // Frames of the previous encoder cannot follow the new one's sequence headers.
+  timeline_.restart();
+  // Frames of the previous encoder cannot follow the new one's sequence headers, and viewers
+  // still attached take the new encoder's video from its first keyframe.
   gop_.clear();
+  video_resume_pending_ = true;
   last_keyframe_ts_.reset();
 }
 
@@ -32,27 +38,6 @@ void Source::end_publish() {
   stats_.publishing = false;
   stats_.live = false;
   gop_.clear();
-}
-
-std::uint32_t Source::rebase(std::uint32_t in) {
-  if (rebase_pending_) {
-    rebase_pending_ = false;
-    // First publisher: keep its timestamps. A takeover: continue right after the last output.
-    offset_ = has_output_ ? static_cast<std::int64_t>(last_out_) + 1 - in : 0;
-  }
-  std::int64_t out = static_cast<std::int64_t>(in) + offset_;
-  if (has_output_ && out < static_cast<std::int64_t>(last_out_) - 1000) {
-    // The publisher's clock jumped back (encoder restart without a new publish): re-anchor.
-    offset_ = static_cast<std::int64_t>(last_out_) + 1 - in;
-    out = last_out_ + 1;
-  }
-  if (out < 0) out = 0;
-  // Anchor on the highest timestamp sent, not the latest: audio and video interleave slightly out
-  // of order, and continuing after an earlier one would step viewers' video back in time.
-  const auto result = static_cast<std::uint32_t>(out);
-  if (!has_output_ || result > last_out_) last_out_ = result;
-  has_output_ = true;
-  return result;
 }
 
 bool Source::forwarded(const Packet& p) const noexcept {
@@ -78,9 +63,11 @@ IngestResult Source::ingest(PacketKind kind, std::uint32_t timestamp, SharedBuff
       if (auto cfg = flv::parse_avc_decoder_config(tag->body)) {
         stats_.width = cfg->info.width;
         stats_.height = cfg->info.height;
-        stats_.video_codec = "H.264 " + std::string(flv::h264_profile_name(cfg->info.profile_idc, cfg->info.constraint_flags)) +
-                             ' ' + std::to_string(cfg->info.level_idc / 10) + '.' +
-                             std::to_string(cfg->info.level_idc % 10);
+        stats_.video_codec =
+            "H.264 " +
+            std::string(flv::h264_profile_name(cfg->info.profile_idc, cfg->info.constraint_flags)) +
+            ' ' + std::to_string(cfg->info.level_idc / 10) + '.' +
+            std::to_string(cfg->info.level_idc % 10);
       } else {
         ++stats_.bad_messages;
       }
@@ -94,20 +81,25 @@ IngestResult Source::ingest(PacketKind kind, std::uint32_t timestamp, SharedBuff
     sequence_header = tag->sequence_header();
     if (sequence_header && tag->is_aac()) {
       if (auto asc = flv::parse_audio_specific_config(tag->body)) {
-        stats_.audio_codec = "AAC " + std::string(flv::aac_profile_name(asc->core_object_type, asc->sbr, asc->ps)) + ' ' +
-                             std::to_string(asc->sample_rate) + " Hz " +
-                             std::to_string(asc->channels) + " ch";
+        stats_.audio_codec =
+            "AAC " + std::string(flv::aac_profile_name(asc->core_object_type, asc->sbr, asc->ps)) +
+            ' ' + std::to_string(asc->sample_rate) + " Hz " + std::to_string(asc->channels) + " ch";
       } else {
         ++stats_.bad_messages;
       }
     }
   }
 
-  const std::uint32_t ts = rebase(timestamp);
+  const bool frame = !sequence_header && (kind == PacketKind::Audio || kind == PacketKind::Video);
+  const std::uint32_t ts =
+      frame ? timeline_.frame(kind == PacketKind::Audio ? Track::Audio : Track::Video, timestamp,
+                              now_ms)
+            : timeline_.position(timestamp);
   const std::size_t size = payload.size();
   auto packet = make_media_packet(kind, ts, keyframe, sequence_header, std::move(payload));
   stats_.bytes_in += size;
-  last_media_ms_ = now_ms;
+  // Only frames keep a publisher alive: one that sends nothing but metadata or headers is idle.
+  if (frame) last_media_ms_ = now_ms;
 
   switch (kind) {
     case PacketKind::Metadata:

@@ -13,6 +13,7 @@
 #include "media/packet.hpp"
 #include "media/rate_meter.hpp"
 #include "media/sink.hpp"
+#include "media/timeline.hpp"
 
 namespace minirtc::media {
 
@@ -50,7 +51,8 @@ struct IngestResult {
 
 class Source {
  public:
-  Source(StreamId id, GopLimits gop_limits, bool gop_cache_enabled);
+  Source(StreamId id, GopLimits gop_limits, bool gop_cache_enabled,
+         std::uint32_t max_timestamp_lead_ms = Timeline::kDefaultMaxLeadMs);
 
   const StreamId& id() const noexcept { return id_; }
 
@@ -60,6 +62,8 @@ class Source {
   void end_publish();
   IngestResult ingest(PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
                       std::uint64_t now_ms);
+  /// When the last audio or video frame arrived (or the publish began): what the idle timeout
+  /// counts from. Metadata and sequence headers are not media.
   std::uint64_t last_media_ms() const noexcept { return last_media_ms_; }
   bool live() const noexcept { return stats_.live; }
 
@@ -75,7 +79,6 @@ class Source {
   bool idle() const noexcept { return publisher_ == nullptr && viewers_.empty(); }
 
  private:
-  std::uint32_t rebase(std::uint32_t in);
   void fan_out(const PacketPtr& packet);
   void send_start_sequence(ViewerSink* viewer) const;
   bool forwarded(const Packet& packet) const noexcept;
@@ -88,12 +91,10 @@ class Source {
   PacketPtr metadata_, video_header_, audio_header_;
   GopCache gop_;
 
-  // Timeline: viewers see one continuous timeline across publisher takeovers.
-  bool rebase_pending_ = false;
-  bool has_output_ = false;
-  std::int64_t offset_ = 0;
-  std::uint32_t last_out_ = 0;  // the highest timestamp output so far
+  // Viewers see one timeline across publishers, bounded to arrival time (media/timeline.hpp).
+  Timeline timeline_;
 
+  // Video is held back until a keyframe after an unmute and after a new publisher begins.
   bool mute_audio_ = false, mute_video_ = false, video_resume_pending_ = false;
 
   // Statistics.

@@ -659,14 +659,10 @@ Outcome RoomService::media_stopped(const StreamId& stream, std::uint64_t now_ms)
   if (pit == member.publications.end() || !pit->second.live) return out;
   model::Publication& pub = pit->second;
 
-  if (pub.nonce.empty()) {
-    // Not created by `publish`: it exists only while its media flows.
-    end_publication(*room, member, stream.kind, false, "media stopped", out);
-    if (member.media_only && member.publications.empty())
-      remove_member(*room, stream.user_id, std::nullopt, false, now_ms, out);
-    return out;
-  }
-  // A `publish` stays: the pusher may come back (its viewers wait); others see it removed.
+  // The publication stays: the pusher may come back (an encoder reconnecting), and its viewers
+  // wait for it on their connections; others see it removed until its media returns. One made by
+  // `publish` waits until it is unpublished; one pushed with a URL made elsewhere waits for the
+  // no-media timeout (tick ends it then, closing its viewers).
   const bool was_announced = pub.announced();
   pub.live = false;
   pub.waiting_since_ms = now_ms;
@@ -680,6 +676,20 @@ Outcome RoomService::media_stopped(const StreamId& stream, std::uint64_t now_ms)
 // ---------------------------------------------------------------------------------------------
 // Timers
 
+bool RoomService::end_abandoned_pushes(Room& room, Member& member, std::uint64_t now_ms,
+                                       Outcome& out) {
+  std::vector<StreamKind> kinds;
+  for (const auto& [kind, pub] : member.publications)
+    if (pub.nonce.empty() && !pub.live &&
+        elapsed(now_ms, pub.waiting_since_ms) >= config_.publish_no_media_timeout_ms)
+      kinds.push_back(kind);
+  for (StreamKind kind : kinds)
+    end_publication(room, member, kind, false, "the publisher did not come back", out);
+  if (!member.media_only || !member.publications.empty()) return false;
+  remove_member(room, member.user_id, std::nullopt, false, now_ms, out);
+  return true;
+}
+
 Outcome RoomService::tick(std::uint64_t now_ms) {
   Outcome out;
   for (auto& [app_id, rooms] : apps_) {
@@ -688,8 +698,9 @@ Outcome RoomService::tick(std::uint64_t now_ms) {
       for (const auto& [user_id, member] : room.members) users.push_back(user_id);
       for (const auto& user_id : users) {
         auto it = room.members.find(user_id);
-        if (it == room.members.end() || it->second.media_only) continue;
+        if (it == room.members.end()) continue;
         Member& member = it->second;
+        if (end_abandoned_pushes(room, member, now_ms, out) || member.media_only) continue;
 
         if (!member.session && elapsed(now_ms, member.detached_ms) >= config_.resume_window_ms) {
           remove_member(room, user_id, std::nullopt, false, now_ms, out);

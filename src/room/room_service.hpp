@@ -16,10 +16,14 @@
 //
 // Streams. `publish` hands out a signed push URL; the stream becomes live when the media plane
 // calls media_started (first media packet) and others get streamAdded then. A stream whose media
-// stops (media_stopped) is removed for the others and waits again. No media within
+// stops (media_stopped) is removed for the others and waits again; its viewers stay attached in
+// the media plane and continue when the pusher comes back. No media within
 // Config::publish_no_media_timeout_ms → streamFailed to the publisher (once per wait). A stream
 // pushed for a user who never joined (URL made with `minirtc url publish`) makes that user a
-// media-only member (peerOnline + streamAdded) until its media stops (streamRemoved + peerLeave).
+// media-only member (peerOnline + streamAdded); when its media stops it is removed for the others
+// (streamRemoved) and waits Config::publish_no_media_timeout_ms for its pusher (an encoder's
+// reconnect), then ends: its stream is closed with its viewers and the member leaves (peerLeave).
+// Any stream pushed with such a URL waits the same way, whoever pushes it.
 
 #include <cstdint>
 #include <map>
@@ -155,6 +159,9 @@ class RoomService {
   void unbind_session(Member& member);
   void forget_token(Member& member);
   void mark_empty_if_needed(Room& room, std::uint64_t now_ms);
+  /// Ends the member's streams pushed with URLs made elsewhere whose pusher has not come back
+  /// within the no-media timeout; a media-only member left without streams is removed (true).
+  bool end_abandoned_pushes(Room& room, Member& member, std::uint64_t now_ms, Outcome& out);
   std::size_t subscribed_stream_count(const Room& room) const;
   JoinReply join_reply(const Room& room, const Member& member) const;
 

@@ -107,6 +107,8 @@ Result<Config> load_config_file(const std::string& path, Config c) {
     r.get("handshake_timeout_s", c.media.handshake_timeout_s);
     r.get("max_rtmp_connections", c.media.max_rtmp_connections);
     r.get("play_flv_by_default", c.media.play_flv_by_default);
+    // Publisher faults.
+    r.get("max_timestamp_lead_ms", c.media.max_timestamp_lead_ms);
     r.get("ingest_budget_bytes", c.media.ingest_budget_bytes);
   });
   section("http", [&](TableReader& r) {

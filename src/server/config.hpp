@@ -32,6 +32,9 @@ struct MediaConfig {
   std::uint32_t handshake_timeout_s = 10;  // RTMP handshake + connect + publish/play
   std::uint32_t max_rtmp_connections = 20000;
   bool play_flv_by_default = false;  // subscribe returns HTTP-FLV instead of RTMP URLs
+  // Publisher faults: output timestamps at most this far ahead of arrival time
+  // (media/timeline.hpp).
+  std::uint32_t max_timestamp_lead_ms = 1500;
   // Bytes all RTMP connections together may hold in incomplete messages (server/ingest_budget.hpp:
   // a quarter of it for connections not yet authorized to publish). At least 1 MiB.
   std::uint64_t ingest_budget_bytes = 256u << 20;

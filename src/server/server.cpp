@@ -21,6 +21,7 @@ media::HubConfig hub_config(const Config& c) {
   h.gop = c.media.gop;
   h.gop_cache = c.media.gop_cache;
   h.publisher_idle_timeout_ms = c.media.publisher_idle_timeout_s * 1000;
+  h.max_timestamp_lead_ms = c.media.max_timestamp_lead_ms;
   return h;
 }
 

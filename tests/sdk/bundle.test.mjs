@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
+import { gzipSync } from 'node:zlib';
 import { FakeWx, APP_ID, SERVER } from './lib/fake_wx.mjs';
 
 const source = readFileSync(new URL('../../sdk/dist/miniapp-rtc.min.js', import.meta.url), 'utf8');
@@ -55,4 +56,11 @@ test('the bundle uses no syntax newer than ES2017', () => {
   assert.ok(!/\bcatch\s*\{/.test(code), 'no optional catch binding (ES2019)');
   assert.ok(!/#[A-Za-z_$][\w$]*\s*[=;(]/.test(code), 'no private fields (ES2022)');
   assert.ok(!/\bstatic\s*\{/.test(code), 'no static blocks (ES2022)');
+});
+
+test('the bundle is at most 30 KB minified and 10 KB gzipped (issue 12 figures)', () => {
+  const bytes = Buffer.byteLength(source);
+  const gzipped = gzipSync(source, { level: 9 }).length;
+  assert.ok(bytes <= 30 * 1024, `minified ${bytes} bytes`);
+  assert.ok(gzipped <= 10 * 1024, `gzipped ${gzipped} bytes`);
 });

@@ -62,7 +62,7 @@ function baseRoom() {
 async function inCall(room = baseRoom(), clientOptions = {}) {
   const wx = resumableWx(room);
   const { client } = await setup({ wx, client: clientOptions });
-  await until(() => client._streams.size === room.streams.length, 'join burst');
+  await until(() => client._room.streams.size === room.streams.length, 'join burst');
   await client.publish();
   await client.subscribe('bob', {});
   await client.subscribe('carol', {});

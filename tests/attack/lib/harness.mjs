@@ -145,7 +145,7 @@ export async function startCanary(target, { appId, appKey, server = target.httpU
       frames: () => player.frames(),
       /** Signalling round trip of one SDK user (a `ping` on its live session), in ms. */
       async pingMs(phone = alice) {
-        const conn = phone.client._conn;
+        const conn = phone.client._session && phone.client._session._conn;
         if (!conn) throw new Error('no signalling connection');
         const t0 = performance.now();
         await conn.call('ping', {}, 5000 * SLOW);

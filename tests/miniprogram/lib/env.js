@@ -45,10 +45,10 @@ global.wx = {
 
 const simulate = require('miniprogram-simulate');
 
-const source = path.resolve(__dirname, '../../../examples/miniprogram');
-
-// WeChat's own WXML compiler (miniprogram-compiler) compiles one project root at a time, so the
-// demo is copied to a temp dir with the stubs of the built-in components inside it.
+// WeChat's own WXML compiler (miniprogram-compiler) compiles one project root at a time, so a
+// project (the demo by default, MINIPROGRAM_PROJECT for another) is copied to a temp dir with the
+// stubs of the built-in components inside it.
+const source = process.env.MINIPROGRAM_PROJECT || path.resolve(__dirname, '../../../examples/miniprogram');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'minirtc-miniprogram-'));
 const root = path.join(tmp, 'project');
 fs.cpSync(source, root, { recursive: true });
@@ -61,7 +61,7 @@ function stub(name) {
 }
 
 /**
- * Loads a component (or a page shimmed into one) of the demo with the built-in live-pusher and
+ * Loads a component (or a page shimmed into one) of the project with the built-in live-pusher and
  * live-player replaced by the stubs, at every level of the tree.
  * @param {string} rel path from the project root without extension, e.g. 'components/v-pusher/v-pusher'
  * @param {string} [tagName]

@@ -222,8 +222,11 @@ TEST_F(HubTest, NewVideoSequenceHeaderClearsTheGopOnlyWhenItChanges) {
   EXPECT_EQ(count(changed.delivered, PacketKind::Video), 0u);
   EXPECT_EQ(count(changed.delivered, PacketKind::Audio), 0u);
   ASSERT_EQ(changed.delivered.size(), 3u);
-  EXPECT_EQ(changed.delivered[1]->timestamp, 150u);  // the new header replaced the old one
-  EXPECT_EQ(s.stats(1000).bad_messages, 1u);         // the synthetic record does not parse
+  // The new header replaced the old one; headers are stamped where the timeline is (the last
+  // frame's 103), not by their own timestamp.
+  EXPECT_EQ(changed.delivered[1]->payload.size(), 35u);
+  EXPECT_EQ(changed.delivered[1]->timestamp, 103u);
+  EXPECT_EQ(s.stats(1000).bad_messages, 1u);  // the synthetic record does not parse
   // The next keyframe starts a new GOP.
   video(s, true, 200);
   FakeViewer next("next");
@@ -292,18 +295,20 @@ TEST_F(HubTest, TakeoverKeepsViewersAndContinuesTheTimeline) {
   EXPECT_EQ(count(between.delivered, PacketKind::Audio), 0u);
   hub.detach(s, &between);
 
-  // The new encoder starts at 0; viewers see 104, 104, 144, 184...
+  // The new encoder starts at 0, one second after the first encoder's first frame arrived:
+  // viewers see its header where the timeline is (103), then its frames from 1000 on (the time
+  // that passed; see TimelineTest for the rule).
   const auto before = v.delivered.size();
   feed(s, real.video_header, 2000);
   EXPECT_TRUE(lives.size() == 1u);  // a header is not media yet
   video(s, true, 0, 2000);
   audio(s, 20, 2000);
-  video(s, false, 40, 2000);
+  video(s, false, 40, 2040);
   ASSERT_EQ(v.delivered.size(), before + 4);
-  EXPECT_EQ(v.delivered[before]->timestamp, 104u);
-  EXPECT_EQ(v.delivered[before + 1]->timestamp, 104u);
-  EXPECT_EQ(v.delivered[before + 2]->timestamp, 124u);
-  EXPECT_EQ(v.delivered[before + 3]->timestamp, 144u);
+  EXPECT_EQ(v.delivered[before]->timestamp, 103u);
+  EXPECT_EQ(v.delivered[before + 1]->timestamp, 1000u);
+  EXPECT_EQ(v.delivered[before + 2]->timestamp, 1020u);
+  EXPECT_EQ(v.delivered[before + 3]->timestamp, 1040u);
   ASSERT_EQ(lives.size(), 2u);  // on_live again for the new publish
   // The viewer never had to wait: its stream stayed decodable.
   EXPECT_EQ(v.sent().size(), v.delivered.size());
@@ -644,6 +649,95 @@ TEST_F(HubTest, ExtendedTimestampsPassThrough) {
   video(s, false, 0x1000010);
   ASSERT_EQ(v.delivered.size(), 2u);
   EXPECT_EQ(v.delivered[1]->timestamp, 0x1000010u);
+}
+
+TEST_F(HubTest, MetadataAndHeadersDoNotKeepAPublisherAlive) {
+  FakePublisher pub;
+  Source& s = hub.publish(id, &pub, 1000);
+  const auto timeout = hub.config().publisher_idle_timeout_ms;
+  // Metadata and sequence headers every second, never a frame: idle all the same.
+  for (std::uint64_t now = 1000; now <= 1000 + timeout; now += 1000) {
+    feed(s, real.metadata, now);
+    feed(s, real.video_header, now);
+    feed(s, real.audio_header, now);
+    hub.sweep(now);
+  }
+  EXPECT_TRUE(pub.closes.empty());
+  EXPECT_EQ(s.last_media_ms(), 1000u);  // the publish began; nothing since counted
+  hub.sweep(1000 + timeout + 1);
+  ASSERT_EQ(pub.closes.size(), 1u);
+  EXPECT_EQ(pub.closes[0], "no media for the idle timeout");
+  EXPECT_TRUE(lives.empty());  // it never went live either
+}
+
+TEST_F(HubTest, ZigzagTimestampsStayWithinTheLeadBoundOfArrival) {
+  FakePublisher pub;
+  FakeViewer v;
+  hub.attach(id, &v);
+  Source& s = hub.publish(id, &pub, 0);
+  // Every other frame stamped 3 s ahead, for 11 s of arrival time.
+  for (std::uint32_t t = 0; t < 11'000; t += 40) {
+    const std::uint64_t now = 50'000 + t;
+    video(s, t % 2000 == 0, t + ((t / 40) % 2 ? 3000u : 0u), now);
+    audio(s, t + ((t / 40) % 2 ? 3000u : 0u), now);
+  }
+  ASSERT_FALSE(v.delivered.empty());
+  std::uint32_t max_video = 0, last_video = 0;
+  for (const auto& p : v.delivered) {
+    if (p->kind != PacketKind::Video) continue;
+    EXPECT_GE(p->timestamp, last_video);
+    last_video = p->timestamp;
+    max_video = std::max(max_video, p->timestamp);
+  }
+  EXPECT_LE(max_video, 11'000u + hub.config().max_timestamp_lead_ms);
+}
+
+TEST_F(HubTest, LeadBoundComesFromTheConfig) {
+  HubConfig c;
+  c.max_timestamp_lead_ms = 200;
+  Hub tight(c);
+  FakePublisher pub;
+  FakeViewer v;
+  tight.attach(id, &v);
+  Source& s = tight.publish(id, &pub, 0);
+  tight.ingest(s, PacketKind::Video, 0, key_body(), 1000);
+  tight.ingest(s, PacketKind::Video, 5000, inter_body(), 1040);
+  ASSERT_EQ(v.delivered.size(), 2u);
+  EXPECT_EQ(v.delivered[1]->timestamp, 240u);
+}
+
+TEST_F(HubTest, ViewersWaitThroughAPublisherDropAndTakeTheNextFromItsKeyframe) {
+  FakePublisher first, second;
+  FakeViewer v;
+  hub.attach(id, &v);
+  Source& s = hub.publish(id, &first, 1000);
+  video(s, true, 0, 1000);
+  audio(s, 20, 1020);
+  video(s, false, 40, 1040);
+  hub.unpublish(s, &first);  // the encoder dropped
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_TRUE(v.closes.empty());  // the hub never closes viewers for it: the room decides
+  EXPECT_EQ(hub.find(id), &s);
+  EXPECT_EQ(s.viewers().size(), 1u);
+
+  // It reconnects 2 s later, joining its encoder mid-GOP: the inter frames before its first
+  // keyframe are not forwarded (they cannot be decoded after the new headers).
+  const auto before = v.delivered.size();
+  Source& again = hub.publish(id, &second, 3000);
+  EXPECT_EQ(&again, &s);
+  video(s, false, 7000, 3040);
+  audio(s, 7010, 3050);
+  video(s, true, 7040, 3080);
+  video(s, false, 7080, 3120);
+  ASSERT_EQ(v.delivered.size(), before + 3);
+  EXPECT_EQ(v.delivered[before]->kind, PacketKind::Audio);
+  EXPECT_TRUE(v.delivered[before + 1]->keyframe);
+  // Continuous timestamps: after the last output, the 2 s gap kept.
+  EXPECT_GE(v.delivered[before]->timestamp, 41u);
+  EXPECT_EQ(v.delivered[before + 1]->timestamp, v.delivered[before]->timestamp + 30);
+  EXPECT_EQ(v.delivered[before + 2]->timestamp, v.delivered[before + 1]->timestamp + 40);
+  EXPECT_LE(v.delivered[before + 2]->timestamp, 3120u - 1000u + 1500u);
+  EXPECT_EQ(v.sent().size(), v.delivered.size());  // decodable all along
 }
 
 }  // namespace

@@ -203,7 +203,10 @@ TEST_F(RoomTest, SubscribePrivilegeExpiryEndsSubscriptions) {
 TEST_F(RoomTest, MediaOnlyRoomIsDeletedAfterMediaStops) {
   ASSERT_TRUE(rooms.media_started(sid_of("cam", StreamKind::Main, "solo"), true, true, now).ok());
   Outcome off = rooms.media_stopped(sid_of("cam", StreamKind::Main, "solo"), now);
-  EXPECT_EQ(effects<CloseStream>(off).size(), 1u);
+  EXPECT_THAT(effects<CloseStream>(off), IsEmpty());  // its viewers wait for the pusher
+  EXPECT_EQ(rooms.room(kApp, "solo")->members.size(), 1u);
+  now += rooms.config().publish_no_media_timeout_ms;
+  EXPECT_EQ(effects<CloseStream>(rooms.tick(now)).size(), 1u);
   EXPECT_EQ(rooms.room(kApp, "solo")->members.size(), 0u);
   now += 30'000;
   (void)rooms.tick(now);

@@ -320,9 +320,19 @@ TEST_F(StreamsTest, MediaOnlyUserComesAndGoesWithItsMedia) {
               ElementsAre(n_peer(NK::PeerOnline, "alice"), n_peer(NK::PeerOnline, "bob"),
                           n_peer(NK::PeerOnline, "cam"), n_added("cam", true, true)));
   Outcome off = rooms.media_stopped(sid_of("cam"), now);
-  EXPECT_THAT(notes(off, 2),
-              ElementsAre(n_stream(NK::StreamRemoved, "cam"), n_peer(NK::PeerLeave, "cam")));
-  EXPECT_EQ(effects<RevokeUrl>(off).size(), 1u);  // alice's play URL
+  EXPECT_THAT(notes(off, 2), ElementsAre(n_stream(NK::StreamRemoved, "cam")));
+  // Its viewers wait for the pusher (an encoder reconnecting): nothing revoked or closed yet.
+  EXPECT_THAT(off.effects, IsEmpty());
+  EXPECT_EQ(rooms.room(kApp, "r1")->members.size(), 4u);
+  now += rooms.config().publish_no_media_timeout_ms;
+  rooms.touch(1, now);
+  rooms.touch(2, now);
+  rooms.touch(3, now);
+  Outcome gone = rooms.tick(now);
+  EXPECT_THAT(notes(gone, 2), ElementsAre(n_peer(NK::PeerLeave, "cam")));
+  EXPECT_EQ(effects<RevokeUrl>(gone).size(), 1u);  // alice's play URL
+  ASSERT_EQ(effects<CloseStream>(gone).size(), 1u);
+  EXPECT_EQ(effects<CloseStream>(gone)[0].stream, sid_of("cam"));
   EXPECT_EQ(rooms.room(kApp, "r1")->members.size(), 3u);
   // Media-only users are not subject to signalling timers.
   now += 100'000;
@@ -354,6 +364,54 @@ TEST_F(RoomTest, MediaOnlyUserCreatesRoomAndCanBeTakenOver) {
   Outcome off = rooms.media_stopped(sid_of("cam", StreamKind::Main, "solo"), now);
   EXPECT_THAT(notes(off, 1), ElementsAre(n_stream(NK::StreamRemoved, "cam")));
   EXPECT_EQ(rooms.room(kApp, "solo")->members.size(), 2u);
+}
+
+TEST_F(StreamsTest, UrlPushedStreamWaitsForItsPusherThroughTheGrace) {
+  ASSERT_TRUE(rooms.media_started(sid_of("cam"), true, true, now).ok());
+  ASSERT_TRUE(subscribe(1, "cam").ok());
+  // The encoder drops and reconnects within the grace: the others see it removed and added
+  // again, the viewers' URLs stay valid and nothing is closed.
+  Outcome off = rooms.media_stopped(sid_of("cam"), now);
+  EXPECT_THAT(notes(off, 1), ElementsAre(n_stream(NK::StreamRemoved, "cam")));
+  EXPECT_THAT(off.effects, IsEmpty());
+  now += rooms.config().publish_no_media_timeout_ms - 1;
+  rooms.touch(1, now);
+  rooms.touch(2, now);
+  EXPECT_THAT(rooms.tick(now).effects, IsEmpty());
+  Outcome back = rooms.media_started(sid_of("cam"), true, true, now);
+  EXPECT_THAT(notes(back, 1), ElementsAre(n_added("cam", true, true)));  // no peerOnline again
+  EXPECT_THAT(back.effects, IsEmpty());
+  EXPECT_EQ(rooms.room(kApp, "r1")->summary.subscriptions, 1u);
+  // The grace counts from the latest stop, not the first.
+  ASSERT_TRUE(rooms.media_stopped(sid_of("cam"), now).effects.empty());
+  now += rooms.config().publish_no_media_timeout_ms - 1;
+  rooms.touch(1, now);
+  rooms.touch(2, now);
+  EXPECT_THAT(rooms.tick(now).effects, IsEmpty());
+  now += 1;
+  Outcome gone = rooms.tick(now);
+  EXPECT_THAT(notes(gone, 1), ElementsAre(n_peer(NK::PeerLeave, "cam")));
+  EXPECT_EQ(effects<CloseStream>(gone).size(), 1u);
+  EXPECT_EQ(effects<RevokeUrl>(gone).size(), 1u);
+  EXPECT_EQ(rooms.room(kApp, "r1")->summary.subscriptions, 0u);
+  // Back after the grace: a new media-only member, as the first time.
+  EXPECT_THAT(notes(rooms.media_started(sid_of("cam"), true, true, now), 1),
+              ElementsAre(n_peer(NK::PeerOnline, "cam"), n_added("cam", true, true)));
+}
+
+TEST_F(StreamsTest, UrlPushedStreamOfAJoinedUserEndsAfterTheGraceButTheUserStays) {
+  ASSERT_TRUE(rooms.media_started(sid_of("alice"), true, true, now).ok());  // no `publish`
+  ASSERT_TRUE(rooms.media_stopped(sid_of("alice"), now).effects.empty());
+  now += rooms.config().publish_no_media_timeout_ms;
+  rooms.touch(1, now);
+  rooms.touch(2, now);
+  Outcome gone = rooms.tick(now);
+  EXPECT_EQ(effects<CloseStream>(gone).size(), 1u);
+  EXPECT_THAT(notes(gone, 1), IsEmpty());  // no streamFailed: it was not made by `publish`
+  EXPECT_THAT(notes(gone, 2), IsEmpty());  // removed for bob when it stopped
+  auto view = rooms.room(kApp, "r1");
+  ASSERT_EQ(view->members.size(), 2u);
+  EXPECT_TRUE(view->members[0].publications.empty());
 }
 
 }  // namespace

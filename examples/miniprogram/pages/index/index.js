@@ -42,8 +42,8 @@ Page({
     if (FIELDS.indexOf(field) < 0) return;
     const value = typeof e.detail.value === 'string' ? e.detail.value.trim() : '';
     const update = { [field]: value, message: '' };
-    // A pasted token names its AppId.
-    if (field === 'token' && !this.data.appId) {
+    // A pasted token names its AppId, which wins over one typed or stored before.
+    if (field === 'token') {
       const appId = appIdFromToken(value);
       if (appId) update.appId = appId;
     }
@@ -90,7 +90,7 @@ Page({
   join() {
     const server = normalizeServer(this.data.server);
     const { roomId, userId, token } = this.data;
-    const appId = this.data.appId || appIdFromToken(token);
+    const appId = appIdFromToken(token) || this.data.appId;
     if (!/^(https?):\/\//.test(server)) return this.setData({ message: '服务器地址以 http:// 或 https:// 开头' });
     if (!isAppId(appId)) return this.setData({ message: 'AppId 是 24 个字母或数字' });
     if (!isRoomOrUserId(roomId) || !isRoomOrUserId(userId)) {

@@ -12,6 +12,11 @@ const MAX_PLAYERS = 8;
 const MAX_RETRIES = 3;
 const PUSH_STARTED = 1008;
 const PLAY_STARTED = 2004;
+/** ms before the n-th new try of a publish that failed after a good join: n × this. */
+const PUBLISH_RETRY_MS = 2000;
+/** live-pusher binderror codes. */
+const CAMERA_DENIED = 10001;
+const MIC_DENIED = 10002;
 
 /**
  * @param {string} uid
@@ -65,6 +70,7 @@ Page({
     /** Subscriptions under way, counted against the 8 players. */
     this.subscribing = {};
     this.retries = {};
+    this.publishTimer = null;
     this.setData({ roomId: this.params.roomId, userId: this.params.userId });
     this.networkListener = (res) => this.onNetworkStatusChange(res);
     if (wx.onNetworkStatusChange) wx.onNetworkStatusChange(this.networkListener);
@@ -80,6 +86,7 @@ Page({
 
   onUnload() {
     this.closing = true;
+    this.stopPublishRetry();
     if (wx.offNetworkStatusChange && this.networkListener) wx.offNetworkStatusChange(this.networkListener);
     const client = this.client;
     this.client = null;
@@ -116,12 +123,32 @@ Page({
     this.waiting = [];
     this.subscribing = {};
     this.retries = {};
+    this.stopPublishRetry();
     this.bindClientEvents(client);
     this.setData({ status: '进房中…', pushUrl: '', remoteStreams: [] });
     try {
       await client.init(appId);
       await client.join(token, roomId, userId);
-      if (client !== this.client) return;
+    } catch (err) {
+      if (client === this.client) {
+        this.setData({ status: `进房失败：${describe(err)}` });
+        this.starting = false;
+      }
+      return;
+    }
+    if (client !== this.client) return;
+    this.starting = false;
+    await this.publish(client, 0);
+  },
+
+  /**
+   * Publishes (the join went well): the URL goes to v-pusher; a failure is shown as one and
+   * tried again a few times, later each time.
+   * @param {object} client
+   * @param {number} tries publish failures so far
+   */
+  async publish(client, tries) {
+    try {
       const url = await client.publish();
       if (client !== this.client) return;
       const { micOn, cameraOn } = this.data;
@@ -129,10 +156,21 @@ Page({
       if (client !== this.client) return;
       this.setData({ pushUrl: url, status: '' });
     } catch (err) {
-      if (client === this.client) this.setData({ status: `进房失败：${describe(err)}` });
-    } finally {
-      if (client === this.client) this.starting = false;
+      if (client !== this.client || this.closing) return;
+      const next = tries + 1;
+      const more = next <= MAX_RETRIES;
+      this.setData({ status: `推流失败：${describe(err)}${more ? '，稍后重试' : ''}` });
+      if (!more) return;
+      this.publishTimer = setTimeout(() => {
+        this.publishTimer = null;
+        if (client === this.client && !this.closing) this.publish(client, next);
+      }, PUBLISH_RETRY_MS * next);
     }
+  },
+
+  stopPublishRetry() {
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.publishTimer = null;
   },
 
   /** Recovery as the original SDK advises: destroy, new Client, listeners, join, publish/subscribe. */
@@ -163,24 +201,37 @@ Page({
   // -------------------------------------------------------------------------------------------
   // Remote streams
 
+  /** Players shown plus subscriptions under way: at most MAX_PLAYERS. */
+  busy() {
+    return this.data.remoteStreams.length + Object.keys(this.subscribing).length;
+  },
+
   subscribe(client, uid, screen) {
     const id = streamId(uid, screen);
     if (this.data.remoteStreams.some((s) => s.id === id) || this.subscribing[id]) return Promise.resolve();
-    const busy = this.data.remoteStreams.length + Object.keys(this.subscribing).length;
-    if (busy >= MAX_PLAYERS) {
+    if (this.busy() >= MAX_PLAYERS) {
       if (!this.waiting.some((w) => w.id === id)) this.waiting.push({ id, uid, screen });
       return Promise.resolve();
     }
-    this.subscribing[id] = true;
+    // removeStream takes the mark away: a result that comes after the stream left is dropped
+    const mark = {};
+    this.subscribing[id] = mark;
+    const current = () => {
+      const mine = this.subscribing[id] === mark;
+      if (mine) delete this.subscribing[id];
+      return mine && client === this.client;
+    };
     return client.subscribe(uid, { screen }).then(
       (url) => {
-        delete this.subscribing[id];
-        if (client !== this.client) return;
-        this.upsertStream({ id, uid, screen, url });
+        if (current()) {
+          this.upsertStream({ id, uid, screen, url });
+        } else if (client === this.client && !this.subscribing[id] && !this.data.remoteStreams.some((s) => s.id === id)) {
+          // nobody shows it: the server need not send it
+          client.unsubscribe(uid, { screen }).catch(() => {});
+        }
       },
       (err) => {
-        delete this.subscribing[id];
-        if (client !== this.client) return;
+        if (!current()) return;
         this.setData({ status: `订阅 ${uid} 失败：${describe(err)}` });
         this.fillFreeSlot(client);
       },
@@ -199,6 +250,7 @@ Page({
 
   removeStream(client, uid, screen) {
     const id = streamId(uid, screen);
+    delete this.subscribing[id];
     this.waiting = this.waiting.filter((w) => w.id !== id);
     delete this.retries[id];
     const streams = this.data.remoteStreams;
@@ -209,8 +261,7 @@ Page({
   },
 
   fillFreeSlot(client) {
-    const busy = this.data.remoteStreams.length + Object.keys(this.subscribing).length;
-    if (busy < MAX_PLAYERS && this.waiting.length > 0) {
+    if (this.busy() < MAX_PLAYERS && this.waiting.length > 0) {
       const next = this.waiting.shift();
       this.subscribe(client, next.uid, next.screen);
     }
@@ -223,7 +274,8 @@ Page({
     }
     const id = streamId(uid, screen);
     const exists = this.data.remoteStreams.some((s) => s.id === id);
-    if (exists || this.data.remoteStreams.length < MAX_PLAYERS) this.upsertStream({ id, uid, screen, url });
+    // a subscribe under way brings its own URL; a new tile only where one is free
+    if (exists || (!this.subscribing[id] && this.busy() < MAX_PLAYERS)) this.upsertStream({ id, uid, screen, url });
   },
 
   markVideo(uid, screen, videoOff) {
@@ -268,6 +320,7 @@ Page({
     const client = this.client;
     this.client = null;
     this.closing = true;
+    this.stopPublishRetry();
     if (client) client.destroy().catch(() => {});
     this.setData({ pushUrl: '', remoteStreams: [], status: '已在别处进入房间' });
     wx.showModal({
@@ -312,7 +365,9 @@ Page({
   },
 
   async hangUp() {
+    if (this.closing) return; // tapped again while leaving
     this.closing = true;
+    this.stopPublishRetry();
     const client = this.client;
     this.client = null;
     if (client) await client.destroy().catch(() => {});
@@ -326,6 +381,14 @@ Page({
     const detail = (e && e.detail && e.detail.detail) || {};
     if (detail.code === PUSH_STARTED) delete this.retries[streamId(this.params.userId, false)];
     if (this.client) this.client.reportPusherStateChange(detail.code, detail.message);
+  },
+
+  /** v-pusher's pushererror (live-pusher binderror): camera or microphone denied. */
+  pusherError(e) {
+    const detail = (e && e.detail && e.detail.detail) || {};
+    if (detail.errCode === CAMERA_DENIED) this.setData({ status: '无法使用摄像头：请在设置中允许小程序使用摄像头' });
+    else if (detail.errCode === MIC_DENIED) this.setData({ status: '无法使用麦克风：请在设置中允许小程序使用麦克风' });
+    else this.setData({ status: `推流组件出错：${detail.errMsg || detail.errCode || ''}` });
   },
 
   pusherNetStatusChange(e) {
