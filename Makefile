@@ -1,7 +1,7 @@
 # MiniRTC: the two commands of the README.
 #   make run   installs what is missing, builds (Release), starts `minirtc serve` on its defaults
 #   make test  installs what is missing, builds, runs every test (unit, end-to-end, ASan+UBSan, fuzz smoke, SDK)
-# Other targets: build, asan, fuzz, bench, format, sdk, clean.
+# Other targets: build, asan, fuzz, fuzz-long, bench, format, sdk, clean.
 
 JOBS ?= $(shell nproc)
 RELEASE := build/release
@@ -9,7 +9,9 @@ ASAN := build/asan
 FUZZ := build/fuzz
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 
-.PHONY: setup build asan fuzz run test bench format sdk clean
+FUZZ_LONG_SECONDS ?= 600
+
+.PHONY: setup build asan fuzz fuzz-long run test bench format sdk clean
 
 setup:
 	@scripts/setup.sh
@@ -25,6 +27,11 @@ asan: setup
 fuzz: setup
 	CXX=clang++ cmake -S . -B $(FUZZ) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIRTC_FUZZ=ON
 	cmake --build $(FUZZ) -j $(JOBS)
+
+# Every fuzz target for FUZZ_LONG_SECONDS from its seeds and work corpus; summary table in
+# build/fuzz/long-summary.md (record it in bench/RESULTS.md).
+fuzz-long: fuzz
+	scripts/fuzz.sh $(FUZZ_LONG_SECONDS) build/fuzz/long-summary.md
 
 sdk: setup
 	npm run --silent build:sdk

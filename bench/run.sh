@@ -71,8 +71,11 @@ trap stop_server EXIT
 # Starts MiniRTC on free ports; sets SERVER_PID, RTMP_ADDR, HTTP_ADDR.
 start_minirtc() {
   local log=$OUT/minirtc.log
+  # Every load-generator connection comes from 127.0.0.1: no per-address limit of strangers
+  # (thousands of viewers ramp up in seconds, many of them mid-handshake at once).
   taskset -c "$SERVER_CPU" "$SERVER_BIN" serve --http-listen 127.0.0.1:0 --rtmp-listen 127.0.0.1:0 \
-    --app "$APP_ID:$APP_KEY" --data-dir "$OUT/data" --log-level warn "$@" >"$log" 2>&1 &
+    --app "$APP_ID:$APP_KEY" --data-dir "$OUT/data" --log-level warn --max-unauthenticated-per-ip 0 \
+    "$@" >"$log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 100); do
     if grep -q '^listening' "$log"; then break; fi

@@ -43,15 +43,6 @@ fi
 step "fuzz targets (clang libFuzzer), ${FUZZ_SECONDS}s each"
 CXX=clang++ cmake -S . -B build/fuzz $GEN -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIRTC_FUZZ=ON >/dev/null
 cmake --build build/fuzz -j "$JOBS"
-for f in build/fuzz/fuzz_*; do
-  [ -x "$f" ] || continue
-  name=$(basename "$f")
-  corpus="tests/fuzz/corpus/${name#fuzz_}"
-  mkdir -p "build/fuzz/work/$name"
-  args=("build/fuzz/work/$name")
-  [ -d "$corpus" ] && args+=("$corpus")
-  echo "fuzz: $name"
-  "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=1 "${args[@]}" 2>&1 | tail -3
-done
+scripts/fuzz.sh "$FUZZ_SECONDS"
 
 step "all tests passed"

@@ -28,7 +28,8 @@ server::Config ConfigOptions::resolve(bool create_dev_app) const {
   }
   if (config.apps.empty()) {
     // The embedded default's development app: created by `serve`, only read by the others.
-    const bool exists = std::filesystem::exists(std::filesystem::path(config.data_dir) / "dev-app.toml");
+    const bool exists =
+        std::filesystem::exists(std::filesystem::path(config.data_dir) / "dev-app.toml");
     if (create_dev_app || exists) {
       auto dev = server::AppRegistry::load_or_create_dev_app(config.data_dir);
       if (!dev) throw std::runtime_error(dev.error().reason);
@@ -36,6 +37,29 @@ server::Config ConfigOptions::resolve(bool create_dev_app) const {
     }
   }
   return config;
+}
+
+void LimitOptions::add_to(CLI::App& command) {
+  command.add_option("--max-rtmp-connections", rtmp_connections,
+                     "RTMP connections (default 20000)");
+  command.add_option("--max-http-connections", http_connections,
+                     "HTTP connections: API requests and signalling WebSockets (default 20000)");
+  command.add_option("--max-flv-viewers", flv_viewers,
+                     "HTTP-FLV and WebSocket-FLV viewers (default 20000)");
+  command.add_option("--reserved-connections", reserved,
+                     "slots per door kept for authenticated connections (default 16)");
+  command.add_option("--max-unauthenticated-per-ip", unauthenticated_per_ip,
+                     "unauthenticated connections per address and door (default 64; 0 = no limit)");
+}
+
+void LimitOptions::apply(server::Config& config) const {
+  auto& l = config.limits;
+  if (rtmp_connections) l.rtmp_connections = *rtmp_connections;
+  if (http_connections) l.http_connections = *http_connections;
+  if (flv_viewers) l.flv_viewers = *flv_viewers;
+  if (reserved) l.reserved_for_authenticated = *reserved;
+  if (unauthenticated_per_ip) l.unauthenticated_per_ip = *unauthenticated_per_ip;
+  if (auto st = server::check_limits(l); !st) throw std::runtime_error(st.error().reason);
 }
 
 }  // namespace minirtc::cli

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config_options.hpp"
+#include "server/accept_loop.hpp"
 #include "server/batch_sender.hpp"
 #include "server/server.hpp"
 
@@ -17,6 +18,7 @@ namespace minirtc::cli {
 namespace {
 struct ServeOptions {
   ConfigOptions config;
+  LimitOptions limits;
   std::string http_listen, rtmp_listen, public_url, public_rtmp_url, log_level, admin_key;
   std::string tls_cert, tls_key, send_batching;
   int merge_window_ms = -1;
@@ -24,6 +26,7 @@ struct ServeOptions {
 
 void run_serve(const ServeOptions& o) {
   server::Config c = o.config.resolve();
+  o.limits.apply(c);
   if (!o.http_listen.empty()) c.http_listen = o.http_listen;
   if (!o.rtmp_listen.empty()) c.rtmp_listen = o.rtmp_listen;
   if (!o.public_url.empty()) c.public_url = o.public_url;
@@ -43,6 +46,7 @@ void run_serve(const ServeOptions& o) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("minirtc"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(level);
+  server::raise_descriptor_limit();
 
   for (const auto& app : c.apps) {
     if (app.development) {
@@ -63,6 +67,7 @@ void register_serve_command(CLI::App& root) {
   auto o = std::make_shared<ServeOptions>();
   auto* cmd = root.add_subcommand("serve", "run the server");
   o->config.add_to(*cmd);
+  o->limits.add_to(*cmd);
   cmd->add_option("--http-listen", o->http_listen,
                   "HOST:PORT for HTTP/WebSocket (default 127.0.0.1:8080; port 0 = any free port)");
   cmd->add_option("--rtmp-listen", o->rtmp_listen,

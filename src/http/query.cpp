@@ -53,7 +53,8 @@ std::optional<Query> Query::parse(std::string_view query) {
     if (q.params_.size() >= kMaxParams) return std::nullopt;
     auto eq = part.find('=');
     auto key = percent_decode(part.substr(0, eq));
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
+    auto value =
+        percent_decode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
     if (!key || !value) return std::nullopt;
     q.params_.emplace_back(std::move(*key), std::move(*value));
   }
@@ -70,6 +71,14 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
   auto q = target.find('?');
   if (q == std::string_view::npos) return {target, {}};
   return {target.substr(0, q), target.substr(q + 1)};
+}
+
+std::string_view flv_stream_key(std::string_view path) {
+  constexpr std::string_view kPrefix = "/live/", kSuffix = ".flv";
+  if (path.size() <= kPrefix.size() + kSuffix.size() || !path.starts_with(kPrefix) ||
+      !path.ends_with(kSuffix))
+    return {};
+  return path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
 }
 
 }  // namespace minirtc::http

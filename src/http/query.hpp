@@ -1,5 +1,6 @@
 #pragma once
-// URL query strings: split, percent-decode, look up. Bounded: at most 64 parameters.
+// Request targets and URL query strings: split, percent-decode, look up. Bounded: at most 64
+// parameters.
 
 #include <optional>
 #include <string>
@@ -27,5 +28,8 @@ class Query {
 
 /// "/path?query" → {"/path", "query"}.
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);
+
+/// The stream key of an FLV playback path, "/live/{key}.flv" → key; empty for any other path.
+std::string_view flv_stream_key(std::string_view path);
 
 }  // namespace minirtc::http

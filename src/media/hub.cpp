@@ -30,17 +30,20 @@ Source& Hub::publish(const StreamId& id, PublisherHandle* publisher, std::uint64
 
 void Hub::unpublish(Source& source, PublisherHandle* publisher) {
   if (source.publisher() != publisher) return;
-  const bool was_live = source.live();
+  const bool was_announced = source.announced_live();
+  source.set_announced_live(false);
   source.end_publish();
   const StreamId id = source.id();
   erase_if_idle(source);
-  if (was_live && on_ended_) on_ended_(id);
+  if (was_announced && on_ended_) on_ended_(id);
 }
 
 void Hub::ingest(Source& source, PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
                  std::uint64_t now_ms) {
   auto r = source.ingest(kind, timestamp, std::move(payload), now_ms);
-  if (r.became_live && on_live_) on_live_(source.id(), r.has_audio, r.has_video);
+  if (!r.became_live) return;
+  source.set_announced_live(true);
+  if (on_live_) on_live_(source.id(), r.has_audio, r.has_video);
 }
 
 Source& Hub::attach(const StreamId& id, ViewerSink* viewer) {

@@ -66,6 +66,11 @@ class Source {
   /// counts from. Metadata and sequence headers are not media.
   std::uint64_t last_media_ms() const noexcept { return last_media_ms_; }
   bool live() const noexcept { return stats_.live; }
+  /// The hub announced the stream live and not yet ended. Unlike live(), a takeover keeps it: the
+  /// stream stays up for its viewers, and its end is announced when the last publisher leaves,
+  /// whether or not that one sent media.
+  bool announced_live() const noexcept { return announced_live_; }
+  void set_announced_live(bool announced) noexcept { announced_live_ = announced; }
 
   // Viewer side.
   void add_viewer(ViewerSink* viewer);
@@ -87,6 +92,7 @@ class Source {
   bool gop_cache_enabled_;
   PublisherHandle* publisher_ = nullptr;
   std::vector<ViewerSink*> viewers_;
+  bool announced_live_ = false;
 
   PacketPtr metadata_, video_header_, audio_header_;
   GopCache gop_;

@@ -125,6 +125,29 @@ void ViewerQueue::shed() {
     bytes_ -= size_of(*a);
     queue_.erase(a);
   }
+  // No media is left and the queue is still over: a publisher repeats metadata or sequence headers
+  // to a viewer that does not read. Nothing queued needs an older one, so only the newest of each
+  // stays (control bytes too: they are the connection's own replies, a few).
+  if (over_limits()) drop_superseded();
+}
+
+void ViewerQueue::drop_superseded() {
+  bool metadata = false, video_header = false, audio_header = false;
+  std::deque<PacketPtr> kept;
+  for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
+    const Packet& p = **it;
+    bool* newer = p.kind == PacketKind::Metadata                     ? &metadata
+                  : p.sequence_header && p.kind == PacketKind::Video ? &video_header
+                  : p.sequence_header && p.kind == PacketKind::Audio ? &audio_header
+                                                                     : nullptr;
+    if (newer && *newer) {
+      bytes_ -= size_of(*it);
+      continue;
+    }
+    if (newer) *newer = true;
+    kept.push_front(std::move(*it));
+  }
+  queue_.swap(kept);
 }
 
 void ViewerQueue::remove_if_droppable(bool (*pred)(const Packet&)) {

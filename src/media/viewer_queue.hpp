@@ -1,8 +1,9 @@
 #pragma once
 // The per-viewer send queue and its drop policy. Bounded by delay, bytes and packets: a viewer
 // that falls behind loses video up to the next keyframe (audio is kept while it fits), so it
-// never grows memory and never slows the publisher or the other viewers. Also applies the
-// viewer's own mute filter (muteRemote). Pure: no I/O, unit-tested directly.
+// never grows memory and never slows the publisher or the other viewers. Metadata and sequence
+// headers are not dropped for lag, but of those repeated past the bounds only the newest stays.
+// Also applies the viewer's own mute filter (muteRemote). Pure: no I/O, unit-tested directly.
 
 #include <cstddef>
 #include <cstdint>
@@ -44,6 +45,7 @@ class ViewerQueue {
   std::size_t bytes() const noexcept { return bytes_; }
   bool waiting_keyframe() const noexcept { return waiting_keyframe_; }
   std::size_t backlog() const noexcept { return backlog_left_; }
+  std::size_t backlog_bytes() const noexcept { return backlog_bytes_; }
   bool audio_muted() const noexcept { return mute_audio_; }
   bool video_muted() const noexcept { return mute_video_; }
   std::uint64_t dropped_video() const noexcept { return dropped_video_; }
@@ -54,6 +56,8 @@ class ViewerQueue {
   bool over_limits() const;
   void shed();
   void remove_if_droppable(bool (*pred)(const Packet&));
+  /// Drops metadata and sequence headers that a newer one of the same kind follows.
+  void drop_superseded();
   std::size_t size_of(const PacketPtr& p) const { return p->wire_size(format_); }
 
   WireFormat format_;

@@ -1,6 +1,11 @@
 #include "server/config.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include <fmt/format.h>
@@ -63,13 +68,22 @@ class TableReader {
 
 }  // namespace
 
-Result<Config> load_config_file(const std::string& path, Config c) {
+Result<Config> load_config_file(const std::string& path, Config base) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(fmt::format("{}: cannot be read: {}", path, std::strerror(errno)));
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return make_error(fmt::format("{}: read failed", path));
+  auto parsed = parse_config(text, std::move(base));
+  if (!parsed) return make_error(fmt::format("{}: {}", path, parsed.error().reason));
+  return parsed;
+}
+
+Result<Config> parse_config(std::string_view text, Config c) {
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text);
   } catch (const toml::parse_error& e) {
-    return make_error(
-        fmt::format("{}: {} (line {})", path, e.description(), e.source().begin.line));
+    return make_error(fmt::format("{} (line {})", e.description(), e.source().begin.line));
   }
   std::vector<std::string> errors;
   auto section = [&](std::string_view name, auto&& fill) {
@@ -105,7 +119,8 @@ Result<Config> load_config_file(const std::string& path, Config c) {
     r.get("publisher_idle_timeout_s", c.media.publisher_idle_timeout_s);
     r.get("url_ttl_s", c.media.url_ttl_s);
     r.get("handshake_timeout_s", c.media.handshake_timeout_s);
-    r.get("max_rtmp_connections", c.media.max_rtmp_connections);
+    r.get("max_rtmp_connections",
+          c.limits.rtmp_connections);  // older name of limits.rtmp_connections
     r.get("play_flv_by_default", c.media.play_flv_by_default);
     // Publisher faults.
     r.get("max_timestamp_lead_ms", c.media.max_timestamp_lead_ms);
@@ -117,6 +132,14 @@ Result<Config> load_config_file(const std::string& path, Config c) {
     r.get("read_timeout_s", c.http.read_timeout_s);
     r.get("keep_alive_timeout_s", c.http.keep_alive_timeout_s);
   });
+  section("limits", [&](TableReader& r) {
+    r.get("rtmp_connections", c.limits.rtmp_connections);
+    r.get("http_connections", c.limits.http_connections);
+    r.get("flv_viewers", c.limits.flv_viewers);
+    r.get("reserved_for_authenticated", c.limits.reserved_for_authenticated);
+    r.get("unauthenticated_per_ip", c.limits.unauthenticated_per_ip);
+  });
+  if (auto st = check_limits(c.limits); !st) errors.push_back(st.error().reason);
   section("room", [&](TableReader& r) {
     r.get("ping_interval_ms", c.ping_interval_ms);
     r.get("session_timeout_ms", c.session_timeout_ms);
@@ -154,16 +177,26 @@ Result<Config> load_config_file(const std::string& path, Config c) {
     errors.push_back(
         fmt::format("media.ingest_budget_bytes {} is below 1 MiB", c.media.ingest_budget_bytes));
   for (auto& [k, v] : root) {
-    static const std::set<std::string> kSections{"server", "media", "http", "room", "apps"};
+    static const std::set<std::string> kSections{"server", "media", "http",
+                                                 "limits", "room",  "apps"};
     if (!kSections.count(std::string(k.str())))
       errors.push_back(fmt::format("unknown section '{}'", k.str()));
   }
   if (!errors.empty()) {
-    std::string all = path + ": ";
+    std::string all;
     for (std::size_t i = 0; i < errors.size(); ++i) all += (i ? "; " : "") + errors[i];
     return make_error(all);
   }
   return c;
+}
+
+Status check_limits(const LimitsConfig& l) {
+  const auto smallest = std::min({l.rtmp_connections, l.http_connections, l.flv_viewers});
+  if (l.reserved_for_authenticated >= smallest)
+    return make_error(fmt::format(
+        "limits.reserved_for_authenticated ({}) must be below every door's limit (smallest {})",
+        l.reserved_for_authenticated, smallest));
+  return {};
 }
 
 Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view s) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "media/gop_cache.hpp"
@@ -30,8 +31,7 @@ struct MediaConfig {
   std::uint32_t publisher_idle_timeout_s = 10;
   std::uint32_t url_ttl_s = 24 * 3600;     // lifetime of URLs handed out by signalling
   std::uint32_t handshake_timeout_s = 10;  // RTMP handshake + connect + publish/play
-  std::uint32_t max_rtmp_connections = 20000;
-  bool play_flv_by_default = false;  // subscribe returns HTTP-FLV instead of RTMP URLs
+  bool play_flv_by_default = false;        // subscribe returns HTTP-FLV instead of RTMP URLs
   // Publisher faults: output timestamps at most this far ahead of arrival time
   // (media/timeline.hpp).
   std::uint32_t max_timestamp_lead_ms = 1500;
@@ -47,6 +47,17 @@ struct HttpConfig {
   std::uint32_t keep_alive_timeout_s = 60;
 };
 
+/// Connection limits per door (server/admission.hpp has the rule).
+struct LimitsConfig {
+  std::uint32_t rtmp_connections = 20000;
+  std::uint32_t http_connections = 20000;         // API requests and signalling WebSockets
+  std::uint32_t flv_viewers = 20000;              // HTTP-FLV and WebSocket-FLV
+  std::uint32_t reserved_for_authenticated = 16;  // per door, never held by strangers
+  std::uint32_t unauthenticated_per_ip = 64;      // per door and address; 0 = no limit
+};
+/// Every door's limit above its reserve (else no connection could ever arrive).
+Status check_limits(const LimitsConfig& limits);
+
 struct Config {
   std::string http_listen = "127.0.0.1:8080";
   std::string rtmp_listen = "127.0.0.1:1935";
@@ -59,6 +70,7 @@ struct Config {
   std::vector<AppConfig> apps;
   MediaConfig media;
   HttpConfig http;
+  LimitsConfig limits;
   // Signalling/room settings are kept as raw TOML-derived values and applied by the server.
   std::uint32_t ping_interval_ms = 10000;
   std::uint32_t session_timeout_ms = 30000;
@@ -71,8 +83,13 @@ struct Config {
   std::uint32_t max_requests_per_second = 50;
 };
 
-/// Reads a TOML config file over the defaults. Unknown keys are errors (typos must not pass).
+/// Reads a TOML config file over the defaults: parse_config of its text, errors prefixed with
+/// the path.
 Result<Config> load_config_file(const std::string& path, Config base = {});
+/// Parses TOML config text over `base`. Unknown keys and sections are errors (typos must not
+/// pass); so are values of the wrong type or out of range. Every error found is reported, joined
+/// by "; ". Pure (no file, no clock): the config fuzz target calls it.
+Result<Config> parse_config(std::string_view text, Config base = {});
 /// "host:port" → parts; port 0 means "pick a free port".
 Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view s);
 /// Parses "APPID:APPKEY" of --app.

@@ -1,13 +1,13 @@
 #pragma once
 // What every connection of the server reaches: config, apps, the stream hub, URL access, the
-// flush scheduler, metrics, and the set of live connections (for shutdown). One per event loop.
+// flush scheduler, metrics, and the live connections by door (limits; shutdown). One per event
+// loop.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
-#include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -15,6 +15,7 @@
 #include "media/hub.hpp"
 #include "server/app_registry.hpp"
 #include "server/config.hpp"
+#include "server/connection_table.hpp"
 #include "server/flush_scheduler.hpp"
 #include "server/ingest_budget.hpp"
 #include "server/media_access.hpp"
@@ -30,7 +31,9 @@ inline std::uint64_t now_ms() {
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
 }
-inline std::uint32_t now_s() { return static_cast<std::uint32_t>(now_ms() / 1000); }
+inline std::uint32_t now_s() {
+  return static_cast<std::uint32_t>(now_ms() / 1000);
+}
 
 struct ServerContext {
   boost::asio::io_context& io;
@@ -40,19 +43,12 @@ struct ServerContext {
   MediaAccess& access;
   FlushScheduler& flusher;
   Metrics& metrics;
-  SignalPlane* signal = nullptr;  // rooms and signalling; set once the server is wired
+  SignalPlane* signal = nullptr;             // rooms and signalling; set once the server is wired
   boost::asio::ssl::context* tls = nullptr;  // set: the HTTP port speaks TLS
   bool shutting_down = false;
-  std::uint64_t next_connection_id = 1;
 
-  /// Live connections, closed on shutdown.
-  std::unordered_map<std::uint64_t, std::weak_ptr<Closable>> connections;
-  std::uint64_t add_connection(std::weak_ptr<Closable> c) {
-    auto id = next_connection_id++;
-    connections.emplace(id, std::move(c));
-    return id;
-  }
-  void remove_connection(std::uint64_t id) { connections.erase(id); }
+  /// Live connections by door (limits, strangers, eviction), closed on shutdown.
+  ConnectionTable connections;
 
   /// Bytes RTMP connections hold in incomplete messages, against media.ingest_budget_bytes.
   IngestBudget ingest{config.media.ingest_budget_bytes};

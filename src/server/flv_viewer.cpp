@@ -7,6 +7,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "flv/tag.hpp"
+#include "server/log_limiter.hpp"
 
 namespace minirtc::server {
 
@@ -21,20 +22,26 @@ media::PacketPtr flv_file_header_packet() {
 }
 }  // namespace
 
-FlvViewer::FlvViewer(ServerContext& ctx, std::string peer, auth::UrlGrant grant)
+FlvViewer::FlvViewer(ServerContext& ctx, std::string peer, auth::UrlGrant grant, std::uint64_t id)
     : MediaConnection(ctx.flusher, media::WireFormat::Flv, ctx.config.media.viewer_queue),
       ctx_(ctx),
       peer_(std::move(peer)),
-      grant_(std::move(grant)) {
+      grant_(std::move(grant)),
+      id_(id) {
   viewer_id_ = grant_.viewer;
+}
+
+void FlvViewer::bind() {
+  ctx_.connections.bind(id_, std::static_pointer_cast<Closable>(
+                                 std::static_pointer_cast<FlvViewer>(shared_from_this())));
 }
 
 void FlvViewer::begin_playing() {
   auto self = std::static_pointer_cast<FlvViewer>(shared_from_this());
-  id_ = ctx_.add_connection(std::static_pointer_cast<Closable>(self));
   ctx_.access.track(grant_.nonce, std::static_pointer_cast<Closable>(self));
   ++ctx_.metrics.plays_total;
-  spdlog::info("flv#{} {} play {} viewer={}", id_, peer_, stream_key(grant_.stream), viewer_id_);
+  log_limited(spdlog::level::info, "flv play", "flv#{} {} play {} viewer={}", id_, peer_,
+              stream_key(grant_.stream), viewer_id_);
   send_now(flv_file_header_packet());
   source_ = &ctx_.hub.attach(grant_.stream, this);
 }
@@ -58,14 +65,15 @@ void FlvViewer::close_now(std::string_view reason) {
   if (source_) ctx_.hub.detach(*source_, this);
   source_ = nullptr;
   ctx_.access.untrack(grant_.nonce, this);
-  spdlog::info("flv#{} closed: {} (out {} B)", id_, reason, bytes_out());
+  log_limited(spdlog::level::info, "flv closed", "flv#{} closed: {} (out {} B)", id_, reason,
+              bytes_out());
   close_transport();
-  ctx_.remove_connection(id_);
+  ctx_.connections.release(id_);
 }
 
 HttpFlvViewer::HttpFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer,
-                             auth::UrlGrant grant)
-    : FlvViewer(ctx, std::move(peer), std::move(grant)), stream_(std::move(stream)) {
+                             auth::UrlGrant grant, std::uint64_t id)
+    : FlvViewer(ctx, std::move(peer), std::move(grant), id), stream_(std::move(stream)) {
   head_ =
       "HTTP/1.1 200 OK\r\n"
       "Content-Type: video/x-flv\r\n"
@@ -78,6 +86,7 @@ HttpFlvViewer::HttpFlvViewer(ServerContext& ctx, HttpStream stream, std::string 
 }
 
 void HttpFlvViewer::start() {
+  bind();
   auto self = std::static_pointer_cast<HttpFlvViewer>(shared_from_this());
   asio::async_write(stream_, asio::buffer(head_),
                     [self](const boost::system::error_code& ec, std::size_t) {
@@ -135,10 +144,11 @@ void HttpFlvViewer::close_transport() {
 }
 
 WsFlvViewer::WsFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer,
-                         auth::UrlGrant grant)
-    : FlvViewer(ctx, std::move(peer), std::move(grant)), ws_(std::move(stream)) {}
+                         auth::UrlGrant grant, std::uint64_t id)
+    : FlvViewer(ctx, std::move(peer), std::move(grant), id), ws_(std::move(stream)) {}
 
 void WsFlvViewer::start(beast::http::request<beast::http::string_body> request) {
+  bind();
   ws_.next_layer().tcp().expires_never();
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.binary(true);

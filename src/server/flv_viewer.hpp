@@ -22,11 +22,14 @@ namespace minirtc::server {
 
 class FlvViewer : public MediaConnection, public Closable {
  public:
-  FlvViewer(ServerContext& ctx, std::string peer, auth::UrlGrant grant);
+  /// `id`: the connection's slot at the FLV door (ctx.connections), from the HTTP connection.
+  FlvViewer(ServerContext& ctx, std::string peer, auth::UrlGrant grant, std::uint64_t id);
   void close(std::string_view reason) override;
   void close_viewer(std::string_view reason) override { close(reason); }
 
  protected:
+  /// Binds the connection's slot to this viewer (eviction, shutdown).
+  void bind();
   /// Registers with the hub and the URL tracker once the response head is out.
   void begin_playing();
   void on_write_error(const boost::system::error_code& ec) override;
@@ -47,7 +50,8 @@ class FlvViewer : public MediaConnection, public Closable {
 /// GET /live/{key}.flv: chunked HTTP response of FLV tags.
 class HttpFlvViewer final : public FlvViewer {
  public:
-  HttpFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer, auth::UrlGrant grant);
+  HttpFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer, auth::UrlGrant grant,
+                std::uint64_t id);
   void start();
 
  private:
@@ -66,7 +70,8 @@ class HttpFlvViewer final : public FlvViewer {
 /// The same path with Upgrade: websocket: one binary message per merged write.
 class WsFlvViewer final : public FlvViewer {
  public:
-  WsFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer, auth::UrlGrant grant);
+  WsFlvViewer(ServerContext& ctx, HttpStream stream, std::string peer, auth::UrlGrant grant,
+              std::uint64_t id);
   void start(boost::beast::http::request<boost::beast::http::string_body> request);
 
  private:

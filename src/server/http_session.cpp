@@ -12,9 +12,10 @@
 #include <boost/json.hpp>
 
 #include "http/query.hpp"
+#include "server/accept_loop.hpp"
 #include "server/flv_viewer.hpp"
+#include "server/log_limiter.hpp"
 #include "server/signal_plane.hpp"
-#include "server/socket_options.hpp"
 
 namespace minirtc::server {
 
@@ -26,14 +27,7 @@ using asio::ip::tcp;
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-/// "/live/{key}.flv" → key, or empty.
-std::string_view flv_stream_key(std::string_view path) {
-  constexpr std::string_view kPrefix = "/live/", kSuffix = ".flv";
-  if (path.size() <= kPrefix.size() + kSuffix.size() || !path.starts_with(kPrefix) ||
-      !path.ends_with(kSuffix))
-    return {};
-  return path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
-}
+using minirtc::http::flv_stream_key;
 
 void add_cors(http::response<http::string_body>& res) {
   res.set(http::field::access_control_allow_origin, "*");
@@ -53,15 +47,15 @@ HttpStream make_stream(ServerContext& ctx, tcp::socket socket) {
 }
 }  // namespace
 
-HttpSession::HttpSession(ServerContext& ctx, tcp::socket socket)
-    : ctx_(ctx), stream_(make_stream(ctx, std::move(socket))) {
+HttpSession::HttpSession(ServerContext& ctx, tcp::socket socket, std::uint64_t id)
+    : ctx_(ctx), stream_(make_stream(ctx, std::move(socket))), id_(id) {
   boost::system::error_code ec;
   auto ep = stream_.tcp().socket().remote_endpoint(ec);
   peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
 void HttpSession::start() {
-  id_ = ctx_.add_connection(std::static_pointer_cast<Closable>(shared_from_this()));
+  ctx_.connections.bind(id_, std::static_pointer_cast<Closable>(shared_from_this()));
   auto self = shared_from_this();
   asio::co_spawn(
       stream_.get_executor(), [self] { return self->run(); }, asio::detached);
@@ -81,10 +75,11 @@ asio::awaitable<void> HttpSession::run() {
     auto [ec] = co_await tls->async_handshake(asio::ssl::stream_base::server, kNoThrow);
     if (ec) {
       ctx_.metrics.reject("tls_handshake");
-      spdlog::info("http {} TLS handshake failed: {}", peer_, ec.message());
+      log_limited(spdlog::level::info, "http tls failed", "http {} TLS handshake failed: {}", peer_,
+                  ec.message());
       boost::system::error_code ignored;
       stream_.tcp().socket().close(ignored);
-      ctx_.remove_connection(id_);
+      ctx_.connections.release(id_);
       co_return;
     }
   }
@@ -105,7 +100,8 @@ asio::awaitable<void> HttpSession::run() {
           ec == http::error::bad_version || ec == http::error::bad_line_ending ||
           ec == http::error::bad_chunk || ec == http::error::bad_content_length) {
         ctx_.metrics.reject("http_bad_request");
-        spdlog::info("http {} bad request: {}", peer_, ec.message());
+        log_limited(spdlog::level::info, "http bad request", "http {} bad request: {}", peer_,
+                    ec.message());
         const unsigned status = ec == http::error::header_limit ? 431
                                 : ec == http::error::body_limit ? 413
                                                                 : 400;
@@ -118,7 +114,7 @@ asio::awaitable<void> HttpSession::run() {
         co_await http::async_write(stream_, res, kNoThrow);
       } else if (ec == beast::error::timeout) {
         ctx_.metrics.reject("http_timeout");
-        spdlog::debug("http {} timed out", peer_);
+        log_limited(spdlog::level::debug, "http timed out", "http {} timed out", peer_);
       }
       break;
     }
@@ -128,7 +124,8 @@ asio::awaitable<void> HttpSession::run() {
       handed_over_ = true;
       break;
     }
-    HttpReply reply = route(req);
+    HttpReply reply = door_refusal_ ? std::move(*door_refusal_) : route(req);
+    door_refusal_.reset();
     http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
     res.set(http::field::server, "minirtc");
     res.set(http::field::content_type, reply.content_type);
@@ -148,8 +145,8 @@ asio::awaitable<void> HttpSession::run() {
     boost::system::error_code ec;
     stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.tcp().socket().close(ec);
+    ctx_.connections.release(id_);
   }
-  ctx_.remove_connection(id_);
 }
 
 bool HttpSession::try_hand_over(Request& req) {
@@ -159,22 +156,32 @@ bool HttpSession::try_hand_over(Request& req) {
     auto grant = ctx_.access.check(key, query, auth::UrlAction::Play, now_s());
     if (!grant) {
       ctx_.metrics.reject("flv_play_url");
-      spdlog::warn("http {} FLV play refused: {}", peer_, grant.error().reason);
+      log_limited(spdlog::level::warn, "flv play refused", "http {} FLV play refused: {}", peer_,
+                  grant.error().reason);
       return false;  // route() answers 403 with the reason
+    }
+    // A verified viewer leaves the HTTP door for the FLV door, if there is room.
+    if (auto verdict = ctx_.connections.move(id_, Door::Flv);
+        verdict == Verdict::RefuseDoorFull || verdict == Verdict::RefusePerIp) {
+      ctx_.metrics.refuse(door_name(Door::Flv), verdict_name(verdict));
+      log_limited(spdlog::level::warn, "connection refused", "flv viewer {} refused: {}", peer_,
+                  verdict_name(verdict));
+      door_refusal_ = json_error(503, "FLV viewer limit reached");
+      return false;
     }
     stream_.tcp().expires_never();
     if (upgrade) {
-      auto viewer = std::make_shared<WsFlvViewer>(ctx_, std::move(stream_), peer_, *grant);
+      auto viewer = std::make_shared<WsFlvViewer>(ctx_, std::move(stream_), peer_, *grant, id_);
       viewer->start(std::move(req));
     } else {
-      auto viewer = std::make_shared<HttpFlvViewer>(ctx_, std::move(stream_), peer_, *grant);
+      auto viewer = std::make_shared<HttpFlvViewer>(ctx_, std::move(stream_), peer_, *grant, id_);
       viewer->start();
     }
     return true;
   }
   if (upgrade && path == "/v1/signal" && ctx_.signal) {
     stream_.tcp().expires_never();
-    ctx_.signal->accept_websocket(std::move(stream_), std::move(req), peer_);
+    ctx_.signal->accept_websocket(std::move(stream_), std::move(req), peer_, id_);
     return true;
   }
   return false;
@@ -221,6 +228,7 @@ std::string HttpSession::metrics_text() {
   gauge("minirtc_streams_publishing", "Streams with a publisher", publishing);
   gauge("minirtc_viewers", "Playing connections (RTMP, HTTP-FLV, WebSocket-FLV)", viewers);
   gauge("minirtc_connections", "Open connections", ctx_.connections.size());
+  append_door_metrics(out, ctx_.connections, ctx_.metrics);
   gauge("minirtc_stream_bytes_in", "Media bytes received by current streams", bytes_in);
   gauge("minirtc_stream_bytes_out", "Media bytes sent by current streams", bytes_out);
   gauge("minirtc_stream_dropped_frames", "Frames dropped for slow viewers, current streams",
@@ -248,17 +256,9 @@ std::string HttpSession::metrics_text() {
 }
 
 asio::awaitable<void> http_accept_loop(ServerContext& ctx, tcp::acceptor& acceptor) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      spdlog::warn("http accept failed: {}", ec.message());
-      continue;
-    }
-    if (ctx.shutting_down) co_return;
-    tune_accepted_socket(socket, ctx.config.media.viewer_kernel_unsent_bytes);
-    std::make_shared<HttpSession>(ctx, std::move(socket))->start();
-  }
+  return accept_loop(ctx, acceptor, Door::Http, [&ctx](tcp::socket socket, std::uint64_t id) {
+    std::make_shared<HttpSession>(ctx, std::move(socket), id)->start();
+  });
 }
 
 }  // namespace minirtc::server

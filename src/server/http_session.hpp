@@ -3,6 +3,7 @@
 // loris), answers API routes, and hands the socket over for FLV playback or WebSocket upgrades.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -22,7 +23,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
  public:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  HttpSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket);
+  /// `id`: the connection's slot at the HTTP door (ctx.connections); handed over with the
+  /// socket (signalling keeps it at the HTTP door, an FLV viewer moves it to the FLV door).
+  HttpSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket, std::uint64_t id);
   void start();
   void close(std::string_view reason) override;
 
@@ -39,8 +42,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   std::string peer_;
   std::uint64_t id_ = 0;
   bool handed_over_ = false;
+  std::optional<HttpReply> door_refusal_;  // set by try_hand_over: the FLV door is full
 };
 
+/// Accepts HTTP connections (server/accept_loop.hpp).
 boost::asio::awaitable<void> http_accept_loop(ServerContext& ctx,
                                               boost::asio::ip::tcp::acceptor& acceptor);
 

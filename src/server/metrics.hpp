@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "server/ingest_budget.hpp"
 
@@ -13,7 +15,8 @@ namespace minirtc::server {
 /// A fixed-bucket latency histogram (milliseconds).
 class Histogram {
  public:
-  static constexpr std::array<double, 12> kBounds{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
+  static constexpr std::array<double, 12> kBounds{1,   2,   5,   10,   20,   50,
+                                                  100, 200, 500, 1000, 2000, 5000};
   void observe(double ms) noexcept {
     for (std::size_t i = 0; i < kBounds.size(); ++i)
       if (ms <= kBounds[i]) ++buckets_[i];
@@ -35,10 +38,17 @@ struct Metrics {
   std::uint64_t plays_total = 0;
   std::uint64_t takeovers_total = 0;
   std::map<std::string, std::uint64_t> rejected;  // reason class → count
+  // Connections refused at a door (server/admission.hpp), by (door, reason): "door_full",
+  // "per_ip", "evicted" (a stranger closed to make room), "out_of_descriptors" (accept failed).
+  std::map<std::pair<std::string_view, std::string_view>, std::uint64_t> connections_refused;
   Histogram join_latency_ms;
   Histogram rpc_latency_ms;
 
   void reject(const std::string& what) { ++rejected[what]; }
+  /// `door` and `reason` are static names (door_name, verdict_name, literals).
+  void refuse(std::string_view door, std::string_view reason) {
+    ++connections_refused[{door, reason}];
+  }
 };
 
 /// Gauges of the RTMP ingest buffer budget: bytes held by kind of connection, and the budget.

@@ -13,7 +13,8 @@
 #include "rtmp/amf0.hpp"
 #include "rtmp/chunk_encoder.hpp"
 #include "rtmp/control.hpp"
-#include "server/socket_options.hpp"
+#include "server/accept_loop.hpp"
+#include "server/log_limiter.hpp"
 
 namespace minirtc::server {
 
@@ -39,11 +40,12 @@ std::string_view arg_string(const rtmp::Command& c, std::size_t i) {
 }
 }  // namespace
 
-RtmpSession::RtmpSession(ServerContext& ctx, tcp::socket socket)
+RtmpSession::RtmpSession(ServerContext& ctx, tcp::socket socket, std::uint64_t id)
     : MediaConnection(ctx.flusher, media::WireFormat::Rtmp, ctx.config.media.viewer_queue),
       ctx_(ctx),
       socket_(std::move(socket)),
-      deadline_(socket_.get_executor()) {
+      deadline_(socket_.get_executor()),
+      id_(id) {
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -54,19 +56,21 @@ RtmpSession::~RtmpSession() = default;
 void RtmpSession::start() {
   if (!ctx_.ingest.admits(kUnauthorizedAllowance)) {
     ctx_.metrics.reject("rtmp_ingest_budget_full");
-    spdlog::warn(
-        "rtmp {} refused: ingest buffer budget full ({} of {} bytes held, {} of {} by "
-        "unauthorized connections)",
-        peer_, ctx_.ingest.used(), ctx_.ingest.limit(),
-        ctx_.ingest.used_by(IngestBudget::Holder::Unauthorized), ctx_.ingest.unauthorized_limit());
+    log_limited(spdlog::level::warn, "rtmp ingest budget full",
+                "rtmp {} refused: ingest buffer budget full ({} of {} bytes held, {} of {} by "
+                "unauthorized connections)",
+                peer_, ctx_.ingest.used(), ctx_.ingest.limit(),
+                ctx_.ingest.used_by(IngestBudget::Holder::Unauthorized),
+                ctx_.ingest.unauthorized_limit());
     boost::system::error_code ec;
     socket_.close(ec);
+    ctx_.connections.release(id_);
     return;
   }
   auto self = std::static_pointer_cast<RtmpSession>(shared_from_this());
-  id_ = ctx_.add_connection(std::static_pointer_cast<Closable>(self));
+  ctx_.connections.bind(id_, std::static_pointer_cast<Closable>(self));
   ++ctx_.metrics.rtmp_connections_total;
-  spdlog::info("rtmp#{} {} connected", id_, peer_);
+  log_limited(spdlog::level::info, "rtmp connected", "rtmp#{} {} connected", id_, peer_);
   arm_deadline(ctx_.config.media.handshake_timeout_s, "no publish or play in time");
   asio::co_spawn(
       socket_.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
@@ -193,8 +197,8 @@ Status RtmpSession::on_message(rtmp::Message& m) {
     case rtmp::MessageType::CommandAmf3: {
       auto cmd = rtmp::parse_command(m);
       if (!cmd) return cmd.error();
-      spdlog::debug("rtmp#{} command {} txid={} ({} B)", id_, cmd->name, cmd->transaction_id,
-                    m.payload.size());
+      log_limited(spdlog::level::debug, "rtmp command", "rtmp#{} command {} txid={} ({} B)", id_,
+                  cmd->name, cmd->transaction_id, m.payload.size());
       return on_command(*cmd, m.stream_id);
     }
     case rtmp::MessageType::Audio:
@@ -225,7 +229,8 @@ void RtmpSession::on_media(const rtmp::Message& m) {
   } else {
     auto data = rtmp::parse_data(m);
     if (!data) {
-      spdlog::debug("rtmp#{} ignored data message: {}", id_, data.error().reason);
+      log_limited(spdlog::level::debug, "rtmp ignored data", "rtmp#{} ignored data message: {}",
+                  id_, data.error().reason);
       return;
     }
     if (data->name == "@setDataFrame" || data->name == "onMetaData") {
@@ -263,7 +268,8 @@ Status RtmpSession::on_command(const rtmp::Command& c, std::uint32_t stream_id) 
     return {};
   }
   if (c.name == "pause" || c.name == "receiveAudio" || c.name == "receiveVideo") return {};
-  spdlog::info("rtmp#{} unknown command '{}' ignored", id_, c.name);
+  log_limited(spdlog::level::info, "rtmp unknown command", "rtmp#{} unknown command '{}' ignored",
+              id_, c.name);
   if (c.transaction_id != 0)
     send(kCsidCommand, rtmp::MessageType::CommandAmf0, stream_id,
          rtmp::encode_command(
@@ -289,7 +295,8 @@ Status RtmpSession::on_connect(const rtmp::Command& c) {
   // Our application is "live"; some clients append the instance ("live/_definst_").
   if (app_name != "live" && app_name.rfind("live/", 0) != 0) {
     ctx_.metrics.reject("rtmp_bad_app");
-    spdlog::info("rtmp#{} connect rejected: unknown app '{}'", id_, app_name);
+    log_limited(spdlog::level::info, "rtmp connect rejected",
+                "rtmp#{} connect rejected: unknown app '{}'", id_, app_name);
     send(kCsidCommand, rtmp::MessageType::CommandAmf0, 0,
          rtmp::encode_command("_error", c.transaction_id, amf0::Value::null(),
                               std::vector<amf0::Value>{amf0::Value::object(
@@ -302,7 +309,8 @@ Status RtmpSession::on_connect(const rtmp::Command& c) {
   }
   app_ = std::string(app_name);
   tc_url_query_ = std::string(!tc_query.empty() ? tc_query : app_query);
-  spdlog::info("rtmp#{} connect app={} tcUrl={}", id_, app_, std::string(tc_base));
+  log_limited(spdlog::level::info, "rtmp connect", "rtmp#{} connect app={} tcUrl={}", id_, app_,
+              std::string(tc_base));
 
   send(kCsidControl, rtmp::MessageType::WindowAckSize, 0,
        rtmp::window_ack_size_payload(kWindowAckSize));
@@ -335,6 +343,7 @@ bool RtmpSession::take_role(const rtmp::Command& c, Role role) {
   nonce_ = grant->nonce;
   viewer_id_ = grant->viewer;
   deadline_.cancel();
+  ctx_.connections.authenticate(id_);
   ctx_.access.track(nonce_, std::static_pointer_cast<Closable>(
                                 std::static_pointer_cast<RtmpSession>(shared_from_this())));
   send(kCsidControl, rtmp::MessageType::UserControl, 0,
@@ -400,7 +409,7 @@ void RtmpSession::send_status(std::uint32_t stream_id, std::string_view level,
 }
 
 void RtmpSession::refuse(std::uint32_t stream_id, std::string_view code, std::string_view reason) {
-  spdlog::warn("rtmp#{} {} refused: {}", id_, code, reason);
+  log_limited(spdlog::level::warn, "rtmp refused", "rtmp#{} {} refused: {}", id_, code, reason);
   send_status(stream_id, "error", code, reason);
   close_after_drain_ = true;
   close_reason_ = std::string("refused: ") + std::string(reason);
@@ -461,34 +470,20 @@ void RtmpSession::close_now(std::string_view reason) {
   if (closed_) return;
   stop_role();
   closed_ = true;
-  spdlog::info("rtmp#{} closed: {} (in {} B, out {} B)", id_, reason, decoder_.bytes_received(),
-               bytes_out());
+  log_limited(spdlog::level::info, "rtmp closed", "rtmp#{} closed: {} (in {} B, out {} B)", id_,
+              reason, decoder_.bytes_received(), bytes_out());
   deadline_.cancel();
   ctx_.ingest.release(ingest_);
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  ctx_.remove_connection(id_);
+  ctx_.connections.release(id_);
 }
 
 asio::awaitable<void> rtmp_accept_loop(ServerContext& ctx, tcp::acceptor& acceptor) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      spdlog::warn("rtmp accept failed: {}", ec.message());
-      continue;
-    }
-    if (ctx.shutting_down) co_return;
-    if (ctx.connections.size() >= ctx.config.media.max_rtmp_connections) {
-      ctx.metrics.reject("rtmp_connection_limit");
-      spdlog::warn("rtmp connection refused: limit of {} connections reached",
-                   ctx.config.media.max_rtmp_connections);
-      continue;  // the socket closes as it goes out of scope
-    }
-    tune_accepted_socket(socket, ctx.config.media.viewer_kernel_unsent_bytes);
-    std::make_shared<RtmpSession>(ctx, std::move(socket))->start();
-  }
+  return accept_loop(ctx, acceptor, Door::Rtmp, [&ctx](tcp::socket socket, std::uint64_t id) {
+    std::make_shared<RtmpSession>(ctx, std::move(socket), id)->start();
+  });
 }
 
 }  // namespace minirtc::server

@@ -35,7 +35,8 @@ class RtmpSession final : public MediaConnection,
                           public Closable,
                           private rtmp::MessageReceiver {
  public:
-  RtmpSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket);
+  /// `id`: the connection's slot at the RTMP door (ctx.connections).
+  RtmpSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket, std::uint64_t id);
   ~RtmpSession() override;
 
   void start();
@@ -111,7 +112,7 @@ class RtmpSession final : public MediaConnection,
   std::string close_reason_;
 };
 
-/// Accepts RTMP connections.
+/// Accepts RTMP connections (server/accept_loop.hpp).
 boost::asio::awaitable<void> rtmp_accept_loop(ServerContext& ctx,
                                               boost::asio::ip::tcp::acceptor& acceptor);
 

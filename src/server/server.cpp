@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "server/http_session.hpp"
+#include "server/log_limiter.hpp"
 #include "server/rtmp_session.hpp"
 #include "server/signal_plane.hpp"
 
@@ -23,6 +24,13 @@ media::HubConfig hub_config(const Config& c) {
   h.publisher_idle_timeout_ms = c.media.publisher_idle_timeout_s * 1000;
   h.max_timestamp_lead_ms = c.media.max_timestamp_lead_ms;
   return h;
+}
+
+ConnectionTable::Limits door_limits(const LimitsConfig& l) {
+  auto door = [&l](std::uint32_t max) {
+    return DoorLimits{max, l.reserved_for_authenticated, l.unauthenticated_per_ip};
+  };
+  return {door(l.rtmp_connections), door(l.http_connections), door(l.flv_viewers)};
 }
 
 Result<tcp::endpoint> resolve(std::string_view host_port) {
@@ -61,13 +69,14 @@ Server::Server(Config config)
       flusher_(
           io_.get_executor(), std::chrono::milliseconds(config_.media.merge_window_ms),
           BatchSender::parse(config_.media.send_batching).value_or(BatchSender::Mode::IoUring)),
-      ctx_{io_, config_, apps_, hub_, access_, flusher_, metrics_, nullptr, nullptr, false, 1, {}},
+      ctx_{io_, config_, apps_, hub_, access_, flusher_, metrics_, nullptr, nullptr, false, {}},
       http_acceptor_(io_),
       rtmp_acceptor_(io_),
       signals_(io_, SIGINT, SIGTERM),
       ticker_(io_) {
   signal_ = std::make_unique<SignalPlane>(ctx_);
   ctx_.signal = signal_.get();
+  ctx_.connections.set_limits(door_limits(config_.limits));
   // Hub events fire inside hub calls; the room's reactions (mutes, closes) touch the hub again,
   // so they run right after, not inside.
   hub_.on_live([this](const StreamId& id, bool audio, bool video) {
@@ -121,6 +130,12 @@ Status Server::listen() {
   spdlog::info("public URLs: {} and {}", access_.http_base(), access_.rtmp_base());
   spdlog::info("viewers' writes: merge window {} ms, {}", config_.media.merge_window_ms,
                BatchSender::name(flusher_.sender().mode()));
+  const auto& l = config_.limits;
+  spdlog::info(
+      "connection limits: rtmp {}, http {}, flv {}; {} reserved per door for authenticated "
+      "connections; {} unauthenticated per address and door",
+      l.rtmp_connections, l.http_connections, l.flv_viewers, l.reserved_for_authenticated,
+      l.unauthenticated_per_ip);
   return {};
 }
 
@@ -147,6 +162,7 @@ void Server::tick() {
   const auto now = now_ms();
   hub_.sweep(now);
   signal_->tick(now);
+  flush_log_summaries();
   heap_trimmer_.tick();
   ticker_.expires_after(std::chrono::milliseconds(500));
   ticker_.async_wait([this](const boost::system::error_code& ec) {
@@ -165,10 +181,7 @@ void Server::shutdown() {
   signals_.cancel();
   signal_->shutdown();
   // Players get an end-of-stream status and publishers a close; everything else is closed.
-  std::vector<std::shared_ptr<Closable>> open;
-  for (auto& [id, weak] : ctx_.connections)
-    if (auto c = weak.lock()) open.push_back(std::move(c));
-  for (auto& c : open) {
+  for (auto& c : ctx_.connections.open()) {
     if (auto* rtmp = dynamic_cast<RtmpSession*>(c.get()))
       rtmp->close_gracefully("server shutting down");
     else

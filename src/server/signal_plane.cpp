@@ -3,18 +3,19 @@
 #include <chrono>
 #include <deque>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "auth/access_token.hpp"
 #include "auth/hmac.hpp"
 #include "auth/url_signer.hpp"
 #include "http/query.hpp"
 #include "room/room_service.hpp"
+#include "server/log_limiter.hpp"
 #include "signal/admin_json.hpp"
 #include "signal/dispatcher.hpp"
 
@@ -30,7 +31,8 @@ namespace {
 /// Signed URLs and secrets for the room layer, from the app keys and a CSPRNG.
 class ServerMediaUrls final : public room::MediaUrls {
  public:
-  ServerMediaUrls(const MediaAccess& access, std::uint32_t ttl_s) : access_(access), ttl_s_(ttl_s) {}
+  ServerMediaUrls(const MediaAccess& access, std::uint32_t ttl_s)
+      : access_(access), ttl_s_(ttl_s) {}
   std::string publish_url(const StreamId& stream, std::string_view nonce,
                           std::uint64_t now_ms) override {
     return access_.publish_url(stream, expiry(now_ms), std::string(nonce));
@@ -61,7 +63,8 @@ room::Config room_config(const Config& c) {
   r.max_visible_users = c.max_visible_users;
   r.max_invisible_users = c.max_invisible_users;
   r.max_subscribed_streams = c.max_subscribed_streams;
-  r.default_play_format = c.media.play_flv_by_default ? room::PlayFormat::Flv : room::PlayFormat::Rtmp;
+  r.default_play_format =
+      c.media.play_flv_by_default ? room::PlayFormat::Flv : room::PlayFormat::Rtmp;
   return r;
 }
 
@@ -104,15 +107,25 @@ class SignalSession : public std::enable_shared_from_this<SignalSession>, public
  public:
   static constexpr std::size_t kMaxQueuedMessages = 1024;
 
-  SignalSession(RoomBridge& bridge, HttpStream stream, std::string peer, room::SessionId id)
-      : bridge_(bridge), ws_(std::move(stream)), peer_(std::move(peer)), id_(id) {}
+  SignalSession(RoomBridge& bridge, HttpStream stream, std::string peer, room::SessionId id,
+                std::uint64_t connection_id)
+      : bridge_(bridge),
+        ws_(std::move(stream)),
+        peer_(std::move(peer)),
+        id_(id),
+        connection_id_(connection_id) {}
 
   void start(beast::http::request<beast::http::string_body> request);
   void send(std::string text);
   /// Closes once the queued messages are out; `going_away` (1001) tells the client that the
   /// server is shutting down rather than ending this session (1000), so the SDK may retry.
   void close_after_sending(std::string reason, bool going_away = false);
-  void close(std::string_view reason) override { close_after_sending(std::string(reason)); }
+  /// A session that never joined (a stranger evicted from the HTTP door) is cut at once: a
+  /// graceful close waits for the peer's close frame, and its descriptor would outlive its slot.
+  void close(std::string_view reason) override {
+    if (!authenticated_ && !closing_) return finish(reason);
+    close_after_sending(std::string(reason));
+  }
   room::SessionId id() const noexcept { return id_; }
 
  private:
@@ -132,6 +145,7 @@ class SignalSession : public std::enable_shared_from_this<SignalSession>, public
   bool going_away_ = false;
   std::string close_reason_;
   std::uint64_t connection_id_ = 0;
+  bool authenticated_ = false;  // joined or resumed: counted as authenticated at the HTTP door
 };
 
 class RoomBridge {
@@ -140,13 +154,14 @@ class RoomBridge {
       : ctx(ctx),
         urls(ctx.access, ctx.config.media.url_ttl_s),
         rooms(room_config(ctx.config), urls),
-        dispatcher(rooms,
-                   [&apps = ctx.apps](std::string_view app_id, std::string_view token,
-                                      std::string_view room_id, std::string_view user_id,
-                                      std::uint64_t now) {
-                     return check_join_token(apps, app_id, token, room_id, user_id, now);
-                   },
-                   dispatcher_config(ctx.config)) {}
+        dispatcher(
+            rooms,
+            [&apps = ctx.apps](std::string_view app_id, std::string_view token,
+                               std::string_view room_id, std::string_view user_id,
+                               std::uint64_t now) {
+              return check_join_token(apps, app_id, token, room_id, user_id, now);
+            },
+            dispatcher_config(ctx.config)) {}
 
   static signal::DispatcherConfig dispatcher_config(const Config& c) {
     signal::DispatcherConfig d;
@@ -197,13 +212,15 @@ class RoomBridge {
 };
 
 void SignalSession::start(beast::http::request<beast::http::string_body> request) {
-  connection_id_ = bridge_.ctx.add_connection(std::static_pointer_cast<Closable>(shared_from_this()));
+  bridge_.ctx.connections.bind(connection_id_,
+                               std::static_pointer_cast<Closable>(shared_from_this()));
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws_.read_message_max(64 * 1024);
+  ws_.read_message_max(signal::FrameLimits{}.max_bytes);  // the dispatcher refuses larger
   auto self = shared_from_this();
   ws_.async_accept(request, [self](const boost::system::error_code& ec) {
     if (ec) return self->finish("websocket handshake failed: " + ec.message());
-    spdlog::info("signal#{} {} connected", self->id_, self->peer_);
+    log_limited(spdlog::level::info, "signal connected", "signal#{} {} connected", self->id_,
+                self->peer_);
     self->bridge_.dispatcher.on_open(self->id_, now_ms());
     self->read();
   });
@@ -222,7 +239,8 @@ void SignalSession::read() {
     if (!self->ws_.got_text()) {
       self->bridge_.ctx.metrics.reject("signal_binary_frame");
       self->buffer_.clear();
-      self->send(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"binary frames are not JSON-RPC"}})");
+      self->send(
+          R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"binary frames are not JSON-RPC"}})");
       return self->read();
     }
     const auto started = std::chrono::steady_clock::now();
@@ -231,8 +249,15 @@ void SignalSession::read() {
     auto result = self->bridge_.dispatcher.on_text(self->id_, text, now_ms());
     const bool is_join = text.find("\"join\"") != std::string::npos;
     self->bridge_.apply(std::move(result), self.get());
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    (is_join ? self->bridge_.ctx.metrics.join_latency_ms : self->bridge_.ctx.metrics.rpc_latency_ms).observe(ms);
+    if (!self->authenticated_ && self->bridge_.rooms.is_joined(self->id_)) {
+      self->authenticated_ = true;
+      self->bridge_.ctx.connections.authenticate(self->connection_id_);
+    }
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    (is_join ? self->bridge_.ctx.metrics.join_latency_ms : self->bridge_.ctx.metrics.rpc_latency_ms)
+        .observe(ms);
     self->read();
   });
 }
@@ -252,9 +277,11 @@ void SignalSession::write_next() {
     writing_ = false;
     if (closing_) {
       auto self = shared_from_this();
-      const auto code = going_away_ ? websocket::close_code::going_away : websocket::close_code::normal;
-      ws_.async_close(websocket::close_reason(code, close_reason_),
-                      [self](const boost::system::error_code&) { self->finish(self->close_reason_); });
+      const auto code =
+          going_away_ ? websocket::close_code::going_away : websocket::close_code::normal;
+      ws_.async_close(
+          websocket::close_reason(code, close_reason_),
+          [self](const boost::system::error_code&) { self->finish(self->close_reason_); });
     }
     return;
   }
@@ -281,11 +308,11 @@ void SignalSession::close_after_sending(std::string reason, bool going_away) {
 void SignalSession::finish(std::string_view reason) {
   if (finished_) return;
   finished_ = true;
-  spdlog::info("signal#{} closed: {}", id_, reason);
+  log_limited(spdlog::level::info, "signal closed", "signal#{} closed: {}", id_, reason);
   boost::system::error_code ec;
   ws_.next_layer().tcp().socket().close(ec);
   bridge_.sessions.erase(id_);
-  bridge_.ctx.remove_connection(connection_id_);
+  bridge_.ctx.connections.release(connection_id_);
   if (!bridge_.ctx.shutting_down)
     bridge_.apply(bridge_.dispatcher.on_socket_closed(id_, now_ms()), nullptr);
 }
@@ -295,9 +322,10 @@ SignalPlane::~SignalPlane() = default;
 
 void SignalPlane::accept_websocket(HttpStream stream,
                                    beast::http::request<beast::http::string_body> request,
-                                   std::string peer) {
+                                   std::string peer, std::uint64_t connection_id) {
   const auto id = bridge_->next_session++;
-  auto session = std::make_shared<SignalSession>(*bridge_, std::move(stream), std::move(peer), id);
+  auto session = std::make_shared<SignalSession>(*bridge_, std::move(stream), std::move(peer), id,
+                                                 connection_id);
   bridge_->sessions[id] = session;
   session->start(std::move(request));
 }
@@ -310,7 +338,9 @@ void SignalPlane::on_stream_ended(const StreamId& id) {
   bridge_->apply(bridge_->dispatcher.on_media_stopped(id, now_ms()), nullptr);
 }
 
-void SignalPlane::tick(std::uint64_t now) { bridge_->apply(bridge_->dispatcher.tick(now), nullptr); }
+void SignalPlane::tick(std::uint64_t now) {
+  bridge_->apply(bridge_->dispatcher.tick(now), nullptr);
+}
 
 void SignalPlane::shutdown() {
   for (auto& [id, weak] : bridge_->sessions)
@@ -400,7 +430,8 @@ HttpReply SignalPlane::handle_http(std::string_view method, std::string_view pat
     const std::string expected = "Bearer " + ctx.config.admin_key;
     if (authorization.size() != expected.size() ||
         !auth::constant_time_equal(
-            std::span(reinterpret_cast<const std::uint8_t*>(authorization.data()), authorization.size()),
+            std::span(reinterpret_cast<const std::uint8_t*>(authorization.data()),
+                      authorization.size()),
             std::span(reinterpret_cast<const std::uint8_t*>(expected.data()), expected.size()))) {
       ctx.metrics.reject("admin_unauthorized");
       return json_error(401, "missing or wrong Bearer key");

@@ -29,10 +29,11 @@ class SignalPlane {
   explicit SignalPlane(ServerContext& ctx);
   ~SignalPlane();
 
-  /// GET /v1/signal upgraded: starts a signalling session on the stream.
+  /// GET /v1/signal upgraded: starts a signalling session on the stream. `connection_id`: its
+  /// slot at the HTTP door, authenticated once the session joins or resumes.
   void accept_websocket(HttpStream stream,
                         boost::beast::http::request<boost::beast::http::string_body> request,
-                        std::string peer);
+                        std::string peer, std::uint64_t connection_id);
   /// /v1/config, /v1/report, /v1/admin/..., /v1/dev/token.
   HttpReply handle_http(std::string_view method, std::string_view path, std::string_view query,
                         std::string_view body, std::string_view authorization);

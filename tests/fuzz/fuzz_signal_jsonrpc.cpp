@@ -13,64 +13,18 @@
 
 #include "signal/admin_json.hpp"
 #include "signal/dispatcher.hpp"
-
-namespace {
+#include "signal_fakes.hpp"
 
 using namespace minirtc;
-
-class FakeUrls : public room::MediaUrls {
- public:
-  std::string publish_url(const StreamId& s, std::string_view nonce, std::uint64_t) override {
-    return "rtmp://h/live/" + stream_key(s) + "?n=" + std::string(nonce);
-  }
-  std::string play_url(const StreamId& s, std::string_view viewer, room::PlayFormat f,
-                       std::string_view nonce, std::uint64_t) override {
-    return std::string(f == room::PlayFormat::Flv ? "http://h/live/" : "rtmp://h/live/") +
-           stream_key(s) + "?v=" + std::string(viewer) + "&n=" + std::string(nonce);
-  }
-  std::string new_nonce() override { return std::to_string(++n_); }
-  std::string new_session_token() override { return "t" + std::to_string(++t_); }
-
- private:
-  std::uint64_t n_ = 0, t_ = 0;
-};
-
-Result<room::Grant> check(std::string_view, std::string_view token, std::string_view,
-                          std::string_view, std::uint64_t now_ms) {
-  room::Grant g;
-  if (token.empty() || token[0] == 'x') return make_error("bad token");
-  g.join = true;
-  g.publish = token[0] != 's';
-  g.subscribe = token[0] != 'p';
-  if (token.size() > 1 && token[1] == 'e') {  // expiring privileges
-    g.publish_expires_ms = now_ms + 1000;
-    g.subscribe_expires_ms = now_ms + 2000;
-    g.token_expires_ms = now_ms + 3000;
-  }
-  return g;
-}
-
-void must_be_json(std::string_view text) {
-  boost::system::error_code ec;
-  (void)boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
-  if (ec) std::abort();
-}
-
-void check_result(const signal::DispatchResult& r) {
-  if (r.reply) must_be_json(*r.reply);
-  for (const auto& m : r.messages) must_be_json(m.text);
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   room::Config config;
   config.max_visible_users = 3;
   config.max_invisible_users = 2;
   config.max_subscribed_streams = 2;
-  FakeUrls urls;
+  fuzz::FakeUrls urls;
   room::RoomService rooms(config, urls);
-  signal::SignalDispatcher dispatcher(rooms, check);
+  signal::SignalDispatcher dispatcher(rooms, fuzz::check_token);
   std::uint64_t now = 1'700'000'000'000;
   const std::string app = "0123456789abcdef01234567";
 
@@ -88,34 +42,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     switch ((control >> 2) & 7) {
       case 0:
       case 1:
-        check_result(dispatcher.on_text(session, payload, now));
+        fuzz::check_result(dispatcher.on_text(session, payload, now));
         break;
       case 2:
-        check_result(dispatcher.on_socket_closed(session, now));
+        fuzz::check_result(dispatcher.on_socket_closed(session, now));
         break;
       case 3:
         now += payload.empty() ? 1000 : std::uint64_t{static_cast<std::uint8_t>(payload[0])} * 500;
-        check_result(dispatcher.tick(now));
+        fuzz::check_result(dispatcher.tick(now));
         break;
       case 4:
-        check_result(dispatcher.on_media_started(stream, control & 0x20, control & 0x40, now));
+        fuzz::check_result(
+            dispatcher.on_media_started(stream, control & 0x20, control & 0x40, now));
         break;
       case 5:
-        check_result(dispatcher.on_media_stopped(stream, now));
+        fuzz::check_result(dispatcher.on_media_stopped(stream, now));
         break;
       case 6: {
         auto reply = dispatcher.on_report(payload, now);
-        must_be_json(reply.body);
-        check_result(reply.dispatch);
+        fuzz::must_be_json(reply.body);
+        fuzz::check_result(reply.dispatch);
         break;
       }
       case 7: {
-        check_result(dispatcher.render(rooms.kick(app, "r1", stream.user_id, "k", now)));
-        check_result(dispatcher.render(
+        fuzz::check_result(dispatcher.render(rooms.kick(app, "r1", stream.user_id, "k", now)));
+        fuzz::check_result(dispatcher.render(
             rooms.forbid_publish(app, "r1", stream.user_id, control & 0x20, now)));
-        must_be_json(signal::rooms_json(rooms, app));
-        if (auto j = signal::room_json(rooms, app, "r1")) must_be_json(*j);
-        must_be_json(signal::counts_json(rooms.counts()));
+        fuzz::must_be_json(signal::rooms_json(rooms, app));
+        if (auto j = signal::room_json(rooms, app, "r1")) fuzz::must_be_json(*j);
+        fuzz::must_be_json(signal::counts_json(rooms.counts()));
         break;
       }
     }

@@ -55,5 +55,13 @@ TEST(Query, SplitTarget) {
   EXPECT_EQ(q2, "");
 }
 
+TEST(Target, FlvStreamKeyOfPlaybackPathsOnly) {
+  EXPECT_EQ(flv_stream_key("/live/app~room~bob~main.flv"), "app~room~bob~main");
+  EXPECT_EQ(flv_stream_key("/live/k.flv"), "k");
+  for (const char* other :
+       {"/live/.flv", "/live/k.flv/", "/live/k", "/v1/live/k.flv", "/live.flv", "", "/healthz"})
+    EXPECT_EQ(flv_stream_key(other), "") << other;
+}
+
 }  // namespace
 }  // namespace minirtc::http

@@ -373,6 +373,37 @@ TEST_F(HubTest, EndedOnlyWhenALiveStreamsPublisherLeaves) {
   EXPECT_EQ(hub.stream_count(), 0u);
 }
 
+// Found by fuzz_media_hub: a stream announced live, taken over by a publisher that leaves (or is
+// kicked) before sending media, was never announced ended, so the room kept a dead stream live.
+TEST_F(HubTest, EndAnnouncedWhenATakingOverPublisherLeavesBeforeItsMedia) {
+  FakePublisher first, second;
+  Source& s = hub.publish(id, &first, 0);
+  video(s, true, 0);
+  ASSERT_EQ(lives.size(), 1u);
+  hub.publish(id, &second, 10);  // the encoder reconnects...
+  EXPECT_TRUE(ended.empty());
+  hub.unpublish(s, &second);  // ...and drops before its first frame
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0], id);
+  EXPECT_EQ(hub.find(id), nullptr);
+
+  // The same through close_stream (kick), with a viewer keeping the source.
+  FakeViewer v;
+  Source& s2 = hub.attach(id, &v);
+  hub.publish(id, &first, 20);
+  video(s2, true, 0);
+  ASSERT_EQ(lives.size(), 2u);
+  hub.publish(id, &second, 30);
+  hub.close_stream(id, "kicked");
+  ASSERT_EQ(ended.size(), 2u);
+  hub.detach(s2, &v);
+
+  // A publish that never went live still announces nothing.
+  Source& s3 = hub.publish(id, &first, 40);
+  hub.unpublish(s3, &first);
+  EXPECT_EQ(ended.size(), 2u);
+}
+
 TEST_F(HubTest, SourceLivesWhileItHasViewers) {
   FakePublisher pub;
   FakeViewer v;

@@ -304,6 +304,27 @@ TEST(ViewerQueue, HeadersMetadataAndControlAreNeverDropped) {
   EXPECT_EQ(q.bytes(), 0u);
 }
 
+// Found writing fuzz_media_hub's queue bound: metadata and sequence headers were never dropped, so
+// a publisher repeating them to a viewer that does not read grew its queue without bound. Once no
+// media is left to shed, only the newest of each stays (nothing queued needs an older one).
+TEST(ViewerQueue, RepeatedMetadataAndHeadersToAStalledViewerKeepOnlyTheNewest) {
+  ViewerQueue q(WireFormat::Rtmp, {100, 4096, 8});
+  PacketPtr meta, video_header, audio_header;
+  for (int i = 0; i < 1000; ++i) {
+    q.push(meta = metadata_packet());
+    q.push(video_header = video_header_packet());
+    q.push(audio_header = audio_header_packet());
+    EXPECT_LE(q.size(), 8u);
+  }
+  auto out = take_all(q);
+  ASSERT_FALSE(out.empty());
+  EXPECT_LE(out.size(), 8u);
+  EXPECT_EQ(out.end()[-3], meta);
+  EXPECT_EQ(out.end()[-2], video_header);
+  EXPECT_EQ(out.end()[-1], audio_header);
+  EXPECT_EQ(q.bytes(), 0u);
+}
+
 TEST(ViewerQueue, BoundedByDelay) {
   ViewerQueue q(WireFormat::Rtmp, {800, 1u << 30, 1u << 20});
   q.push(key_packet(0));

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the targets whose inputs are text or framing that a person can
+state: real query strings and requests as the SDK and the URL signer produce them, real config
+files, real signalling frames in client WebSocket frames. Run from the repository root; the
+output is committed under tests/fuzz/corpus/ (re-running it rewrites the same files).
+
+The signed URLs below are `minirtc url publish|play` output for app 123456781234567812345678
+with key 0123456789abcdef0123456789abcdef; the JSON-RPC frames are the SDK's (docs/protocol.md §4).
+"""
+import os
+import struct
+
+ROOT = 'tests/fuzz/corpus'
+APP = '123456781234567812345678'
+PUB = f'/live/{APP}~r1~alice~main?a=pub&e=1796187219&n=89b6b7cafe7c83be&s=a3a9d78d0979634f193fd243b3ed887f'
+FLV = (f'/live/{APP}~r1~alice~main.flv?a=play&v=bob&e=1796187219&n=a017b7f79f9916b1'
+       '&s=d1ec68b726ed8b12d7178aa285787c18')
+PLAY_SCREEN = (f'/live/{APP}~room.2~a%40b~screen?a=play&v=v_1&e=1796187219&n=08ffeb50eaccaae4'
+               '&s=329b40c4c6f3fb176b822d7adff89668')
+
+
+def write(target, name, data):
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+# http_query: request targets, split then parsed as a query.
+write('http_query', 'publish_url', PUB)
+write('http_query', 'flv_play_url', FLV)
+write('http_query', 'play_screen_escaped', PLAY_SCREEN)
+write('http_query', 'config', f'/v1/config?appId={APP}')
+write('http_query', 'dev_token', f'/v1/dev/token?appId={APP}&roomId=r1&userId=alice')
+write('http_query', 'plus_and_empty', '/v1/dev/token?roomId=a+b&userId=%E4%BD%A0&flag&=x&&')
+
+# http_request: [read size byte] then one connection's bytes.
+H = 'Host: 127.0.0.1:8080\r\n'
+REPORT = ('{"sessionToken":"0123456789abcdef0123456789abcdef0123456789abcdef","reports":'
+          '[{"uid":"alice","screen":false,"kind":"pusher","state":{"code":1002,"message":"ok"}}]}')
+requests = {
+    'config': f'GET /v1/config?appId={APP} HTTP/1.1\r\n{H}Accept: */*\r\n\r\n',
+    'flv_play': f'GET {FLV} HTTP/1.1\r\n{H}User-Agent: ffmpeg\r\nConnection: keep-alive\r\n\r\n',
+    'signal_upgrade': (f'GET /v1/signal HTTP/1.1\r\n{H}Upgrade: websocket\r\nConnection: Upgrade\r\n'
+                       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
+    'report': (f'POST /v1/report HTTP/1.1\r\n{H}Content-Type: application/json\r\n'
+               f'Content-Length: {len(REPORT)}\r\n\r\n{REPORT}'),
+    'admin_chunked': (f'POST /v1/admin/apps/{APP}/rooms/r1/users/bob/kick HTTP/1.1\r\n{H}'
+                      'Authorization: Bearer secret\r\nTransfer-Encoding: chunked\r\n\r\n'
+                      '11\r\n{"reason":"spam"}\r\n0\r\n\r\n'),
+    'pipelined': (f'OPTIONS /v1/report HTTP/1.1\r\n{H}Origin: https://servicewechat.com\r\n'
+                  'Access-Control-Request-Method: POST\r\n\r\n'
+                  f'GET /healthz HTTP/1.1\r\n{H}\r\nGET /metrics HTTP/1.0\r\n\r\n'),
+}
+for i, (name, text) in enumerate(requests.items()):
+    write('http_request', name, bytes([i * 37 % 256]) + text.encode())
+
+
+# signal_websocket: [read size byte] then client frames (masked, as clients must send them).
+def frame(payload, opcode=1, fin=True, mask=b'\x12\x34\x56\x78'):
+    payload = payload.encode() if isinstance(payload, str) else payload
+    head = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + struct.pack('>H', n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack('>Q', n)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def rpc(i, method, params='{}'):
+    return f'{{"jsonrpc":"2.0","id":{i},"method":"{method}","params":{params}}}'
+
+
+JOIN = rpc(1, 'join', f'{{"appId":"{APP}","token":"ok","roomId":"r1","userId":"alice",'
+                      '"sdk":{"name":"minirtc-sdk","version":"0.1.0"}}')
+write('signal_websocket', 'join_publish_leave', b'\x10' + frame(JOIN) + frame(rpc(2, 'publish'))
+      + frame(rpc(3, 'muteLocal', '{"audio":true,"video":false}')) + frame(rpc(4, 'leave'))
+      + frame(struct.pack('>H', 1000), opcode=8))
+write('signal_websocket', 'fragmented_ping', b'\x03' + frame(JOIN[:20], fin=False)
+      + frame(b'hi', opcode=9) + frame(JOIN[20:], opcode=0) + frame(rpc(2, 'subscribe',
+      '{"userId":"bob","format":"flv"}')))
+write('signal_websocket', 'binary_and_garbage', b'\x00' + frame(b'\x00\x01\x02', opcode=2)
+      + frame('not json') + frame('[1]') + frame(rpc(9, 'nope')))
+write('signal_websocket', 'resume', b'\x40' + frame(rpc(1, 'resume', '{"sessionToken":"t1"}'))
+      + frame(b'', opcode=10))
+
+# config_parse: real config files (docs/operations.md) and near misses.
+write('config_parse', 'full', f'''# minirtc.toml
+[server]
+http_listen = "0.0.0.0:8080"
+rtmp_listen = "0.0.0.0:1935"
+public_url = "https://rtc.example.com"
+public_rtmp_url = "rtmp://rtc.example.com:1935"
+data_dir = "/var/lib/minirtc"
+log_level = "info"
+admin_key = "change-me-admin-key"
+
+[media]
+merge_window_ms = 25
+send_batching = "sendmsg"
+gop_cache = true
+gop_max_packets = 1500
+gop_max_bytes = 8388608
+gop_max_duration_ms = 10000
+viewer_max_delay_ms = 800
+viewer_max_bytes = 2097152
+viewer_max_packets = 2048
+viewer_kernel_unsent_bytes = 65536
+publisher_idle_timeout_s = 10
+url_ttl_s = 86400
+handshake_timeout_s = 10
+max_rtmp_connections = 20000
+play_flv_by_default = false
+
+[http]
+header_limit = 8192
+body_limit = 65536
+read_timeout_s = 15
+keep_alive_timeout_s = 60
+
+[room]
+ping_interval_ms = 10000
+session_timeout_ms = 30000
+resume_window_ms = 20000
+publish_no_media_timeout_ms = 10000
+empty_room_delay_ms = 30000
+max_visible_users = 8
+max_invisible_users = 10000
+max_subscribed_streams = 8
+max_requests_per_second = 50
+
+[[apps]]
+id = "{APP}"
+key = "0123456789abcdef0123456789abcdef"
+
+[[apps]]
+id = "abcdefghijklmnopqrstuvwx"
+key = "another key"
+''')
+write('config_parse', 'small', '[room]\nresume_window_ms = 1500\nsession_timeout_ms = 3000\n')
+write('config_parse', 'errors', '''[server]
+http_listen = 8080
+typo = 1
+[media]
+gop_max_packets = -1
+send_batching = "epoll"
+[[apps]]
+id = "short"
+key = ""
+[extra]
+''')
+write('config_parse', 'syntax', '[server\nhttp_listen = "unterminated\n')

@@ -1,0 +1,54 @@
+// parse_config (the text of a config file) and load_config_file (the file, errors prefixed with
+// its path).
+
+#include "server/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace minirtc::server {
+namespace {
+
+TEST(Config, ParsesOverTheBase) {
+  Config base;
+  base.max_visible_users = 3;
+  auto c = parse_config("[room]\nresume_window_ms = 1500\n[http]\nbody_limit = 1024\n", base);
+  ASSERT_TRUE(c) << c.error().reason;
+  EXPECT_EQ(c->resume_window_ms, 1500u);
+  EXPECT_EQ(c->http.body_limit, 1024u);
+  EXPECT_EQ(c->max_visible_users, 3u);  // kept from the base
+  EXPECT_TRUE(parse_config(""));        // an empty file is the defaults
+}
+
+TEST(Config, ReportsEveryErrorAndTheSyntaxErrorLine) {
+  auto c = parse_config("[server]\ntypo = 1\n[media]\ngop_max_packets = -1\n[extra]\n");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().reason.find("unknown key 'server.typo'"), std::string::npos);
+  EXPECT_NE(c.error().reason.find("'media.gop_max_packets' must be"), std::string::npos);
+  EXPECT_NE(c.error().reason.find("unknown section 'extra'"), std::string::npos);
+  auto syntax = parse_config("[server]\n\nhttp_listen = \"unterminated\n");
+  ASSERT_FALSE(syntax);
+  EXPECT_NE(syntax.error().reason.find("(line 3)"), std::string::npos) << syntax.error().reason;
+}
+
+TEST(Config, FileErrorsNameThePath) {
+  const std::string path = ::testing::TempDir() + "minirtc_config_test.toml";
+  std::ofstream(path) << "[server]\ntypo = 1\n";
+  auto c = load_config_file(path);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().reason.rfind(path + ": ", 0), 0u) << c.error().reason;
+  std::ofstream(path) << "[room]\nmax_visible_users = 4\n";
+  auto ok = load_config_file(path);
+  ASSERT_TRUE(ok) << ok.error().reason;
+  EXPECT_EQ(ok->max_visible_users, 4u);
+  std::remove(path.c_str());
+  auto missing = load_config_file(path);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().reason.find("cannot be read"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace minirtc::server
