@@ -8,9 +8,8 @@ namespace {
 
 constexpr std::size_t kMessageHeaderSize[4] = {11, 7, 3, 0};
 constexpr std::uint32_t kTimestampEscape = 0xFFFFFF;  // "look at the extended timestamp"
-// Initial reservation for a message buffer: enough for most audio/video frames, yet small enough
-// that declared-but-never-sent lengths cannot make us allocate much.
-constexpr std::size_t kInitialReserve = 64 * 1024;
+// A buffer the receiver leaves is kept for its chunk stream's next message up to this size.
+constexpr std::size_t kReuseCapacity = 64 * 1024;
 
 std::uint32_t be24(const std::uint8_t* p) {
   return std::uint32_t{p[0]} << 16 | std::uint32_t{p[1]} << 8 | p[2];
@@ -54,6 +53,11 @@ Error ChunkDecoder::fail(std::string reason) {
   return make_error(error_);
 }
 
+Error ChunkDecoder::fail_limit(std::string reason) {
+  failed_on_limit_ = true;
+  return fail(std::move(reason));
+}
+
 namespace {
 /// feed(data, out): each message keeps its payload, as a shared buffer.
 class Collector final : public MessageReceiver {
@@ -80,6 +84,12 @@ Status ChunkDecoder::feed(std::span<const std::uint8_t> data, MessageReceiver& r
   bytes_received_ += data.size();
   stopped_ = false;
   return consume(data, receiver);
+}
+
+std::size_t ChunkDecoder::buffered_bytes() const noexcept {
+  std::size_t n = 0;
+  for (const auto& [id, state] : streams_) n += state->payload.capacity();
+  return n;
 }
 
 ChunkDecoder::StreamState* ChunkDecoder::find_stream(std::uint32_t csid) noexcept {
@@ -139,8 +149,8 @@ Status ChunkDecoder::apply_header(MessageReceiver& receiver) {
   StreamState* state = find_stream(csid);
   if (state == nullptr) {  // fmt0 (others were rejected while assembling the header)
     if (streams_.size() >= limits_.max_chunk_streams) {
-      return fail(where() + "too many chunk streams (limit " +
-                  std::to_string(limits_.max_chunk_streams) + ")");
+      return fail_limit(where() + "too many chunk streams (limit " +
+                        std::to_string(limits_.max_chunk_streams) + ")");
     }
     state = streams_.emplace_back(csid, std::make_unique<StreamState>()).second.get();
   }
@@ -185,12 +195,11 @@ Status ChunkDecoder::apply_header(MessageReceiver& receiver) {
 
   if (!s.in_message) {
     if (s.length > limits_.max_message_size) {
-      return fail(where() + "message length " + std::to_string(s.length) + " exceeds limit " +
-                  std::to_string(limits_.max_message_size));
+      return fail_limit(where() + "message length " + std::to_string(s.length) + " exceeds limit " +
+                        std::to_string(limits_.max_message_size));
     }
     s.in_message = true;
-    s.payload.clear();
-    s.payload.reserve(std::min<std::size_t>(s.length, kInitialReserve));
+    s.payload.clear();  // nothing reserved: the buffer grows as bytes arrive (take_payload)
   }
   payload_csid_ = csid;
   chunk_remaining_ =
@@ -210,8 +219,14 @@ Status ChunkDecoder::take_payload(std::span<const std::uint8_t>& data, MessageRe
   StreamState& s = *find_stream(payload_csid_);
   const std::size_t n = std::min<std::size_t>(chunk_remaining_, data.size());
   if (pending_bytes_ + n > limits_.max_pending_bytes) {
-    return fail("more than " + std::to_string(limits_.max_pending_bytes) +
-                " bytes buffered in incomplete messages");
+    return fail_limit("more than " + std::to_string(limits_.max_pending_bytes) +
+                      " bytes buffered in incomplete messages");
+  }
+  if (s.payload.capacity() - s.payload.size() < n) {
+    // Double, but never past the declared length: the buffer is at most twice the bytes that
+    // arrived, and a message arriving in one chunk gets exactly its size.
+    s.payload.reserve(
+        std::min<std::size_t>(s.length, std::max(s.payload.size() + n, 2 * s.payload.capacity())));
   }
   s.payload.insert(s.payload.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
   pending_bytes_ += n;
@@ -233,8 +248,9 @@ Status ChunkDecoder::finish_message(std::uint32_t csid, StreamState& s, MessageR
     const std::uint32_t size = be32(p.data());
     if (size & 0x80000000u) return fail("SetChunkSize with the reserved top bit set");
     if (size == 0 || size > limits_.max_chunk_size) {
-      return fail("SetChunkSize " + std::to_string(size) + " outside 1.." +
-                  std::to_string(limits_.max_chunk_size));
+      std::string reason = "SetChunkSize " + std::to_string(size) + " outside 1.." +
+                           std::to_string(limits_.max_chunk_size);
+      return size == 0 ? fail(std::move(reason)) : fail_limit(std::move(reason));
     }
     chunk_size_ = size;
   } else if (s.type == to_u8(MessageType::Abort)) {
@@ -251,7 +267,7 @@ Status ChunkDecoder::finish_message(std::uint32_t csid, StreamState& s, MessageR
   // A buffer the receiver left is reused for this chunk stream's next message, unless it grew
   // past the usual size: one large message must not pin its memory for the connection's life.
   // (Not `payload = {}`: that assigns an empty list and keeps the capacity.)
-  if (s.payload.capacity() > kInitialReserve)
+  if (s.payload.capacity() > kReuseCapacity)
     std::vector<std::uint8_t>().swap(s.payload);
   else
     s.payload.clear();

@@ -21,6 +21,13 @@
 // reuses its storage, so a reader that parses thousands of messages a second (the load generator's
 // viewers) allocates nothing per message.
 //
+// Memory follows the bytes received, never the lengths declared: a message's buffer grows as its
+// bytes arrive (geometrically, capped at the declared length, so at most twice what arrived), and
+// the limits below bound what a peer can make the decoder hold. A peer that declares 16 MB and
+// sends one byte costs one byte (plus its chunk stream's small state), not a 16 MB reservation.
+// The limits can change while the decoder runs (set_limits): a server starts a connection with
+// the small kCommandLimits and raises them only once the peer is authorized to send media.
+//
 // After an error the decoder stays failed: the connection must be closed.
 
 #include <cstddef>
@@ -42,6 +49,21 @@ struct ChunkLimits {
   std::uint32_t max_chunk_size = 0xFFFFFF;     // largest SetChunkSize accepted from the peer
   std::size_t max_chunk_streams = 64;          // distinct csids a peer may use
   std::size_t max_pending_bytes = 32u << 20;   // payload bytes of all incomplete messages
+};
+
+/// Limits for a peer that only sends commands and control messages: a client before its
+/// `connect` and signed `publish`/`play` are accepted, and a player after. The largest message of
+/// that phase is `connect`. Measured with a 305-character signed URL: ffmpeg's connect is 197 B,
+/// rtmpdump's with that URL also as swfUrl and pageUrl 831 B, publish/play about 300 B. A signed
+/// query is at most 1024 characters, so even three full URLs in one connect stay under 4 KB:
+/// 8 KiB per message, 16 KiB in total so that two can interleave. ffmpeg and librtmp (rtmpdump,
+/// OBS) use chunk streams 2, 3, 4 and 8 in this phase: 8 distinct ones leave room. The chunk size
+/// is left free: it costs nothing, since buffers follow the bytes that arrive.
+inline constexpr ChunkLimits kCommandLimits{
+    .max_message_size = 8 * 1024,
+    .max_chunk_size = 0xFFFFFF,
+    .max_chunk_streams = 8,
+    .max_pending_bytes = 16 * 1024,
 };
 
 /// A message the decoder just completed. `payload` is the decoder's buffer: take it (std::move) to
@@ -66,6 +88,23 @@ class ChunkDecoder {
   /// The same, handing each message to `receiver` as it completes.
   Status feed(std::span<const std::uint8_t> data, MessageReceiver& receiver);
 
+  /// Replaces the limits, from the next byte on (also from inside a receiver: the bytes after the
+  /// message just handed over are read under the new limits). Headers are then checked against
+  /// the new message size, payload bytes against the new pending total, new chunk streams against
+  /// the new count. Meant for raising them once the peer is authorized; lowering them below what
+  /// is already held fails the decoder at its next payload byte.
+  void set_limits(const ChunkLimits& limits) noexcept { limits_ = limits; }
+  const ChunkLimits& limits() const noexcept { return limits_; }
+
+  /// Payload bytes held in incomplete messages (what max_pending_bytes bounds).
+  std::size_t pending_bytes() const noexcept { return pending_bytes_; }
+  /// Memory of the buffers holding them: at least pending_bytes(), at most twice it (plus the
+  /// reused buffers of at most 64 KiB a MessageReceiver leaves on its chunk streams).
+  std::size_t buffered_bytes() const noexcept;
+  /// The decoder failed because the peer passed one of the limits (message size, pending bytes,
+  /// chunk streams, chunk size), not because of malformed bytes.
+  bool failed_on_limit() const noexcept { return failed_on_limit_; }
+
   /// The peer's current chunk size (128 until it sends SetChunkSize).
   std::uint32_t chunk_size() const noexcept { return chunk_size_; }
   /// Every byte given to feed(), for Acknowledgement sequence numbers.
@@ -85,7 +124,8 @@ class ChunkDecoder {
     std::vector<std::uint8_t> payload;
   };
 
-  Error fail(std::string reason);  // marks the decoder failed
+  Error fail(std::string reason);        // marks the decoder failed
+  Error fail_limit(std::string reason);  // the same, on a passed limit
   Status consume(std::span<const std::uint8_t> data, MessageReceiver& receiver);
   // Header bytes still needed (0 once header_ holds a full header); may fail on a bad csid.
   Result<std::size_t> header_bytes_needed();
@@ -99,6 +139,7 @@ class ChunkDecoder {
   std::uint64_t bytes_received_ = 0;
   std::size_t pending_bytes_ = 0;
   bool failed_ = false;
+  bool failed_on_limit_ = false;
   std::string error_;
 
   // By csid. A peer uses a handful (at most max_chunk_streams), so a linear search beats hashing;

@@ -124,6 +124,7 @@ Result<Config> parse_config(std::string_view text, Config c) {
     r.get("play_flv_by_default", c.media.play_flv_by_default);
     // Publisher faults.
     r.get("max_timestamp_lead_ms", c.media.max_timestamp_lead_ms);
+    r.get("ingest_budget_bytes", c.media.ingest_budget_bytes);
   });
   section("http", [&](TableReader& r) {
     r.get("header_limit", c.http.header_limit);
@@ -172,6 +173,9 @@ Result<Config> parse_config(std::string_view text, Config c) {
   if (!BatchSender::parse(c.media.send_batching))
     errors.push_back(
         fmt::format("media.send_batching '{}' is not io_uring or sendmsg", c.media.send_batching));
+  if (c.media.ingest_budget_bytes < (1u << 20))
+    errors.push_back(
+        fmt::format("media.ingest_budget_bytes {} is below 1 MiB", c.media.ingest_budget_bytes));
   for (auto& [k, v] : root) {
     static const std::set<std::string> kSections{"server", "media", "http",
                                                  "limits", "room",  "apps"};

@@ -35,6 +35,9 @@ struct MediaConfig {
   // Publisher faults: output timestamps at most this far ahead of arrival time
   // (media/timeline.hpp).
   std::uint32_t max_timestamp_lead_ms = 1500;
+  // Bytes all RTMP connections together may hold in incomplete messages (server/ingest_budget.hpp:
+  // a quarter of it for connections not yet authorized to publish). At least 1 MiB.
+  std::uint64_t ingest_budget_bytes = 256u << 20;
 };
 
 struct HttpConfig {

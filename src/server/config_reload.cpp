@@ -134,6 +134,8 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
   p.restart("media.gop_max_duration_ms", rm.gop.max_duration_ms, nm.gop.max_duration_ms);
   p.restart("media.publisher_idle_timeout_s", rm.publisher_idle_timeout_s,
             nm.publisher_idle_timeout_s);
+  p.restart("media.max_timestamp_lead_ms", rm.max_timestamp_lead_ms, nm.max_timestamp_lead_ms);
+  p.restart("media.ingest_budget_bytes", rm.ingest_budget_bytes, nm.ingest_budget_bytes);
 
   bool room = false;
   room |= p.live_value("media.play_flv_by_default", rm.play_flv_by_default, nm.play_flv_by_default);

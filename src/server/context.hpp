@@ -17,6 +17,7 @@
 #include "server/config.hpp"
 #include "server/connection_table.hpp"
 #include "server/flush_scheduler.hpp"
+#include "server/ingest_budget.hpp"
 #include "server/media_access.hpp"
 #include "server/metrics.hpp"
 
@@ -48,6 +49,9 @@ struct ServerContext {
 
   /// Live connections by door (limits, strangers, eviction), closed on shutdown.
   ConnectionTable connections;
+
+  /// Bytes RTMP connections hold in incomplete messages, against media.ingest_budget_bytes.
+  IngestBudget ingest{config.media.ingest_budget_bytes};
 };
 
 }  // namespace minirtc::server

@@ -275,6 +275,7 @@ std::string HttpSession::metrics_text() {
       "# TYPE minirtc_rejected_total counter\n";
   for (auto& [reason, n] : ctx_.metrics.rejected)
     out += fmt::format("minirtc_rejected_total{{reason=\"{}\"}} {}\n", reason, n);
+  write_ingest_budget(out, ctx_.ingest);
   ctx_.metrics.join_latency_ms.write(out, "minirtc_join_latency_ms", "join RPC latency");
   ctx_.metrics.rpc_latency_ms.write(out, "minirtc_rpc_latency_ms", "signalling RPC latency");
   if (ctx_.signal) ctx_.signal->append_metrics(out);

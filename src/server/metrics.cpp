@@ -12,4 +12,18 @@ void Histogram::write(std::string& out, const std::string& name, const std::stri
                      sum_, name, count_);
 }
 
+void write_ingest_budget(std::string& out, const IngestBudget& budget) {
+  out += fmt::format(
+      "# HELP minirtc_rtmp_buffered_bytes Bytes RTMP connections hold in incomplete messages\n"
+      "# TYPE minirtc_rtmp_buffered_bytes gauge\n"
+      "minirtc_rtmp_buffered_bytes{{holder=\"unauthorized\"}} {}\n"
+      "minirtc_rtmp_buffered_bytes{{holder=\"publisher\"}} {}\n"
+      "# HELP minirtc_rtmp_buffer_budget_bytes media.ingest_budget_bytes (a quarter of it for "
+      "unauthorized connections)\n"
+      "# TYPE minirtc_rtmp_buffer_budget_bytes gauge\n"
+      "minirtc_rtmp_buffer_budget_bytes {}\n",
+      budget.used_by(IngestBudget::Holder::Unauthorized),
+      budget.used_by(IngestBudget::Holder::Publisher), budget.limit());
+}
+
 }  // namespace minirtc::server

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <utility>
 
+#include "server/ingest_budget.hpp"
+
 namespace minirtc::server {
 
 /// A fixed-bucket latency histogram (milliseconds).
@@ -48,5 +50,10 @@ struct Metrics {
     ++connections_refused[{door, reason}];
   }
 };
+
+/// Gauges of the RTMP ingest buffer budget: bytes held by kind of connection, and the budget.
+/// (Refusals count in minirtc_rejected_total: rtmp_buffer_limit, rtmp_ingest_budget,
+/// rtmp_ingest_budget_full.)
+void write_ingest_budget(std::string& out, const IngestBudget& budget);
 
 }  // namespace minirtc::server

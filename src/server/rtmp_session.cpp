@@ -1,5 +1,6 @@
 #include "server/rtmp_session.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -29,6 +30,9 @@ constexpr std::uint32_t kCsidCommand = rtmp::kCsidCommand;
 // written with full headers, so sharing is safe.
 constexpr std::uint32_t kCsidStatus = rtmp::kCsidData;
 constexpr std::uint32_t kWindowAckSize = 2500000;
+// What an unauthorized connection may come to hold: its pending bytes in buffers up to twice as
+// large (rtmp::ChunkDecoder::buffered_bytes).
+constexpr std::uint64_t kUnauthorizedAllowance = 2 * rtmp::kCommandLimits.max_pending_bytes;
 
 std::string_view arg_string(const rtmp::Command& c, std::size_t i) {
   if (i < c.args.size() && c.args[i].is_string()) return c.args[i].as_string();
@@ -50,6 +54,19 @@ RtmpSession::RtmpSession(ServerContext& ctx, tcp::socket socket, std::uint64_t i
 RtmpSession::~RtmpSession() = default;
 
 void RtmpSession::start() {
+  if (!ctx_.ingest.admits(kUnauthorizedAllowance)) {
+    ctx_.metrics.reject("rtmp_ingest_budget_full");
+    log_limited(spdlog::level::warn, "rtmp ingest budget full",
+                "rtmp {} refused: ingest buffer budget full ({} of {} bytes held, {} of {} by "
+                "unauthorized connections)",
+                peer_, ctx_.ingest.used(), ctx_.ingest.limit(),
+                ctx_.ingest.used_by(IngestBudget::Holder::Unauthorized),
+                ctx_.ingest.unauthorized_limit());
+    boost::system::error_code ec;
+    socket_.close(ec);
+    ctx_.connections.release(id_);
+    return;
+  }
   auto self = std::static_pointer_cast<RtmpSession>(shared_from_this());
   ctx_.connections.bind(id_, std::static_pointer_cast<Closable>(self));
   ++ctx_.metrics.rtmp_connections_total;
@@ -93,8 +110,15 @@ asio::awaitable<void> RtmpSession::read_loop() {
         co_return;
       }
       if (auto st = on_bytes(std::span<const std::uint8_t>(buffer.data(), n)); !st) {
-        ctx_.metrics.reject("rtmp_protocol");
-        close_now("protocol error: " + st.error().reason);
+        if (decoder_.failed_on_limit()) {
+          ctx_.metrics.reject("rtmp_buffer_limit");
+          close_now(fmt::format("limit passed{}: {}",
+                                publisher_authorized_ ? "" : " (not authorized to publish)",
+                                st.error().reason));
+        } else {
+          ctx_.metrics.reject("rtmp_protocol");
+          close_now("protocol error: " + st.error().reason);
+        }
         co_return;
       }
       if (closed_ || n < buffer.size()) break;
@@ -111,20 +135,41 @@ Status RtmpSession::on_bytes(std::span<const std::uint8_t> data) {
     data = data.subspan(*used);
     if (!handshake_.done() || data.empty()) return {};
   }
-  messages_.clear();
-  auto st = decoder_.feed(data, messages_);
-  // Messages decoded before an error are still handled (e.g. a publish followed by garbage).
-  for (auto& m : messages_) {
-    if (closed_) return {};
-    if (auto s = on_message(m); !s) return s;
-  }
+  message_status_ = {};
+  // Messages are handled as they complete, so those before an error are handled too (e.g. a
+  // publish followed by garbage).
+  auto st = decoder_.feed(data, *this);
+  if (closed_) return {};
+  if (!message_status_) return message_status_;
   if (!st) return st;
+  if (!account_buffered_bytes()) return {};
   if (peer_window_ack_ > 0 && decoder_.bytes_received() - acked_bytes_ >= peer_window_ack_) {
     acked_bytes_ = decoder_.bytes_received();
     send(kCsidControl, rtmp::MessageType::Acknowledgement, 0,
          rtmp::acknowledgement_payload(static_cast<std::uint32_t>(acked_bytes_)));
   }
   return {};
+}
+
+bool RtmpSession::receive(rtmp::CompletedMessage& m) {
+  rtmp::Message message{m.csid, m.type, m.timestamp, m.stream_id,
+                        SharedBuffer(std::move(m.payload))};
+  message_status_ = on_message(message);
+  return message_status_.ok() && !closed_;
+}
+
+bool RtmpSession::account_buffered_bytes() {
+  const auto holder =
+      publisher_authorized_ ? IngestBudget::Holder::Publisher : IngestBudget::Holder::Unauthorized;
+  const std::uint64_t before = ingest_.bytes;
+  if (ctx_.ingest.update(ingest_, holder, decoder_.buffered_bytes())) return true;
+  ctx_.metrics.reject("rtmp_ingest_budget");
+  close_now(fmt::format(
+      "ingest buffer budget passed: grew from {} to {} bytes while {} of {} "
+      "are held ({} of {} by unauthorized connections)",
+      before, ingest_.bytes, ctx_.ingest.used(), ctx_.ingest.limit(),
+      ctx_.ingest.used_by(IngestBudget::Holder::Unauthorized), ctx_.ingest.unauthorized_limit()));
+  return false;
 }
 
 Status RtmpSession::on_message(rtmp::Message& m) {
@@ -152,6 +197,8 @@ Status RtmpSession::on_message(rtmp::Message& m) {
     case rtmp::MessageType::CommandAmf3: {
       auto cmd = rtmp::parse_command(m);
       if (!cmd) return cmd.error();
+      log_limited(spdlog::level::debug, "rtmp command", "rtmp#{} command {} txid={} ({} B)", id_,
+                  cmd->name, cmd->transaction_id, m.payload.size());
       return on_command(*cmd, m.stream_id);
     }
     case rtmp::MessageType::Audio:
@@ -195,8 +242,6 @@ void RtmpSession::on_media(const rtmp::Message& m) {
 }
 
 Status RtmpSession::on_command(const rtmp::Command& c, std::uint32_t stream_id) {
-  log_limited(spdlog::level::debug, "rtmp command", "rtmp#{} command {} txid={}", id_, c.name,
-              c.transaction_id);
   if (c.name == "connect") return on_connect(c);
   if (app_.empty()) return make_error("'" + c.name + "' before connect");
   if (c.name == "createStream") {
@@ -309,6 +354,9 @@ bool RtmpSession::take_role(const rtmp::Command& c, Role role) {
 Status RtmpSession::on_publish(const rtmp::Command& c) {
   if (role_ != Role::None) return make_error("publish on a connection that already has a role");
   if (!take_role(c, Role::Publisher)) return {};
+  // Authorized: media may follow, read under the full limits from the next byte on.
+  publisher_authorized_ = true;
+  decoder_.set_limits(rtmp::ChunkLimits{});
   const auto* existing = ctx_.hub.find(stream_);
   const bool takeover = existing && existing->publisher();
   if (takeover) ++ctx_.metrics.takeovers_total;
@@ -425,6 +473,7 @@ void RtmpSession::close_now(std::string_view reason) {
   log_limited(spdlog::level::info, "rtmp closed", "rtmp#{} closed: {} (in {} B, out {} B)", id_,
               reason, decoder_.bytes_received(), bytes_out());
   deadline_.cancel();
+  ctx_.ingest.release(ingest_);
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);

@@ -1,6 +1,14 @@
 #pragma once
 // One RTMP connection: handshake, chunk stream, commands, then either publishing into the hub or
 // playing from it. Protocol parsing lives in rtmp/; this file is the I/O around it.
+//
+// Memory (issue 10): the chunk decoder runs under the small rtmp::kCommandLimits until a signed
+// `publish` is accepted, and only then under the full limits (players keep the small ones: they
+// send only commands and control messages). Messages are handled as the decoder completes them,
+// so the bytes right behind an accepted publish are read under the publisher's limits. After
+// every read the decoder's buffered bytes are reported to the server's IngestBudget; a connection
+// whose growth passes it is closed, and new connections are refused while strangers fill their
+// share of it.
 
 #include <array>
 #include <cstdint>
@@ -22,7 +30,10 @@
 
 namespace minirtc::server {
 
-class RtmpSession final : public MediaConnection, public media::PublisherHandle, public Closable {
+class RtmpSession final : public MediaConnection,
+                          public media::PublisherHandle,
+                          public Closable,
+                          private rtmp::MessageReceiver {
  public:
   /// `id`: the connection's slot at the RTMP door (ctx.connections).
   RtmpSession(ServerContext& ctx, boost::asio::ip::tcp::socket socket, std::uint64_t id);
@@ -43,6 +54,10 @@ class RtmpSession final : public MediaConnection, public media::PublisherHandle,
 
   boost::asio::awaitable<void> read_loop();
   Status on_bytes(std::span<const std::uint8_t> data);
+  /// MessageReceiver: each message as the decoder completes it (false stops the feed).
+  bool receive(rtmp::CompletedMessage& message) override;
+  /// Reports the decoder's buffered bytes to the ingest budget; false: closed for passing it.
+  bool account_buffered_bytes();
   Status on_message(rtmp::Message& message);
   Status on_command(const rtmp::Command& command, std::uint32_t stream_id);
   Status on_connect(const rtmp::Command& command);
@@ -76,8 +91,10 @@ class RtmpSession final : public MediaConnection, public media::PublisherHandle,
   std::uint64_t id_ = 0;
 
   rtmp::ServerHandshake handshake_;
-  rtmp::ChunkDecoder decoder_;
-  std::vector<rtmp::Message> messages_;
+  rtmp::ChunkDecoder decoder_{rtmp::kCommandLimits};
+  Status message_status_;  // the error of a message handled inside decoder_.feed
+  IngestBudget::Account ingest_;
+  bool publisher_authorized_ = false;  // a signed publish was accepted: full decoder limits
   std::vector<std::uint8_t> scratch_;
   std::uint32_t out_chunk_size_ = 128;
   std::uint32_t peer_window_ack_ = 0;

@@ -198,6 +198,7 @@ void Server::tick() {
   hub_.sweep(now);
   signal_->tick(now);
   flush_log_summaries();
+  heap_trimmer_.tick();
   ticker_.expires_after(std::chrono::milliseconds(500));
   ticker_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && !stopping_) tick();

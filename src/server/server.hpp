@@ -19,6 +19,7 @@
 #include "server/config.hpp"
 #include "server/context.hpp"
 #include "server/flush_scheduler.hpp"
+#include "server/heap_trim.hpp"
 #include "server/media_access.hpp"
 #include "server/metrics.hpp"
 
@@ -71,6 +72,7 @@ class Server {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer ticker_;
   ConfigSource config_source_;
+  HeapTrimmer heap_trimmer_;  // on the tick: frees of connection waves back to the OS
   bool stopping_ = false;
 };
 

@@ -7,6 +7,7 @@
 
 #include "rtmp/chunk_decoder.hpp"
 #include "rtmp/chunk_encoder.hpp"
+#include "rtmp/command.hpp"
 #include "rtmp/control.hpp"
 
 namespace minirtc::rtmp {
@@ -625,6 +626,195 @@ TEST(ChunkDecoderErrors, GarbageNeverCrashes) {
     (void)d.feed(junk, out);
     EXPECT_LE(out.size(), junk.size());
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory: what a peer can make the decoder hold (issue 10, items 1 and 2)
+
+// A fmt0 header (csid 2..63) declaring `length` bytes of `type`, followed by `payload`.
+Bytes header_declaring(std::uint32_t csid, std::uint32_t length, Bytes payload = {},
+                       std::uint8_t type = 9) {
+  Bytes b = {static_cast<std::uint8_t>(csid),
+             0,
+             0,
+             0,
+             static_cast<std::uint8_t>(length >> 16),
+             static_cast<std::uint8_t>(length >> 8),
+             static_cast<std::uint8_t>(length),
+             type,
+             1,
+             0,
+             0,
+             0};
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+Bytes set_chunk_size_wire(std::uint32_t size) {
+  Bytes wire;
+  encode_message(control_message(MessageType::SetChunkSize, set_chunk_size_payload(size)), 128,
+                 wire);
+  return wire;
+}
+
+// connect as rtmpdump sends it when every URL field is given, each a long signed URL.
+Bytes long_connect_wire() {
+  const std::string url =
+      "rtmp://media.example.com:1935/live/aaaaaaaaaaaaaaaaaaaaaaaa~"
+      "room-with-a-longish-name-01234567890123456789012345678901234~"
+      "user-012345678901234567890123456789012345678901234567890123456~main"
+      "?a=pub&e=1796186987&n=3bf8cbc00642d9a6&s=2038d05238ab61b7f67aced966c39e3e";
+  using amf0::Value;
+  auto body = encode_command(
+      "connect", 1,
+      Value::object({{"app", Value::string("live/" + url.substr(url.find('?')))},
+                     {"flashVer", Value::string("FMLE/3.0 (compatible; Lavf61.7.100)")},
+                     {"swfUrl", Value::string(url)},
+                     {"tcUrl", Value::string(url)},
+                     {"fpad", Value::boolean(false)},
+                     {"capabilities", Value::number(239)},
+                     {"audioCodecs", Value::number(3575)},
+                     {"videoCodecs", Value::number(252)},
+                     {"videoFunction", Value::number(1)},
+                     {"pageUrl", Value::string(url)},
+                     {"objectEncoding", Value::number(0)}}));
+  Bytes wire;
+  encode_message(3, to_u8(MessageType::CommandAmf0), 0, 0, body, 128, wire);
+  return wire;
+}
+
+TEST(ChunkMemory, CommandLimitsTakeARealConnectWithAMargin) {
+  const Bytes wire = long_connect_wire();
+  for (std::size_t step : {std::size_t{0}, std::size_t{1}, std::size_t{100}}) {
+    auto got = decode(wire, step, kCommandLimits);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_LT(got[0].payload.size() * 4, kCommandLimits.max_message_size);
+  }
+}
+
+TEST(ChunkMemory, CommandLimitsRejectALargeDeclaredMessageAtItsHeader) {
+  // Before connect: raise the chunk size, declare 16 MB. The header alone must fail.
+  Bytes wire = set_chunk_size_wire(1 << 20);
+  const Bytes header = header_declaring(4, 0xFFFFFF);
+  wire.insert(wire.end(), header.begin(), header.end());
+  ChunkDecoder d(kCommandLimits);
+  std::vector<Message> out;
+  Status st = d.feed(wire, out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().reason.find("exceeds limit 8192"), std::string::npos) << st.error().reason;
+  EXPECT_TRUE(d.failed_on_limit());
+  EXPECT_EQ(d.pending_bytes(), 0u);
+  // A malformed header is not a limit.
+  ChunkDecoder bad(kCommandLimits);
+  const Bytes garbage = {0x43, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_FALSE(bad.feed(garbage, out).ok());
+  EXPECT_FALSE(bad.failed_on_limit());
+}
+
+TEST(ChunkMemory, CommandLimitsBoundPendingBytesAcrossChunkStreams) {
+  // Messages that each fit, interleaved so that none completes: the total is what fails.
+  Bytes wire = set_chunk_size_wire(4096);
+  for (std::uint32_t csid = 3; csid < 8; ++csid) {
+    const Bytes h = header_declaring(csid, 8000, pattern(4096, 1));
+    wire.insert(wire.end(), h.begin(), h.end());
+  }
+  ChunkDecoder d(kCommandLimits);
+  std::vector<Message> out;
+  Status st = d.feed(wire, out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().reason.find("more than 16384 bytes buffered"), std::string::npos)
+      << st.error().reason;
+  EXPECT_TRUE(d.failed_on_limit());
+  EXPECT_LE(d.pending_bytes(), kCommandLimits.max_pending_bytes);
+}
+
+TEST(ChunkMemory, RaisedLimitsApplyToTheBytesAfterTheMessageThatRaisedThem) {
+  // A publisher that does not wait for the reply: publish, then a large keyframe in the same read.
+  Bytes wire = long_connect_wire();
+  encode_message(make(3, to_u8(MessageType::CommandAmf0), 0, 1, pattern(200, 3)), 128, wire);
+  const Message frame = make(6, 9, 40, 1, pattern(100'000, 4));
+  encode_message(frame, 128, wire);
+  struct Authorizing final : MessageReceiver {
+    ChunkDecoder& d;
+    std::vector<std::uint8_t> types;
+    explicit Authorizing(ChunkDecoder& dec) : d(dec) {}
+    bool receive(CompletedMessage& m) override {
+      types.push_back(m.type);
+      if (types.size() == 2) d.set_limits(ChunkLimits{});  // the "publish" was accepted
+      return true;
+    }
+  };
+  ChunkDecoder d(kCommandLimits);
+  Authorizing r(d);
+  ASSERT_TRUE(d.feed(wire, r).ok());
+  EXPECT_EQ(r.types, (std::vector<std::uint8_t>{20, 20, 9}));
+  EXPECT_EQ(d.limits().max_message_size, ChunkLimits{}.max_message_size);
+  // Without the raise, the same bytes fail at the frame's header.
+  ChunkDecoder kept(kCommandLimits);
+  std::vector<Message> out;
+  Status st = kept.feed(wire, out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(out.size(), 2u);
+  EXPECT_NE(st.error().reason.find("message length 100000 exceeds limit"), std::string::npos);
+}
+
+TEST(ChunkMemory, DeclaredLengthsReserveNothing) {
+  // 61 chunk streams each declaring 16 MB and sending one byte cost bytes, not megabytes.
+  Bytes wire = set_chunk_size_wire(1);
+  for (std::uint32_t csid = 3; csid <= 63; ++csid) {
+    const Bytes h = header_declaring(csid, 0xFFFFFF, Bytes{static_cast<std::uint8_t>(csid)});
+    wire.insert(wire.end(), h.begin(), h.end());
+  }
+  ChunkDecoder d;
+  std::vector<Message> out;
+  ASSERT_TRUE(d.feed(wire, out).ok());
+  EXPECT_EQ(d.pending_bytes(), 61u);
+  EXPECT_LE(d.buffered_bytes(), 2u * 61u);
+}
+
+TEST(ChunkMemory, BuffersGrowWithTheBytesAtMostTwiceWhatArrived) {
+  const Message big = make(4, 9, 0, 1, pattern(1'000'000, 5));
+  Bytes wire = set_chunk_size_wire(1000);
+  encode_message(big, 1000, wire);
+  ChunkDecoder d;
+  std::vector<Message> out;
+  for (std::size_t pos = 0; pos < wire.size(); pos += 777) {
+    ASSERT_TRUE(
+        d.feed(std::span(wire).subspan(pos, std::min<std::size_t>(777, wire.size() - pos)), out)
+            .ok());
+    EXPECT_LE(d.buffered_bytes(), 2 * d.pending_bytes()) << pos;
+    EXPECT_GE(d.buffered_bytes(), d.pending_bytes()) << pos;
+  }
+  ASSERT_EQ(out.size(), 2u);
+  expect_same(out[1], big);
+  EXPECT_EQ(out[1].payload.size(), 1'000'000u);
+}
+
+TEST(ChunkMemory, PendingBytesCountIncompleteMessagesOnly) {
+  ChunkDecoder d;
+  std::vector<Message> out;
+  Bytes first;
+  encode_message(make(4, 8, 0, 1, pattern(300, 1)), 128, first);
+  // Header + first chunk (128) of 300 bytes: 128 pending.
+  ASSERT_TRUE(d.feed(std::span(first).subspan(0, 12 + 128), out).ok());
+  EXPECT_EQ(d.pending_bytes(), 128u);
+  // A second stream's partial message adds its bytes.
+  const Bytes other = header_declaring(5, 1000, pattern(100, 2));
+  ASSERT_TRUE(d.feed(other, out).ok());
+  EXPECT_EQ(d.pending_bytes(), 228u);
+  EXPECT_GE(d.buffered_bytes(), 228u);
+  // csid 5's chunk is incomplete (100 of 128): finish it, then complete csid 4.
+  ASSERT_TRUE(d.feed(pattern(28, 3), out).ok());
+  EXPECT_EQ(d.pending_bytes(), 256u);
+  ASSERT_TRUE(d.feed(std::span(first).subspan(12 + 128), out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(d.pending_bytes(), 128u);  // csid 4 done; csid 5 holds 128
+  // Abort releases csid 5's bytes and its buffer.
+  Bytes abort;
+  encode_message(control_message(MessageType::Abort, abort_payload(5)), 128, abort);
+  ASSERT_TRUE(d.feed(abort, out).ok());
+  EXPECT_EQ(d.pending_bytes(), 0u);
+  EXPECT_EQ(d.buffered_bytes(), 0u);
 }
 
 }  // namespace
