@@ -159,6 +159,12 @@ test('signalling: frames that are not JSON-RPC get an error and the session surv
     ['fragments of 40 KiB + 40 KiB', [wsFrame('x'.repeat(40 * 1024), { fin: false }), wsFrame('y'.repeat(40 * 1024), { opcode: 0 })]],
   ]) {
     const d = await dribble(fx.target.http, { prefix: wsUpgradeRequest(fx.target.http, '/v1/signal'), afterPrefix: awaitUpgrade(), trickle: Buffer.alloc(0) });
+    // A client still sending when the server closes gets a reset, and a reset discards what its
+    // kernel had received but the client had not read yet: the close frame too, at times (seen
+    // with the 1 MiB frame). Then the reset is the server's answer; the counter below still says
+    // why it closed.
+    let reset = false;
+    d.socket.on('error', (e) => { if (e.code === 'ECONNRESET') reset = true; });
     for (const f of frames) d.socket.write(f);
     const lived = await Promise.race([d.closed, deadline(10000 * SLOW).then(() => null)]);
     d.stop();
@@ -166,7 +172,8 @@ test('signalling: frames that are not JSON-RPC get an error and the session surv
     const tail = d.received();
     // the close frame the server sent: 1009 (message too big)
     const idx = tail.lastIndexOf(Buffer.from([0x88]));
-    assert.ok(idx >= 0 && tail.readUInt16BE(idx + 2) === 1009, `${name}: close code 1009 (${tail.subarray(idx).toString('hex')})`);
+    const closeFrame = idx >= 0 && idx + 4 <= tail.length && tail.readUInt16BE(idx + 2) === 1009;
+    assert.ok(closeFrame || reset, `${name}: close code 1009 or a reset (${tail.subarray(Math.max(idx, 0)).toString('hex').slice(0, 40)})`);
   }
   const after = await rejected('signal_frame_too_big');
   assert.equal(after - before, 3, 'oversized frames counted');
