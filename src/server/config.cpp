@@ -40,11 +40,14 @@ class TableReader {
       else
         fail(key, "true or false");
     } else {
-      auto v = node->value<std::int64_t>();
-      if (!v || *v < 0 || static_cast<std::uint64_t>(*v) > std::numeric_limits<T>::max())
+      // An integer node only: value<int64_t>() would also convert a float, and a float out of
+      // int64's range (6.5e37, found by fuzzing) is undefined behaviour inside toml++.
+      const auto* v = node->as_integer();
+      if (!v || v->get() < 0 ||
+          static_cast<std::uint64_t>(v->get()) > std::numeric_limits<T>::max())
         fail(key, "a non-negative integer in range");
       else
-        out = static_cast<T>(*v);
+        out = static_cast<T>(v->get());
     }
   }
 

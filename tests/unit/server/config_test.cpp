@@ -23,6 +23,19 @@ TEST(Config, ParsesOverTheBase) {
   EXPECT_TRUE(parse_config(""));        // an empty file is the defaults
 }
 
+TEST(Config, AnIntegerKeyTakesIntegersOnly) {
+  // 6.5e37 for an integer key was converted inside toml++ with undefined behaviour (fuzzing).
+  for (const char* value : {"6.5e37", "1.0", "-1", "true", "\"8\"", "4294967296"}) {
+    auto c = parse_config(std::string("[room]\nmax_visible_users = ") + value + "\n");
+    ASSERT_FALSE(c) << value;
+    EXPECT_NE(c.error().reason.find("'room.max_visible_users' must be"), std::string::npos)
+        << c.error().reason;
+  }
+  auto ok = parse_config("[room]\nmax_visible_users = 4294967295\n");
+  ASSERT_TRUE(ok) << ok.error().reason;
+  EXPECT_EQ(ok->max_visible_users, 4294967295u);
+}
+
 TEST(Config, ReportsEveryErrorAndTheSyntaxErrorLine) {
   auto c = parse_config("[server]\ntypo = 1\n[media]\ngop_max_packets = -1\n[extra]\n");
   ASSERT_FALSE(c);
