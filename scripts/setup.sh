@@ -11,8 +11,12 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev liburing-dev
+  # cluster (Redis client), call records and callback queue (SQLite), recording (MP4 muxer)
+  libhiredis-dev libsqlite3-dev libavformat-dev libavcodec-dev libavutil-dev
   # test peers and the benchmark's reference server (never linked)
   ffmpeg rtmpdump nginx-light libnginx-mod-rtmp
+  # cluster tests start their own Redis; console tests drive a headless browser; sqlite3 to inspect
+  redis-server chromium sqlite3
   # procps: ps/pgrep in test scripts; curl for smoke checks
   procps curl
 )
@@ -41,6 +45,11 @@ fi
 # nginx-light's package starts a system nginx on port 80; the benchmark runs its own instance.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
   $SUDO systemctl stop nginx || true
+fi
+
+# redis-server's package starts a system Redis on 6379; tests and benches start their own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+  $SUDO systemctl stop redis-server || true
 fi
 
 # npm packages for the SDK build and the JavaScript tests, pinned by package-lock.json.
