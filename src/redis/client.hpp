@@ -86,6 +86,8 @@ std::chrono::milliseconds retry_delay(unsigned failures, std::chrono::millisecon
 /// For `serve` at start only (never on a running loop).
 Status check_reachable(const Url& url, std::chrono::milliseconds timeout);
 
+class Link;  // one of the Client's two connections (client.cpp)
+
 class Client {
  public:
   struct Options {
@@ -127,6 +129,7 @@ class Client {
   const Url& url() const;
 
  private:
+  friend class Link;
   struct Impl;
   std::shared_ptr<Impl> impl_;  // shared with weak references in pending Asio handlers
 };
