@@ -263,7 +263,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   void post(F&& f) {
     asio::post(executor, [w = weak_from_this(), f = std::forward<F>(f)]() mutable {
       auto self = w.lock();
-      if (self && !self->closed) f();
+      if (self) f();
     });
   }
   void fail(const ReplyCallback& cb, std::string reason) {
@@ -286,7 +286,6 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     c.on_subscribed.clear();
   }
   void close() {
-    closed = true;
     cmd.close();
     sub.close();
   }
@@ -298,7 +297,6 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::map<std::string, Channel> channels;
   std::vector<StateCallback> state_listeners;
   bool reported_up = false;
-  bool closed = false;
   Link cmd;
   Link sub;
 };
