@@ -339,7 +339,15 @@ void Link::attempt() {
         auto keep = w.lock();
         if (!keep || closing_ || attempt != attempt_ || phase_ != Phase::Connecting || ac_) return;
         if (ec || r.empty()) return fail_attempt(fmt::format("cannot resolve: {}", ec.message()));
-        connect(r.begin()->endpoint().address());
+        // IPv4 first: Redis is most often bound to 127.0.0.1 or a v4 address while "localhost"
+        // may resolve to ::1 first.
+        auto address = r.begin()->endpoint().address();
+        for (const auto& e : r)
+          if (e.endpoint().address().is_v4()) {
+            address = e.endpoint().address();
+            break;
+          }
+        connect(address);
       });
 }
 

@@ -124,7 +124,9 @@ class Client {
   /// No message of `channel` is delivered after this call.
   void unsubscribe(const std::string& channel);
 
-  /// Adds a listener for up/down changes (not called with the current state).
+  /// Adds a listener for up/down changes: true when the Client first comes up and after every
+  /// reconnect (re-write what Redis may have lost then), false when a connection drops. Not
+  /// called with the current state.
   void on_state(StateCallback cb);
   bool up() const;
   const Url& url() const;

@@ -319,6 +319,14 @@ TEST_F(RedisClientTest, ConnectionRefusedIsAClearErrorAndTheClientComesUpWhenRed
   EXPECT_TRUE(call(*c, {"PING"}));
 }
 
+TEST_F(RedisClientTest, AHostNameIsResolvedOnTheLoop) {
+  auto c = client("redis://localhost:" + std::to_string(server.port()));
+  ASSERT_TRUE(run_until([&] { return c->up(); }));
+  auto ping = call(*c, {"PING"});
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(ping->str, "PONG");
+}
+
 TEST_F(RedisClientTest, AServerThatNeverAnswersTimesOut) {
   // A listener that accepts and stays silent: TCP connects, SELECT never gets a reply.
   asio::ip::tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});
