@@ -95,6 +95,19 @@ TEST_F(RedisClientTest, SetAndGetAreBinarySafe) {
   EXPECT_EQ((*strlen)->integer, 13);
 }
 
+TEST_F(RedisClientTest, LargeValuesTakeManyReadsAndWrites) {
+  // 8 MiB each way: hiredis writes and reads it in many pieces, each after a readiness wait.
+  auto c = up_client();
+  std::string big(8 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + i / 4096);
+  auto set = call(*c, {"SET", "big", big});
+  ASSERT_TRUE(set) << set.error().reason;
+  EXPECT_TRUE(set->is_ok());
+  auto get = call(*c, {"GET", "big"});
+  ASSERT_TRUE(get) << get.error().reason;
+  EXPECT_TRUE(get->str == big) << "size " << get->str.size();
+}
+
 TEST_F(RedisClientTest, EveryReplyType) {
   auto c = up_client();
   auto incr = call(*c, {"INCR", "n"});
@@ -213,6 +226,12 @@ TEST_F(RedisClientTest, PublishReachesSubscribersAndUnsubscribeStopsDelivery) {
   ASSERT_TRUE(run_until([&] { return got.size() == 2; }));
   EXPECT_EQ(got[1].second, "from other");
 
+  // A burst arrives whole and in order.
+  constexpr int kBurst = 1000;
+  for (int i = 0; i < kBurst; ++i) other->publish("room:1", std::to_string(i));
+  ASSERT_TRUE(run_until([&] { return got.size() == 2 + kBurst; }));
+  for (int i = 0; i < kBurst; ++i) ASSERT_EQ(got[2 + i].second, std::to_string(i));
+
   c->unsubscribe("room:1");
   ASSERT_TRUE(call(*other, {"PUBLISH", "room:1", "after unsubscribe"}));
   // A marker on another channel: the subscriber connection delivers in order, so anything of
@@ -222,7 +241,7 @@ TEST_F(RedisClientTest, PublishReachesSubscribersAndUnsubscribeStopsDelivery) {
       "marker", [&](const std::string&, const std::string&) { marker = true; },
       [&] { other->publish("marker", "x"); });
   ASSERT_TRUE(run_until([&] { return marker; }));
-  EXPECT_EQ(got.size(), 2u);
+  EXPECT_EQ(got.size(), 2u + kBurst);
   EXPECT_TRUE(c->up());
 }
 
