@@ -18,6 +18,8 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <climits>
 #include <deque>
@@ -129,6 +131,20 @@ std::string_view element_str(const redisReply* r, std::size_t i) {
   const auto* e = r->element[i];
   if (e->type != REDIS_REPLY_STRING && e->type != REDIS_REPLY_STATUS) return {};
   return {e->str, e->len};
+}
+
+/// Commands that change a connection's mode or database. Sent through command() they would break
+/// the reply order (hiredis routes pub/sub replies elsewhere), speak RESP3 (HELLO 3), or be lost
+/// at the next reconnect (SELECT).
+bool connection_state_command(std::string_view name) {
+  static constexpr std::string_view kRefused[] = {
+      "SUBSCRIBE",    "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE",
+      "SUNSUBSCRIBE", "MONITOR",    "HELLO",      "RESET",       "SELECT"};
+  for (auto refused : kRefused)
+    if (std::equal(name.begin(), name.end(), refused.begin(), refused.end(),
+                   [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; }))
+      return true;
+  return false;
 }
 
 /// argv/argvlen for redisAsyncCommandArgv, pointing into `args` (copied by hiredis at once).
@@ -403,6 +419,11 @@ Status Link::send(std::span<const std::string_view> args, Client::ReplyCallback 
     return make_error(fmt::format("{}: too many commands in flight ({})", owner_.prefix,
                                   owner_.options.max_in_flight));
   if (args.empty()) return make_error(owner_.prefix + ": empty command");
+  if (connection_state_command(args[0]))
+    return make_error(
+        fmt::format("{}: {} is not sent through command(): the client owns its "
+                    "connections' state (database from the URL, subscribe())",
+                    owner_.prefix, args[0]));
   if (!selected_) {
     held_.push_back({std::vector<std::string>(args.begin(), args.end()), std::move(cb)});
     return {};

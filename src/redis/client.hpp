@@ -13,7 +13,9 @@
 // - `command` sends one command with binary-safe arguments (redisAsyncCommandArgv). Replies come
 //   back in the order the commands were issued (pipelining keeps order). A Redis error reply
 //   (`-ERR ...`) is a `Reply` of type Error; the `Result` is an error only when the command got
-//   no reply: not connected, connection lost, too many commands in flight.
+//   no reply: not connected, connection lost, too many commands in flight, or a command that
+//   would change the connection itself (SELECT, SUBSCRIBE & co, MONITOR, HELLO, RESET: the
+//   database comes from the URL, subscriptions from subscribe()).
 // - States: the Client is up when both connections are up (SELECTed, every subscription
 //   confirmed). Commands issued while a connection attempt is under way are held until its
 //   SELECT succeeds (none runs in the wrong database) and fail with it; while down (between

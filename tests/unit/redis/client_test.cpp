@@ -166,6 +166,47 @@ TEST_F(RedisClientTest, PipelinedRepliesKeepOrder) {
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(seen[i], i + 1);
 }
 
+TEST_F(RedisClientTest, CommandsThatWouldChangeTheConnectionAreRefused) {
+  auto c = up_client();
+  for (const char* name :
+       {"subscribe", "PSUBSCRIBE", "Unsubscribe", "MONITOR", "select", "HELLO"}) {
+    auto r = call(*c, {name, "1"});
+    ASSERT_FALSE(r) << name;
+    EXPECT_NE(r.error().reason.find("is not sent through command()"), std::string::npos);
+  }
+  // The connection is untouched: replies still match their commands.
+  ASSERT_TRUE(call(*c, {"SET", "a", "1"}));
+  auto a = call(*c, {"GET", "a"});
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->str, "1");
+}
+
+TEST_F(RedisClientTest, TooManyCommandsInFlightFailAtOnce) {
+  auto o = quick_retry();
+  o.max_in_flight = 10;
+  auto c = client(server.url(), o);
+  ASSERT_TRUE(run_until([&] { return c->up(); }));
+  std::vector<std::string> failures;
+  int replies = 0;
+  c->command({"BLPOP", "empty", "0"}, [](Result<Reply>) {});
+  for (int i = 0; i < 20; ++i)
+    c->command({"PING"}, [&](Result<Reply> r) {
+      if (r)
+        ++replies;
+      else
+        failures.push_back(r.error().reason);
+    });
+  ASSERT_TRUE(run_until([&] { return failures.size() == 11; }));
+  EXPECT_EQ(failures[0], "redis 127.0.0.1:" + std::to_string(server.port()) +
+                             ": too many commands in flight (10)");
+  EXPECT_EQ(replies, 0);     // the 9 accepted wait behind BLPOP
+  c->command({"PING"}, {});  // still refused, no callback wanted
+  auto other = up_client();
+  ASSERT_TRUE(call(*other, {"RPUSH", "empty", "x"}));  // BLPOP answered, the 9 PINGs follow
+  ASSERT_TRUE(run_until([&] { return replies == 9; }));
+  EXPECT_EQ(failures.size(), 11u);
+}
+
 TEST_F(RedisClientTest, CommandsIssuedBeforeUpRunInTheSelectedDatabase) {
   auto c = client(server.url(3));
   // Issued at once, while the connection and its SELECT are still under way.
