@@ -197,6 +197,7 @@ void Server::tick() {
   const auto now = now_ms();
   hub_.sweep(now);
   signal_->tick(now);
+  ctx_.access.prune(static_cast<std::uint32_t>(now / 1000));
   flush_log_summaries();
   heap_trimmer_.tick();
   ticker_.expires_after(std::chrono::milliseconds(500));

@@ -44,13 +44,19 @@ class ServerMediaUrls final : public room::MediaUrls {
   }
   std::string new_nonce() override { return auth::new_nonce(); }
   std::string new_session_token() override { return auth::random_hex(24); }
+  /// No URL handed out so far expires after this (unix s): how long a revocation must be kept.
+  std::uint32_t latest_expiry() const noexcept { return latest_expiry_; }
 
  private:
-  std::uint32_t expiry(std::uint64_t now_ms) const {
-    return static_cast<std::uint32_t>(now_ms / 1000) + config_.media.url_ttl_s;  // reloadable
+  std::uint32_t expiry(std::uint64_t now_ms) {
+    const auto e =
+        static_cast<std::uint32_t>(now_ms / 1000) + config_.media.url_ttl_s;  // reloadable
+    latest_expiry_ = std::max(latest_expiry_, e);
+    return e;
   }
   const MediaAccess& access_;
   const Config& config_;
+  std::uint32_t latest_expiry_ = 0;
 };
 
 room::Config room_config(const Config& c) {
@@ -189,7 +195,7 @@ class RoomBridge {
         [this](const auto& e) {
           using T = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<T, room::RevokeUrl>) {
-            ctx.access.revoke(e.nonce, "URL revoked");
+            ctx.access.revoke(e.nonce, "URL revoked", urls.latest_expiry());
           } else if constexpr (std::is_same_v<T, room::SetStreamMute>) {
             ctx.hub.set_stream_mute(e.stream, e.audio, e.video);
           } else if constexpr (std::is_same_v<T, room::SetViewerMute>) {
