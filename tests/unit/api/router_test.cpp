@@ -94,10 +94,9 @@ TEST_F(RouterTest, MethodNotServedIs405WithAllow) {
     EXPECT_EQ(r.allow, "GET, POST") << m;
     EXPECT_EQ(r.rejected, "http_method");
     EXPECT_EQ(r.body, std::string(R"({"error":"method )") + m +
-                          R"( not allowed here (allowed: GET, POST)"
-  })");
-}
-EXPECT_EQ(call("HEAD", "/healthz").status, 200u);
+                          R"x( not allowed here (allowed: GET, POST)"})x");
+  }
+  EXPECT_EQ(call("HEAD", "/healthz").status, 200u);
 }
 
 TEST_F(RouterTest, OptionsAnswersThePathsMethodsWithoutAuth) {
@@ -140,8 +139,7 @@ TEST_F(RouterTest, AdminRoutesAre404WithoutAKey) {
   router.set_admin_key("");
   Reply r = call("GET", "/v1/admin/nodes", "", {"Bearer "});
   EXPECT_EQ(r.status, 404u);
-  EXPECT_EQ(r.body, R"({"error":"admin API disabled (no admin_key)"
-})");
+  EXPECT_EQ(r.body, R"x({"error":"admin API disabled (no admin_key)"})x");
   EXPECT_EQ(Router().handle(Request{"GET", "/x", "", "", {}, 0}).status, 404u);
 }
 
@@ -177,12 +175,11 @@ TEST_F(RouterTest, BodyOverTheRouteLimitIs413BeforeTheHandler) {
   EXPECT_EQ(call("POST", "/v1/upload", "", {}, "12345678").status, 200u);
   Reply r = call("POST", "/v1/upload", "", {}, "123456789");
   EXPECT_EQ(r.status, 413u);
-  EXPECT_EQ(r.body, R"({"error":"body too large (limit 8 bytes)"
-})");
+  EXPECT_EQ(r.body, R"x({"error":"body too large (limit 8 bytes)"})x");
   EXPECT_EQ(call("POST", "/v1/unlimited", "", {}, std::string(1 << 20, 'x')).status, 200u);
-// The default limit: 64 KiB.
-EXPECT_EQ(call("POST", "/v1/things/1", "", {}, std::string(64 * 1024, 'x')).status, 200u);
-EXPECT_EQ(call("POST", "/v1/things/1", "", {}, std::string(64 * 1024 + 1, 'x')).status, 413u);
+  // The default limit: 64 KiB.
+  EXPECT_EQ(call("POST", "/v1/things/1", "", {}, std::string(64 * 1024, 'x')).status, 200u);
+  EXPECT_EQ(call("POST", "/v1/things/1", "", {}, std::string(64 * 1024 + 1, 'x')).status, 413u);
 }
 
 TEST_F(RouterTest, AuthIsCheckedBeforeTheBodyLimit) {

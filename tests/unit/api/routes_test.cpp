@@ -172,8 +172,9 @@ TEST_F(ApiTest, ReportRefusals) {
 // ---- /v1/dev/token.
 
 TEST_F(ApiTest, DevTokenForTheDevelopmentAppVerifies) {
-  for (std::string target : {"/v1/dev/token?roomId=r1&userId=alice",
-                             "/v1/dev/token?appId=" + kDevApp + "&roomId=r1&userId=alice"}) {
+  for (const std::string& target :
+       std::vector<std::string>{"/v1/dev/token?roomId=r1&userId=alice",
+                                "/v1/dev/token?appId=" + kDevApp + "&roomId=r1&userId=alice"}) {
     Reply r = request("GET", target);
     ASSERT_EQ(r.status, 200u) << target << r.body;
     auto o = json::parse(r.body).as_object();
@@ -208,8 +209,9 @@ TEST_F(ApiTest, DevTokenRefusals) {
   EXPECT_EQ(request("GET", "/v1/dev/token?appId=nobody&roomId=r1&userId=a").status, 403u);
 
   const std::string ids = "roomId and userId are required: 1-128 characters [a-zA-Z0-9@_.-]";
-  for (std::string q : {"", "roomId=r1", "userId=u", "roomId=&userId=u", "roomId=r1&userId=a%20b",
-                        "roomId=r%2F1&userId=u", "roomId=r1&userId=" + std::string(129, 'u')}) {
+  for (const std::string& q : std::vector<std::string>{
+           "", "roomId=r1", "userId=u", "roomId=&userId=u", "roomId=r1&userId=a%20b",
+           "roomId=r%2F1&userId=u", "roomId=r1&userId=" + std::string(129, 'u')}) {
     Reply r = request("GET", "/v1/dev/token?" + q);
     EXPECT_EQ(r.status, 400u) << q;
     EXPECT_EQ(r.body, error_body(ids)) << q;
