@@ -250,7 +250,7 @@ std::string metrics_text(ServerContext& ctx) {
   counter("minirtc_viewer_write_syscalls_total",
           "System calls that carried them (io_uring: one per flush round)", sender.system_calls());
   gauge("minirtc_revoked_urls", "Revoked URL nonces remembered until their URLs expire",
-        ctx_.access.revoked_count());
+        ctx.access.revoked_count());
   out += fmt::format(
       "# HELP minirtc_viewer_write_path The write path plain-TCP viewers' writes take (1 = in "
       "use)\n"
