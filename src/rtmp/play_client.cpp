@@ -30,18 +30,8 @@ Status PlayClient::feed(std::span<const std::uint8_t> in, std::vector<std::uint8
     in = in.subspan(*used);
     if (!handshake_.done()) return {};
     // C2 is in `out`; connect follows right behind it.
-    std::vector<amf0::Property> props{{"app", Value::string(target_.app)},
-                                      {"type", Value::string("nonprivate")},
-                                      {"flashVer", Value::string("LNX 9,0,124,2")},
-                                      {"tcUrl", Value::string(target_.tc_url)},
-                                      {"fpad", Value::boolean(false)},
-                                      {"capabilities", Value::number(15)},
-                                      {"audioCodecs", Value::number(4071)},
-                                      {"videoCodecs", Value::number(252)},
-                                      {"videoFunction", Value::number(1)}};
     out_ = &out;
-    send_command(kCsidCommand, 0,
-                 encode_command("connect", kTxConnect, Value::object(std::move(props))));
+    send_command(kCsidCommand, 0, connect_command(kTxConnect, target_.app, target_.tc_url));
     out_ = nullptr;
     if (in.empty()) return {};
   }

@@ -16,6 +16,7 @@
 #include "server/accept_loop.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
+#include "server/relay.hpp"
 #include "server/signal_plane.hpp"
 
 namespace minirtc::server {
@@ -266,6 +267,16 @@ std::string HttpSession::metrics_text() {
   counter("minirtc_publishes_total", "Publishes accepted", ctx_.metrics.publishes_total);
   counter("minirtc_plays_total", "Plays accepted", ctx_.metrics.plays_total);
   counter("minirtc_takeovers_total", "Publisher takeovers", ctx_.metrics.takeovers_total);
+  gauge("minirtc_relay_upstreams", "Streams this node pulls from their origin (edge)",
+        ctx_.relay ? ctx_.relay->upstreams() : 0);
+  gauge("minirtc_relay_downstreams", "Relay pulls of other nodes served by this node (origin)",
+        ctx_.metrics.relay_downstreams);
+  counter("minirtc_relay_opens_total", "Relay upstreams opened", ctx_.metrics.relay_opens_total);
+  counter("minirtc_relay_retries_total", "Relay upstreams opened again after a failure",
+          ctx_.metrics.relay_retries_total);
+  counter("minirtc_relay_failures_total",
+          "Relay upstreams that ended while wanted (refused, unreachable, dropped)",
+          ctx_.metrics.relay_failures_total);
   const auto& sender = ctx_.flusher.sender();
   counter("minirtc_viewer_writes_total", "Gather writes to plain-TCP viewers", sender.writes());
   counter("minirtc_viewer_write_syscalls_total",
