@@ -99,37 +99,36 @@ Result<QueryFields> parse_query(std::string_view query) {
 
 }  // namespace
 
-std::string_view to_string(UrlAction action) noexcept {
-  switch (action) {
-    case UrlAction::Publish:
-      return "pub";
-    case UrlAction::Play:
-      return "play";
-    case UrlAction::Relay:
-      return "relay";
-  }
-  return "?";
+namespace {
+struct ActionName {
+  UrlAction action;
+  std::string_view name;  // the query's field a
+  std::string_view noun;  // in refusals: "URL is for playing, not publishing"
+};
+constexpr std::array<ActionName, 3> kActions{{{UrlAction::Publish, "pub", "publishing"},
+                                              {UrlAction::Play, "play", "playing"},
+                                              {UrlAction::Relay, "relay", "relaying"}}};
+
+const ActionName& action_name(UrlAction action) noexcept {
+  for (const auto& a : kActions)
+    if (a.action == action) return a;
+  return kActions[1];
 }
 
-namespace {
 std::optional<UrlAction> parse_action(std::string_view a) {
-  for (auto action : {UrlAction::Publish, UrlAction::Play, UrlAction::Relay})
-    if (a == to_string(action)) return action;
+  for (const auto& n : kActions)
+    if (a == n.name) return n.action;
   return std::nullopt;
 }
 
 std::string_view action_noun(UrlAction action) {
-  switch (action) {
-    case UrlAction::Publish:
-      return "publishing";
-    case UrlAction::Play:
-      return "playing";
-    case UrlAction::Relay:
-      return "relaying";
-  }
-  return "?";
+  return action_name(action).noun;
 }
 }  // namespace
+
+std::string_view to_string(UrlAction action) noexcept {
+  return action_name(action).name;
+}
 
 std::optional<UrlAction> url_query_action(std::string_view query) {
   auto fields = parse_query(query);

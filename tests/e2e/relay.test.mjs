@@ -127,21 +127,27 @@ test('edge viewers decode an origin stream over RTMP and HTTP-FLV through one up
   }
 });
 
-test('a publisher reconnecting on the origin reaches the edge viewer on its kept connection, from a keyframe', { skip, timeout: 120000 * SLOW }, async () => {
-  const r = room();
-  let pusher = await publish(origin, r);
+/** An HTTP-FLV viewer on the edge that got the stream; ended() tells whether its body ended. */
+async function edgeViewer(r) {
   const flv = playHttpFlv(await edgePlayUrl(r, 'bob', 'flv'));
   let ended = false;
   flv.done.then(() => { ended = true; });
+  await waitFor(() => frames(flv.reader).length > 25, { timeoutMs: 20000 * SLOW, what: 'frames on the edge' });
+  return { ...flv, ended: () => ended };
+}
+
+test('a publisher reconnecting on the origin reaches the edge viewer on its kept connection, from a keyframe', { skip, timeout: 120000 * SLOW }, async () => {
+  const r = room();
+  let pusher = await publish(origin, r);
+  const flv = await edgeViewer(r);
   try {
-    await waitFor(() => frames(flv.reader).length > 25, { timeoutMs: 20000 * SLOW, what: 'frames on the edge' });
     await pusher.stop();
     await sleep(1500);
     const mark = flv.reader.tags.length;
     pusher = pushTestStream(await publishUrl(r), { seconds: 120 });
     await waitFor(() => videoAfter(flv.reader, mark).length > 25,
       { timeoutMs: 20000 * SLOW, what: 'frames again after the publisher reconnected' });
-    assert.equal(ended, false, 'the edge viewer kept its connection');
+    assert.equal(flv.ended(), false, 'the edge viewer kept its connection');
     assert.ok(videoAfter(flv.reader, mark)[0].keyframe, 'the stream comes back with a keyframe');
     assert.equal(flv.reader.error, undefined);
   } finally {
@@ -153,11 +159,8 @@ test('a publisher reconnecting on the origin reaches the edge viewer on its kept
 test('an origin killed and restarted is retried with backoff; the edge viewer gets the stream back', { skip, timeout: 180000 * SLOW }, async () => {
   const r = room();
   let pusher = await publish(origin, r);
-  const flv = playHttpFlv(await edgePlayUrl(r, 'bob', 'flv'));
-  let ended = false;
-  flv.done.then(() => { ended = true; });
+  const flv = await edgeViewer(r);
   try {
-    await waitFor(() => frames(flv.reader).length > 25, { timeoutMs: 20000 * SLOW, what: 'frames on the edge' });
     const failures0 = await metric(edge, 'minirtc_relay_failures_total');
     const retries0 = await metric(edge, 'minirtc_relay_retries_total');
     await pusher.stop();
@@ -166,7 +169,7 @@ test('an origin killed and restarted is retried with backoff; the edge viewer ge
     // Down for a while: the edge keeps trying (refused connections), the viewer keeps waiting.
     await waitFor(async () => (await metric(edge, 'minirtc_relay_failures_total')) >= failures0 + 3,
       { timeoutMs: 20000 * SLOW, what: 'failed retries while the origin is down' });
-    assert.equal(ended, false, 'the edge viewer kept its connection while the origin was down');
+    assert.equal(flv.ended(), false, 'the edge viewer kept its connection while the origin was down');
     const retriesDown = await metric(edge, 'minirtc_relay_retries_total');
     assert.ok(retriesDown >= retries0 + 2, `retried (${retriesDown - retries0})`);
     // Backoff: the edge did not hammer the origin (3 s at 0.5, 1, 2, 4 s … is a handful of tries).
@@ -179,7 +182,7 @@ test('an origin killed and restarted is retried with backoff; the edge viewer ge
     await waitFor(() => videoAfter(flv.reader, mark).length > 25,
       { timeoutMs: 40000 * SLOW, what: 'frames again after the origin came back' });
     assert.ok(videoAfter(flv.reader, mark)[0].keyframe, 'the stream comes back with a keyframe');
-    assert.equal(ended, false, 'the edge viewer kept its connection');
+    assert.equal(flv.ended(), false, 'the edge viewer kept its connection');
     assert.equal(await metric(edge, 'minirtc_relay_upstreams'), 1);
     assert.equal(await metric(origin, 'minirtc_relay_downstreams'), 1);
   } finally {
