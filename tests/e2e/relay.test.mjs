@@ -157,6 +157,9 @@ test('a publisher reconnecting on the origin reaches the edge viewer on its kept
 });
 
 test('an origin killed and restarted is retried with backoff; the edge viewer gets the stream back', { skip, timeout: 180000 * SLOW }, async () => {
+  // The previous test's upstream ends its grace first: the counts below are this stream's alone.
+  await waitFor(async () => (await metric(edge, 'minirtc_relay_upstreams')) === 0,
+    { timeoutMs: (GRACE_MS + 5000) * SLOW, what: 'no upstream left from earlier tests' });
   const r = room();
   let pusher = await publish(origin, r);
   const flv = await edgeViewer(r);
