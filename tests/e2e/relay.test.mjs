@@ -168,7 +168,6 @@ test('an origin killed and restarted is retried with backoff; the edge viewer ge
     const retries0 = await metric(edge, 'minirtc_relay_retries_total');
     await pusher.stop();
     await origin.stop('SIGKILL');
-    const mark = flv.reader.tags.length;  // from here on: what the restarted origin sends
     // Down for a while: the edge keeps trying (refused connections), the viewer keeps waiting.
     await waitFor(async () => (await metric(edge, 'minirtc_relay_failures_total')) >= failures0 + 3,
       { timeoutMs: 20000 * SLOW, what: 'failed retries while the origin is down' });
@@ -180,6 +179,9 @@ test('an origin killed and restarted is retried with backoff; the edge viewer ge
     const retriesLater = await metric(edge, 'minirtc_relay_retries_total');
     assert.ok(retriesLater - retriesDown <= 3, `backoff: ${retriesLater - retriesDown} retries in 3 s`);
 
+    // Seconds after the kill nothing of the old stream is still on its way: what follows is what
+    // the restarted origin sends.
+    const mark = flv.reader.tags.length;
     origin = await startOrigin();
     pusher = await publish(origin, r);
     await waitFor(() => videoAfter(flv.reader, mark).length > 25,
