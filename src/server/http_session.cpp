@@ -14,6 +14,7 @@
 #include "server/accept_loop.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
+#include "server/relay.hpp"
 #include "server/signal_plane.hpp"
 
 namespace minirtc::server {
@@ -245,6 +246,16 @@ std::string metrics_text(ServerContext& ctx) {
   counter("minirtc_publishes_total", "Publishes accepted", ctx.metrics.publishes_total);
   counter("minirtc_plays_total", "Plays accepted", ctx.metrics.plays_total);
   counter("minirtc_takeovers_total", "Publisher takeovers", ctx.metrics.takeovers_total);
+  gauge("minirtc_relay_upstreams", "Streams this node pulls from their origin (edge)",
+        ctx.relay ? ctx.relay->upstreams() : 0);
+  gauge("minirtc_relay_downstreams", "Relay pulls of other nodes served by this node (origin)",
+        ctx.metrics.relay_downstreams);
+  counter("minirtc_relay_opens_total", "Relay upstreams opened", ctx.metrics.relay_opens_total);
+  counter("minirtc_relay_retries_total", "Relay upstreams opened again after a failure",
+          ctx.metrics.relay_retries_total);
+  counter("minirtc_relay_failures_total",
+          "Relay upstreams that ended while wanted (refused, unreachable, dropped)",
+          ctx.metrics.relay_failures_total);
   const auto& sender = ctx.flusher.sender();
   counter("minirtc_viewer_writes_total", "Gather writes to plain-TCP viewers", sender.writes());
   counter("minirtc_viewer_write_syscalls_total",

@@ -28,10 +28,22 @@ std::string MediaAccess::play_url(const StreamId& id, std::string_view viewer, b
   return fmt::format("{}/live/{}?{}", rtmp_base_, stream_key(id), query);
 }
 
+std::string MediaAccess::relay_query(const auth::UrlGrant& grant) const {
+  return auth::sign_url_query(grant, cluster_secret_);
+}
+
 Result<auth::UrlGrant> MediaAccess::check(std::string_view stream_key, std::string_view query,
                                           auth::UrlAction action, std::uint32_t now_s) const {
+  const bool relay = action == auth::UrlAction::Relay;
+  if (relay && cluster_secret_.empty())
+    return make_error("relay URL refused: this node has no cluster secret");
   auto grant = auth::verify_url(
-      stream_key, query, action, [this](std::string_view app_id) { return apps_.key_of(app_id); },
+      stream_key, query, action,
+      [this, relay](std::string_view app_id) -> std::optional<std::string> {
+        auto key = apps_.key_of(app_id);
+        if (relay && key) return cluster_secret_;
+        return key;
+      },
       now_s);
   if (!grant) return grant;
   if (revoked_.count(grant->nonce)) return make_error("URL revoked");

@@ -44,7 +44,13 @@ class MediaAccess {
   std::string play_url(const StreamId& id, std::string_view viewer, bool flv,
                        std::uint32_t expire_at, const std::string& nonce) const;
 
-  /// Checks a URL (stream key + query) for an action: signature, expiry, revocation.
+  /// The key of relay URLs ([cluster] secret); empty: relay URLs are refused.
+  void set_cluster_secret(std::string secret) { cluster_secret_ = std::move(secret); }
+  /// The signed query of a relay pull (auth/url_signer.hpp): "a=relay&e=..&n=..&s=..".
+  std::string relay_query(const auth::UrlGrant& grant) const;
+
+  /// Checks a URL (stream key + query) for an action: signature, expiry, revocation. Relay URLs
+  /// are checked against the cluster secret, the others against the app's key.
   Result<auth::UrlGrant> check(std::string_view stream_key, std::string_view query,
                                auth::UrlAction action, std::uint32_t now_s) const;
 
@@ -63,6 +69,7 @@ class MediaAccess {
  private:
   const AppRegistry& apps_;
   std::string http_base_, rtmp_base_;
+  std::string cluster_secret_;
   std::unordered_map<std::string, std::uint32_t> revoked_;  // nonce → keep until (unix s)
   std::unordered_map<std::string, std::vector<std::weak_ptr<Closable>>> users_;
 };
