@@ -55,8 +55,12 @@ Result<Url> parse_url(std::string_view text) {
   url.host = u.host_address();
   if (url.host.empty()) return make_error(fmt::format("'{}': no host", text));
   if (u.has_port()) {
-    if (u.port_number() == 0) return make_error(fmt::format("'{}': bad port", text));
-    url.port = u.port_number();
+    const std::string_view port = u.port();
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+      return make_error(fmt::format("'{}': bad port", text));
+    url.port = static_cast<std::uint16_t>(value);
   }
   std::string_view path = u.encoded_path();
   if (!path.empty() && path != "/") {
@@ -162,7 +166,6 @@ class Link {
   void attempt();
   void close();
   bool up() const { return phase_ == Phase::Up; }
-  std::size_t in_flight() const { return pending_.size(); }
   /// Why commands fail now, or empty when they can be sent.
   std::string unavailable() const;
   Status send(std::span<const std::string_view> args, Client::ReplyCallback cb);
@@ -176,6 +179,10 @@ class Link {
     Step step;
     Client::ReplyCallback cb;
   };
+  struct Held {  // a command issued before SELECT succeeded
+    std::vector<std::string> args;
+    Client::ReplyCallback cb;
+  };
   static constexpr int kRead = 0, kWrite = 1;
 
   const char* name() const { return role_ == Role::Command ? "command" : "subscriber"; }
@@ -185,6 +192,7 @@ class Link {
   void drop(std::string why);
   void drop_later(std::string why);
   void maybe_up();
+  void send_held();
   bool issue(std::span<const std::string_view> args, redisCallbackFn* fn);
   std::string lost_reason(const redisAsyncContext* ac) const;
   void arm(int dir);
@@ -227,6 +235,7 @@ class Link {
   unsigned failures_ = 0;
   std::set<std::string> awaiting_;  // subscriptions sent at connect, not confirmed yet
   std::deque<Pending> pending_;
+  std::deque<Held> held_;    // sent once SELECT succeeds: never run in the wrong database
   std::string fail_reason_;  // set when we free the context ourselves
   std::string last_error_ = "connecting";
   asio::steady_timer timeout_timer_;
@@ -388,10 +397,14 @@ bool Link::issue(std::span<const std::string_view> args, redisCallbackFn* fn) {
 
 Status Link::send(std::span<const std::string_view> args, Client::ReplyCallback cb) {
   if (auto why = unavailable(); !why.empty()) return make_error(why);
-  if (pending_.size() >= owner_.options.max_in_flight)
+  if (pending_.size() + held_.size() >= owner_.options.max_in_flight)
     return make_error(fmt::format("{}: too many commands in flight ({})", owner_.prefix,
                                   owner_.options.max_in_flight));
   if (args.empty()) return make_error(owner_.prefix + ": empty command");
+  if (!selected_) {
+    held_.push_back({std::vector<std::string>(args.begin(), args.end()), std::move(cb)});
+    return {};
+  }
   if (!issue(args, &Link::reply_cb))
     return make_error(fmt::format("{}: cannot send: {}", owner_.prefix, ac_->errstr));
   pending_.push_back({Step::User, std::move(cb)});
@@ -440,6 +453,7 @@ void Link::on_pending(redisAsyncContext* ac, redisReply* reply) {
   }
   if (p.step == Step::Select) {
     selected_ = true;
+    send_held();
     maybe_up();
   }
 }
@@ -460,6 +474,18 @@ void Link::on_sub(redisReply* reply) {
       owner_.run_waiters(it->second);
     }
     maybe_up();
+  }
+}
+
+void Link::send_held() {
+  auto held = std::move(held_);
+  held_.clear();
+  for (auto& h : held) {
+    std::vector<std::string_view> args(h.args.begin(), h.args.end());
+    if (issue(args, &Link::reply_cb))
+      pending_.push_back({Step::User, std::move(h.cb)});
+    else
+      owner_.fail(h.cb, fmt::format("{}: cannot send: {}", owner_.prefix, ac_->errstr));
   }
 }
 
@@ -538,6 +564,11 @@ void Link::cleanup() {
     sd_.reset();
   }
   const bool was_up = phase_ == Phase::Up;
+  if (!closing_) {
+    const auto reason = lost_reason(ac_);
+    for (auto& h : held_) owner_.fail(h.cb, reason);
+  }
+  held_.clear();
   std::string why = !fail_reason_.empty() ? fail_reason_
                     : ac_->err            ? std::string(ac_->errstr)
                                           : std::string("connection closed");
@@ -567,6 +598,7 @@ void Link::close() {
   resolver_.cancel();
   if (ac_) redisAsyncFree(ac_);  // pending callbacks are dropped (closing_), cleanup() runs
   pending_.clear();
+  held_.clear();
   phase_ = Phase::Down;
 }
 

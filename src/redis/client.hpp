@@ -15,8 +15,9 @@
 //   (`-ERR ...`) is a `Reply` of type Error; the `Result` is an error only when the command got
 //   no reply: not connected, connection lost, too many commands in flight.
 // - States: the Client is up when both connections are up (SELECTed, every subscription
-//   confirmed). Commands issued while a connection attempt is under way wait for it; while down
-//   (between attempts) they fail at once ("redis HOST:PORT: not connected: <why>"). When a
+//   confirmed). Commands issued while a connection attempt is under way are held until its
+//   SELECT succeeds (none runs in the wrong database) and fail with it; while down (between
+//   attempts) they fail at once ("redis HOST:PORT: not connected: <why>"). When a
 //   connection drops, every command in flight fails at once ("redis HOST:PORT: connection lost"),
 //   the state goes down, and the Client reconnects by itself with exponential backoff
 //   (`retry_delay`), SELECTs the database again and re-subscribes every channel; `on_state(true)`
