@@ -58,6 +58,25 @@ struct LimitsConfig {
 /// Every door's limit above its reserve (else no connection could ever arrive).
 Status check_limits(const LimitsConfig& limits);
 
+/// [cluster]: several nodes sharing one Redis (docs/cluster.md). No `redis`: one node, as
+/// always. Every key needs a restart to change.
+struct ClusterConfig {
+  std::string redis;         // redis://HOST:PORT[/DB]; empty: single-node mode
+  std::string node_id;       // 1-64 [a-zA-Z0-9_.-]; empty: "node-" + 8 random hex characters
+  std::string relay_listen;  // HOST:PORT other nodes pull streams from; empty: the RTMP listener
+  std::string path_prefix;   // e.g. "/n2": this node's routes behind a shared domain
+  std::string secret;        // signs node records and messages; required with `redis`
+  std::uint32_t node_ttl_ms = 5000;  // a record not refreshed (every second) for this long: dead
+  std::uint32_t pin_ttl_ms = 10000;  // a room pin not refreshed for this long frees the room
+  std::uint32_t max_viewers = 0;     // placement capacity (0: no limit): viewers, Mbit/s, CPU %
+  std::uint32_t max_egress_mbps = 0;
+  std::uint32_t max_cpu_percent = 0;
+
+  bool enabled() const noexcept { return !redis.empty(); }
+};
+/// What a node needs before it may join a cluster (secret present, ids well-formed, TTLs sane).
+Status check_cluster(const ClusterConfig& cluster);
+
 struct Config {
   std::string http_listen = "127.0.0.1:8080";
   std::string rtmp_listen = "127.0.0.1:1935";
@@ -71,6 +90,7 @@ struct Config {
   MediaConfig media;
   HttpConfig http;
   LimitsConfig limits;
+  ClusterConfig cluster;
   // Signalling/room settings are kept as raw TOML-derived values and applied by the server.
   std::uint32_t ping_interval_ms = 10000;
   std::uint32_t session_timeout_ms = 30000;

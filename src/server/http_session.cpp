@@ -158,6 +158,7 @@ asio::awaitable<void> HttpSession::run() {
 
 bool HttpSession::try_hand_over(Request& req) {
   auto [path, query] = minirtc::http::split_target(req.target());
+  path = minirtc::http::strip_path_prefix(path, ctx_.config.cluster.path_prefix);
   const bool upgrade = beast::websocket::is_upgrade(req);
   if (auto key = flv_stream_key(path); !key.empty() && req.method() == http::verb::get) {
     auto grant = ctx_.access.check(key, query, auth::UrlAction::Play, now_s());
@@ -207,6 +208,7 @@ std::optional<HttpReply> HttpSession::refuse_headers(const Request& req) {
 
 HttpReply HttpSession::route(const Request& req) {
   auto [path, query] = minirtc::http::split_target(req.target());
+  path = minirtc::http::strip_path_prefix(path, ctx_.config.cluster.path_prefix);
   const auto allow = minirtc::http::allowed_methods(path);
   if (allow.empty()) return json_error(404, "no such route");
   if (req.method() == http::verb::options) return {204, "", "text/plain", std::string(allow)};

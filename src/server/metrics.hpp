@@ -37,6 +37,7 @@ struct Metrics {
   std::uint64_t publishes_total = 0;
   std::uint64_t plays_total = 0;
   std::uint64_t takeovers_total = 0;
+  std::uint64_t cluster_redirects_total = 0;      // joins sent to the node that holds the room
   std::map<std::string, std::uint64_t> rejected;  // reason class → count
   // Connections refused at a door (server/admission.hpp), by (door, reason): "door_full",
   // "per_ip", "evicted" (a stranger closed to make room), "out_of_descriptors" (accept failed).

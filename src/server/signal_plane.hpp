@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -38,6 +40,9 @@ class SignalPlane {
   HttpReply handle_http(std::string_view method, std::string_view path, std::string_view query,
                         std::string_view body, std::string_view authorization);
   void append_metrics(std::string& out);
+  /// Rooms held here (appId, roomId) and signalling sessions: the cluster record's load.
+  std::vector<std::pair<std::string, std::string>> rooms() const;
+  std::size_t session_count() const;
 
   // Hub events.
   void on_stream_live(const StreamId& id, bool has_audio, bool has_video);
