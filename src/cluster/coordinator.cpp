@@ -7,6 +7,24 @@
 
 namespace minirtc::cluster {
 
+namespace {
+/// The pin in a stored value; nullopt for none or garbage (garbage is replaced like a dead pin).
+std::optional<Pin> parse_pin(const std::optional<std::string>& raw) {
+  if (!raw) return std::nullopt;
+  auto p = decode_pin(*raw);
+  return p ? std::optional<Pin>(std::move(*p)) : std::nullopt;
+}
+}  // namespace
+
+void Coordinator::write_pin(const std::string& key, const std::optional<std::string>& current,
+                            const Pin& pin, Done<bool> done) {
+  // Over exactly what was read (a dead node's pin, garbage, a losing claim), or where none was.
+  if (current)
+    store_.replace_if(key, *current, encode_pin(pin), config_.pin_ttl_ms, std::move(done));
+  else
+    store_.put_if_absent(key, encode_pin(pin), config_.pin_ttl_ms, std::move(done));
+}
+
 Coordinator::Coordinator(Store& store, Config config) : store_(store), config_(std::move(config)) {}
 
 void Coordinator::check_apps(std::string fingerprint, DoneStatus done) {
@@ -102,9 +120,7 @@ void Coordinator::locate_attempt(std::string app_id, std::string room_id,
   const auto key = keys::room_pin(app_id, room_id);
   store_.get(key, [=, this](Result<std::optional<std::string>> v) {
     if (!v) return done(v.error());
-    std::optional<Pin> current;
-    if (v->has_value())
-      if (auto p = decode_pin(**v)) current = std::move(*p);
+    const auto current = parse_pin(*v);
     const bool owner_alive =
         current && std::any_of(live->begin(), live->end(),
                                [&](const NodeRecord& n) { return n.id == current->node_id; });
@@ -117,11 +133,7 @@ void Coordinator::locate_attempt(std::string app_id, std::string room_id,
       if (*written) return done(fresh);
       locate_attempt(app_id, room_id, live, now_ms, attempts_left - 1, done);
     };
-    // A pin of a dead node (or garbage) is replaced only if still exactly that value.
-    if (v->has_value())
-      store_.replace_if(key, **v, encode_pin(fresh), config_.pin_ttl_ms, retry);
-    else
-      store_.put_if_absent(key, encode_pin(fresh), config_.pin_ttl_ms, retry);
+    write_pin(key, *v, fresh, retry);
   });
 }
 
@@ -130,9 +142,7 @@ void Coordinator::refresh_pin(std::string app_id, std::string room_id, Pin mine,
   const auto key = keys::room_pin(app_id, room_id);
   store_.get(key, [=, this](Result<std::optional<std::string>> v) {
     if (!v) return done(v.error());
-    std::optional<Pin> current;
-    if (v->has_value())
-      if (auto p = decode_pin(**v)) current = std::move(*p);
+    const auto current = parse_pin(*v);
     const auto action = decide_refresh(mine, current);
     auto written = [=](const Pin& owner, PinRefresh a) {
       return [=](Result<bool> w) {
@@ -147,14 +157,8 @@ void Coordinator::refresh_pin(std::string app_id, std::string room_id, Pin mine,
         return store_.replace_if(key, **v, **v, config_.pin_ttl_ms,
                                  written(*current, PinRefresh::Refresh));
       case PinRefresh::Write:
-        if (v->has_value())  // garbage in the pin: replaced only if unchanged
-          return store_.replace_if(key, **v, encode_pin(mine), config_.pin_ttl_ms,
-                                   written(mine, PinRefresh::Write));
-        return store_.put_if_absent(key, encode_pin(mine), config_.pin_ttl_ms,
-                                    written(mine, PinRefresh::Write));
       case PinRefresh::Take:
-        return store_.replace_if(key, **v, encode_pin(mine), config_.pin_ttl_ms,
-                                 written(mine, PinRefresh::Take));
+        return write_pin(key, *v, mine, written(mine, action));
       case PinRefresh::Yield:
         return done(PinStatus{PinRefresh::Yield, *current});
     }

@@ -76,6 +76,9 @@ class Coordinator {
   void locate_attempt(std::string app_id, std::string room_id,
                       std::shared_ptr<const std::vector<NodeRecord>> live, std::uint64_t now_ms,
                       int attempts_left, Done<Pin> done);
+  /// Writes `pin` over exactly `current` (compare-and-set), or if absent when there is none.
+  void write_pin(const std::string& key, const std::optional<std::string>& current, const Pin& pin,
+                 Done<bool> done);
 
   Store& store_;
   Config config_;
