@@ -18,6 +18,8 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <climits>
 #include <deque>
@@ -101,15 +103,11 @@ Reply copy_reply(const redisReply* r) {
   Reply out;
   switch (r->type) {
     case REDIS_REPLY_STRING:
-      out.type = Reply::Type::String;
-      out.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_STATUS:
-      out.type = Reply::Type::Status;
-      out.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_ERROR:
-      out.type = Reply::Type::Error;
+      out.type = r->type == REDIS_REPLY_STRING   ? Reply::Type::String
+                 : r->type == REDIS_REPLY_STATUS ? Reply::Type::Status
+                                                 : Reply::Type::Error;
       out.str.assign(r->str, r->len);
       break;
     case REDIS_REPLY_INTEGER:
@@ -133,6 +131,20 @@ std::string_view element_str(const redisReply* r, std::size_t i) {
   const auto* e = r->element[i];
   if (e->type != REDIS_REPLY_STRING && e->type != REDIS_REPLY_STATUS) return {};
   return {e->str, e->len};
+}
+
+/// Commands that change a connection's mode or database. Sent through command() they would break
+/// the reply order (hiredis routes pub/sub replies elsewhere), speak RESP3 (HELLO 3), or be lost
+/// at the next reconnect (SELECT).
+bool connection_state_command(std::string_view name) {
+  static constexpr std::string_view kRefused[] = {
+      "SUBSCRIBE",    "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE",
+      "SUNSUBSCRIBE", "MONITOR",    "HELLO",      "RESET",       "SELECT"};
+  for (auto refused : kRefused)
+    if (std::equal(name.begin(), name.end(), refused.begin(), refused.end(),
+                   [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; }))
+      return true;
+  return false;
 }
 
 /// argv/argvlen for redisAsyncCommandArgv, pointing into `args` (copied by hiredis at once).
@@ -263,7 +275,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   void post(F&& f) {
     asio::post(executor, [w = weak_from_this(), f = std::forward<F>(f)]() mutable {
       auto self = w.lock();
-      if (self && !self->closed) f();
+      if (self) f();
     });
   }
   void fail(const ReplyCallback& cb, std::string reason) {
@@ -286,7 +298,6 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     c.on_subscribed.clear();
   }
   void close() {
-    closed = true;
     cmd.close();
     sub.close();
   }
@@ -298,7 +309,6 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::map<std::string, Channel> channels;
   std::vector<StateCallback> state_listeners;
   bool reported_up = false;
-  bool closed = false;
   Link cmd;
   Link sub;
 };
@@ -341,7 +351,15 @@ void Link::attempt() {
         auto keep = w.lock();
         if (!keep || closing_ || attempt != attempt_ || phase_ != Phase::Connecting || ac_) return;
         if (ec || r.empty()) return fail_attempt(fmt::format("cannot resolve: {}", ec.message()));
-        connect(r.begin()->endpoint().address());
+        // IPv4 first: Redis is most often bound to 127.0.0.1 or a v4 address while "localhost"
+        // may resolve to ::1 first.
+        auto address = r.begin()->endpoint().address();
+        for (const auto& e : r)
+          if (e.endpoint().address().is_v4()) {
+            address = e.endpoint().address();
+            break;
+          }
+        connect(address);
       });
 }
 
@@ -401,6 +419,11 @@ Status Link::send(std::span<const std::string_view> args, Client::ReplyCallback 
     return make_error(fmt::format("{}: too many commands in flight ({})", owner_.prefix,
                                   owner_.options.max_in_flight));
   if (args.empty()) return make_error(owner_.prefix + ": empty command");
+  if (connection_state_command(args[0]))
+    return make_error(
+        fmt::format("{}: {} is not sent through command(): the client owns its "
+                    "connections' state (database from the URL, subscribe())",
+                    owner_.prefix, args[0]));
   if (!selected_) {
     held_.push_back({std::vector<std::string>(args.begin(), args.end()), std::move(cb)});
     return {};

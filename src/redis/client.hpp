@@ -13,7 +13,9 @@
 // - `command` sends one command with binary-safe arguments (redisAsyncCommandArgv). Replies come
 //   back in the order the commands were issued (pipelining keeps order). A Redis error reply
 //   (`-ERR ...`) is a `Reply` of type Error; the `Result` is an error only when the command got
-//   no reply: not connected, connection lost, too many commands in flight.
+//   no reply: not connected, connection lost, too many commands in flight, or a command that
+//   would change the connection itself (SELECT, SUBSCRIBE & co, MONITOR, HELLO, RESET: the
+//   database comes from the URL, subscriptions from subscribe()).
 // - States: the Client is up when both connections are up (SELECTed, every subscription
 //   confirmed). Commands issued while a connection attempt is under way are held until its
 //   SELECT succeeds (none runs in the wrong database) and fail with it; while down (between
@@ -124,7 +126,9 @@ class Client {
   /// No message of `channel` is delivered after this call.
   void unsubscribe(const std::string& channel);
 
-  /// Adds a listener for up/down changes (not called with the current state).
+  /// Adds a listener for up/down changes: true when the Client first comes up and after every
+  /// reconnect (re-write what Redis may have lost then), false when a connection drops. Not
+  /// called with the current state.
   void on_state(StateCallback cb);
   bool up() const;
   const Url& url() const;

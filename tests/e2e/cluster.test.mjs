@@ -73,7 +73,7 @@ before(async () => {
 after(async () => {
   for (const p of phones) await p.destroy();
   for (const n of nodes) await n.stop();
-  if (redis) await redis.kill();
+  if (redis) await redis.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

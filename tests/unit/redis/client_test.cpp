@@ -95,6 +95,19 @@ TEST_F(RedisClientTest, SetAndGetAreBinarySafe) {
   EXPECT_EQ((*strlen)->integer, 13);
 }
 
+TEST_F(RedisClientTest, LargeValuesTakeManyReadsAndWrites) {
+  // 8 MiB each way: hiredis writes and reads it in many pieces, each after a readiness wait.
+  auto c = up_client();
+  std::string big(8 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + i / 4096);
+  auto set = call(*c, {"SET", "big", big});
+  ASSERT_TRUE(set) << set.error().reason;
+  EXPECT_TRUE(set->is_ok());
+  auto get = call(*c, {"GET", "big"});
+  ASSERT_TRUE(get) << get.error().reason;
+  EXPECT_TRUE(get->str == big) << "size " << get->str.size();
+}
+
 TEST_F(RedisClientTest, EveryReplyType) {
   auto c = up_client();
   auto incr = call(*c, {"INCR", "n"});
@@ -151,6 +164,47 @@ TEST_F(RedisClientTest, PipelinedRepliesKeepOrder) {
     });
   ASSERT_TRUE(run_until([&] { return seen.size() == kCount; }));
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(seen[i], i + 1);
+}
+
+TEST_F(RedisClientTest, CommandsThatWouldChangeTheConnectionAreRefused) {
+  auto c = up_client();
+  for (const char* name :
+       {"subscribe", "PSUBSCRIBE", "Unsubscribe", "MONITOR", "select", "HELLO"}) {
+    auto r = call(*c, {name, "1"});
+    ASSERT_FALSE(r) << name;
+    EXPECT_NE(r.error().reason.find("is not sent through command()"), std::string::npos);
+  }
+  // The connection is untouched: replies still match their commands.
+  ASSERT_TRUE(call(*c, {"SET", "a", "1"}));
+  auto a = call(*c, {"GET", "a"});
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->str, "1");
+}
+
+TEST_F(RedisClientTest, TooManyCommandsInFlightFailAtOnce) {
+  auto o = quick_retry();
+  o.max_in_flight = 10;
+  auto c = client(server.url(), o);
+  ASSERT_TRUE(run_until([&] { return c->up(); }));
+  std::vector<std::string> failures;
+  int replies = 0;
+  c->command({"BLPOP", "empty", "0"}, [](Result<Reply>) {});
+  for (int i = 0; i < 20; ++i)
+    c->command({"PING"}, [&](Result<Reply> r) {
+      if (r)
+        ++replies;
+      else
+        failures.push_back(r.error().reason);
+    });
+  ASSERT_TRUE(run_until([&] { return failures.size() == 11; }));
+  EXPECT_EQ(failures[0], "redis 127.0.0.1:" + std::to_string(server.port()) +
+                             ": too many commands in flight (10)");
+  EXPECT_EQ(replies, 0);     // the 9 accepted wait behind BLPOP
+  c->command({"PING"}, {});  // still refused, no callback wanted
+  auto other = up_client();
+  ASSERT_TRUE(call(*other, {"RPUSH", "empty", "x"}));  // BLPOP answered, the 9 PINGs follow
+  ASSERT_TRUE(run_until([&] { return replies == 9; }));
+  EXPECT_EQ(failures.size(), 11u);
 }
 
 TEST_F(RedisClientTest, CommandsIssuedBeforeUpRunInTheSelectedDatabase) {
@@ -213,6 +267,12 @@ TEST_F(RedisClientTest, PublishReachesSubscribersAndUnsubscribeStopsDelivery) {
   ASSERT_TRUE(run_until([&] { return got.size() == 2; }));
   EXPECT_EQ(got[1].second, "from other");
 
+  // A burst arrives whole and in order.
+  constexpr int kBurst = 1000;
+  for (int i = 0; i < kBurst; ++i) other->publish("room:1", std::to_string(i));
+  ASSERT_TRUE(run_until([&] { return got.size() == 2 + kBurst; }));
+  for (int i = 0; i < kBurst; ++i) ASSERT_EQ(got[2 + i].second, std::to_string(i));
+
   c->unsubscribe("room:1");
   ASSERT_TRUE(call(*other, {"PUBLISH", "room:1", "after unsubscribe"}));
   // A marker on another channel: the subscriber connection delivers in order, so anything of
@@ -222,7 +282,7 @@ TEST_F(RedisClientTest, PublishReachesSubscribersAndUnsubscribeStopsDelivery) {
       "marker", [&](const std::string&, const std::string&) { marker = true; },
       [&] { other->publish("marker", "x"); });
   ASSERT_TRUE(run_until([&] { return marker; }));
-  EXPECT_EQ(got.size(), 2u);
+  EXPECT_EQ(got.size(), 2u + kBurst);
   EXPECT_TRUE(c->up());
 }
 
@@ -317,6 +377,14 @@ TEST_F(RedisClientTest, ConnectionRefusedIsAClearErrorAndTheClientComesUpWhenRed
   server.start();
   ASSERT_TRUE(run_until([&] { return c->up(); }));
   EXPECT_TRUE(call(*c, {"PING"}));
+}
+
+TEST_F(RedisClientTest, AHostNameIsResolvedOnTheLoop) {
+  auto c = client("redis://localhost:" + std::to_string(server.port()));
+  ASSERT_TRUE(run_until([&] { return c->up(); }));
+  auto ping = call(*c, {"PING"});
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(ping->str, "PONG");
 }
 
 TEST_F(RedisClientTest, AServerThatNeverAnswersTimesOut) {

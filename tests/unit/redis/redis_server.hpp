@@ -69,15 +69,15 @@ class RedisServer {
                                   log,
                                   "--daemonize",
                                   "no"};
+    std::vector<char*> argv;  // built before fork: the child only calls async-signal-safe code
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     const pid_t parent = getpid();
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(1);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
       execvp(argv[0], argv.data());
       _exit(127);
     }
