@@ -165,6 +165,22 @@ test('users of one room who start on three different nodes see each other', { sk
   }
 });
 
+test('Redis restarted empty: the room goes on, every node registers again by itself', { skip }, async () => {
+  const roomId = `sdk-${process.pid}`;  // the room of the test above, held by one node
+  await redis.restart();
+  for (const node of nodes)
+    await waitFor(async () => (await adminNodes(node).catch(() => [])).length === 3,
+      { timeoutMs: 10000 * SLOW, what: `${node.id} to see three nodes again` });
+  // The pin of the room is written back by its node: a new user reaching any node gets there.
+  await waitFor(async () => (await redis.cli('KEYS', 'minirtc:room:*:pin')).includes(roomId),
+    { timeoutMs: 10000 * SLOW, what: 'the room pin written again' });
+  const dave = new Phone(nodes[2].base);
+  phones.push(dave);
+  await dave.join(appId, makeToken({ appId, appKey, roomId, userId: 'dave', publish: true, subscribe: true }), roomId, 'dave');
+  await phones[0].waitEvent(EVENTS.PEER_ONLINE, (p) => p.uid === 'dave');
+  for (const p of phones.slice(0, 3)) assert.equal(p.named(EVENTS.DISCONNECT).length, 0);
+});
+
 test('a node killed with SIGKILL leaves the registry after its TTL', { skip }, async () => {
   const victim = nodes.pop();
   await victim.stop('SIGKILL');
