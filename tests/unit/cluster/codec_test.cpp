@@ -13,6 +13,14 @@
 namespace minirtc::cluster {
 namespace {
 
+/// `text` with its first `from` replaced by `to` (which must be there).
+std::string replaced(std::string text, std::string_view from, std::string_view to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
 NodeRecord sample_node() {
   NodeRecord n;
   n.id = "n2";
@@ -48,13 +56,7 @@ TEST(NodeRecordCodec, SignalUrlIsTheWebSocketFormOfThePublicUrlWithThePrefix) {
 
 TEST(NodeRecordCodec, RefusesGarbage) {
   const auto good = encode_node_record(sample_node());
-  auto with = [&](std::string_view from, std::string_view to) {
-    std::string s = good;
-    auto at = s.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-    return s;
-  };
+  auto with = [&](std::string_view from, std::string_view to) { return replaced(good, from, to); };
   for (const std::string& bad : {
            std::string(""), std::string("[]"), std::string("{"), std::string("null"),
            good.substr(0, good.size() / 2), with(R"("id":"n2")", R"("id":"n 2")"),  // not a node id
@@ -114,13 +116,7 @@ TEST(SessionRecordCodec, RoundTripsEverythingAResumeElsewhereNeeds) {
 
 TEST(SessionRecordCodec, RefusesGarbage) {
   const auto good = encode_session_record(sample_session());
-  auto with = [&](std::string_view from, std::string_view to) {
-    std::string s = good;
-    auto at = s.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-    return s;
-  };
+  auto with = [&](std::string_view from, std::string_view to) { return replaced(good, from, to); };
   for (const std::string& bad : {
            std::string("{}"),
            std::string("\"x\""),
