@@ -80,12 +80,12 @@ Server::Server(Config config)
       rtmp_acceptor_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       ticker_(io_) {
-  signal_ = std::make_unique<SignalPlane>(ctx_);
-  ctx_.signal = signal_.get();
-  if (config_.cluster.enabled()) {
+  if (config_.cluster.enabled()) {  // before the signal plane, which registers cluster routes
     cluster_ = std::make_unique<ClusterNode>(io_, config_.cluster);
     ctx_.cluster = cluster_.get();
   }
+  signal_ = std::make_unique<SignalPlane>(ctx_);
+  ctx_.signal = signal_.get();
   ctx_.connections.set_limits(door_limits(config_.limits));
   // Hub events fire inside hub calls; the room's reactions (mutes, closes) touch the hub again,
   // so they run right after, not inside.
@@ -224,6 +224,7 @@ void Server::tick() {
   const auto now = now_ms();
   hub_.sweep(now);
   signal_->tick(now);
+  ctx_.access.prune(static_cast<std::uint32_t>(now / 1000));
   if (cluster_ && ticks_++ % 2 == 0) cluster_tick(now);
   flush_log_summaries();
   heap_trimmer_.tick();
