@@ -25,6 +25,7 @@ namespace minirtc::server {
 
 class SignalPlane;
 class RelayManager;
+class ClusterNode;
 
 /// Unix time in milliseconds: tokens, URLs and room timers all use wall-clock time.
 inline std::uint64_t now_ms() {
@@ -56,6 +57,8 @@ struct ServerContext {
 
   /// Origin→edge pulls (server/relay.hpp); set once the server is wired.
   RelayManager* relay = nullptr;
+  /// Cluster mode (docs/cluster.md): this node's registry, pins and routing; null on one node.
+  ClusterNode* cluster = nullptr;
 };
 
 }  // namespace minirtc::server

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -41,6 +43,9 @@ class SignalPlane {
   /// The router, for modules that add routes (before the server starts serving).
   api::Router& router() noexcept { return router_; }
   void append_metrics(std::string& out);
+  /// Rooms held here (appId, roomId) and signalling sessions: the cluster record's load.
+  std::vector<std::pair<std::string, std::string>> rooms() const;
+  std::size_t session_count() const;
 
   // Hub events.
   void on_stream_live(const StreamId& id, bool has_audio, bool has_video);
