@@ -29,6 +29,8 @@ constexpr std::array kRoutes{
     Route{"/v1/admin/apps/*/rooms/*/dismiss", "POST"},
     Route{"/v1/admin/apps/*/rooms/*/users/*/kick", "POST"},
     Route{"/v1/admin/apps/*/rooms/*/users/*/forbid-publish", "POST"},
+    Route{"/v1/admin/apps/*/usage", "GET"},
+    Route{"/v1/admin/apps/*/usage/sessions", "GET"},
 };
 
 /// Next '/'-separated segment of `s` (which starts with '/'), consumed.

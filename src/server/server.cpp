@@ -11,6 +11,7 @@
 #include "server/log_limiter.hpp"
 #include "server/rtmp_session.hpp"
 #include "server/signal_plane.hpp"
+#include "server/usage_recorder.hpp"
 
 namespace minirtc::server {
 
@@ -94,6 +95,11 @@ Server::Server(Config config)
 Server::~Server() = default;
 
 Status Server::listen() {
+  // The database first: a damaged or locked file stops the server before it accepts anyone.
+  auto usage = UsageRecorder::open(config_.data_dir, ctx_.events, hub_);
+  if (!usage) return usage.error();
+  usage_ = std::move(*usage);
+  signal_->set_usage(usage_.get());
   if (!config_.tls_cert.empty() || !config_.tls_key.empty()) {
     if (config_.tls_cert.empty() || config_.tls_key.empty())
       return make_error("TLS needs both --tls-cert and --tls-key");
@@ -216,6 +222,7 @@ void Server::shutdown() {
   ticker_.cancel();
   signals_.cancel();
   signal_->shutdown();
+  if (usage_) usage_->close_all(now_ms());  // what is still open ends now, written before exit
   // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
   // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
   // it has in flight; publishers and everything else are closed.

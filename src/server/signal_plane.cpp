@@ -16,6 +16,7 @@
 #include "http/query.hpp"
 #include "room/room_service.hpp"
 #include "server/log_limiter.hpp"
+#include "server/usage_recorder.hpp"
 #include "signal/admin_json.hpp"
 #include "signal/dispatcher.hpp"
 
@@ -450,13 +451,13 @@ HttpReply SignalPlane::handle_http(std::string_view method, std::string_view pat
       ctx.metrics.reject("admin_unauthorized");
       return json_error(401, "missing or wrong Bearer key");
     }
-    return handle_admin(method, path.substr(std::string_view("/v1/admin").size()), body);
+    return handle_admin(method, path.substr(std::string_view("/v1/admin").size()), query, body);
   }
   return json_error(404, "no such route");
 }
 
 HttpReply SignalPlane::handle_admin(std::string_view method, std::string_view rest,
-                                    std::string_view body) {
+                                    std::string_view query, std::string_view body) {
   auto& ctx = bridge_->ctx;
   auto& rooms = bridge_->rooms;
   const auto now = now_ms();
@@ -525,7 +526,9 @@ HttpReply SignalPlane::handle_admin(std::string_view method, std::string_view re
   if (first != "apps") return json_error(404, "no such route");
   const auto app_id = path_segment(rest);
   if (!ctx.apps.find(app_id)) return json_error(404, "unknown appId");
-  if (path_segment(rest) != "rooms") return json_error(404, "no such route");
+  const auto section = path_segment(rest);
+  if (section == "usage" && usage_) return usage_->handle(method, app_id, rest, query, now);
+  if (section != "rooms") return json_error(404, "no such route");
   if (rest.empty() && method == "GET")
     return {200, signal::rooms_json(rooms, app_id), "application/json"};
   const auto room_id = path_segment(rest);

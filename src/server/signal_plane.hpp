@@ -24,6 +24,7 @@ namespace minirtc::server {
 
 class SignalSession;
 class RoomBridge;
+class UsageRecorder;
 
 class SignalPlane {
  public:
@@ -48,11 +49,15 @@ class SignalPlane {
   void shutdown();
   /// The room and signalling settings of the server's configuration changed (SIGHUP).
   void reload();
+  /// Serves /v1/admin/apps/{appId}/usage... from these call records (not set: 404).
+  void set_usage(UsageRecorder* usage) { usage_ = usage; }
 
  private:
-  HttpReply handle_admin(std::string_view method, std::string_view rest, std::string_view body);
+  HttpReply handle_admin(std::string_view method, std::string_view rest, std::string_view query,
+                         std::string_view body);
 
   std::unique_ptr<RoomBridge> bridge_;
+  UsageRecorder* usage_ = nullptr;
 };
 
 }  // namespace minirtc::server

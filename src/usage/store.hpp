@@ -58,7 +58,8 @@ struct SessionPage {
   std::vector<SessionRecord> sessions;
   std::optional<std::int64_t> next;  // cursor of the next page, if any
 };
-/// Sessions overlapping the range, oldest join first, `limit` a page from `cursor` (0: start).
+/// Sessions overlapping the range in the order they ended (record id), `limit` a page from
+/// `cursor` (0: the first page; `next` of a page: the one after).
 Result<SessionPage> sessions(db::Database& db, const UsageQuery& query, std::size_t limit,
                              std::int64_t cursor);
 
