@@ -17,6 +17,7 @@
 #include "server/relay.hpp"
 #include "server/rtmp_session.hpp"
 #include "server/signal_plane.hpp"
+#include "server/usage_recorder.hpp"
 
 namespace minirtc::server {
 
@@ -109,15 +110,21 @@ Server::Server(Config config)
     spdlog::info("stream {} live (audio={}, video={})", stream_key(id), audio, video);
     asio::post(io_, [this, id, audio, video] { signal_->on_stream_live(id, audio, video); });
   });
-  hub_.on_ended([this](const StreamId& id) {
-    spdlog::info("stream {} ended", stream_key(id));
-    asio::post(io_, [this, id] { signal_->on_stream_ended(id); });
+  hub_.on_ended([this](const StreamId& id, const media::StreamEnd& how) {
+    spdlog::info("stream {} ended{}: {}", stream_key(id), how.failed ? " (failed)" : "",
+                 how.reason);
+    asio::post(io_, [this, id, how] { signal_->on_stream_ended(id, how); });
   });
 }
 
 Server::~Server() = default;
 
 Status Server::listen() {
+  // The database first: a damaged or locked file stops the server before it accepts anyone.
+  auto usage = UsageRecorder::open(config_.data_dir, ctx_.events, hub_);
+  if (!usage) return usage.error();
+  usage_ = std::move(*usage);
+  signal_->set_usage(usage_.get());
   if (!config_.tls_cert.empty() || !config_.tls_key.empty()) {
     if (config_.tls_cert.empty() || config_.tls_key.empty())
       return make_error("TLS needs both --tls-cert and --tls-key");
@@ -290,6 +297,7 @@ void Server::shutdown() {
   signals_.cancel();
   signal_->shutdown();
   relay_->shutdown();
+  if (usage_) usage_->close_all(now_ms());  // what is still open ends now, written before exit
   // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
   // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
   // it has in flight; publishers and everything else are closed.

@@ -28,6 +28,7 @@ namespace minirtc::server {
 class SignalPlane;
 class RelayManager;
 class ClusterNode;
+class UsageRecorder;
 
 class Server {
  public:
@@ -79,6 +80,7 @@ class Server {
     double cpu_s = 0;
   } load_sample_;
   unsigned ticks_ = 0;
+  std::unique_ptr<UsageRecorder> usage_;  // call records: opened by listen()
   boost::asio::ip::tcp::acceptor http_acceptor_;
   boost::asio::ip::tcp::acceptor rtmp_acceptor_;
   boost::asio::signal_set signals_;

@@ -18,6 +18,7 @@
 #include "server/cluster_node.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
+#include "server/usage_recorder.hpp"
 #include "signal/dispatcher.hpp"
 #include "signal/jsonrpc.hpp"
 
@@ -180,7 +181,8 @@ class RoomBridge {
     return d;
   }
 
-  /// Sends, closes and applies media effects, in the order the dispatcher defines.
+  /// Sends, closes, applies media effects and hands the events to the observers, in the order
+  /// the dispatcher defines.
   void apply(signal::DispatchResult&& r, SignalSession* sender) {
     if (r.reply && sender) sender->send(std::move(*r.reply));
     for (auto& m : r.messages)
@@ -188,6 +190,7 @@ class RoomBridge {
     for (auto& c : r.closes)
       if (auto s = find(c.session)) s->close_after_sending(c.reason);
     for (auto& e : r.effects) apply_effect(e);
+    ctx.events.publish(r.events);
   }
 
   void apply_effect(const room::MediaEffect& effect) {
@@ -465,6 +468,17 @@ SignalPlane::SignalPlane(ServerContext& ctx)
 }
 SignalPlane::~SignalPlane() = default;
 
+void SignalPlane::set_usage(UsageRecorder* usage) {
+  for (bool sessions : {false, true}) {
+    router_.get(
+        sessions ? "/v1/admin/apps/{app}/usage/sessions" : "/v1/admin/apps/{app}/usage",
+        [usage, sessions](const api::Call& call) {
+          return usage->handle(call.param("app"), sessions, call.query, call.request.now_ms);
+        },
+        api::RouteOptions{api::Access::Admin});
+  }
+}
+
 void SignalPlane::accept_websocket(HttpStream stream,
                                    beast::http::request<beast::http::string_body> request,
                                    std::string peer, std::uint64_t connection_id) {
@@ -479,8 +493,9 @@ void SignalPlane::on_stream_live(const StreamId& id, bool has_audio, bool has_vi
   bridge_->apply(bridge_->dispatcher.on_media_started(id, has_audio, has_video, now_ms()), nullptr);
 }
 
-void SignalPlane::on_stream_ended(const StreamId& id) {
-  bridge_->apply(bridge_->dispatcher.on_media_stopped(id, now_ms()), nullptr);
+void SignalPlane::on_stream_ended(const StreamId& id, const media::StreamEnd& how) {
+  bridge_->apply(bridge_->dispatcher.on_media_stopped(id, now_ms(), how.reason, how.failed),
+                 nullptr);
 }
 
 void SignalPlane::tick(std::uint64_t now) {
