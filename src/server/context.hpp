@@ -24,6 +24,7 @@
 namespace minirtc::server {
 
 class SignalPlane;
+class CallbackService;
 
 /// Unix time in milliseconds: tokens, URLs and room timers all use wall-clock time.
 inline std::uint64_t now_ms() {
@@ -52,6 +53,9 @@ struct ServerContext {
 
   /// Bytes RTMP connections hold in incomplete messages, against media.ingest_budget_bytes.
   IngestBudget ingest{config.media.ingest_budget_bytes};
+
+  /// Callbacks to app servers (webhooks); set by Server::listen.
+  CallbackService* callbacks = nullptr;
 };
 
 }  // namespace minirtc::server

@@ -14,6 +14,7 @@
 #include "http/query.hpp"
 #include "http/routes.hpp"
 #include "server/accept_loop.hpp"
+#include "server/callbacks.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
 #include "server/signal_plane.hpp"
@@ -279,6 +280,7 @@ std::string HttpSession::metrics_text() {
   ctx_.metrics.join_latency_ms.write(out, "minirtc_join_latency_ms", "join RPC latency");
   ctx_.metrics.rpc_latency_ms.write(out, "minirtc_rpc_latency_ms", "signalling RPC latency");
   if (ctx_.signal) ctx_.signal->append_metrics(out);
+  if (ctx_.callbacks) ctx_.callbacks->append_metrics(out);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "server/callbacks.hpp"
 #include "server/config_reload.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
@@ -93,6 +94,10 @@ Server::Server(Config config)
 Server::~Server() = default;
 
 Status Server::listen() {
+  auto callbacks = CallbackService::open(ctx_);
+  if (!callbacks) return callbacks.error();
+  callbacks_ = std::move(*callbacks);
+  ctx_.callbacks = callbacks_.get();
   if (!config_.tls_cert.empty() || !config_.tls_key.empty()) {
     if (config_.tls_cert.empty() || config_.tls_key.empty())
       return make_error("TLS needs both --tls-cert and --tls-key");
@@ -197,6 +202,7 @@ void Server::tick() {
   const auto now = now_ms();
   hub_.sweep(now);
   signal_->tick(now);
+  if (callbacks_) callbacks_->pump();
   flush_log_summaries();
   heap_trimmer_.tick();
   ticker_.expires_after(std::chrono::milliseconds(500));
@@ -215,6 +221,7 @@ void Server::shutdown() {
   ticker_.cancel();
   signals_.cancel();
   signal_->shutdown();
+  if (callbacks_) callbacks_->stop();  // what is queued stays on disk for the next start
   // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
   // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
   // it has in flight; publishers and everything else are closed.

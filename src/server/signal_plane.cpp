@@ -15,6 +15,7 @@
 #include "auth/url_signer.hpp"
 #include "http/query.hpp"
 #include "room/room_service.hpp"
+#include "server/callbacks.hpp"
 #include "server/log_limiter.hpp"
 #include "signal/admin_json.hpp"
 #include "signal/dispatcher.hpp"
@@ -503,6 +504,11 @@ HttpReply SignalPlane::handle_admin(std::string_view method, std::string_view re
       a.push_back(std::move(o));
     });
     return {200, json::serialize(json::object{{"streams", std::move(a)}}), "application/json"};
+  }
+
+  if (first == "callbacks" && rest.empty() && method == "GET") {
+    if (!ctx.callbacks) return json_error(404, "callbacks are not running");
+    return {200, ctx.callbacks->admin_json(), "application/json"};
   }
 
   if (first == "urls" && method == "POST") {
