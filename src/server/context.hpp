@@ -1,7 +1,7 @@
 #pragma once
 // What every connection of the server reaches: config, apps, the stream hub, URL access, the
-// flush scheduler, metrics, and the live connections by door (limits; shutdown). One per event
-// loop.
+// flush scheduler, metrics, the live connections by door (limits; shutdown) and the room events'
+// bus. One per event loop.
 
 #include <chrono>
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include "server/app_registry.hpp"
 #include "server/config.hpp"
 #include "server/connection_table.hpp"
+#include "server/event_bus.hpp"
 #include "server/flush_scheduler.hpp"
 #include "server/ingest_budget.hpp"
 #include "server/media_access.hpp"
@@ -53,6 +54,9 @@ struct ServerContext {
 
   /// Bytes RTMP connections hold in incomplete messages, against media.ingest_budget_bytes.
   IngestBudget ingest{config.media.ingest_budget_bytes};
+
+  /// Room events for observers (callbacks, call records, console, cluster): server/event_bus.hpp.
+  EventBus events{};
 
   /// Callbacks to app servers (webhooks); set by Server::listen.
   CallbackService* callbacks = nullptr;

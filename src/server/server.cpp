@@ -85,9 +85,10 @@ Server::Server(Config config)
     spdlog::info("stream {} live (audio={}, video={})", stream_key(id), audio, video);
     asio::post(io_, [this, id, audio, video] { signal_->on_stream_live(id, audio, video); });
   });
-  hub_.on_ended([this](const StreamId& id) {
-    spdlog::info("stream {} ended", stream_key(id));
-    asio::post(io_, [this, id] { signal_->on_stream_ended(id); });
+  hub_.on_ended([this](const StreamId& id, const media::StreamEnd& how) {
+    spdlog::info("stream {} ended{}: {}", stream_key(id), how.failed ? " (failed)" : "",
+                 how.reason);
+    asio::post(io_, [this, id, how] { signal_->on_stream_ended(id, how); });
   });
 }
 

@@ -175,7 +175,8 @@ class RoomBridge {
     return d;
   }
 
-  /// Sends, closes and applies media effects, in the order the dispatcher defines.
+  /// Sends, closes, applies media effects and hands the events to the observers, in the order
+  /// the dispatcher defines.
   void apply(signal::DispatchResult&& r, SignalSession* sender) {
     if (r.reply && sender) sender->send(std::move(*r.reply));
     for (auto& m : r.messages)
@@ -183,6 +184,7 @@ class RoomBridge {
     for (auto& c : r.closes)
       if (auto s = find(c.session)) s->close_after_sending(c.reason);
     for (auto& e : r.effects) apply_effect(e);
+    ctx.events.publish(r.events);
   }
 
   void apply_effect(const room::MediaEffect& effect) {
@@ -341,8 +343,9 @@ void SignalPlane::on_stream_live(const StreamId& id, bool has_audio, bool has_vi
   bridge_->apply(bridge_->dispatcher.on_media_started(id, has_audio, has_video, now_ms()), nullptr);
 }
 
-void SignalPlane::on_stream_ended(const StreamId& id) {
-  bridge_->apply(bridge_->dispatcher.on_media_stopped(id, now_ms()), nullptr);
+void SignalPlane::on_stream_ended(const StreamId& id, const media::StreamEnd& how) {
+  bridge_->apply(bridge_->dispatcher.on_media_stopped(id, now_ms(), how.reason, how.failed),
+                 nullptr);
 }
 
 void SignalPlane::tick(std::uint64_t now) {

@@ -15,6 +15,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "core/ids.hpp"
+#include "media/hub.hpp"
 #include "server/context.hpp"
 #include "server/http_reply.hpp"
 #include "server/http_stream.hpp"
@@ -39,9 +40,9 @@ class SignalPlane {
                         std::string_view body, std::string_view authorization);
   void append_metrics(std::string& out);
 
-  // Hub events.
+  // Hub events: they become room events (stream started / stopped / failed) for observers too.
   void on_stream_live(const StreamId& id, bool has_audio, bool has_video);
-  void on_stream_ended(const StreamId& id);
+  void on_stream_ended(const StreamId& id, const media::StreamEnd& how);
   /// Once a second: room timers.
   void tick(std::uint64_t now_ms);
   void shutdown();
