@@ -42,5 +42,6 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
 print(f"listening on {PORT}", file=sys.stderr, flush=True)
-ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
+server.serve_forever()

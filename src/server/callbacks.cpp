@@ -13,6 +13,7 @@
 #include "server/log_limiter.hpp"
 #include "webhook/envelope.hpp"
 #include "webhook/retry.hpp"
+#include "webhook/room_events.hpp"
 #include "webhook/url.hpp"
 
 namespace minirtc::server {
@@ -71,6 +72,13 @@ CallbackService::CallbackService(ServerContext& ctx, std::unique_ptr<CallbackSto
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                    asio::ssl::context::no_tlsv1_1);
   tls_.set_verify_mode(asio::ssl::verify_peer);
+  subscription_ = ctx_.events.subscribe(*this);
+}
+
+void CallbackService::on_event(const room::Event& event) {
+  auto cb = webhook::callback_of(event);
+  if (!cb) return;
+  emit({cb->type, event.app_id, event.room_id, std::move(cb->data), event.time_ms});
 }
 
 CallbackService::~CallbackService() = default;

@@ -30,6 +30,7 @@
 #include "server/callback_http.hpp"
 #include "server/callback_store.hpp"
 #include "server/context.hpp"
+#include "server/event_bus.hpp"
 #include "webhook/events.hpp"
 
 namespace minirtc::server {
@@ -42,7 +43,8 @@ struct CallbackEvent {
   std::uint64_t time_ms = 0;
 };
 
-class CallbackService {
+/// Subscribed to the server's EventBus: room events become callbacks (webhook/room_events.hpp).
+class CallbackService final : public EventSink {
  public:
   static constexpr std::uint32_t kMaxInFlightPerUrl = 8;
   static constexpr std::size_t kRecentDeliveries = 200;
@@ -52,6 +54,7 @@ class CallbackService {
   CallbackService(ServerContext& ctx, std::unique_ptr<CallbackStore> store);
   ~CallbackService();
 
+  void on_event(const room::Event& event) override;
   /// Queues the event for each URL of its app that wants it (nothing when none does). Written to
   /// disk at the end of the current handler, with the other events raised in it.
   void emit(CallbackEvent event);
@@ -96,6 +99,7 @@ class CallbackService {
   std::map<std::string, std::uint64_t> dropped_;  // reason → count
   std::deque<Recent> recent_;
   bool stopped_ = false;
+  EventBus::Subscription subscription_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // sends outliving us do nothing
 };
 

@@ -4,6 +4,7 @@
 // records what it accepted. `behave` decides each answer: 'ok' (200), 'status:500', 'hang' (never
 // answers), 'huge' (a 200 with a 100 MB body, streamed), or a function (req, ev) → one of those.
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createHash } from 'node:crypto';
 
 const FIELDS = ['EventType', 'EventData', 'EventTime', 'EventId', 'AppId', 'Version', 'Nonce'];
@@ -30,12 +31,13 @@ export function verifyCallback(body, secret) {
   return { ...ev, data: JSON.parse(ev.EventData) };
 }
 
-export async function startReceiver({ secret, behave = 'ok', port = 0 } = {}) {
+/** `tls`: {key, cert} (PEM) for an https receiver. */
+export async function startReceiver({ secret, behave = 'ok', port = 0, tls = null } = {}) {
   const received = [];   // every verified request, in arrival order (duplicates included)
   const rejected = [];   // requests that failed verification
   let requests = 0;
   const sockets = new Set();
-  const server = createServer((req, res) => {
+  const handler = (req, res) => {
     requests += 1;
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -70,7 +72,8 @@ export async function startReceiver({ secret, behave = 'ok', port = 0 } = {}) {
       res.writeHead(status, { 'content-type': 'text/plain' });
       res.end(status === 200 ? 'ok' : 'no');
     });
-  });
+  };
+  const server = tls ? createTlsServer(tls, handler) : createServer(handler);
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   const r = {
@@ -82,7 +85,7 @@ export async function startReceiver({ secret, behave = 'ok', port = 0 } = {}) {
     get requests() { return requests; },
     get openSockets() { return sockets.size; },
     port: server.address().port,
-    get url() { return `http://127.0.0.1:${this.port}/hooks/rtc?src=minirtc`; },
+    get url() { return `${tls ? 'https' : 'http'}://127.0.0.1:${this.port}/hooks/rtc?src=minirtc`; },
     /** Accepted events (first delivery of each EventId), optionally of one type. */
     events(type) {
       const seen = new Set();
