@@ -4,24 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startServer, binaryPath } from './lib/server.mjs';
 import { waitFor } from './lib/media.mjs';
-import { writeCallbackConfig, User, SLOW } from './lib/callback_harness.mjs';
+import { writeCallbackConfig, User, freePort, SLOW } from './lib/callback_harness.mjs';
 
 const BIN = binaryPath();
 const skip = BIN ? false : 'MINIRTC_BIN not set or missing: build the server first';
 const APP = { id: 'callbackexample012345678', key: 'example-app-key' };
 const dir = fileURLToPath(new URL('../../examples/callbacks/', import.meta.url));
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function startExample(cmd, file) {
   const port = await freePort();

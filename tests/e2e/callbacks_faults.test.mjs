@@ -8,26 +8,16 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { startServer, binaryPath } from './lib/server.mjs';
 import { waitFor } from './lib/media.mjs';
 import { startReceiver } from './lib/callback_receiver.mjs';
 import {
-  writeCallbackConfig, User, callbackMetrics, adminCallbacks, waitMetrics, assertRoomOrder, SLOW,
+  writeCallbackConfig, User, callbackMetrics, adminCallbacks, waitMetrics, assertRoomOrder, freePort, SLOW,
 } from './lib/callback_harness.mjs';
 
 const BIN = binaryPath();
 const skip = BIN ? false : 'MINIRTC_BIN not set or missing: build the server first';
 const APP = { id: 'callbackfault0123456789a', key: 'callback-fault-key' };
-
-/** A loopback port nobody listens on (connections refused). */
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** join + leave of `n` users in `room`: RoomCreated, n × (UserJoined, UserLeft), RoomEnded. */
 async function churn(server, room, n = 3) {

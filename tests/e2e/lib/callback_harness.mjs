@@ -3,6 +3,7 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import WebSocket from 'ws';
 import { makeToken } from '../../../examples/token/token.mjs';
 import { waitFor } from './media.mjs';
@@ -98,4 +99,13 @@ export function assertRoomOrder(assert, events) {
     assert.ok(e.data.seq > prev, `room ${key}: ${e.EventType} seq ${e.data.seq} after ${prev}`);
     last.set(key, e.data.seq);
   }
+}
+
+/** A loopback port nobody listens on (connections refused). */
+export async function freePort() {
+  const s = createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
 }
