@@ -23,6 +23,7 @@ constexpr std::array kRoutes{
     Route{"/v1/signal", "GET"},
     Route{"/v1/admin/apps", "GET"},
     Route{"/v1/admin/streams", "GET"},
+    Route{"/v1/admin/callbacks", "GET"},
     Route{"/v1/admin/urls/*/revoke", "POST"},
     Route{"/v1/admin/apps/*/rooms", "GET"},
     Route{"/v1/admin/apps/*/rooms/*", "GET"},

@@ -41,7 +41,8 @@ class TableReader {
       out.clear();
       if (auto v = node->value<std::string>()) {
         out.push_back(*v);
-      } else if (const auto* a = node->as_array(); a && a->is_homogeneous<std::string>()) {
+      } else if (const auto* a = node->as_array();
+                 a && (a->empty() || a->is_homogeneous<std::string>())) {
         for (const auto& e : *a) out.push_back(*e.value<std::string>());
       } else {
         fail(key, "a string or an array of strings");

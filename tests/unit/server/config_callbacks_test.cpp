@@ -32,6 +32,12 @@ TEST(ConfigCallbacks, OneUrlAsAStringAndTheKeyDefaultsToTheAppKey) {
   EXPECT_EQ(c->callbacks.timeout_ms, 5000u);  // the spec's 5 s
 }
 
+TEST(ConfigCallbacks, AnEmptyListIsNoCallbacks) {
+  auto c = parse_config(std::string(kApp) + "callback_urls = []\ncallback_events = []\n");
+  ASSERT_TRUE(c) << c.error().reason;  // toml++ calls an empty array not homogeneous
+  EXPECT_TRUE(c->apps.at(0).callback_urls.empty());
+}
+
 TEST(ConfigCallbacks, BadUrlsEventsAndTypesAreErrors) {
   auto c = parse_config(std::string(kApp) +
                         "callback_urls = [\"ftp://h/\", 3]\ncallback_events = [\"Nope\"]\n");
