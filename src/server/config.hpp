@@ -19,9 +19,10 @@ struct AppConfig {
   bool development = false;  // the embedded default's app: /v1/dev/token works for it only
   // Callbacks to the app server (server/callbacks.hpp): where, signed with which key (empty: the
   // AppKey), which events (empty: all). URLs and event names are checked when the config loads.
-  std::vector<std::string> callback_urls;
-  std::string callback_key;
-  std::vector<std::string> callback_events;
+  // ({} so that AppConfig{id, key, development} stays complete for -Wmissing-field-initializers.)
+  std::vector<std::string> callback_urls{};
+  std::string callback_key{};
+  std::vector<std::string> callback_events{};
   const std::string& callback_secret() const { return callback_key.empty() ? key : callback_key; }
   bool operator==(const AppConfig&) const = default;
 };
