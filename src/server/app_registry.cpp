@@ -41,7 +41,9 @@ Result<AppConfig> AppRegistry::load_or_create_dev_app(const std::string& data_di
     AppConfig app;
     try {
       auto t = toml::parse(file.content, path);
-      app = {t["id"].value_or(std::string()), t["key"].value_or(std::string()), true};
+      app.id = t["id"].value_or(std::string());
+      app.key = t["key"].value_or(std::string());
+      app.development = true;
     } catch (const toml::parse_error& e) {
       return damaged(fmt::format("line {}: {}", e.source().begin.line, e.description()));
     }
@@ -57,8 +59,10 @@ Result<AppConfig> AppRegistry::load_or_create_dev_app(const std::string& data_di
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) return make_error(fmt::format("cannot create data dir {}: {}", data_dir, ec.message()));
-  AppConfig app{random_string(24, "abcdefghijklmnopqrstuvwxyz0123456789"),
-                random_string(32, "0123456789abcdef"), true};
+  AppConfig app;
+  app.id = random_string(24, "abcdefghijklmnopqrstuvwxyz0123456789");
+  app.key = random_string(32, "0123456789abcdef");
+  app.development = true;
   const std::string content = fmt::format(
       "# The development app of the embedded default (minirtc serve without apps).\n"
       "id = \"{}\"\nkey = \"{}\"\n",

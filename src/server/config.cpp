@@ -14,6 +14,8 @@
 #include "cluster/node_record.hpp"
 #include "core/ids.hpp"
 #include "server/batch_sender.hpp"
+#include "webhook/events.hpp"
+#include "webhook/url.hpp"
 
 namespace minirtc::server {
 
@@ -35,6 +37,17 @@ class TableReader {
         out = *v;
       else
         fail(key, "a string");
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      // One string or an array of strings.
+      out.clear();
+      if (auto v = node->value<std::string>()) {
+        out.push_back(*v);
+      } else if (const auto* a = node->as_array();
+                 a && (a->empty() || a->is_homogeneous<std::string>())) {
+        for (const auto& e : *a) out.push_back(*e.value<std::string>());
+      } else {
+        fail(key, "a string or an array of strings");
+      }
     } else if constexpr (std::is_same_v<T, bool>) {
       if (auto v = node->value<bool>())
         out = *v;
@@ -179,6 +192,18 @@ Result<Config> parse_config(std::string_view text, Config c) {
   });
   if (c.cluster.enabled())
     if (auto st = check_cluster(c.cluster); !st) errors.push_back(st.error().reason);
+  section("callbacks", [&](TableReader& r) {
+    r.get("timeout_ms", c.callbacks.timeout_ms);
+    r.get("retry_first_delay_ms", c.callbacks.retry_first_delay_ms);
+    r.get("retry_max_delay_ms", c.callbacks.retry_max_delay_ms);
+    r.get("retry_window_s", c.callbacks.retry_window_s);
+    r.get("max_response_bytes", c.callbacks.max_response_bytes);
+    r.get("max_in_flight", c.callbacks.max_in_flight);
+    r.get("max_queued", c.callbacks.max_queued);
+    r.get("ca_file", c.callbacks.ca_file);
+  });
+  if (c.callbacks.timeout_ms == 0 || c.callbacks.max_in_flight == 0)
+    errors.push_back("callbacks.timeout_ms and callbacks.max_in_flight must be at least 1");
   if (auto* apps = root["apps"].as_array()) {
     for (auto& node : *apps) {
       const toml::table* t = node.as_table();
@@ -190,7 +215,16 @@ Result<Config> parse_config(std::string_view text, Config c) {
       TableReader r(*t, "apps.");
       r.get("id", app.id);
       r.get("key", app.key);
+      r.get("callback_urls", app.callback_urls);
+      r.get("callback_key", app.callback_key);
+      r.get("callback_events", app.callback_events);
       r.check_unknown();
+      for (const auto& u : app.callback_urls)
+        if (auto parsed = webhook::parse_callback_url(u); !parsed)
+          errors.push_back(
+              fmt::format("apps.callback_urls of '{}': {}", app.id, parsed.error().reason));
+      if (auto f = webhook::EventFilter::parse(app.callback_events); !f)
+        errors.push_back(fmt::format("apps.callback_events of '{}': {}", app.id, f.error().reason));
       errors.insert(errors.end(), r.errors().begin(), r.errors().end());
       if (!is_valid_app_id(app.id))
         errors.push_back(fmt::format("apps.id '{}' is not 24 characters [a-zA-Z0-9]", app.id));
@@ -206,7 +240,7 @@ Result<Config> parse_config(std::string_view text, Config c) {
         fmt::format("media.ingest_budget_bytes {} is below 1 MiB", c.media.ingest_budget_bytes));
   for (auto& [k, v] : root) {
     static const std::set<std::string> kSections{"server", "media", "http",  "limits",
-                                                 "room",   "apps",  "relay", "cluster"};
+                                                 "room",   "apps",  "relay", "cluster", "callbacks"};
     if (!kSections.count(std::string(k.str())))
       errors.push_back(fmt::format("unknown section '{}'", k.str()));
   }
@@ -295,7 +329,9 @@ Status check_relay(const Config& c) {
 Result<AppConfig> parse_app_flag(std::string_view s) {
   auto colon = s.find(':');
   if (colon == std::string_view::npos) return make_error("--app must be APPID:APPKEY");
-  AppConfig app{std::string(s.substr(0, colon)), std::string(s.substr(colon + 1)), false};
+  AppConfig app;
+  app.id = std::string(s.substr(0, colon));
+  app.key = std::string(s.substr(colon + 1));
   if (!is_valid_app_id(app.id))
     return make_error(fmt::format("AppId '{}' is not 24 characters [a-zA-Z0-9]", app.id));
   if (app.key.empty()) return make_error("AppKey is empty");

@@ -17,6 +17,27 @@ struct AppConfig {
   std::string id;
   std::string key;
   bool development = false;  // the embedded default's app: /v1/dev/token works for it only
+  // Callbacks to the app server (server/callbacks.hpp): where, signed with which key (empty: the
+  // AppKey), which events (empty: all). URLs and event names are checked when the config loads.
+  // ({} so that AppConfig{id, key, development} stays complete for -Wmissing-field-initializers.)
+  std::vector<std::string> callback_urls{};
+  std::string callback_key{};
+  std::vector<std::string> callback_events{};
+  const std::string& callback_secret() const { return callback_key.empty() ? key : callback_key; }
+  bool operator==(const AppConfig&) const = default;
+};
+
+/// `[callbacks]`: how callbacks are delivered (webhook/retry.hpp has the retry rule).
+struct CallbacksConfig {
+  std::uint32_t timeout_ms = 5000;               // no 200 within this: a failed attempt
+  std::uint32_t retry_first_delay_ms = 1000;     // then doubling...
+  std::uint32_t retry_max_delay_ms = 300000;     // ...up to this
+  std::uint32_t retry_window_s = 7200;           // given up once retries would go beyond this
+  std::uint32_t max_response_bytes = 64 * 1024;  // a longer answer is cut off: a failure
+  std::uint32_t max_in_flight = 64;              // requests open at once, all receivers
+  std::uint32_t max_queued = 100000;             // pending deliveries; beyond: dropped, counted
+  std::string ca_file;  // PEM CAs trusted for https receivers besides the system's
+  bool operator==(const CallbacksConfig&) const = default;
 };
 
 struct MediaConfig {
@@ -104,6 +125,7 @@ struct Config {
   // [cluster]; its `secret` is also the key of relay URLs: the same on all nodes. No secret: this
   // node neither pulls nor serves relay pulls.
   ClusterConfig cluster;
+  CallbacksConfig callbacks;
   // Signalling/room settings are kept as raw TOML-derived values and applied by the server.
   std::uint32_t ping_interval_ms = 10000;
   std::uint32_t session_timeout_ms = 30000;

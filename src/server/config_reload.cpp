@@ -63,15 +63,16 @@ class Planner {
       else if (it->second->development != a->development)
         plan_.applied.push_back(fmt::format("apps: {} is {} a development app", id,
                                             a->development ? "now" : "no longer"));
+      else if (it->second->callback_urls != a->callback_urls ||
+               it->second->callback_key != a->callback_key ||
+               it->second->callback_events != a->callback_events)
+        plan_.applied.push_back(fmt::format("apps: callbacks of {} changed", id));
     }
     for (const auto& [id, a] : old_apps)
       if (!new_apps.count(id)) plan_.applied.push_back(fmt::format("apps: removed {}", id));
     plan_.apps_changed =
         plan_.config.apps.size() != next_.apps.size() ||
-        !std::equal(plan_.config.apps.begin(), plan_.config.apps.end(), next_.apps.begin(),
-                    [](const auto& x, const auto& y) {
-                      return x.id == y.id && x.key == y.key && x.development == y.development;
-                    });
+        !std::equal(plan_.config.apps.begin(), plan_.config.apps.end(), next_.apps.begin());
     if (plan_.apps_changed) plan_.config.apps = next_.apps;
   }
 
@@ -126,6 +127,17 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
                n.limits.reserved_for_authenticated);
   p.live_value("limits.unauthenticated_per_ip", r.limits.unauthenticated_per_ip,
                n.limits.unauthenticated_per_ip);
+  // [callbacks]: the sender reads them at each delivery; the CA file is loaded once.
+  auto& rc = r.callbacks;
+  const auto& nc = n.callbacks;
+  p.live_value("callbacks.timeout_ms", rc.timeout_ms, nc.timeout_ms);
+  p.live_value("callbacks.retry_first_delay_ms", rc.retry_first_delay_ms, nc.retry_first_delay_ms);
+  p.live_value("callbacks.retry_max_delay_ms", rc.retry_max_delay_ms, nc.retry_max_delay_ms);
+  p.live_value("callbacks.retry_window_s", rc.retry_window_s, nc.retry_window_s);
+  p.live_value("callbacks.max_response_bytes", rc.max_response_bytes, nc.max_response_bytes);
+  p.live_value("callbacks.max_in_flight", rc.max_in_flight, nc.max_in_flight);
+  p.live_value("callbacks.max_queued", rc.max_queued, nc.max_queued);
+  p.restart("callbacks.ca_file", rc.ca_file, nc.ca_file);
   p.restart("media.merge_window_ms", rm.merge_window_ms, nm.merge_window_ms);
   p.restart("media.send_batching", rm.send_batching, nm.send_batching);
   p.restart("media.gop_cache", rm.gop_cache, nm.gop_cache);

@@ -27,6 +27,7 @@ namespace minirtc::server {
 class SignalPlane;
 class RelayManager;
 class ClusterNode;
+class CallbackService;
 
 /// Unix time in milliseconds: tokens, URLs and room timers all use wall-clock time.
 inline std::uint64_t now_ms() {
@@ -62,6 +63,9 @@ struct ServerContext {
   ClusterNode* cluster = nullptr;
   /// Room events for observers (callbacks, call records, console, cluster): server/event_bus.hpp.
   EventBus events{};
+
+  /// Callbacks to app servers (webhooks); set by Server::listen.
+  CallbackService* callbacks = nullptr;
 };
 
 }  // namespace minirtc::server

@@ -12,6 +12,7 @@
 
 #include "http/query.hpp"
 #include "server/accept_loop.hpp"
+#include "server/callbacks.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
 #include "server/relay.hpp"
@@ -280,6 +281,7 @@ std::string metrics_text(ServerContext& ctx) {
   ctx.metrics.join_latency_ms.write(out, "minirtc_join_latency_ms", "join RPC latency");
   ctx.metrics.rpc_latency_ms.write(out, "minirtc_rpc_latency_ms", "signalling RPC latency");
   if (ctx.signal) ctx.signal->append_metrics(out);
+  if (ctx.callbacks) ctx.callbacks->append_metrics(out);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "server/cluster_node.hpp"
+#include "server/callbacks.hpp"
 #include "server/config_reload.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
@@ -125,6 +126,10 @@ Status Server::listen() {
   if (!usage) return usage.error();
   usage_ = std::move(*usage);
   signal_->set_usage(usage_.get());
+  auto callbacks = CallbackService::open(ctx_);
+  if (!callbacks) return callbacks.error();
+  callbacks_ = std::move(*callbacks);
+  ctx_.callbacks = callbacks_.get();
   if (!config_.tls_cert.empty() || !config_.tls_key.empty()) {
     if (config_.tls_cert.empty() || config_.tls_key.empty())
       return make_error("TLS needs both --tls-cert and --tls-key");
@@ -250,6 +255,7 @@ void Server::tick() {
   ctx_.access.prune(static_cast<std::uint32_t>(now / 1000));
   relay_->tick(now);
   if (cluster_ && ticks_++ % 2 == 0) cluster_tick(now);
+  if (callbacks_) callbacks_->pump();
   flush_log_summaries();
   heap_trimmer_.tick();
   ticker_.expires_after(std::chrono::milliseconds(500));
@@ -298,6 +304,7 @@ void Server::shutdown() {
   signal_->shutdown();
   relay_->shutdown();
   if (usage_) usage_->close_all(now_ms());  // what is still open ends now, written before exit
+  if (callbacks_) callbacks_->stop();  // what is queued stays on disk for the next start
   // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
   // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
   // it has in flight; publishers and everything else are closed.

@@ -29,6 +29,7 @@ class SignalPlane;
 class RelayManager;
 class ClusterNode;
 class UsageRecorder;
+class CallbackService;
 
 class Server {
  public:
@@ -81,6 +82,7 @@ class Server {
   } load_sample_;
   unsigned ticks_ = 0;
   std::unique_ptr<UsageRecorder> usage_;  // call records: opened by listen()
+  std::unique_ptr<CallbackService> callbacks_;  // opened by listen(): its queue is on disk
   boost::asio::ip::tcp::acceptor http_acceptor_;
   boost::asio::ip::tcp::acceptor rtmp_acceptor_;
   boost::asio::signal_set signals_;

@@ -17,6 +17,7 @@
 #include "room/room_service.hpp"
 #include "server/cluster_node.hpp"
 #include "server/http_session.hpp"
+#include "server/callbacks.hpp"
 #include "server/log_limiter.hpp"
 #include "server/usage_recorder.hpp"
 #include "signal/dispatcher.hpp"
@@ -450,6 +451,13 @@ SignalPlane::SignalPlane(ServerContext& ctx)
   router_.set_admin_key_source(
       [&config = ctx.config] { return std::string_view(config.admin_key); });
   api::add_builtin_routes(router_, *services_);
+  router_.get(
+      "/v1/admin/callbacks",
+      [&ctx](const api::Call&) {
+        if (!ctx.callbacks) return api::json_error(404, "callbacks are not running");
+        return api::json_reply(ctx.callbacks->admin_json());
+      },
+      api::RouteOptions{api::Access::Admin});
   if (ctx.cluster) {  // docs/cluster.md
     router_.get(
         "/v1/admin/nodes",
