@@ -68,6 +68,9 @@ void ViewerQueue::set_mute(bool audio, bool video) {
   mute_video_ = video;
   if (audio) remove_if_droppable(is_audio);
   if (video) remove_if_droppable(is_video);
+  // Removing media measures the whole queue from now on (the join backlog's positions changed):
+  // a backlog that was exempt may be over the bounds now, and they hold after every call.
+  if ((audio || video) && over_limits()) shed();
 }
 
 bool ViewerQueue::over_limits() const {

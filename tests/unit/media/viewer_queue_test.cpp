@@ -579,5 +579,18 @@ TEST(ViewerQueue, BacklogShrinksAsItIsTaken) {
   EXPECT_EQ(q.backlog(), 0u);
 }
 
+// Found by fuzz_media_hub in `make fuzz-long`: muting one kind measures the whole queue from then
+// on (the join backlog's exemption ends), so a backlog longer than the bounds stayed over them
+// until the next packet arrived. The bounds hold after every call, a mute included.
+TEST(ViewerQueue, MutingABacklogOverTheBoundsShedsAtOnce) {
+  ViewerQueue q(WireFormat::Rtmp, QueueLimits{1u << 30, 1u << 30, 8});
+  q.push_backlog(key_packet(0));
+  for (std::uint32_t ts = 20; ts < 400; ts += 20) q.push_backlog(audio_packet(ts));
+  ASSERT_GT(q.size(), 8u);
+  q.set_mute(false, true);  // video off: the keyframe goes, and the backlog is measured
+  EXPECT_LE(q.size() - q.backlog(), 8u);
+  EXPECT_GT(q.dropped_audio(), 0u);
+}
+
 }  // namespace
 }  // namespace minirtc::media
