@@ -29,6 +29,14 @@ constexpr std::array kRoutes{
     Route{"/v1/admin/apps/*/rooms/*/dismiss", "POST"},
     Route{"/v1/admin/apps/*/rooms/*/users/*/kick", "POST"},
     Route{"/v1/admin/apps/*/rooms/*/users/*/forbid-publish", "POST"},
+    // Recording (server/recordings.hpp); start/stop before the id pattern that would match them.
+    Route{"/v1/admin/recordings", "GET"},
+    Route{"/v1/admin/recordings/start", "POST"},
+    Route{"/v1/admin/recordings/stop", "POST"},
+    Route{"/v1/admin/recordings/*", "GET, DELETE"},
+    Route{"/v1/admin/recordings/*/stop", "POST"},
+    Route{"/v1/admin/recordings/*/url", "POST"},
+    Route{"/v1/recordings/*", "GET, HEAD"},
 };
 
 /// Next '/'-separated segment of `s` (which starts with '/'), consumed.

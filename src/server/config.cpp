@@ -154,6 +154,15 @@ Result<Config> parse_config(std::string_view text, Config c) {
     r.get("max_subscribed_streams", c.max_subscribed_streams);
     r.get("max_requests_per_second", c.max_requests_per_second);
   });
+  section("recording", [&](TableReader& r) {
+    r.get("max_queue_bytes", c.recording.max_queue_bytes);
+    r.get("download_url_ttl_s", c.recording.download_url_ttl_s);
+  });
+  if (c.recording.max_queue_bytes < (1u << 20))
+    errors.push_back(
+        fmt::format("recording.max_queue_bytes {} is below 1 MiB", c.recording.max_queue_bytes));
+  if (c.recording.download_url_ttl_s == 0)
+    errors.push_back("recording.download_url_ttl_s must be at least 1");
   if (auto* apps = root["apps"].as_array()) {
     for (auto& node : *apps) {
       const toml::table* t = node.as_table();
@@ -165,6 +174,12 @@ Result<Config> parse_config(std::string_view text, Config c) {
       TableReader r(*t, "apps.");
       r.get("id", app.id);
       r.get("key", app.key);
+      std::string record = "none";
+      r.get("record", record);
+      if (record == "all")
+        app.record_all = true;
+      else if (record != "none")
+        errors.push_back(fmt::format("apps.record of '{}' must be \"all\" or \"none\"", app.id));
       r.check_unknown();
       errors.insert(errors.end(), r.errors().begin(), r.errors().end());
       if (!is_valid_app_id(app.id))
@@ -180,8 +195,8 @@ Result<Config> parse_config(std::string_view text, Config c) {
     errors.push_back(
         fmt::format("media.ingest_budget_bytes {} is below 1 MiB", c.media.ingest_budget_bytes));
   for (auto& [k, v] : root) {
-    static const std::set<std::string> kSections{"server", "media", "http",
-                                                 "limits", "room",  "apps"};
+    static const std::set<std::string> kSections{"server", "media", "http",     "limits",
+                                                 "room",   "apps",  "recording"};
     if (!kSections.count(std::string(k.str())))
       errors.push_back(fmt::format("unknown section '{}'", k.str()));
   }

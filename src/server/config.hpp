@@ -17,6 +17,7 @@ struct AppConfig {
   std::string id;
   std::string key;
   bool development = false;  // the embedded default's app: /v1/dev/token works for it only
+  bool record_all = false;   // `record = "all"`: every stream of the app is recorded
 };
 
 struct MediaConfig {
@@ -38,6 +39,14 @@ struct MediaConfig {
   // Bytes all RTMP connections together may hold in incomplete messages (server/ingest_budget.hpp:
   // a quarter of it for connections not yet authorized to publish). At least 1 MiB.
   std::uint64_t ingest_budget_bytes = 256u << 20;
+};
+
+/// Recording (server/recordings.hpp).
+struct RecordingConfig {
+  // Bytes one recording may have waiting for the disk; beyond it the recording stops with an
+  // error (the disk does not keep up) rather than hold memory without end.
+  std::uint64_t max_queue_bytes = 64u << 20;
+  std::uint32_t download_url_ttl_s = 3600;  // lifetime of download URLs the admin API mints
 };
 
 struct HttpConfig {
@@ -71,6 +80,7 @@ struct Config {
   MediaConfig media;
   HttpConfig http;
   LimitsConfig limits;
+  RecordingConfig recording;
   // Signalling/room settings are kept as raw TOML-derived values and applied by the server.
   std::uint32_t ping_interval_ms = 10000;
   std::uint32_t session_timeout_ms = 30000;

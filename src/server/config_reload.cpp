@@ -60,18 +60,22 @@ class Planner {
         plan_.applied.push_back(fmt::format("apps: added {}", id));
       else if (it->second->key != a->key)
         plan_.applied.push_back(fmt::format("apps: key of {} changed", id));
+      else if (it->second->record_all != a->record_all)
+        plan_.applied.push_back(fmt::format("apps: {} records {}", id,
+                                            a->record_all ? "all streams" : "no stream by itself"));
       else if (it->second->development != a->development)
         plan_.applied.push_back(fmt::format("apps: {} is {} a development app", id,
                                             a->development ? "now" : "no longer"));
     }
     for (const auto& [id, a] : old_apps)
       if (!new_apps.count(id)) plan_.applied.push_back(fmt::format("apps: removed {}", id));
-    plan_.apps_changed =
-        plan_.config.apps.size() != next_.apps.size() ||
-        !std::equal(plan_.config.apps.begin(), plan_.config.apps.end(), next_.apps.begin(),
-                    [](const auto& x, const auto& y) {
-                      return x.id == y.id && x.key == y.key && x.development == y.development;
-                    });
+    plan_.apps_changed = plan_.config.apps.size() != next_.apps.size() ||
+                         !std::equal(plan_.config.apps.begin(), plan_.config.apps.end(),
+                                     next_.apps.begin(), [](const auto& x, const auto& y) {
+                                       return x.id == y.id && x.key == y.key &&
+                                              x.development == y.development &&
+                                              x.record_all == y.record_all;
+                                     });
     if (plan_.apps_changed) plan_.config.apps = next_.apps;
   }
 
@@ -126,6 +130,11 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
                n.limits.reserved_for_authenticated);
   p.live_value("limits.unauthenticated_per_ip", r.limits.unauthenticated_per_ip,
                n.limits.unauthenticated_per_ip);
+  // Recording: read when a recording starts / a download URL is minted.
+  p.live_value("recording.max_queue_bytes", r.recording.max_queue_bytes,
+               n.recording.max_queue_bytes);
+  p.live_value("recording.download_url_ttl_s", r.recording.download_url_ttl_s,
+               n.recording.download_url_ttl_s);
   p.restart("media.merge_window_ms", rm.merge_window_ms, nm.merge_window_ms);
   p.restart("media.send_batching", rm.send_batching, nm.send_batching);
   p.restart("media.gop_cache", rm.gop_cache, nm.gop_cache);

@@ -24,6 +24,7 @@
 namespace minirtc::server {
 
 class SignalPlane;
+class Recordings;
 
 /// Unix time in milliseconds: tokens, URLs and room timers all use wall-clock time.
 inline std::uint64_t now_ms() {
@@ -52,6 +53,9 @@ struct ServerContext {
 
   /// Bytes RTMP connections hold in incomplete messages, against media.ingest_budget_bytes.
   IngestBudget ingest{config.media.ingest_budget_bytes};
+
+  /// Recording (server/recordings.hpp); set once the server is wired.
+  Recordings* recordings = nullptr;
 };
 
 }  // namespace minirtc::server

@@ -13,9 +13,11 @@
 
 #include "http/query.hpp"
 #include "http/routes.hpp"
+#include "record/download_url.hpp"
 #include "server/accept_loop.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
+#include "server/recordings.hpp"
 #include "server/signal_plane.hpp"
 
 namespace minirtc::server {
@@ -126,9 +128,17 @@ asio::awaitable<void> HttpSession::run() {
       handed_over_ = true;
       break;
     }
-    HttpReply reply = refused         ? std::move(*refused)
-                      : door_refusal_ ? std::move(*door_refusal_)
-                                      : route(req);
+    std::optional<HttpReply> download_refused;
+    if (!refused && !door_refusal_) {
+      const auto served = co_await serve_download(req);
+      if (served == DownloadOutcome::Sent) continue;
+      if (served == DownloadOutcome::Closed) break;
+      if (served == DownloadOutcome::Refused) download_refused = std::move(download_refusal_);
+    }
+    HttpReply reply = refused            ? std::move(*refused)
+                      : door_refusal_    ? std::move(*door_refusal_)
+                      : download_refused ? std::move(*download_refused)
+                                         : route(req);
     door_refusal_.reset();
     http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
     res.set(http::field::server, "minirtc");
@@ -154,6 +164,39 @@ asio::awaitable<void> HttpSession::run() {
     stream_.tcp().socket().close(ec);
     ctx_.connections.release(id_);
   }
+}
+
+asio::awaitable<HttpSession::DownloadOutcome> HttpSession::serve_download(Request& req) {
+  auto [path, query] = minirtc::http::split_target(req.target());
+  if (record::download_id(path).empty() || !ctx_.recordings ||
+      (req.method() != http::verb::get && req.method() != http::verb::head))
+    co_return DownloadOutcome::NotDownload;
+  auto d = ctx_.recordings->download(path, query);
+  http::response<http::file_body> res{http::status::ok, req.version()};
+  if (d.status == 200) {
+    beast::error_code ec;
+    res.body().open(d.path.c_str(), beast::file_mode::scan, ec);
+    if (ec) d = {404, {}, {}, "no such recording"};
+  }
+  if (d.status != 200) {
+    log_limited(spdlog::level::info, "recording download refused",
+                "http {} recording download refused: {}", peer_, d.error);
+    download_refusal_ = json_error(d.status, d.error);
+    co_return DownloadOutcome::Refused;
+  }
+  res.set(http::field::server, "minirtc");
+  res.set(http::field::content_type, "video/mp4");
+  res.set(http::field::content_disposition, fmt::format("attachment; filename=\"{}\"", d.name));
+  res.set(http::field::access_control_allow_origin, "*");
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  // A large file to a slow client: bounded, but by far more than a request's read timeout.
+  stream_.tcp().expires_after(std::chrono::hours(1));
+  http::response_serializer<http::file_body> sr{res};
+  auto [ec, n] = req.method() == http::verb::head
+                     ? co_await http::async_write_header(stream_, sr, kNoThrow)
+                     : co_await http::async_write(stream_, sr, kNoThrow);
+  co_return (ec || !res.keep_alive()) ? DownloadOutcome::Closed : DownloadOutcome::Sent;
 }
 
 bool HttpSession::try_hand_over(Request& req) {
@@ -279,6 +322,7 @@ std::string HttpSession::metrics_text() {
   ctx_.metrics.join_latency_ms.write(out, "minirtc_join_latency_ms", "join RPC latency");
   ctx_.metrics.rpc_latency_ms.write(out, "minirtc_rpc_latency_ms", "signalling RPC latency");
   if (ctx_.signal) ctx_.signal->append_metrics(out);
+  if (ctx_.recordings) ctx_.recordings->append_metrics(out);
   return out;
 }
 

@@ -33,6 +33,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   boost::asio::awaitable<void> run();
   /// true when the connection was handed over (FLV viewer, WebSocket).
   bool try_hand_over(Request& request);
+  /// GET/HEAD /v1/recordings/{id}.mp4 with a signed query (record/download_url.hpp): the file,
+  /// streamed from disk (Beast's file_body), or download_refusal_ set with the reason.
+  enum class DownloadOutcome { NotDownload, Sent, Closed, Refused };
+  boost::asio::awaitable<DownloadOutcome> serve_download(Request& request);
   /// 400 for requests whose headers cannot be trusted (two Authorization headers).
   std::optional<HttpReply> refuse_headers(const Request& request);
   /// 404 for unknown paths, 405 (with Allow) for a method the route does not serve, else the
@@ -46,7 +50,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   std::string peer_;
   std::uint64_t id_ = 0;
   bool handed_over_ = false;
-  std::optional<HttpReply> door_refusal_;  // set by try_hand_over: the FLV door is full
+  std::optional<HttpReply> door_refusal_;      // set by try_hand_over: the FLV door is full
+  std::optional<HttpReply> download_refusal_;  // set by serve_download
 };
 
 /// Accepts HTTP connections (server/accept_loop.hpp).

@@ -9,6 +9,7 @@
 #include "server/config_reload.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
+#include "server/recordings.hpp"
 #include "server/rtmp_session.hpp"
 #include "server/signal_plane.hpp"
 
@@ -77,12 +78,22 @@ Server::Server(Config config)
       ticker_(io_) {
   signal_ = std::make_unique<SignalPlane>(ctx_);
   ctx_.signal = signal_.get();
+  recordings_ = std::make_unique<Recordings>(ctx_);
+  ctx_.recordings = recordings_.get();
+  recordings_->on_event([](const RecordingEvent& e) {
+    spdlog::info("event: recording {} {} ({}){}",
+                 e.kind == RecordingEvent::Kind::Started ? "started" : "finished", e.info.id,
+                 e.info.stream, e.info.error.empty() ? "" : ": " + e.info.error);
+  });
   ctx_.connections.set_limits(door_limits(config_.limits));
   // Hub events fire inside hub calls; the room's reactions (mutes, closes) touch the hub again,
   // so they run right after, not inside.
   hub_.on_live([this](const StreamId& id, bool audio, bool video) {
     spdlog::info("stream {} live (audio={}, video={})", stream_key(id), audio, video);
-    asio::post(io_, [this, id, audio, video] { signal_->on_stream_live(id, audio, video); });
+    asio::post(io_, [this, id, audio, video] {
+      signal_->on_stream_live(id, audio, video);
+      recordings_->on_stream_live(id);
+    });
   });
   hub_.on_ended([this](const StreamId& id) {
     spdlog::info("stream {} ended", stream_key(id));
@@ -215,6 +226,7 @@ void Server::shutdown() {
   ticker_.cancel();
   signals_.cancel();
   signal_->shutdown();
+  recordings_->shutdown();
   // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
   // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
   // it has in flight; publishers and everything else are closed.

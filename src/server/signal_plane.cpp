@@ -16,6 +16,7 @@
 #include "http/query.hpp"
 #include "room/room_service.hpp"
 #include "server/log_limiter.hpp"
+#include "server/recordings.hpp"
 #include "signal/admin_json.hpp"
 #include "signal/dispatcher.hpp"
 
@@ -504,6 +505,9 @@ HttpReply SignalPlane::handle_admin(std::string_view method, std::string_view re
     });
     return {200, json::serialize(json::object{{"streams", std::move(a)}}), "application/json"};
   }
+
+  if (first == "recordings" && ctx.recordings)
+    return ctx.recordings->handle_admin(method, rest, body);
 
   if (first == "urls" && method == "POST") {
     // POST /v1/admin/urls/{nonce}/revoke
