@@ -54,7 +54,7 @@ std::string sidecar_name(std::string_view id) {
   return std::string(id) + ".json";
 }
 
-std::string to_json(const RecordingInfo& r) {
+json::object to_json_object(const RecordingInfo& r) {
   json::object o;
   o["id"] = r.id;
   o["appId"] = r.app_id;
@@ -62,14 +62,18 @@ std::string to_json(const RecordingInfo& r) {
   o["userId"] = r.user_id;
   o["stream"] = r.stream;
   o["state"] = to_string(r.state);
-  o["startedMs"] = r.started_ms;
-  o["stoppedMs"] = r.stopped_ms;
+  o["startedAt"] = r.started_ms;
+  o["stoppedAt"] = r.stopped_ms;
   o["durationMs"] = r.duration_ms;
   o["sizeBytes"] = r.size_bytes;
   o["file"] = r.file;
   o["error"] = r.error;
   o["recovered"] = r.recovered;
-  return json::serialize(o);
+  return o;
+}
+
+std::string to_json(const RecordingInfo& r) {
+  return json::serialize(to_json_object(r));
 }
 
 Result<RecordingInfo> from_json(std::string_view text) {
@@ -102,8 +106,8 @@ Result<RecordingInfo> from_json(std::string_view text) {
   str("userId", r.user_id);
   str("stream", r.stream);
   str("state", state);
-  num("startedMs", r.started_ms);
-  num("stoppedMs", r.stopped_ms);
+  num("startedAt", r.started_ms);
+  num("stoppedAt", r.stopped_ms);
   num("durationMs", r.duration_ms);
   num("sizeBytes", r.size_bytes);
   str("file", r.file);

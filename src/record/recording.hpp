@@ -20,6 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
+
 #include "util/result.hpp"
 
 namespace minirtc::record {
@@ -57,6 +59,8 @@ std::string flv_name(std::string_view id);
 std::string mp4_name(std::string_view id);
 std::string sidecar_name(std::string_view id);
 
+/// The sidecar's JSON object; the admin API lists recordings in the same form.
+boost::json::object to_json_object(const RecordingInfo& info);
 /// The sidecar's JSON text.
 std::string to_json(const RecordingInfo& info);
 /// Reads a sidecar back: every field checked (types, a valid id, a known state, file names that

@@ -535,25 +535,11 @@ void Recordings::shutdown() {
 }
 
 std::string Recordings::json_of(const RecordingInfo& r) const {
-  json::object o;
-  o["id"] = r.id;
-  o["appId"] = r.app_id;
-  o["roomId"] = r.room_id;
-  o["userId"] = r.user_id;
-  o["stream"] = r.stream;
-  o["state"] = record::to_string(r.state);
-  o["startedAt"] = r.started_ms;
-  o["stoppedAt"] = r.stopped_ms;
-  std::uint64_t duration = r.duration_ms, size = r.size_bytes;
-  if (auto it = active_.find(r.id); it != active_.end()) {
-    duration = now_ms() - r.started_ms;
-    size = it->second->file()->written_bytes.load();
+  auto o = record::to_json_object(r);
+  if (auto it = active_.find(r.id); it != active_.end()) {  // so far
+    o["durationMs"] = now_ms() - r.started_ms;
+    o["sizeBytes"] = it->second->file()->written_bytes.load();
   }
-  o["durationMs"] = duration;
-  o["sizeBytes"] = size;
-  o["file"] = r.file;
-  o["recovered"] = r.recovered;
-  if (!r.error.empty()) o["error"] = r.error;
   return json::serialize(o);
 }
 
