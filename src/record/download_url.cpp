@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "auth/hmac.hpp"
+#include "auth/url_signer.hpp"
 #include "record/recording.hpp"
 #include "util/hex.hpp"
 
@@ -20,16 +21,6 @@ std::string signature(std::string_view id, std::uint32_t expire_at, std::string_
   return to_hex(std::span(mac).first(kSignatureBytes));
 }
 
-std::optional<std::uint32_t> parse_seconds(std::string_view s) {
-  if (s.empty() || s.size() > 10 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  if (v > 0xFFFFFFFFu) return std::nullopt;
-  return static_cast<std::uint32_t>(v);
-}
 }  // namespace
 
 std::string download_signing_input(std::string_view id, std::uint32_t expire_at) {
@@ -45,12 +36,6 @@ std::string download_target(std::string_view id, std::uint32_t expire_at, std::s
   t.append("?e=").append(std::to_string(expire_at));
   t.append("&s=").append(signature(id, expire_at, key));
   return t;
-}
-
-std::string_view download_id(std::string_view path) noexcept {
-  if (!path.starts_with(kPrefix) || !path.ends_with(kSuffix)) return {};
-  auto id = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
-  return is_recording_id(id) ? id : std::string_view{};
 }
 
 Status verify_download(std::string_view id, std::string_view query, std::string_view key,
@@ -70,7 +55,7 @@ Status verify_download(std::string_view id, std::string_view query, std::string_
     *slot = value;
   }
   if (!e || !s) return make_error("download URL not signed: e and s are required");
-  const auto expiry = parse_seconds(*e);
+  const auto expiry = auth::parse_unix_seconds(*e);
   if (!expiry) return make_error("download field e is not unix seconds");
   const auto sig = s->size() == 2 * kSignatureBytes ? from_hex(*s) : std::nullopt;
   if (!sig) return make_error("download field s is not 32 hex characters");

@@ -20,9 +20,6 @@ std::string download_signing_input(std::string_view id, std::uint32_t expire_at)
 /// "/v1/recordings/{id}.mp4?e=..&s=.." (path and query; the caller puts its base in front).
 std::string download_target(std::string_view id, std::uint32_t expire_at, std::string_view key);
 
-/// The recording id of a download path "/v1/recordings/{id}.mp4", or empty for any other path.
-std::string_view download_id(std::string_view path) noexcept;
-
 /// Checks the query of a download of recording `id`: e and s present once and well-formed, not
 /// expired at `now` (unix seconds; refused when now > e), signature correct (constant time).
 Status verify_download(std::string_view id, std::string_view query, std::string_view key,

@@ -25,6 +25,7 @@ namespace minirtc::server {
 
 class SignalPlane;
 class Recordings;
+class RelayManager;
 
 /// Unix time in milliseconds: tokens, URLs and room timers all use wall-clock time.
 inline std::uint64_t now_ms() {
@@ -56,6 +57,8 @@ struct ServerContext {
 
   /// Recording (server/recordings.hpp); set once the server is wired.
   Recordings* recordings = nullptr;
+  /// Origin→edge pulls (server/relay.hpp); set once the server is wired.
+  RelayManager* relay = nullptr;
 };
 
 }  // namespace minirtc::server

@@ -28,7 +28,6 @@
 #include "auth/hmac.hpp"
 #include "flv/tag.hpp"
 #include "media/sink.hpp"
-#include "record/download_url.hpp"
 #include "server/remux.hpp"
 
 namespace minirtc::server {
@@ -472,6 +471,7 @@ void Recordings::emit(RecordingEvent::Kind kind, const RecordingInfo& info) {
 }
 
 Result<RecordingInfo> Recordings::start(const StreamId& id) {
+  if (relayed(id)) return make_error("stream is relayed from another node: record it there");
   for (const auto& [rid, a] : active_)
     if (a->stream() == id) return make_error("stream is being recorded: " + rid);
   RecordingInfo info;
@@ -520,9 +520,8 @@ void Recordings::on_stream_live(const StreamId& id) {
   if (shut_down_) return;
   const auto* a = app(id.app_id);
   const bool wanted = (a && a->record_all) || rooms_.count({id.app_id, id.room_id});
-  if (!wanted) return;
-  for (const auto& [rid, r] : active_)
-    if (r->stream() == id) return;
+  if (!wanted || is_recorded(id)) return;
+  if (relayed(id)) return;  // its origin records it
   if (auto r = start(id); !r)
     spdlog::error("recording of {} not started: {}", stream_key(id), r.error().reason);
 }
@@ -534,158 +533,106 @@ void Recordings::shutdown() {
   for (const auto& id : ids) stop(id, {});
 }
 
-std::string Recordings::json_of(const RecordingInfo& r) const {
-  auto o = record::to_json_object(r);
-  if (auto it = active_.find(r.id); it != active_.end()) {  // so far
-    o["durationMs"] = now_ms() - r.started_ms;
-    o["sizeBytes"] = it->second->file()->written_bytes.load();
+RecordingInfo Recordings::so_far(const RecordingInfo& info) const {
+  RecordingInfo r = info;
+  if (auto it = active_.find(r.id); it != active_.end()) {
+    r.duration_ms = now_ms() - r.started_ms;
+    r.size_bytes = it->second->file()->written_bytes.load();
   }
-  return json::serialize(o);
+  return r;
 }
 
-namespace {
-std::string next_segment(std::string_view& rest) {
-  if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
-  const auto slash = rest.find('/');
-  std::string seg(rest.substr(0, slash));
-  rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  return seg;
-}
-}  // namespace
-
-HttpReply Recordings::handle_admin(std::string_view method, std::string_view rest,
-                                   std::string_view body) {
-  const auto first = next_segment(rest);
-  if (first.empty() && method == "GET") {
-    std::string out = R"({"recordings":[)";
-    bool comma = false;
-    for (const auto& [id, info] : index_) {
-      if (comma) out += ',';
-      out += json_of(info);
-      comma = true;
-    }
-    out += "]}";
-    return {200, std::move(out), "application/json"};
-  }
-
-  if ((first == "start" || first == "stop") && rest.empty() && method == "POST") {
-    // {"appId", "roomId", "userId"?, "screen"?}: one stream, or the whole room without userId.
-    json::object o;
-    try {
-      auto v = json::parse(body.empty() ? "{}" : body);
-      if (!v.is_object()) throw std::invalid_argument("not an object");
-      o = std::move(v.as_object());
-    } catch (const std::exception&) {
-      return json_error(400, R"(body must be JSON {"appId", "roomId", "userId"?, "screen"?})");
-    }
-    auto str = [&](std::string_view k) -> std::string {
-      if (auto* f = o.if_contains(k); f && f->is_string()) return std::string(f->as_string());
-      return {};
-    };
-    StreamId id{str("appId"), str("roomId"), str("userId"), StreamKind::Main};
-    if (auto* s = o.if_contains("screen"); s && s->is_bool() && s->as_bool())
-      id.kind = StreamKind::Screen;
-    if (!app(id.app_id)) return json_error(404, "unknown appId");
-    if (!is_valid_id(id.room_id)) return json_error(400, "roomId is required");
-    if (!id.user_id.empty() && !is_valid_id(id.user_id))
-      return json_error(400, "userId is not a valid id");
-    json::array ids;
-    if (first == "start") {
-      if (shut_down_) return json_error(503, "server shutting down");
-      if (id.user_id.empty()) {
-        rooms_.insert({id.app_id, id.room_id});
-        std::vector<StreamId> live;
-        ctx_.hub.for_each([&](media::Source& s) {
-          if (s.id().app_id == id.app_id && s.id().room_id == id.room_id && s.announced_live())
-            live.push_back(s.id());
-        });
-        for (const auto& sid : live) {
-          bool recording = false;
-          for (const auto& [rid, a] : active_) recording |= a->stream() == sid;
-          if (recording) continue;
-          if (auto r = start(sid)) ids.push_back(json::value(r->id));
-        }
-        return {200, json::serialize(json::object{{"room", true}, {"started", std::move(ids)}}),
-                "application/json"};
-      }
-      auto* s = ctx_.hub.find(id);
-      if (!s || !s->announced_live()) return json_error(409, "stream is not live");
-      auto r = start(id);
-      if (!r) return json_error(409, r.error().reason);
-      return {200, json_of(*r), "application/json"};
-    }
-    // stop
-    if (id.user_id.empty()) rooms_.erase({id.app_id, id.room_id});
-    std::vector<std::string> stopping;
-    for (const auto& [rid, a] : active_) {
-      const auto& sid = a->stream();
-      if (sid.app_id == id.app_id && sid.room_id == id.room_id && (id.user_id.empty() || sid == id))
-        stopping.push_back(rid);
-    }
-    for (const auto& rid : stopping) {
-      stop(rid, {});
-      ids.push_back(json::value(rid));
-    }
-    return {200, json::serialize(json::object{{"stopped", std::move(ids)}}), "application/json"};
-  }
-
-  if (!record::is_recording_id(first)) return json_error(404, "no such recording");
-  auto it = index_.find(first);
-  if (it == index_.end()) return json_error(404, "no such recording");
-  const auto action = next_segment(rest);
-  if (action.empty() && method == "GET") return {200, json_of(it->second), "application/json"};
-  if (action == "stop" && method == "POST") {
-    if (!active_.count(first)) return json_error(409, "recording is not running");
-    stop(first, {});
-    return {200, json_of(index_[first]), "application/json"};
-  }
-  if (action.empty() && method == "DELETE") {
-    if (active_.count(first) || it->second.state == State::Finishing)
-      return json_error(409, "recording is running or being finished: stop it and wait");
-    index_.erase(it);
-    threads_->remove(dir_, first);
-    return {200, R"({"deleted":true})", "application/json"};
-  }
-  if (action == "url" && method == "POST") {
-    const auto& info = it->second;
-    if (info.file != record::mp4_name(info.id))
-      return json_error(409, "recording has no MP4 (yet)");
-    const auto* a = app(info.app_id);
-    if (!a) return json_error(409, "the recording's app is no longer configured");
-    std::uint64_t ttl = ctx_.config.recording.download_url_ttl_s;
-    try {
-      auto v = json::parse(body.empty() ? "{}" : body);
-      if (auto* o = v.if_object())
-        if (auto* t = o->if_contains("ttlSeconds")) {
-          if (!t->is_int64() || t->as_int64() <= 0 || t->as_int64() > 7 * 24 * 3600)
-            return json_error(400, "ttlSeconds must be 1 to 604800");
-          ttl = static_cast<std::uint64_t>(t->as_int64());
-        }
-    } catch (const std::exception&) {
-      return json_error(400, R"(body must be JSON {"ttlSeconds"?})");
-    }
-    const auto expire = static_cast<std::uint32_t>(now_s() + ttl);
-    json::object o;
-    o["url"] = ctx_.access.http_base() + record::download_target(info.id, expire, a->key);
-    o["expiresAt"] = expire;
-    return {200, json::serialize(o), "application/json"};
-  }
-  return json_error(404, "no such route");
+bool Recordings::relayed(const StreamId& id) {
+  auto* s = ctx_.hub.find(id);
+  return s && s->publisher() && !s->publisher()->local();
 }
 
-Recordings::Download Recordings::download(std::string_view path, std::string_view query) {
-  const auto id = record::download_id(path);
-  if (id.empty()) return {404, {}, {}, "no such recording"};
+bool Recordings::is_recorded(const StreamId& id) const {
+  for (const auto& [rid, a] : active_)
+    if (a->stream() == id) return true;
+  return false;
+}
+
+std::optional<std::string> Recordings::app_key(std::string_view app_id) const {
+  if (const auto* a = app(app_id)) return a->key;
+  return std::nullopt;
+}
+
+std::string Recordings::http_base() const {
+  return ctx_.access.http_base();
+}
+
+std::uint32_t Recordings::default_url_ttl_s() const {
+  return ctx_.config.recording.download_url_ttl_s;
+}
+
+std::vector<RecordingInfo> Recordings::list() const {
+  std::vector<RecordingInfo> out;
+  out.reserve(index_.size());
+  for (const auto& [id, info] : index_) out.push_back(so_far(info));
+  return out;
+}
+
+std::optional<RecordingInfo> Recordings::find(std::string_view id) const {
   auto it = index_.find(std::string(id));
-  if (it == index_.end() || it->second.file != record::mp4_name(id))
-    return {404, {}, {}, "no such recording"};
-  const auto* a = app(it->second.app_id);
-  if (!a) return {404, {}, {}, "no such recording"};
-  if (auto st = record::verify_download(id, query, a->key, now_s()); !st) {
-    ctx_.metrics.reject("recording_download_url");
-    return {403, {}, {}, st.error().reason};
+  if (it == index_.end()) return std::nullopt;
+  return so_far(it->second);
+}
+
+Result<RecordingInfo> Recordings::start_stream(const StreamId& id) {
+  auto* s = ctx_.hub.find(id);
+  // A relayed stream is never announced live here (media/hub.hpp): its origin records it.
+  if (!s || !s->announced_live()) return make_error("stream is not live");
+  return start(id);
+}
+
+std::vector<std::string> Recordings::start_room(std::string_view app_id, std::string_view room_id) {
+  rooms_.insert({std::string(app_id), std::string(room_id)});
+  std::vector<StreamId> live;
+  ctx_.hub.for_each([&](media::Source& s) {
+    if (s.id().app_id == app_id && s.id().room_id == room_id && s.announced_live())
+      live.push_back(s.id());
+  });
+  std::vector<std::string> ids;
+  for (const auto& sid : live)
+    if (!is_recorded(sid))
+      if (auto r = start(sid)) ids.push_back(r->id);
+  return ids;
+}
+
+std::vector<std::string> Recordings::stop_streams(const StreamId& id) {
+  if (id.user_id.empty()) rooms_.erase({id.app_id, id.room_id});
+  std::vector<std::string> stopping;
+  for (const auto& [rid, a] : active_) {
+    const auto& sid = a->stream();
+    if (sid.app_id == id.app_id && sid.room_id == id.room_id && (id.user_id.empty() || sid == id))
+      stopping.push_back(rid);
   }
-  return {200, dir_ + "/" + record::mp4_name(id), record::mp4_name(id), {}};
+  for (const auto& rid : stopping) stop(rid, {});
+  return stopping;
+}
+
+Status Recordings::stop(std::string_view id) {
+  if (!active_.count(std::string(id))) return make_error("recording is not running");
+  stop(std::string(id), {});
+  return {};
+}
+
+Status Recordings::remove(std::string_view id) {
+  auto it = index_.find(std::string(id));
+  if (it == index_.end()) return make_error("no such recording");
+  if (active_.count(it->first) || it->second.state == State::Finishing)
+    return make_error("recording is running or being finished: stop it and wait");
+  const std::string rid = it->first;
+  index_.erase(it);
+  threads_->remove(dir_, rid);
+  return {};
+}
+
+std::optional<std::string> Recordings::mp4_path(std::string_view id) const {
+  auto it = index_.find(std::string(id));
+  if (it == index_.end() || it->second.file != record::mp4_name(id)) return std::nullopt;
+  return dir_ + "/" + record::mp4_name(id);
 }
 
 void Recordings::append_metrics(std::string& out) const {

@@ -23,9 +23,11 @@
 // (disk full, file size limit) stops the recording with the system's reason; the media plane
 // and signalling go on.
 //
-// Starts and stops: per stream or per room through the admin API, or automatically for every
-// stream of an app with `record = "all"` (config). A room recording records every stream of the
-// room that goes live until it is stopped.
+// Starts and stops: per stream or per room through the admin API (api/recording_routes, over the
+// api::Recorder interface this class implements), or automatically for every stream of an app
+// with `record = "all"` (config). A room recording records every stream of the room that goes
+// live until it is stopped. Only streams published on this node are recorded: a relayed stream
+// (a non-local publisher, media/sink.hpp) is recorded by the node it is published on.
 
 #include <cstdint>
 #include <functional>
@@ -36,10 +38,10 @@
 #include <string_view>
 #include <utility>
 
+#include "api/recording_routes.hpp"
 #include "core/ids.hpp"
 #include "record/recording.hpp"
 #include "server/context.hpp"
-#include "server/http_reply.hpp"
 
 namespace minirtc::server {
 
@@ -52,7 +54,7 @@ struct RecordingEvent {
 class RecordingThreads;
 class ActiveRecording;
 
-class Recordings {
+class Recordings final : public api::Recorder {
  public:
   /// Loads the recordings found in `<data-dir>/recordings` and queues the remux of those a
   /// crash left unfinished. Errors (directory not creatable) are thrown at startup.
@@ -68,17 +70,19 @@ class Recordings {
   /// Stops every recording (server shutdown): their MP4s are made before the process ends.
   void shutdown();
 
-  /// /v1/admin/recordings{rest}.
-  HttpReply handle_admin(std::string_view method, std::string_view rest, std::string_view body);
-  /// The file a download path (/v1/recordings/{id}.mp4) with its signed query names, or why not
-  /// (the HTTP status in `status`).
-  struct Download {
-    unsigned status = 200;
-    std::string path;
-    std::string name;
-    std::string error;
-  };
-  Download download(std::string_view path, std::string_view query);
+  // ---- api::Recorder (the admin routes and the download route).
+  std::optional<std::string> app_key(std::string_view app_id) const override;
+  std::string http_base() const override;
+  std::uint32_t default_url_ttl_s() const override;
+  bool shutting_down() const override { return shut_down_; }
+  std::vector<record::RecordingInfo> list() const override;
+  std::optional<record::RecordingInfo> find(std::string_view id) const override;
+  Result<record::RecordingInfo> start_stream(const StreamId& id) override;
+  std::vector<std::string> start_room(std::string_view app_id, std::string_view room_id) override;
+  std::vector<std::string> stop_streams(const StreamId& id) override;
+  Status stop(std::string_view id) override;
+  Status remove(std::string_view id) override;
+  std::optional<std::string> mp4_path(std::string_view id) const override;
 
   std::string directory() const { return dir_; }
   void append_metrics(std::string& out) const;
@@ -91,7 +95,11 @@ class Recordings {
   void finished(record::RecordingInfo info);
   void emit(RecordingEvent::Kind kind, const record::RecordingInfo& info);
   const AppConfig* app(std::string_view app_id) const;
-  std::string json_of(const record::RecordingInfo& info) const;
+  /// `info` with a running recording's duration and size so far.
+  record::RecordingInfo so_far(const record::RecordingInfo& info) const;
+  bool is_recorded(const StreamId& id) const;
+  /// The stream's publisher is another node's (a relay's mirror, media/sink.hpp: local()).
+  bool relayed(const StreamId& id);
 
   ServerContext& ctx_;
   std::string dir_;

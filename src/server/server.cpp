@@ -10,6 +10,7 @@
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
 #include "server/recordings.hpp"
+#include "server/relay.hpp"
 #include "server/rtmp_session.hpp"
 #include "server/signal_plane.hpp"
 
@@ -26,6 +27,10 @@ media::HubConfig hub_config(const Config& c) {
   h.publisher_idle_timeout_ms = c.media.publisher_idle_timeout_s * 1000;
   h.max_timestamp_lead_ms = c.media.max_timestamp_lead_ms;
   return h;
+}
+
+RelayTiming relay_timing(const RelayConfig& r) {
+  return RelayTiming{r.idle_grace_ms, r.retry_initial_ms, r.retry_max_ms};
 }
 
 ConnectionTable::Limits door_limits(const LimitsConfig& l) {
@@ -80,11 +85,23 @@ Server::Server(Config config)
   ctx_.signal = signal_.get();
   recordings_ = std::make_unique<Recordings>(ctx_);
   ctx_.recordings = recordings_.get();
+  api::add_recording_routes(signal_->router(), *recordings_);
   recordings_->on_event([](const RecordingEvent& e) {
     spdlog::info("event: recording {} {} ({}){}",
                  e.kind == RecordingEvent::Kind::Started ? "started" : "finished", e.info.id,
                  e.info.stream, e.info.error.empty() ? "" : ": " + e.info.error);
   });
+  access_.set_cluster_secret(config_.cluster_secret);
+  relay_ = std::make_unique<RelayManager>(ctx_, relay_timing(config_.relay));
+  ctx_.relay = relay_.get();
+  if (!config_.relay.origin.empty()) {
+    // Static edge mode: every stream not published here comes from the one origin.
+    relay_->set_find_origin([origin = config_.relay.origin](const StreamId&) {
+      return std::optional<std::string>(origin);
+    });
+  }
+  hub_.on_viewers_changed(
+      [this](const StreamId& id) { asio::post(io_, [this, id] { relay_->update(id); }); });
   ctx_.connections.set_limits(door_limits(config_.limits));
   // Hub events fire inside hub calls; the room's reactions (mutes, closes) touch the hub again,
   // so they run right after, not inside.
@@ -208,6 +225,8 @@ void Server::tick() {
   const auto now = now_ms();
   hub_.sweep(now);
   signal_->tick(now);
+  ctx_.access.prune(static_cast<std::uint32_t>(now / 1000));
+  relay_->tick(now);
   flush_log_summaries();
   heap_trimmer_.tick();
   ticker_.expires_after(std::chrono::milliseconds(500));
@@ -227,6 +246,7 @@ void Server::shutdown() {
   signals_.cancel();
   signal_->shutdown();
   recordings_->shutdown();
+  relay_->shutdown();
   // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
   // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
   // it has in flight; publishers and everything else are closed.
