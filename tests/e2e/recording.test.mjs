@@ -268,3 +268,35 @@ test('disk full (RLIMIT_FSIZE): the recording stops with the error; media and si
     await phone.destroy();
   }
 });
+
+test('a relayed stream is recorded by its origin, not by an edge with record = "all"', { skip, timeout: 120000 * SLOW }, async () => {
+  const secret = 'record-relay-cluster-secret';
+  const originDir = freshDir();
+  const edgeDir = freshDir();
+  const origin = await startServer({ dataDir: originDir, extraArgs: ['--config', configFile(originDir), '--cluster-secret', secret] });
+  servers.push(origin);
+  const edge = await startServer({ dataDir: edgeDir, extraArgs: ['--config', configFile(edgeDir), '--cluster-secret', secret, '--relay-origin', origin.rtmpUrl] });
+  servers.push(edge);
+  const room = `relay-${process.pid}`;
+  const pushUrl = await signedUrl(bin, { action: 'publish', appId: APP_ID, appKey: APP_KEY, room, user: 'erin', rtmpBase: origin.rtmpUrl });
+  const pusher = pushTestStream(pushUrl, { size: '320x240', seconds: 60 });
+  const playUrl = await signedUrl(bin, { action: 'play', appId: APP_ID, appKey: APP_KEY, room, user: 'erin', viewer: 'frank', format: 'flv', httpBase: edge.httpUrl, rtmpBase: edge.rtmpUrl });
+  const viewer = playHttpFlv(playUrl);
+  try {
+    // The edge serves the stream (through its relay upstream) while the origin records it.
+    await waitFor(() => viewer.reader.videoFrames.length > 50, { timeoutMs: 30000 * SLOW, what: 'edge viewer frames' });
+    await waitFor(async () => (await listing(origin)).some((x) => x.roomId === room && x.state === 'recording'),
+      { timeoutMs: 15000 * SLOW, what: 'the origin recording' });
+    assert.deepEqual(await listing(edge), [], 'the edge records nothing');
+    // Nor can the edge be asked to: the stream is not this node's.
+    const start = await admin(edge, 'POST', '/start', { appId: APP_ID, roomId: room, userId: 'erin' });
+    assert.equal(start.status, 409);
+    const roomStart = await admin(edge, 'POST', '/start', { appId: APP_ID, roomId: room });
+    assert.equal(roomStart.status, 200);
+    assert.deepEqual(roomStart.body.started, []);
+    assert.deepEqual(await listing(edge), []);
+  } finally {
+    viewer.abort();
+    await pusher.stop();
+  }
+});
