@@ -53,6 +53,13 @@ struct LogLine {
   std::string text;
 };
 
+/// A reply whose body is a file on disk (a recording's MP4): the I/O layer streams it (Beast's
+/// file_body), sent as an attachment named `name`; 404 when it cannot be opened.
+struct FileBody {
+  std::string path;
+  std::string name;
+};
+
 struct Reply {
   unsigned status = 200;
   std::string body;
@@ -62,6 +69,7 @@ struct Reply {
   std::string_view rejected;  // non-empty: count in minirtc_rejected_total{reason=...}
   std::optional<LogLine> log;
   std::vector<Effect> effects;
+  std::optional<FileBody> file;  // set: the body is this file, `body` is unused
 };
 
 /// {"error": reason} with the given status.

@@ -8,7 +8,8 @@
 //                      rooms of an app (list, view, dismiss, kick, forbid-publish)
 //
 // Other modules add theirs the same way (`void add_x_routes(Router&, X&)` in their own file,
-// called where the server builds its router). `services` must outlive the router.
+// called where the server builds its router), e.g. recording_routes.cpp over api::Recorder.
+// `services` must outlive the router.
 
 #include "api/router.hpp"
 #include "api/services.hpp"

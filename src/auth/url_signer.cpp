@@ -46,17 +46,6 @@ std::optional<std::string> percent_decode(std::string_view in) {
   return out;
 }
 
-/// Unix seconds in canonical decimal (no sign, no leading zero), fitting a u32.
-std::optional<std::uint32_t> parse_seconds(std::string_view s) {
-  if (s.empty() || s.size() > 10 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  for (char c : s)
-    if (c < '0' || c > '9') return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : s) v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  if (v > 0xFFFFFFFFu) return std::nullopt;
-  return static_cast<std::uint32_t>(v);
-}
-
 /// The fields of the query that §2.2 defines; unknown fields are dropped.
 struct QueryFields {
   std::optional<std::string> a, v, e, n, s;
@@ -200,7 +189,7 @@ Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query,
   auto action = parse_action(*fields->a);
   if (!action) return make_error("URL field a is not pub, play or relay");
   grant.action = *action;
-  auto expiry = parse_seconds(*fields->e);
+  auto expiry = parse_unix_seconds(*fields->e);
   if (!expiry) return make_error("URL field e is not unix seconds");
   grant.expire_at = *expiry;
   if (!is_url_nonce(*fields->n))
@@ -231,6 +220,16 @@ Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query,
   if (!constant_time_equal(std::span(mac).first(kSignatureBytes), sig))
     return make_error("URL signature invalid");
   return grant;
+}
+
+std::optional<std::uint32_t> parse_unix_seconds(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 10 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+  for (char c : s)
+    if (c < '0' || c > '9') return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : s) v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  if (v > 0xFFFFFFFFu) return std::nullopt;
+  return static_cast<std::uint32_t>(v);
 }
 
 }  // namespace minirtc::auth

@@ -48,6 +48,10 @@ struct UrlGrant {
   bool operator==(const UrlGrant&) const = default;
 };
 
+/// Unix seconds in canonical decimal (no sign, no leading zero), fitting a u32: the `e` field of
+/// signed URLs (and of recording download URLs, record/download_url.hpp).
+std::optional<std::uint32_t> parse_unix_seconds(std::string_view s) noexcept;
+
 /// 16 lower-case hex characters from OpenSSL's CSPRNG.
 std::string new_nonce();
 

@@ -168,6 +168,15 @@ Result<Config> parse_config(std::string_view text, Config c) {
     r.get("max_subscribed_streams", c.max_subscribed_streams);
     r.get("max_requests_per_second", c.max_requests_per_second);
   });
+  section("recording", [&](TableReader& r) {
+    r.get("max_queue_bytes", c.recording.max_queue_bytes);
+    r.get("download_url_ttl_s", c.recording.download_url_ttl_s);
+  });
+  if (c.recording.max_queue_bytes < (1u << 20))
+    errors.push_back(
+        fmt::format("recording.max_queue_bytes {} is below 1 MiB", c.recording.max_queue_bytes));
+  if (c.recording.download_url_ttl_s == 0)
+    errors.push_back("recording.download_url_ttl_s must be at least 1");
   section("relay", [&](TableReader& r) {
     r.get("origin", c.relay.origin);
     r.get("idle_grace_ms", c.relay.idle_grace_ms);
@@ -218,6 +227,12 @@ Result<Config> parse_config(std::string_view text, Config c) {
       r.get("callback_urls", app.callback_urls);
       r.get("callback_key", app.callback_key);
       r.get("callback_events", app.callback_events);
+      std::string record = "none";
+      r.get("record", record);
+      if (record == "all")
+        app.record_all = true;
+      else if (record != "none")
+        errors.push_back(fmt::format("apps.record of '{}' must be \"all\" or \"none\"", app.id));
       r.check_unknown();
       for (const auto& u : app.callback_urls)
         if (auto parsed = webhook::parse_callback_url(u); !parsed)
@@ -239,8 +254,8 @@ Result<Config> parse_config(std::string_view text, Config c) {
     errors.push_back(
         fmt::format("media.ingest_budget_bytes {} is below 1 MiB", c.media.ingest_budget_bytes));
   for (auto& [k, v] : root) {
-    static const std::set<std::string> kSections{"server", "media", "http",  "limits",
-                                                 "room",   "apps",  "relay", "cluster", "callbacks"};
+    static const std::set<std::string> kSections{"server", "media", "http",    "limits",   "room",
+                                                 "apps",   "relay", "cluster", "recording", "callbacks"};
     if (!kSections.count(std::string(k.str())))
       errors.push_back(fmt::format("unknown section '{}'", k.str()));
   }

@@ -23,6 +23,7 @@ struct AppConfig {
   std::vector<std::string> callback_urls{};
   std::string callback_key{};
   std::vector<std::string> callback_events{};
+  bool record_all = false;  // `record = "all"`: every stream of the app is recorded
   const std::string& callback_secret() const { return callback_key.empty() ? key : callback_key; }
   bool operator==(const AppConfig&) const = default;
 };
@@ -59,6 +60,14 @@ struct MediaConfig {
   // Bytes all RTMP connections together may hold in incomplete messages (server/ingest_budget.hpp:
   // a quarter of it for connections not yet authorized to publish). At least 1 MiB.
   std::uint64_t ingest_budget_bytes = 256u << 20;
+};
+
+/// Recording (server/recordings.hpp).
+struct RecordingConfig {
+  // Bytes one recording may have waiting for the disk; beyond it the recording stops with an
+  // error (the disk does not keep up) rather than hold memory without end.
+  std::uint64_t max_queue_bytes = 64u << 20;
+  std::uint32_t download_url_ttl_s = 3600;  // lifetime of download URLs the admin API mints
 };
 
 struct HttpConfig {
@@ -121,6 +130,7 @@ struct Config {
   MediaConfig media;
   HttpConfig http;
   LimitsConfig limits;
+  RecordingConfig recording;
   RelayConfig relay;
   // [cluster]; its `secret` is also the key of relay URLs: the same on all nodes. No secret: this
   // node neither pulls nor serves relay pulls.

@@ -60,6 +60,9 @@ class Planner {
         plan_.applied.push_back(fmt::format("apps: added {}", id));
       else if (it->second->key != a->key)
         plan_.applied.push_back(fmt::format("apps: key of {} changed", id));
+      else if (it->second->record_all != a->record_all)
+        plan_.applied.push_back(fmt::format("apps: {} records {}", id,
+                                            a->record_all ? "all streams" : "no stream by itself"));
       else if (it->second->development != a->development)
         plan_.applied.push_back(fmt::format("apps: {} is {} a development app", id,
                                             a->development ? "now" : "no longer"));
@@ -138,6 +141,11 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
   p.live_value("callbacks.max_in_flight", rc.max_in_flight, nc.max_in_flight);
   p.live_value("callbacks.max_queued", rc.max_queued, nc.max_queued);
   p.restart("callbacks.ca_file", rc.ca_file, nc.ca_file);
+  // Recording: read when a recording starts / a download URL is minted.
+  p.live_value("recording.max_queue_bytes", r.recording.max_queue_bytes,
+               n.recording.max_queue_bytes);
+  p.live_value("recording.download_url_ttl_s", r.recording.download_url_ttl_s,
+               n.recording.download_url_ttl_s);
   p.restart("media.merge_window_ms", rm.merge_window_ms, nm.merge_window_ms);
   p.restart("media.send_batching", rm.send_batching, nm.send_batching);
   p.restart("media.gop_cache", rm.gop_cache, nm.gop_cache);

@@ -25,6 +25,7 @@
 namespace minirtc::server {
 
 class SignalPlane;
+class Recordings;
 class RelayManager;
 class ClusterNode;
 class CallbackService;
@@ -57,6 +58,8 @@ struct ServerContext {
   /// Bytes RTMP connections hold in incomplete messages, against media.ingest_budget_bytes.
   IngestBudget ingest{config.media.ingest_budget_bytes};
 
+  /// Recording (server/recordings.hpp); set once the server is wired.
+  Recordings* recordings = nullptr;
   /// Origin→edge pulls (server/relay.hpp); set once the server is wired.
   RelayManager* relay = nullptr;
   /// Cluster mode (docs/cluster.md): this node's registry, pins and routing; null on one node.

@@ -15,6 +15,7 @@
 #include "server/callbacks.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
+#include "server/recordings.hpp"
 #include "server/relay.hpp"
 #include "server/signal_plane.hpp"
 
@@ -146,6 +147,12 @@ asio::awaitable<void> HttpSession::run() {
       log_limited(
           reply.log->level == api::LogLine::Level::Warn ? spdlog::level::warn : spdlog::level::info,
           reply.log->key, "http {} {}", peer_, reply.log->text);
+    if (reply.file) {
+      const auto sent = co_await send_file(req, *reply.file);
+      if (sent == FileOutcome::Sent) continue;
+      if (sent == FileOutcome::Closed) break;
+      reply = api::json_error(404, "no such recording");  // gone since the route looked
+    }
     http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
     res.set(http::field::server, "minirtc");
     res.set(http::field::content_type, reply.content_type);
@@ -170,6 +177,27 @@ asio::awaitable<void> HttpSession::run() {
     stream_.tcp().socket().close(ec);
     ctx_.connections.release(id_);
   }
+}
+
+asio::awaitable<HttpSession::FileOutcome> HttpSession::send_file(Request& req,
+                                                                 const api::FileBody& file) {
+  http::response<http::file_body> res{http::status::ok, req.version()};
+  beast::error_code ec;
+  res.body().open(file.path.c_str(), beast::file_mode::scan, ec);
+  if (ec) co_return FileOutcome::NotOpened;
+  res.set(http::field::server, "minirtc");
+  res.set(http::field::content_type, "video/mp4");
+  res.set(http::field::content_disposition, fmt::format("attachment; filename=\"{}\"", file.name));
+  res.set(http::field::access_control_allow_origin, "*");
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  // A large file to a slow client: bounded, but by far more than a request's read timeout.
+  stream_.tcp().expires_after(std::chrono::hours(1));
+  http::response_serializer<http::file_body> sr{res};
+  auto [wec, n] = req.method() == http::verb::head
+                      ? co_await http::async_write_header(stream_, sr, kNoThrow)
+                      : co_await http::async_write(stream_, sr, kNoThrow);
+  co_return (wec || !res.keep_alive()) ? FileOutcome::Closed : FileOutcome::Sent;
 }
 
 bool HttpSession::try_hand_over(Request& req) {
@@ -282,6 +310,7 @@ std::string metrics_text(ServerContext& ctx) {
   ctx.metrics.rpc_latency_ms.write(out, "minirtc_rpc_latency_ms", "signalling RPC latency");
   if (ctx.signal) ctx.signal->append_metrics(out);
   if (ctx.callbacks) ctx.callbacks->append_metrics(out);
+  if (ctx.recordings) ctx.recordings->append_metrics(out);
   return out;
 }
 

@@ -33,6 +33,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   boost::asio::awaitable<void> run();
   /// true when the connection was handed over (FLV viewer, WebSocket).
   bool try_hand_over(Request& request);
+  /// A reply with a file body (a recording's MP4, api::FileBody), streamed from disk with Beast's
+  /// file_body; HEAD gets the head alone. NotOpened: the caller answers 404.
+  enum class FileOutcome { NotOpened, Sent, Closed };
+  boost::asio::awaitable<FileOutcome> send_file(Request& request, const api::FileBody& file);
   /// The router's answer (api/router.hpp), its effects applied, its rejection counted and its
   /// line logged.
   api::Reply route(const api::Request& request);

@@ -15,6 +15,7 @@
 #include "server/config_reload.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
+#include "server/recordings.hpp"
 #include "server/relay.hpp"
 #include "server/rtmp_session.hpp"
 #include "server/signal_plane.hpp"
@@ -93,6 +94,29 @@ Server::Server(Config config)
   }
   signal_ = std::make_unique<SignalPlane>(ctx_);
   ctx_.signal = signal_.get();
+  recordings_ = std::make_unique<Recordings>(ctx_);
+  ctx_.recordings = recordings_.get();
+  api::add_recording_routes(signal_->router(), *recordings_);
+  recordings_->on_event([this](const RecordingEvent& e) {
+    const bool started = e.kind == RecordingEvent::Kind::Started;
+    spdlog::info("event: recording {} {} ({}){}", started ? "started" : "finished", e.info.id,
+                 e.info.stream, e.info.error.empty() ? "" : ": " + e.info.error);
+    if (!callbacks_) return;
+    CallbackEvent c;
+    c.type = started ? webhook::EventType::RecordingStarted : webhook::EventType::RecordingFinished;
+    c.app_id = e.info.app_id;
+    c.room_id = e.info.room_id;
+    c.data["userId"] = e.info.user_id;
+    c.data["stream"] = e.info.stream;
+    c.data["file"] = e.info.file;
+    if (!started) {
+      c.data["durationMs"] = e.info.duration_ms;
+      c.data["bytes"] = e.info.size_bytes;
+      c.data["error"] = e.info.error;
+    }
+    c.time_ms = now_ms();
+    callbacks_->emit(std::move(c));
+  });
   access_.set_cluster_secret(config_.cluster.secret);
   relay_ = std::make_unique<RelayManager>(ctx_, relay_timing(config_.relay));
   ctx_.relay = relay_.get();
@@ -109,7 +133,10 @@ Server::Server(Config config)
   // so they run right after, not inside.
   hub_.on_live([this](const StreamId& id, bool audio, bool video) {
     spdlog::info("stream {} live (audio={}, video={})", stream_key(id), audio, video);
-    asio::post(io_, [this, id, audio, video] { signal_->on_stream_live(id, audio, video); });
+    asio::post(io_, [this, id, audio, video] {
+      signal_->on_stream_live(id, audio, video);
+      recordings_->on_stream_live(id);
+    });
   });
   hub_.on_ended([this](const StreamId& id, const media::StreamEnd& how) {
     spdlog::info("stream {} ended{}: {}", stream_key(id), how.failed ? " (failed)" : "",
@@ -302,6 +329,7 @@ void Server::shutdown() {
   ticker_.cancel();
   signals_.cancel();
   signal_->shutdown();
+  recordings_->shutdown();
   relay_->shutdown();
   if (usage_) usage_->close_all(now_ms());  // what is still open ends now, written before exit
   if (callbacks_) callbacks_->stop();  // what is queued stays on disk for the next start

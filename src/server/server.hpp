@@ -26,6 +26,7 @@
 namespace minirtc::server {
 
 class SignalPlane;
+class Recordings;
 class RelayManager;
 class ClusterNode;
 class UsageRecorder;
@@ -72,6 +73,7 @@ class Server {
   std::optional<boost::asio::ssl::context> tls_;
   ServerContext ctx_;
   std::unique_ptr<SignalPlane> signal_;
+  std::unique_ptr<Recordings> recordings_;
   std::unique_ptr<RelayManager> relay_;
   std::unique_ptr<ClusterNode> cluster_;  // cluster mode only
   /// The cluster record's load figures, measured once a second.
