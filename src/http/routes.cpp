@@ -29,6 +29,16 @@ constexpr std::array kRoutes{
     Route{"/v1/admin/apps/*/rooms/*/dismiss", "POST"},
     Route{"/v1/admin/apps/*/rooms/*/users/*/kick", "POST"},
     Route{"/v1/admin/apps/*/rooms/*/users/*/forbid-publish", "POST"},
+    // The web console (server/console_plane.hpp, console/assets.hpp).
+    Route{"/", "GET, HEAD"},
+    Route{"/console", "GET, HEAD"},
+    Route{"/console/", "GET, HEAD"},
+    Route{"/console/*", "GET, HEAD"},
+    Route{"/console/assets/*", "GET, HEAD"},
+    Route{"/v1/admin/feed", "GET"},
+    Route{"/v1/admin/play-url", "POST"},
+    Route{"/v1/admin/token", "POST"},
+    Route{"/v1/admin/apps/*/rooms/*/users/*/mute", "POST"},
 };
 
 /// Next '/'-separated segment of `s` (which starts with '/'), consumed.

@@ -24,6 +24,7 @@
 namespace minirtc::server {
 
 class SignalPlane;
+class ConsolePlane;
 
 /// Unix time in milliseconds: tokens, URLs and room timers all use wall-clock time.
 inline std::uint64_t now_ms() {
@@ -52,6 +53,8 @@ struct ServerContext {
 
   /// Bytes RTMP connections hold in incomplete messages, against media.ingest_budget_bytes.
   IngestBudget ingest{config.media.ingest_budget_bytes};
+
+  ConsolePlane* console = nullptr;  // the web console's feed and routes; set once wired
 };
 
 }  // namespace minirtc::server

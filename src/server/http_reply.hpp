@@ -1,9 +1,11 @@
 #pragma once
-// A plain HTTP answer from a route: status, body, content type (and `Allow` for a 405).
+// A plain HTTP answer from a route: status, body, content type (and `Allow` for a 405), and any
+// further header fields (the console's Cache-Control, Location, security headers).
 
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace minirtc::server {
 
@@ -19,6 +21,7 @@ struct HttpReply {
   std::string body;
   std::string content_type;
   std::string allow;  // the route's methods: sent as `Allow` with 405 and in CORS preflights
+  std::vector<std::pair<std::string, std::string>> headers;  // more header fields, sent as given
 };
 
 /// {"error": reason} with the given status.

@@ -11,9 +11,11 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 
+#include "console/assets.hpp"
 #include "http/query.hpp"
 #include "http/routes.hpp"
 #include "server/accept_loop.hpp"
+#include "server/console_plane.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
 #include "server/signal_plane.hpp"
@@ -135,6 +137,7 @@ asio::awaitable<void> HttpSession::run() {
     res.set(http::field::content_type, reply.content_type);
     add_cors(res);
     if (reply.status == 405) res.set(http::field::allow, reply.allow);
+    for (const auto& [name, value] : reply.headers) res.set(name, value);
     if (req.method() == http::verb::options && !reply.allow.empty()) {
       res.set(http::field::access_control_allow_methods, reply.allow + ", OPTIONS");
       res.set(http::field::access_control_allow_headers, "Content-Type, Authorization");
@@ -186,6 +189,11 @@ bool HttpSession::try_hand_over(Request& req) {
     }
     return true;
   }
+  if (upgrade && path == "/v1/admin/feed" && ctx_.console && req.method() == http::verb::get) {
+    stream_.tcp().expires_never();
+    ctx_.console->accept_feed(std::move(stream_), std::move(req), peer_, id_);
+    return true;
+  }
   if (upgrade && path == "/v1/signal" && ctx_.signal) {
     stream_.tcp().expires_never();
     ctx_.signal->accept_websocket(std::move(stream_), std::move(req), peer_, id_);
@@ -224,12 +232,38 @@ HttpReply HttpSession::route(const Request& req) {
   if (path == "/metrics") return {200, metrics_text(), "text/plain; version=0.0.4"};
   if (path == "/healthz") return {200, "{\"ok\":true}", "application/json"};
   if (path == "/v1/signal") return json_error(426, "signalling needs a WebSocket upgrade");
+  if (path == "/v1/admin/feed")
+    return json_error(426, "the console feed needs a WebSocket upgrade");
+  if (auto reply = console_reply(path)) return std::move(*reply);
   if (path.starts_with("/v1/") && ctx_.signal) {
     auto auth = req[http::field::authorization];
     return ctx_.signal->handle_http(std::string(req.method_string()), path, query, req.body(),
                                     auth);
   }
   return json_error(404, "no such route");
+}
+
+std::optional<HttpReply> HttpSession::console_reply(std::string_view path) {
+  using Kind = console::Resolution::Kind;
+  const auto r = console::resolve(path, console::embedded_assets());
+  if (r.kind == Kind::NotConsole) return std::nullopt;
+  if (r.kind == Kind::NotFound) return json_error(404, "no such file");
+  if (r.kind == Kind::Redirect) {
+    HttpReply reply{302, "", "text/plain"};
+    reply.headers = {{"Location", std::string(r.location)}, {"Cache-Control", "no-cache"}};
+    return reply;
+  }
+  HttpReply reply{200, std::string(r.asset->body), std::string(r.content_type)};
+  // The console talks to its own origin only; no framing (clickjacking of the admin buttons).
+  reply.headers = {
+      {"Cache-Control", std::string(r.cache_control)},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Content-Security-Policy",
+       "default-src 'self'; connect-src 'self'; media-src 'self' blob:; img-src 'self' data:; "
+       "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"},
+  };
+  return reply;
 }
 
 std::string HttpSession::metrics_text() {

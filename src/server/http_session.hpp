@@ -39,6 +39,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   /// route's answer.
   HttpReply route(const Request& request);
   std::string metrics_text();
+  /// The web console's files and redirects (console/assets.hpp); nullopt for other paths.
+  std::optional<HttpReply> console_reply(std::string_view path);
 
   ServerContext& ctx_;
   HttpStream stream_;

@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "server/config_reload.hpp"
+#include "server/console_plane.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
 #include "server/rtmp_session.hpp"
@@ -77,6 +78,8 @@ Server::Server(Config config)
       ticker_(io_) {
   signal_ = std::make_unique<SignalPlane>(ctx_);
   ctx_.signal = signal_.get();
+  console_ = std::make_unique<ConsolePlane>(ctx_, signal_->rooms());
+  ctx_.console = console_.get();
   ctx_.connections.set_limits(door_limits(config_.limits));
   // Hub events fire inside hub calls; the room's reactions (mutes, closes) touch the hub again,
   // so they run right after, not inside.
@@ -197,6 +200,7 @@ void Server::tick() {
   const auto now = now_ms();
   hub_.sweep(now);
   signal_->tick(now);
+  console_->tick(now);
   flush_log_summaries();
   heap_trimmer_.tick();
   ticker_.expires_after(std::chrono::milliseconds(500));

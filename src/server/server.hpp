@@ -26,6 +26,7 @@
 namespace minirtc::server {
 
 class SignalPlane;
+class ConsolePlane;
 
 class Server {
  public:
@@ -67,6 +68,7 @@ class Server {
   std::optional<boost::asio::ssl::context> tls_;
   ServerContext ctx_;
   std::unique_ptr<SignalPlane> signal_;
+  std::unique_ptr<ConsolePlane> console_;
   boost::asio::ip::tcp::acceptor http_acceptor_;
   boost::asio::ip::tcp::acceptor rtmp_acceptor_;
   boost::asio::signal_set signals_;

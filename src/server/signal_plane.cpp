@@ -15,6 +15,7 @@
 #include "auth/url_signer.hpp"
 #include "http/query.hpp"
 #include "room/room_service.hpp"
+#include "server/console_plane.hpp"
 #include "server/log_limiter.hpp"
 #include "signal/admin_json.hpp"
 #include "signal/dispatcher.hpp"
@@ -358,6 +359,10 @@ void SignalPlane::shutdown() {
     if (auto s = weak.lock()) s->close_after_sending("server shutting down", true);
 }
 
+const room::RoomService& SignalPlane::rooms() const {
+  return bridge_->rooms;
+}
+
 void SignalPlane::append_metrics(std::string& out) {
   const auto c = bridge_->rooms.counts();
   auto gauge = [&](std::string_view name, std::string_view help, auto value) {
@@ -457,6 +462,8 @@ HttpReply SignalPlane::handle_admin(std::string_view method, std::string_view re
   auto& ctx = bridge_->ctx;
   auto& rooms = bridge_->rooms;
   const auto now = now_ms();
+  if (ctx.console)  // the web console's routes (server/console_plane.hpp)
+    if (auto reply = ctx.console->handle_admin(method, rest, body)) return std::move(*reply);
   const auto first = path_segment(rest);
 
   if (first == "apps" && rest.empty() && method == "GET") {

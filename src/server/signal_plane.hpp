@@ -19,6 +19,10 @@
 #include "server/http_reply.hpp"
 #include "server/http_stream.hpp"
 
+namespace minirtc::room {
+class RoomService;
+}
+
 namespace minirtc::server {
 
 class SignalSession;
@@ -38,6 +42,8 @@ class SignalPlane {
   HttpReply handle_http(std::string_view method, std::string_view path, std::string_view query,
                         std::string_view body, std::string_view authorization);
   void append_metrics(std::string& out);
+  /// The rooms, read-only (the web console's feed renders them).
+  const room::RoomService& rooms() const;
 
   // Hub events.
   void on_stream_live(const StreamId& id, bool has_audio, bool has_video);

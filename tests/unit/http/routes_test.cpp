@@ -25,6 +25,19 @@ TEST(Routes, AdminPathsMatchBySegment) {
   EXPECT_EQ(allowed_methods("/v1/admin/apps/A/rooms/r1/users/u/forbid-publish"), "POST");
 }
 
+TEST(Routes, ConsolePaths) {
+  EXPECT_EQ(allowed_methods("/"), "GET, HEAD");
+  EXPECT_EQ(allowed_methods("/console"), "GET, HEAD");
+  EXPECT_EQ(allowed_methods("/console/"), "GET, HEAD");
+  EXPECT_EQ(allowed_methods("/console/index.html"), "GET, HEAD");
+  EXPECT_EQ(allowed_methods("/console/assets/index-abc.js"), "GET, HEAD");
+  EXPECT_EQ(allowed_methods("/console/a/b/c"), "");
+  EXPECT_EQ(allowed_methods("/v1/admin/feed"), "GET");
+  EXPECT_EQ(allowed_methods("/v1/admin/play-url"), "POST");
+  EXPECT_EQ(allowed_methods("/v1/admin/token"), "POST");
+  EXPECT_EQ(allowed_methods("/v1/admin/apps/A/rooms/r1/users/u/mute"), "POST");
+}
+
 TEST(Routes, FlvPlayback) {
   EXPECT_EQ(allowed_methods("/live/app_room_user_main.flv"), "GET");
   EXPECT_EQ(allowed_methods("/live/.flv"), "");
@@ -33,7 +46,7 @@ TEST(Routes, FlvPlayback) {
 }
 
 TEST(Routes, UnknownPathsHaveNone) {
-  for (const char* p : {"", "healthz", "/", "/healthz/", "/healthz/x", "/v1", "/v1/admin",
+  for (const char* p : {"", "healthz", "//", "/healthz/", "/healthz/x", "/v1", "/v1/admin",
                         "/v1/admin/urls//revoke", "/v1/admin/urls/n", "/v1/admin/urls/n/revoke/x",
                         "/v1/admin/apps/A/rooms/r1/users/u", "/v1/admin/apps//rooms", "/nope"})
     EXPECT_EQ(allowed_methods(p), "") << p;
