@@ -3,6 +3,7 @@
 // the stream's details, a playing preview, a live chart, kick → CLIENT_BANNED. Screenshots of the
 // overview and the room page go to build/console-test/.
 import { test, before, after } from 'node:test';
+import { startServer } from '../e2e/lib/server.mjs';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pushTestStream, waitFor } from '../e2e/lib/media.mjs';
@@ -22,6 +23,7 @@ before(async () => {
   await bob.client.subscribe('alice', {});
   alice.client.reportPusherStateChange(1002, 'connected');
   alice.client.reportPusherNetStatusChange({ videoBitrate: 480, videoFPS: 25, netSpeed: 560 });
+  bob.client.reportPlayerStateChange('alice', 2004, 'playing');
   browser = await launchBrowser();
 });
 
@@ -65,6 +67,8 @@ test('the room page: users, stream details, a live bitrate chart, a playing prev
   for (const user of ['alice', 'bob']) await page.locator(`#users tr[data-key="${user}"]`).waitFor();
   const aliceRow = await page.textContent('#users tr[data-key="alice"]');
   assert.match(aliceRow, /1002 connected/, 'the pusher state alice reported');
+  assert.match(aliceRow, /netSpeed=560/, 'the net status alice reported');
+  await page.waitForFunction(() => /alice: 2004 playing/.test(document.querySelector('#users tr[data-key="bob"]')?.textContent || ''));
   const key = `${fx.appId}~${ROOM}~alice~main`;
   const stream = page.locator(`#streams tr[data-key="${key}"]`);
   await page.waitForFunction((k) => /640x360/.test(document.querySelector(`#streams tr[data-key="${k}"]`)?.textContent || ''), key);
@@ -120,4 +124,32 @@ test('keyboard and phone width: the room page is usable at 390 px and reachable 
   }
   assert.ok(focusables.some((f) => /Kick/.test(f)), `Tab reaches the room's buttons: ${focusables.join(' | ')}`);
   await page.setViewportSize({ width: 1280, height: 720 });
+});
+
+test('Chinese labels for a Chinese browser', { skip }, async () => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  try {
+    const p = await context.newPage();
+    await p.goto(`${fx.server.httpUrl}/console/`);
+    await p.locator('#signin').waitFor();
+    assert.equal(await p.textContent('label[for=key]'), '管理密钥');
+    assert.equal(await p.getAttribute('html', 'lang'), 'zh-CN');
+  } finally {
+    await context.close();
+  }
+});
+
+test('without an admin key the console says how to set one', { skip }, async () => {
+  const bare = await startServer();
+  const context = await browser.newContext();
+  try {
+    const p = await context.newPage();
+    await p.goto(`${bare.httpUrl}/`);  // the redirect to console/
+    await p.locator('#no-admin').waitFor();
+    assert.match(await p.textContent('#no-admin'), /--admin-key/);
+    assert.equal(await p.locator('#key').count(), 0);
+  } finally {
+    await context.close();
+    await bare.stop();
+  }
 });

@@ -23,7 +23,7 @@ after(async () => {
   await fx?.close();
 });
 
-test(`the overview with ${ROOMS} rooms loads in ≤ 1 s`, { skip }, async () => {
+test(`the overview with ${ROOMS} rooms loads in ≤ 1 s`, { skip }, async (t) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   await context.addInitScript(([key, n]) => {
     sessionStorage.setItem('minirtc.adminKey', key);
@@ -46,5 +46,6 @@ test(`the overview with ${ROOMS} rooms loads in ≤ 1 s`, { skip }, async () => 
     await context.close();
   }
   const best = Math.min(...times);
+  t.diagnostic(`loads: ${times.map(Math.round).join(', ')} ms`);
   assert.ok(best <= 1000 * SLOW, `best of ${times.map(Math.round).join(', ')} ms`);
 });
