@@ -164,7 +164,7 @@ function renderBanner() {
 function overviewPage() {
   main.innerHTML = `<h1 class="sr-only">${esc(t('overview'))}</h1>
   <div class="grid">
-    <section class="card"><h2>${esc(t('nodes'))}</h2>${table('nodes', ['node', 'connections', 'streams', 'rooms', 'users', 'inMbps', 'outMbps'])}</section>
+    <section class="card"><h2>${esc(t('nodes'))}</h2>${table('nodes', ['node', 'connections', 'streams', 'rooms', 'users', 'cpu', 'inMbps', 'outMbps'])}</section>
     <section class="card"><h2>${esc(t('apps'))}</h2>${table('apps', ['app', 'rooms', 'users'])}</section>
   </div>
   <section class="card"><h2>${esc(t('totals'))}</h2><div id="totals-chart"></div></section>
@@ -179,10 +179,11 @@ function overviewPage() {
     const o = state.overview;
     if (!o) return;
     const tail = state.totals[state.totals.length - 1] || [0, 0, 0];
+    // Cluster mode: /v1/admin/nodes records (id, rooms, sessions, viewers, egressMbps, cpuPercent).
     const nodes = state.nodes?.length ? state.nodes.map((n, i) => ({
-      key: String(n.nodeId ?? n.id ?? i),
-      cells: [String(n.nodeId ?? n.id ?? n.address ?? i), num(n.connections), num(n.streams), num(n.rooms), num(n.users), num(n.inMbps, 2), num(n.outMbps, 2)],
-    })) : [{ key: 'self', cells: [location.host, num(o.node.connections), num(o.node.streams), num(o.node.rooms), num(o.node.users), num(tail[1], 2), num(tail[2], 2)] }];
+      key: String(n.id ?? i),
+      cells: [`${n.id ?? i}${n.self ? ' ★' : ''}`, num(n.sessions), num(n.viewers), num(n.rooms), '—', num(n.cpuPercent), '—', num(n.egressMbps, 2)],
+    })) : [{ key: 'self', cells: [location.host, num(o.node.connections), num(o.node.streams), num(o.node.rooms), num(o.node.users), '—', num(tail[1], 2), num(tail[2], 2)] }];
     updateRows($('#nodes tbody'), nodes);
     updateRows($('#apps tbody'), o.apps.map((a) => ({
       key: a.appId,
