@@ -9,13 +9,15 @@
 #                            the issue's reference figures were taken at)
 #   BENCH_TARGETS="..."      subset of: minirtc nginx
 #   BENCH_VIEWERS, BENCH_ROOMS, BENCH_SESSIONS, BENCH_DURATION, BENCH_RAMP   sizes and seconds
-#   BENCH_REPEAT=3           runs of each CPU-per-GB row (fanout1k, fanout, fanout-merge), the
-#                            servers interleaved in each round; the report takes the median run
-#                            (1 with BENCH_QUICK=1)
+#   BENCH_REPEAT=5           rounds of the CPU-per-GB rows (fanout1k and its variants, fanout,
+#                            fanout-merge), the servers taking turns in each round; the report
+#                            gives each round's paired ratio (MiniRTC / nginx-rtmp, variant /
+#                            MiniRTC) and their median and range (1 with BENCH_QUICK=1)
 #   BENCH_SERVER_CPU=0 BENCH_BENCH_CPU=1    cores for the server and the load generator
 #   MINIRTC_BIN=build/release/minirtc       the binary (load generator, and server unless
 #   MINIRTC_SERVER_BIN=...                   names another build of the server)
-#   BENCH_NO_RESULTS=1       do not rewrite bench/RESULTS.md (JSON stays in bench/out/results)
+#   BENCH_NO_RESULTS=1       do not rewrite bench/RESULTS.md nor bench/results/ (the raw JSON
+#                            stays in bench/out/results)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +31,7 @@ if [[ $QUICK == 1 ]]; then
   DURATION=${BENCH_DURATION:-8}; RAMP=${BENCH_RAMP:-3}; REPEAT=${BENCH_REPEAT:-1}
 else
   VIEWERS=${BENCH_VIEWERS:-3000}; ROOMS=${BENCH_ROOMS:-100}; SESSIONS=${BENCH_SESSIONS:-5000}
-  DURATION=${BENCH_DURATION:-20}; RAMP=${BENCH_RAMP:-10}; REPEAT=${BENCH_REPEAT:-3}
+  DURATION=${BENCH_DURATION:-20}; RAMP=${BENCH_RAMP:-10}; REPEAT=${BENCH_REPEAT:-5}
 fi
 SCENARIOS=${BENCH_SCENARIOS:-"fanout1k fanout fanout-merge fanout-flv slow calls signal"}
 TARGETS=${BENCH_TARGETS:-"minirtc nginx"}
@@ -68,9 +70,11 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# Starts MiniRTC on free ports; sets SERVER_PID, RTMP_ADDR, HTTP_ADDR.
+# Starts MiniRTC on free ports with extra flags "$@"; sets SERVER_PID, RTMP_ADDR, HTTP_ADDR,
+# SERVER_FLAGS.
 start_minirtc() {
   local log=$OUT/minirtc.log
+  SERVER_FLAGS="$*"
   # Every load-generator connection comes from 127.0.0.1: no per-address limit of strangers
   # (thousands of viewers ramp up in seconds, many of them mid-handshake at once).
   taskset -c "$SERVER_CPU" "$SERVER_BIN" serve --http-listen 127.0.0.1:0 --rtmp-listen 127.0.0.1:0 \
@@ -110,6 +114,26 @@ bench() {
   taskset -c "$BENCH_CPU" "$BIN" bench --rtmp "$RTMP_ADDR" --http "$HTTP_ADDR" "${app[@]}" \
     --server-pid "$SERVER_PID" --label "$target" --json "$RESULTS/$name.$target${REP:+.r$REP}.json" \
     --ramp "$RAMP" --duration "$DURATION" "$@" || echo "!! $name ($target) failed" >&2
+  [[ $target == minirtc* ]] && annotate "$RESULTS/$name.$target${REP:+.r$REP}.json"
+  return 0
+}
+
+# Adds to a MiniRTC run's JSON what the server says of itself: the write path its viewers' writes
+# took (io_uring, or sendmsg when asked or when the kernel refused io_uring) and its flags.
+annotate() {
+  local json=$1 path
+  [[ -f $json ]] || return 0
+  path=$(curl -s "http://$HTTP_ADDR/metrics" | sed -n 's/^minirtc_viewer_write_path{path="\([a-z_]*\)"} 1$/\1/p')
+  python3 - "$json" "${path:-unknown}" "${SERVER_FLAGS:-}" <<'PY'
+import json, sys
+p, path, flags = sys.argv[1:4]
+with open(p) as f:
+    r = json.load(f)
+r["server_write_path"] = path
+r["server_flags"] = flags
+with open(p, "w") as f:
+    json.dump(r, f, indent=1)
+PY
 }
 
 # "Release" etc. from the CMake cache of the build the server binary came from.
@@ -133,6 +157,8 @@ run_on() {
   case $t in
     minirtc) target minirtc || return 0; start_minirtc ;;
     minirtc-merge100) target minirtc || return 0; start_minirtc --merge-window-ms 100 ;;
+    minirtc-merge0) target minirtc || return 0; start_minirtc --merge-window-ms 0 ;;
+    minirtc-sendmsg) target minirtc || return 0; start_minirtc --send-batching sendmsg ;;
     nginx) target nginx || return 0; start_nginx ;;
   esac
   bench "$name" "$t" "$@"
@@ -149,6 +175,9 @@ for rep in $(seq "$REPEAT"); do
     run_on minirtc fanout1k "${FAN1K[@]}" --proto rtmp
     run_on nginx fanout1k "${FAN1K[@]}" --proto rtmp
     run_on minirtc-merge100 fanout-merge1k "${FAN1K[@]}" --proto rtmp
+    # what each design choice buys: no merged writes at all, and one sendmsg per viewer
+    run_on minirtc-merge0 fanout1k "${FAN1K[@]}" --proto rtmp
+    run_on minirtc-sendmsg fanout1k "${FAN1K[@]}" --proto rtmp
   fi
   if has fanout; then
     run_on minirtc fanout "${FAN[@]}" --proto rtmp
@@ -167,5 +196,8 @@ has signal && run_on minirtc signal --scenario signal --sessions "$SESSIONS" --r
 if [[ ${BENCH_NO_RESULTS:-0} != 1 ]]; then
   python3 "$ROOT/bench/render_results.py" "$RESULTS" "$ROOT/bench/RESULTS.md" \
     --server-build "$(server_build)" --quick "$QUICK" --viewers "$VIEWERS" --rooms "$ROOMS" --sessions "$SESSIONS" --duration "$DURATION" --repeat "$REPEAT"
-  echo "== wrote bench/RESULTS.md"
+  # the raw JSON the page was made from, committed beside it
+  rm -rf "$ROOT/bench/results" && mkdir -p "$ROOT/bench/results"
+  cp "$RESULTS"/*.json "$ROOT/bench/results/"
+  echo "== wrote bench/RESULTS.md and bench/results/"
 fi

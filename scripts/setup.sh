@@ -16,7 +16,7 @@ PACKAGES=(
   # test peers and the benchmark's reference server (never linked)
   ffmpeg rtmpdump nginx-light libnginx-mod-rtmp
   # cluster tests start their own Redis; console tests drive a headless browser; sqlite3 to inspect
-  redis-server chromium sqlite3
+  redis-server chromium sqlite3 python3
   # procps: ps/pgrep in test scripts; curl for smoke checks
   procps curl
 )

@@ -304,6 +304,12 @@ std::string HttpSession::metrics_text() {
   counter("minirtc_viewer_writes_total", "Gather writes to plain-TCP viewers", sender.writes());
   counter("minirtc_viewer_write_syscalls_total",
           "System calls that carried them (io_uring: one per flush round)", sender.system_calls());
+  out += fmt::format(
+      "# HELP minirtc_viewer_write_path The write path plain-TCP viewers' writes take (1 = in "
+      "use)\n"
+      "# TYPE minirtc_viewer_write_path gauge\n"
+      "minirtc_viewer_write_path{{path=\"{}\"}} 1\n",
+      BatchSender::name(sender.mode()));
   out +=
       "# HELP minirtc_rejected_total Requests and connections refused, by reason\n"
       "# TYPE minirtc_rejected_total counter\n";

@@ -26,7 +26,17 @@ export function dribble(address, { prefix = Buffer.alloc(0), trickle = Buffer.fr
         r(Date.now() - openedAt);
       }));
       if (prefix.length) socket.write(prefix);
-      if (afterPrefix) await afterPrefix({ socket, received: () => received });
+      if (afterPrefix) {
+        // a failure here (no upgrade answer, refused) rejects the dribble instead of escaping
+        // from the socket's event handler as an uncaught error
+        try {
+          await afterPrefix({ socket, received: () => received });
+        } catch (e) {
+          socket.destroy();
+          reject(e);
+          return;
+        }
+      }
       if (trickle.length) {
         timer = setInterval(() => {
           if (socket.destroyed) return clearInterval(timer);
