@@ -373,7 +373,12 @@ function tokensPage() {
     } catch (err) { toast(t('failed', { what: t('generate'), why: err.message }), true); }
   };
   $('#tk-copy').onclick = async () => { await navigator.clipboard?.writeText($('#tk-snippet').textContent).catch(() => {}); toast(t('copied')); };
-  return { overview: () => {} };
+  return {
+    overview: () => { // the app list arrives with the feed's first overview
+      const sel = $('#tk-app');
+      if (sel && !sel.options.length) sel.innerHTML = (state.overview?.apps || []).map((a) => `<option>${esc(a.appId)}</option>`).join('');
+    },
+  };
 }
 
 // ---- Recordings and usage: shown when the server has the routes

@@ -255,74 +255,81 @@ void ConsolePlane::accept_feed(HttpStream stream,
 
 std::optional<HttpReply> ConsolePlane::handle_admin(std::string_view method, std::string_view rest,
                                                     std::string_view body) {
-  const auto first = next_segment(rest);
-  if (first == "play-url" && rest.empty() && method == "POST") {
-    auto o = body_object(body);
-    auto id = o ? parse_stream_key(string_field(*o, "stream")) : std::nullopt;
-    if (!id) return json_error(400, "body must be JSON {\"stream\": stream key}");
-    if (!ctx_.apps.find(id->app_id)) return json_error(404, "unknown appId");
-    const auto viewer = "console-" + auth::random_hex(4);
-    const auto url = ctx_.access.play_url(*id, viewer, true, now_s() + ctx_.config.media.url_ttl_s,
-                                          auth::new_nonce());
-    // Relative to the server's root, so the console reaches it through whatever proxy served it.
-    const auto path = url.find("/live/");
-    json::object r;
-    r["path"] = url.substr(path == std::string::npos ? 0 : path + 1);
-    r["viewer"] = viewer;
-    return HttpReply{200, json::serialize(r), "application/json"};
-  }
-  if (first == "token" && rest.empty() && method == "POST") {
-    auto o = body_object(body);
-    if (!o) return json_error(400, "body must be a JSON object");
-    const auto app_id = string_field(*o, "appId"), room_id = string_field(*o, "roomId"),
-               user_id = string_field(*o, "userId");
-    const auto* app = ctx_.apps.find(app_id);
-    if (!app) return json_error(404, "unknown appId");
-    if (!is_valid_id(room_id) || !is_valid_id(user_id))
-      return json_error(400, "roomId and userId: 1-128 characters [a-zA-Z0-9@_.-]");
-    std::int64_t lifetime = 3600;
-    if (auto* v = o->if_contains("expireSeconds"); v && v->is_int64()) lifetime = v->as_int64();
-    if (lifetime < 60 || lifetime > 7 * 24 * 3600)
-      return json_error(400, "expireSeconds must be 60 to 604800");
-    auth::AccessToken t;
-    t.app_id = app->id;
-    t.room_id = room_id;
-    t.user_id = user_id;
-    t.nonce = auth::random_u32();
-    t.issued_at = now_s();
-    t.expire_at = t.issued_at + static_cast<std::uint32_t>(lifetime);
-    if (bool_field(*o, "publish", true))
-      t.add_privilege(auth::Privilege::PublishStream, t.expire_at);
-    if (bool_field(*o, "subscribe", true))
-      t.add_privilege(auth::Privilege::SubscribeStream, t.expire_at);
-    spdlog::info("admin API: token issued for app={} room={} user={} ({} s)", app_id, room_id,
-                 user_id, lifetime);
-    json::object r;
-    r["appId"] = app->id;
-    r["token"] = auth::encode_token(t, app->key);
-    r["expireAt"] = t.expire_at;
-    return HttpReply{200, json::serialize(r), "application/json"};
-  }
-  if (first == "apps") {
-    auto probe = rest;
-    const auto app_id = next_segment(probe);
-    if (next_segment(probe) != "rooms") return std::nullopt;
-    const auto room_id = next_segment(probe);
-    if (next_segment(probe) != "users") return std::nullopt;
-    const auto user_id = next_segment(probe);
-    if (next_segment(probe) != "mute" || !probe.empty() || method != "POST") return std::nullopt;
-    auto o = body_object(body);
-    if (!o) return json_error(400, "body must be JSON {\"audio\", \"video\", \"screen\"}");
-    if (!rooms_.room(app_id, room_id)) return json_error(404, "no such room");
-    StreamId id{app_id, room_id, user_id,
-                bool_field(*o, "screen", false) ? StreamKind::Screen : StreamKind::Main};
-    const bool audio = bool_field(*o, "audio", false), video = bool_field(*o, "video", false);
-    ctx_.hub.set_stream_mute(id, audio, video);
-    spdlog::info("admin API: stream {} muted for everyone: audio={} video={}", stream_key(id),
-                 audio, video);
-    return HttpReply{200, R"({"ok":true})", "application/json"};
-  }
-  return std::nullopt;
+  if (method != "POST") return std::nullopt;
+  if (rest == "/play-url") return play_url(body);
+  if (rest == "/token") return token(body);
+  auto probe = rest;
+  if (next_segment(probe) != "apps") return std::nullopt;
+  const auto app_id = next_segment(probe);
+  if (next_segment(probe) != "rooms") return std::nullopt;
+  const auto room_id = next_segment(probe);
+  if (next_segment(probe) != "users") return std::nullopt;
+  const auto user_id = next_segment(probe);
+  if (next_segment(probe) != "mute" || !probe.empty()) return std::nullopt;
+  return mute(app_id, room_id, user_id, body);
+}
+
+HttpReply ConsolePlane::play_url(std::string_view body) {
+  auto o = body_object(body);
+  auto id = o ? parse_stream_key(string_field(*o, "stream")) : std::nullopt;
+  if (!id) return json_error(400, "body must be JSON {\"stream\": stream key}");
+  if (!ctx_.apps.find(id->app_id)) return json_error(404, "unknown appId");
+  const auto viewer = "console-" + auth::random_hex(4);
+  const auto url = ctx_.access.play_url(*id, viewer, true, now_s() + ctx_.config.media.url_ttl_s,
+                                        auth::new_nonce());
+  // Relative to the server's root, so the console reaches it through whatever proxy served it.
+  const auto path = url.find("/live/");
+  json::object r;
+  r["path"] = url.substr(path == std::string::npos ? 0 : path + 1);
+  r["viewer"] = viewer;
+  return HttpReply{200, json::serialize(r), "application/json"};
+}
+
+HttpReply ConsolePlane::token(std::string_view body) {
+  auto o = body_object(body);
+  if (!o) return json_error(400, "body must be a JSON object");
+  const auto app_id = string_field(*o, "appId"), room_id = string_field(*o, "roomId"),
+             user_id = string_field(*o, "userId");
+  const auto* app = ctx_.apps.find(app_id);
+  if (!app) return json_error(404, "unknown appId");
+  if (!is_valid_id(room_id) || !is_valid_id(user_id))
+    return json_error(400, "roomId and userId: 1-128 characters [a-zA-Z0-9@_.-]");
+  std::int64_t lifetime = 3600;
+  if (auto* v = o->if_contains("expireSeconds"); v && v->is_int64()) lifetime = v->as_int64();
+  if (lifetime < 60 || lifetime > 7 * 24 * 3600)
+    return json_error(400, "expireSeconds must be 60 to 604800");
+  auth::AccessToken t;
+  t.app_id = app->id;
+  t.room_id = room_id;
+  t.user_id = user_id;
+  t.nonce = auth::random_u32();
+  t.issued_at = now_s();
+  t.expire_at = t.issued_at + static_cast<std::uint32_t>(lifetime);
+  if (bool_field(*o, "publish", true)) t.add_privilege(auth::Privilege::PublishStream, t.expire_at);
+  if (bool_field(*o, "subscribe", true))
+    t.add_privilege(auth::Privilege::SubscribeStream, t.expire_at);
+  spdlog::info("admin API: token issued for app={} room={} user={} ({} s)", app_id, room_id,
+               user_id, lifetime);
+  json::object r;
+  r["appId"] = app->id;
+  r["token"] = auth::encode_token(t, app->key);
+  r["expireAt"] = t.expire_at;
+  return HttpReply{200, json::serialize(r), "application/json"};
+}
+
+HttpReply ConsolePlane::mute(std::string_view app_id, std::string_view room_id,
+                             std::string_view user_id, std::string_view body) {
+  auto o = body_object(body);
+  if (!o) return json_error(400, "body must be JSON {\"audio\", \"video\", \"screen\"}");
+  if (!rooms_.room(app_id, room_id)) return json_error(404, "no such room");
+  if (!is_valid_id(user_id)) return json_error(400, "userId: 1-128 characters [a-zA-Z0-9@_.-]");
+  StreamId id{std::string(app_id), std::string(room_id), std::string(user_id),
+              bool_field(*o, "screen", false) ? StreamKind::Screen : StreamKind::Main};
+  const bool audio = bool_field(*o, "audio", false), video = bool_field(*o, "video", false);
+  ctx_.hub.set_stream_mute(id, audio, video);
+  spdlog::info("admin API: stream {} muted for everyone: audio={} video={}", stream_key(id), audio,
+               video);
+  return HttpReply{200, R"({"ok":true})", "application/json"};
 }
 
 std::string ConsolePlane::overview_json() const {

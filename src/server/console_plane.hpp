@@ -59,13 +59,18 @@ class ConsolePlane {
                    boost::beast::http::request<boost::beast::http::string_body> request,
                    std::string peer, std::uint64_t connection_id);
 
-  /// The console's admin routes (`rest` follows /v1/admin; the caller checked the key):
-  ///   POST /play-url {"stream": key}                        → {"path": "live/KEY.flv?…"}
-  ///   POST /token {appId, roomId, userId, publish, subscribe, expireSeconds} → {token, expireAt}
-  ///   POST /apps/{a}/rooms/{r}/users/{u}/mute {audio, video, screen}        → {"ok": true}
-  /// nullopt: not one of them.
+  /// The console's admin routes (`rest` follows /v1/admin; the caller checked the key); nullopt:
+  /// not one of them. Each route is one of the functions below.
   std::optional<HttpReply> handle_admin(std::string_view method, std::string_view rest,
                                         std::string_view body);
+  /// POST /v1/admin/play-url {"stream": key} → {"path": "live/KEY.flv?…", "viewer"}
+  HttpReply play_url(std::string_view body);
+  /// POST /v1/admin/token {appId, roomId, userId, publish?, subscribe?, expireSeconds?}
+  /// → {appId, token, expireAt}
+  HttpReply token(std::string_view body);
+  /// POST /v1/admin/apps/{a}/rooms/{r}/users/{u}/mute {audio, video, screen?} → {"ok": true}
+  HttpReply mute(std::string_view app_id, std::string_view room_id, std::string_view user_id,
+                 std::string_view body);
 
   /// Twice a second from the server's tick: samples the hub once per kSampleIntervalMs and
   /// sends each feed what changed.

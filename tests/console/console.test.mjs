@@ -65,6 +65,8 @@ test('signed in: the overview lists the room with both users', { skip }, async (
 test('the room page: users, stream details, a live bitrate chart, a playing preview', { skip }, async () => {
   await page.click(`#rooms tr[data-key="${fx.appId}/${ROOM}"] a`);
   for (const user of ['alice', 'bob']) await page.locator(`#users tr[data-key="${user}"]`).waitFor();
+  // The SDK sends its reports in batches (every 5 s): the row shows them when they arrive.
+  await page.waitForFunction(() => /1002 connected/.test(document.querySelector('#users tr[data-key="alice"]')?.textContent || ''));
   const aliceRow = await page.textContent('#users tr[data-key="alice"]');
   assert.match(aliceRow, /1002 connected/, 'the pusher state alice reported');
   assert.match(aliceRow, /netSpeed=560/, 'the net status alice reported');
@@ -111,6 +113,16 @@ test('kick: confirmed in a dialog, the user leaves the page and the SDK user get
   assert.ok(await page.locator('#users tr[data-key="alice"]').isVisible());
 });
 
+test('mute for everyone: confirmed, the hub mutes the stream, the button turns to unmute', { skip }, async () => {
+  const key = `${fx.appId}~${ROOM}~alice~main`;
+  await page.click(`#streams tr[data-key="${key}"] button[data-act=mute]`);
+  await page.click('#confirm-ok');
+  await page.locator(`#streams tr[data-key="${key}"] button[data-act=unmute]`).waitFor();
+  const res = await fetch(`${fx.server.httpUrl}/v1/admin/streams`, { headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
+  const s = (await res.json()).streams.find((x) => x.stream === key);
+  assert.ok(s.muteAudio && s.muteVideo, JSON.stringify(s));
+});
+
 test('keyboard and phone width: the room page is usable at 390 px and reachable by Tab', { skip }, async () => {
   await page.setViewportSize({ width: 390, height: 800 });
   await page.waitForTimeout(500); // the charts follow their boxes (ResizeObserver)
@@ -151,5 +163,25 @@ test('without an admin key the console says how to set one', { skip }, async () 
   } finally {
     await context.close();
     await bare.stop();
+  }
+});
+
+test('the development token generator: the token it gives joins the room', { skip }, async () => {
+  await page.goto(`${fx.server.httpUrl}/console/#/tokens`);
+  await page.locator('#token-form').waitFor();
+  await page.fill('#tk-room', 'token-room');
+  await page.fill('#tk-user', 'carol');
+  await page.click('#token-form button[type=submit]');
+  await page.locator('#tk-out:not([hidden])').waitFor();
+  const token = await page.inputValue('#tk-token');
+  assert.match(await page.textContent('#tk-snippet'), /client\.join\('001/);
+  const { Phone } = await import('../e2e/lib/sdk_phone.mjs');
+  const carol = new Phone(fx.server.httpUrl);
+  try {
+    await carol.join(fx.appId, token, 'token-room', 'carol');
+    const url = await carol.client.publish();
+    assert.match(url, /^rtmp:/, 'the token carries the publish privilege');
+  } finally {
+    await carol.destroy();
   }
 });
