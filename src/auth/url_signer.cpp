@@ -99,8 +99,41 @@ Result<QueryFields> parse_query(std::string_view query) {
 
 }  // namespace
 
+namespace {
+struct ActionName {
+  UrlAction action;
+  std::string_view name;  // the query's field a
+  std::string_view noun;  // in refusals: "URL is for playing, not publishing"
+};
+constexpr std::array<ActionName, 3> kActions{{{UrlAction::Publish, "pub", "publishing"},
+                                              {UrlAction::Play, "play", "playing"},
+                                              {UrlAction::Relay, "relay", "relaying"}}};
+
+const ActionName& action_name(UrlAction action) noexcept {
+  for (const auto& a : kActions)
+    if (a.action == action) return a;
+  return kActions[1];
+}
+
+std::optional<UrlAction> parse_action(std::string_view a) {
+  for (const auto& n : kActions)
+    if (a == n.name) return n.action;
+  return std::nullopt;
+}
+
+std::string_view action_noun(UrlAction action) {
+  return action_name(action).noun;
+}
+}  // namespace
+
 std::string_view to_string(UrlAction action) noexcept {
-  return action == UrlAction::Publish ? "pub" : "play";
+  return action_name(action).name;
+}
+
+std::optional<UrlAction> url_query_action(std::string_view query) {
+  auto fields = parse_query(query);
+  if (!fields || !fields->a) return std::nullopt;
+  return parse_action(*fields->a);
 }
 
 std::string new_nonce() {
@@ -114,7 +147,7 @@ bool is_url_nonce(std::string_view s) noexcept {
 std::string url_signing_input(const UrlGrant& grant) {
   std::string in(kSigningDomain);
   const std::string_view viewer =
-      grant.action == UrlAction::Publish ? std::string_view{} : std::string_view{grant.viewer};
+      grant.action == UrlAction::Play ? std::string_view{grant.viewer} : std::string_view{};
   for (std::string_view part :
        {to_string(grant.action), std::string_view{grant.stream.app_id},
         std::string_view{grant.stream.room_id}, std::string_view{grant.stream.user_id},
@@ -164,12 +197,9 @@ Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query,
 
   UrlGrant grant;
   grant.stream = std::move(*stream);
-  if (*fields->a == "pub")
-    grant.action = UrlAction::Publish;
-  else if (*fields->a == "play")
-    grant.action = UrlAction::Play;
-  else
-    return make_error("URL field a is neither pub nor play");
+  auto action = parse_action(*fields->a);
+  if (!action) return make_error("URL field a is not pub, play or relay");
+  grant.action = *action;
   auto expiry = parse_seconds(*fields->e);
   if (!expiry) return make_error("URL field e is not unix seconds");
   grant.expire_at = *expiry;
@@ -184,14 +214,16 @@ Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query,
   }
 
   if (grant.action != expected)
-    return make_error(expected == UrlAction::Publish ? "URL is for playing, not publishing"
-                                                     : "URL is for publishing, not playing");
+    return make_error("URL is for " + std::string(action_noun(grant.action)) + ", not " +
+                      std::string(action_noun(expected)));
   if (grant.action == UrlAction::Play) {
     if (!fields->v || fields->v->empty()) return make_error("play URL has no viewer (field v)");
     if (!is_valid_id(*fields->v)) return make_error("play URL viewer (field v) is not a valid id");
     grant.viewer = std::move(*fields->v);
   } else if (fields->v && !fields->v->empty()) {
-    return make_error("publish URL must not name a viewer (field v)");
+    return make_error(grant.action == UrlAction::Publish
+                          ? "publish URL must not name a viewer (field v)"
+                          : "relay URL must not name a viewer (field v)");
   }
   if (now > grant.expire_at) return make_error("URL expired");
 

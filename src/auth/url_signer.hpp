@@ -5,6 +5,13 @@
 //   HMAC-SHA256(AppKey, "minirtc-url-v1\n" a "\n" appId "\n" roomId "\n" userId "\n" kind "\n"
 //                       v "\n" e "\n" n)
 // The server signs (room layer, on publish/subscribe) and checks (RTMP and HTTP-FLV edges).
+//
+// Relay URLs (docs/protocol.md, "Relay pull URLs"): a node that relays a stream (the edge) pulls
+// it from the stream's node (the origin) with a play whose query is
+//   a=relay&e={expiry}&n={nonce}&s={sig}
+// signed the same way, with a = "relay", v empty, and the cluster secret (the same on every node)
+// as the key instead of the AppKey. Only the nodes know that secret, and the action is part of
+// the signed bytes, so an app's play URL cannot be turned into a relay URL nor the other way.
 
 #include <cstddef>
 #include <cstdint>
@@ -19,8 +26,8 @@
 
 namespace minirtc::auth {
 
-enum class UrlAction { Publish, Play };
-std::string_view to_string(UrlAction action) noexcept;  // "pub" / "play"
+enum class UrlAction { Publish, Play, Relay };
+std::string_view to_string(UrlAction action) noexcept;  // "pub" / "play" / "relay"
 
 /// Longest query accepted (our own queries are under 150 characters).
 inline constexpr std::size_t kMaxUrlQueryLength = 1024;
@@ -29,7 +36,7 @@ inline constexpr std::size_t kMaxUrlQueryFields = 32;
 /// Characters of a URL nonce (8 random bytes, lower-case hex).
 inline constexpr std::size_t kUrlNonceLength = 16;
 
-/// What a signed URL allows: `action` on `stream`, by `viewer` (play only, empty for publish),
+/// What a signed URL allows: `action` on `stream`, by `viewer` (play only, empty otherwise),
 /// until `expire_at` (unix seconds; refused when now > expire_at; 0 is not special).
 struct UrlGrant {
   UrlAction action = UrlAction::Play;
@@ -54,19 +61,25 @@ std::string url_signing_input(const UrlGrant& grant);
 /// The 32 lower-case hex characters of `s`.
 std::string url_signature(const UrlGrant& grant, std::string_view app_key);
 
-/// "a=pub&e=..&n=..&s=.." or "a=play&v=..&e=..&n=..&s=.." (fields in this order). The grant's
+/// "a=pub&e=..&n=..&s=..", "a=play&v=..&e=..&n=..&s=.." or "a=relay&e=..&n=..&s=.." (fields in
+/// this order; a relay grant is signed with the cluster secret as `app_key`). The grant's
 /// ids must be valid (core/ids.hpp) and its nonce well-formed; ids need no percent-encoding.
 std::string sign_url_query(const UrlGrant& grant, std::string_view app_key);
 
 /// "streamKey?query" -> (streamKey, query); query is empty when there is no '?'.
 std::pair<std::string_view, std::string_view> split_name_query(std::string_view name) noexcept;
 
-/// AppKey of an appId, nullopt when the server does not know the app.
+/// The action a query names (its field a), nullopt when absent or unknown. Tells a relay pull
+/// from a viewer's play before the check, which needs the matching key.
+std::optional<UrlAction> url_query_action(std::string_view query);
+
+/// AppKey of an appId, nullopt when the server does not know the app. For a relay URL: the
+/// cluster secret (when the app is known).
 using UrlAppKeyLookup = std::function<std::optional<std::string>(std::string_view app_id)>;
 
 /// Checks, in order: stream key parses, app known, query bounded and its fields a, v, e, n, s
 /// present and well-formed (percent-encoding decoded, unknown fields ignored, known fields at most
-/// once), action is `expected`, viewer present and valid for play (absent for publish), not
+/// once), action is `expected`, viewer present and valid for play (absent otherwise), not
 /// expired at `now`, signature correct (constant time). Returns the grant or a clear reason.
 Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query, UrlAction expected,
                             const UrlAppKeyLookup& app_key_of, std::uint32_t now);

@@ -72,18 +72,8 @@ void RtmpClient::on_read(std::size_t n) {
     data = data.subspan(*used);
     if (handshake_.done()) {
       // The handshake is over: C2 is queued; connect follows right behind it.
-      const auto version = Value::string("LNX 9,0,124,2");
-      std::vector<amf0::Property> props{{"app", Value::string(target_.app)},
-                                        {"type", Value::string("nonprivate")},
-                                        {"flashVer", version},
-                                        {"tcUrl", Value::string(target_.tc_url)},
-                                        {"fpad", Value::boolean(false)},
-                                        {"capabilities", Value::number(15)},
-                                        {"audioCodecs", Value::number(4071)},
-                                        {"videoCodecs", Value::number(252)},
-                                        {"videoFunction", Value::number(1)}};
       send_command(rtmp::kCsidCommand, 0,
-                   rtmp::encode_command("connect", kTxConnect, Value::object(std::move(props))));
+                   rtmp::connect_command(kTxConnect, target_.app, target_.tc_url));
     }
   }
   if (!data.empty()) {

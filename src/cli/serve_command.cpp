@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -21,6 +22,8 @@ struct ServeOptions {
   std::string http_listen, rtmp_listen, public_url, public_rtmp_url, log_level, admin_key;
   std::string tls_cert, tls_key, send_batching;
   int merge_window_ms = -1;
+  std::string relay_origin, cluster_secret;
+  std::optional<std::uint32_t> relay_grace_ms;
 };
 
 /// Defaults < config file < flags (and the development app); throws with the reason.
@@ -38,6 +41,10 @@ server::Config build_config(const ServeOptions& o) {
   if (!o.send_batching.empty()) c.media.send_batching = o.send_batching;
   if (o.merge_window_ms >= 0)
     c.media.merge_window_ms = static_cast<std::uint32_t>(o.merge_window_ms);
+  if (!o.relay_origin.empty()) c.relay.origin = o.relay_origin;
+  if (!o.cluster_secret.empty()) c.cluster_secret = o.cluster_secret;
+  if (o.relay_grace_ms) c.relay.idle_grace_ms = *o.relay_grace_ms;
+  if (auto st = server::check_relay(c); !st) throw std::runtime_error(st.error().reason);
 
   auto level = spdlog::level::from_str(c.log_level);
   if (level == spdlog::level::off && c.log_level != "off")
@@ -98,6 +105,13 @@ void register_serve_command(CLI::App& root) {
       ->check([](const std::string& v) {
         return server::BatchSender::parse(v) ? std::string() : "must be io_uring or sendmsg";
       });
+  cmd->add_option("--relay-origin", o->relay_origin,
+                  "rtmp://HOST:PORT: pull streams not published here from this origin node "
+                  "(static edge mode; needs --cluster-secret)");
+  cmd->add_option("--relay-grace-ms", o->relay_grace_ms,
+                  "keep a relay upstream this long after its last viewer left (default 5000)");
+  cmd->add_option("--cluster-secret", o->cluster_secret,
+                  "secret shared by all nodes: signs and checks relay pull URLs");
   cmd->callback([o] { run_serve(*o); });
 }
 

@@ -41,7 +41,7 @@ void Hub::unpublish(Source& source, PublisherHandle* publisher) {
 void Hub::ingest(Source& source, PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
                  std::uint64_t now_ms) {
   auto r = source.ingest(kind, timestamp, std::move(payload), now_ms);
-  if (!r.became_live) return;
+  if (!r.became_live || !source.publisher() || !source.publisher()->local()) return;
   source.set_announced_live(true);
   if (on_live_) on_live_(source.id(), r.has_audio, r.has_video);
 }
@@ -52,12 +52,15 @@ Source& Hub::attach(const StreamId& id, ViewerSink* viewer) {
       m != viewer_mutes_.end())
     viewer->set_remote_mute(m->second.audio, m->second.video);
   source.add_viewer(viewer);
+  if (on_viewers_) on_viewers_(id);
   return source;
 }
 
 void Hub::detach(Source& source, ViewerSink* viewer) {
   source.remove_viewer(viewer);
+  const StreamId id = source.id();
   erase_if_idle(source);
+  if (on_viewers_) on_viewers_(id);
 }
 
 void Hub::set_stream_mute(const StreamId& id, bool audio, bool video) {

@@ -25,10 +25,13 @@ class Hub {
  public:
   using LiveCallback = std::function<void(const StreamId&, bool has_audio, bool has_video)>;
   using EndedCallback = std::function<void(const StreamId&)>;
+  using ViewersCallback = std::function<void(const StreamId&)>;
 
   explicit Hub(HubConfig config = {}) : config_(config) {}
   void on_live(LiveCallback cb) { on_live_ = std::move(cb); }
   void on_ended(EndedCallback cb) { on_ended_ = std::move(cb); }
+  /// A viewer attached to or detached from the stream (what the relay's demand follows).
+  void on_viewers_changed(ViewersCallback cb) { on_viewers_ = std::move(cb); }
 
   /// Makes `publisher` the stream's publisher. A current publisher is closed first (takeover);
   /// viewers stay attached. The returned Source lives while it has a publisher or viewers.
@@ -36,7 +39,8 @@ class Hub {
   /// The publisher left; a no-op when it was already taken over. Viewers stay attached and get the
   /// next publisher's stream (the room decides how long they wait: it closes the stream).
   void unpublish(Source& source, PublisherHandle* publisher);
-  /// A message from the stream's current publisher.
+  /// A message from the stream's current publisher. Only a local() publisher's stream is
+  /// announced live (and, later, ended).
   void ingest(Source& source, PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
               std::uint64_t now_ms);
 
@@ -81,6 +85,7 @@ class Hub {
   std::unordered_map<std::string, Mute> viewer_mutes_;  // by stream key + '|' + viewer
   LiveCallback on_live_;
   EndedCallback on_ended_;
+  ViewersCallback on_viewers_;
 };
 
 }  // namespace minirtc::media

@@ -33,6 +33,9 @@ class ViewerSink {
   /// The userId that watches (the `v` of the play URL).
   virtual const std::string& viewer_id() const = 0;
   virtual ViewerStats viewer_stats() const = 0;
+  /// Another node pulling the stream through this one (server/relay), not a viewer of this node:
+  /// it does not make this node relay the stream from elsewhere (relays are one hop).
+  virtual bool relay_downstream() const { return false; }
 };
 
 /// A publishing connection.
@@ -42,6 +45,10 @@ class PublisherHandle {
   /// Ends publishing (taken over, idle, revoked, shutdown). Called synchronously by the hub: the
   /// connection must forget its source at once and close itself later.
   virtual void close_publisher(std::string_view reason) = 0;
+  /// Whether the stream is published on this node. A relay's upstream (server/relay) mirrors a
+  /// stream published on another node, whose room lives there: the hub does not announce it live
+  /// or ended, so this node's rooms never see it.
+  virtual bool local() const { return true; }
 };
 
 }  // namespace minirtc::media

@@ -133,4 +133,19 @@ std::vector<std::uint8_t> sample_access_payload() {
   return out;
 }
 
+std::vector<std::uint8_t> connect_command(double txid, std::string_view app,
+                                          std::string_view tc_url) {
+  using amf0::Value;
+  std::vector<amf0::Property> props{{"app", Value::string(app)},
+                                    {"type", Value::string("nonprivate")},
+                                    {"flashVer", Value::string("LNX 9,0,124,2")},
+                                    {"tcUrl", Value::string(tc_url)},
+                                    {"fpad", Value::boolean(false)},
+                                    {"capabilities", Value::number(15)},
+                                    {"audioCodecs", Value::number(4071)},
+                                    {"videoCodecs", Value::number(252)},
+                                    {"videoFunction", Value::number(1)}};
+  return encode_command("connect", txid, Value::object(std::move(props)));
+}
+
 }  // namespace minirtc::rtmp

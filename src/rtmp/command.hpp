@@ -34,6 +34,11 @@ std::vector<std::uint8_t> encode_command(std::string_view name, double txid,
                                          const amf0::Value& object,
                                          std::span<const amf0::Value> args = {});
 
+/// Body of a client's `connect(txid, {app, tcUrl, ...})` with the properties Flash Player sends
+/// (flashVer, capabilities, audio/video codecs), as the load generator and the relay send it.
+std::vector<std::uint8_t> connect_command(double txid, std::string_view app,
+                                          std::string_view tc_url);
+
 /// `onStatus(0, null, {level, code, description, ...extra})`, e.g. ("status",
 /// "NetStream.Publish.Start", "...") or ("error", "NetStream.Publish.BadName", "...").
 std::vector<std::uint8_t> on_status(std::string_view level, std::string_view code,

@@ -154,6 +154,17 @@ Result<Config> parse_config(std::string_view text, Config c) {
     r.get("max_subscribed_streams", c.max_subscribed_streams);
     r.get("max_requests_per_second", c.max_requests_per_second);
   });
+  section("relay", [&](TableReader& r) {
+    r.get("origin", c.relay.origin);
+    r.get("idle_grace_ms", c.relay.idle_grace_ms);
+    r.get("retry_initial_ms", c.relay.retry_initial_ms);
+    r.get("retry_max_ms", c.relay.retry_max_ms);
+    r.get("url_ttl_s", c.relay.url_ttl_s);
+  });
+  if (!c.relay.origin.empty())
+    if (auto o = parse_rtmp_origin(c.relay.origin); !o)
+      errors.push_back("relay.origin: " + o.error().reason);
+  section("cluster", [&](TableReader& r) { r.get("secret", c.cluster_secret); });
   if (auto* apps = root["apps"].as_array()) {
     for (auto& node : *apps) {
       const toml::table* t = node.as_table();
@@ -180,8 +191,8 @@ Result<Config> parse_config(std::string_view text, Config c) {
     errors.push_back(
         fmt::format("media.ingest_budget_bytes {} is below 1 MiB", c.media.ingest_budget_bytes));
   for (auto& [k, v] : root) {
-    static const std::set<std::string> kSections{"server", "media", "http",
-                                                 "limits", "room",  "apps"};
+    static const std::set<std::string> kSections{"server", "media", "http",  "limits",
+                                                 "room",   "apps",  "relay", "cluster"};
     if (!kSections.count(std::string(k.str())))
       errors.push_back(fmt::format("unknown section '{}'", k.str()));
   }
@@ -215,6 +226,32 @@ Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view s
   if (ec != std::errc() || p != port_s.data() + port_s.size() || port > 65535)
     return make_error(fmt::format("'{}' has no valid port", s));
   return std::pair{host, static_cast<std::uint16_t>(port)};
+}
+
+Result<std::pair<std::string, std::uint16_t>> parse_rtmp_origin(std::string_view s) {
+  constexpr std::string_view kScheme = "rtmp://";
+  if (!s.starts_with(kScheme)) return make_error(fmt::format("'{}' is not rtmp://HOST:PORT", s));
+  auto rest = s.substr(kScheme.size());
+  if (rest.find('/') != std::string_view::npos)
+    return make_error(fmt::format("'{}' must have no path (rtmp://HOST:PORT)", s));
+  auto hp = parse_host_port(rest);
+  if (!hp) return make_error(fmt::format("'{}' is not rtmp://HOST:PORT", s));
+  if (hp->second == 0) return make_error(fmt::format("'{}' has port 0", s));
+  return hp;
+}
+
+Status check_relay(const Config& c) {
+  if (!c.relay.origin.empty()) {
+    if (auto o = parse_rtmp_origin(c.relay.origin); !o) return o.error();
+    if (c.cluster_secret.empty())
+      return make_error(
+          "relay.origin needs cluster.secret (--cluster-secret): the origin accepts only relay "
+          "URLs signed with it");
+  }
+  if (c.relay.retry_initial_ms == 0 || c.relay.retry_max_ms < c.relay.retry_initial_ms)
+    return make_error("relay.retry_initial_ms must be at least 1 and at most relay.retry_max_ms");
+  if (c.relay.url_ttl_s == 0) return make_error("relay.url_ttl_s must be at least 1");
+  return {};
 }
 
 Result<AppConfig> parse_app_flag(std::string_view s) {

@@ -58,6 +58,17 @@ struct LimitsConfig {
 /// Every door's limit above its reserve (else no connection could ever arrive).
 Status check_limits(const LimitsConfig& limits);
 
+/// Origin→edge relay (server/relay.hpp; the rule in server/relay_policy.hpp).
+struct RelayConfig {
+  // "rtmp://HOST:PORT": static edge mode, every stream not published here is pulled from this
+  // origin for its viewers. Empty: off (the cluster may still name origins).
+  std::string origin;
+  std::uint32_t idle_grace_ms = 5000;    // an upstream outlives its last viewer this long
+  std::uint32_t retry_initial_ms = 500;  // first wait after an upstream failed
+  std::uint32_t retry_max_ms = 15000;    // the doubled waits stop growing here
+  std::uint32_t url_ttl_s = 60;          // lifetime of the signed relay URL of one pull
+};
+
 struct Config {
   std::string http_listen = "127.0.0.1:8080";
   std::string rtmp_listen = "127.0.0.1:1935";
@@ -71,6 +82,10 @@ struct Config {
   MediaConfig media;
   HttpConfig http;
   LimitsConfig limits;
+  RelayConfig relay;
+  // [cluster] secret: the key of relay URLs (and, later, node messages); the same on all nodes.
+  // Empty: this node neither pulls nor serves relay pulls.
+  std::string cluster_secret;
   // Signalling/room settings are kept as raw TOML-derived values and applied by the server.
   std::uint32_t ping_interval_ms = 10000;
   std::uint32_t session_timeout_ms = 30000;
@@ -92,6 +107,10 @@ Result<Config> load_config_file(const std::string& path, Config base = {});
 Result<Config> parse_config(std::string_view text, Config base = {});
 /// "host:port" → parts; port 0 means "pick a free port".
 Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view s);
+/// "rtmp://HOST:PORT" (a relay origin) → parts; the port is required, a path is not allowed.
+Result<std::pair<std::string, std::uint16_t>> parse_rtmp_origin(std::string_view s);
+/// The relay settings hold together: a well-formed origin, and a cluster secret to sign with.
+Status check_relay(const Config& config);
 /// Parses "APPID:APPKEY" of --app.
 Result<AppConfig> parse_app_flag(std::string_view s);
 

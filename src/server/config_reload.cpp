@@ -136,6 +136,13 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
             nm.publisher_idle_timeout_s);
   p.restart("media.max_timestamp_lead_ms", rm.max_timestamp_lead_ms, nm.max_timestamp_lead_ms);
   p.restart("media.ingest_budget_bytes", rm.ingest_budget_bytes, nm.ingest_budget_bytes);
+  p.restart("relay.origin", r.relay.origin, n.relay.origin);
+  p.restart("relay.idle_grace_ms", r.relay.idle_grace_ms, n.relay.idle_grace_ms);
+  p.restart("relay.retry_initial_ms", r.relay.retry_initial_ms, n.relay.retry_initial_ms);
+  p.restart("relay.retry_max_ms", r.relay.retry_max_ms, n.relay.retry_max_ms);
+  p.restart("relay.url_ttl_s", r.relay.url_ttl_s, n.relay.url_ttl_s);
+  if (r.cluster_secret != n.cluster_secret)  // the values stay out of the log
+    p.plan().need_restart.push_back("cluster.secret: changed (needs a restart; the old one kept)");
 
   bool room = false;
   room |= p.live_value("media.play_flv_by_default", rm.play_flv_by_default, nm.play_flv_by_default);

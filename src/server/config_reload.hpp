@@ -14,10 +14,9 @@
 //     already admitted is never closed by a lower limit),
 //   - [room] limits and timers (at once; the rate limit for new sessions).
 // Everything else (listen addresses, public URLs, TLS files, data_dir, merge window, send
-// batching, GOP cache, publisher idle timeout, timestamp lead, ingest budget, and any key not named
-// here) needs a restart: a
-// change to it is reported and the running value kept. Pure: two configs in, a plan out; the
-// server applies it and logs each line.
+// batching, GOP cache, publisher idle timeout, timestamp lead, ingest budget, [relay], [cluster],
+// and any key not named here) needs a restart: a change to it is reported and the running value
+// kept. Pure: two configs in, a plan out; the server applies it and logs each line.
 
 #include <string>
 #include <vector>

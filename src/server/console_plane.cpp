@@ -10,9 +10,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 
-#include "auth/access_token.hpp"
-#include "auth/hmac.hpp"
-#include "auth/url_signer.hpp"
+#include "api/routes.hpp"
 #include "room/room_service.hpp"
 #include "server/log_limiter.hpp"
 #include "signal/admin_json.hpp"
@@ -26,52 +24,13 @@ namespace json = boost::json;
 
 namespace {
 
-std::string next_segment(std::string_view& rest) {
-  if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
-  const auto slash = rest.find('/');
-  std::string seg(rest.substr(0, slash));
-  rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  return seg;
-}
-
-/// The body as a JSON object; nullopt when it is not one.
-std::optional<json::object> body_object(std::string_view body) {
-  boost::system::error_code ec;
-  auto v = json::parse(body.empty() ? std::string_view("{}") : body, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
-}
-
-std::string string_field(const json::object& o, std::string_view name) {
-  if (auto* v = o.if_contains(name); v && v->is_string()) return std::string(v->as_string());
+/// A feed message's string field; empty when the message is not a JSON object or lacks it.
+std::string message_field(std::string_view text, std::string_view name) {
+  auto v = api::parse_json_body(text);
+  if (!v || !v->is_object()) return {};
+  if (auto* f = v->as_object().if_contains(name); f && f->is_string())
+    return std::string(f->as_string());
   return {};
-}
-
-bool bool_field(const json::object& o, std::string_view name, bool fallback) {
-  if (auto* v = o.if_contains(name); v && v->is_bool()) return v->as_bool();
-  return fallback;
-}
-
-json::object stream_stats_json(const media::Source& source, const media::StreamStats& st) {
-  json::object o;
-  o["stream"] = stream_key(source.id());
-  o["userId"] = source.id().user_id;
-  o["screen"] = source.id().screen();
-  o["publishing"] = st.publishing;
-  o["live"] = st.live;
-  o["viewers"] = st.viewers;
-  o["videoKbps"] = st.video_kbps;
-  o["audioKbps"] = st.audio_kbps;
-  o["fps"] = st.fps;
-  o["gopMs"] = st.gop_ms;
-  o["width"] = st.width;
-  o["height"] = st.height;
-  o["videoCodec"] = st.video_codec;
-  o["audioCodec"] = st.audio_codec;
-  o["droppedFrames"] = st.dropped_frames;
-  o["muteAudio"] = st.mute_audio;
-  o["muteVideo"] = st.mute_video;
-  return o;
 }
 
 }  // namespace
@@ -138,11 +97,10 @@ class FeedSession : public std::enable_shared_from_this<FeedSession>, public Clo
   }
 
   void on_message(std::string_view text) {
-    auto o = body_object(text);
-    const auto type = o ? string_field(*o, "type") : std::string();
+    const auto type = message_field(text, "type");
     if (!authenticated_) {
-      if (type != "auth" || !ConsolePlane::admin_key_matches(plane_.ctx_.config,
-                                                             "Bearer " + string_field(*o, "key"))) {
+      if (type != "auth" || !api::bearer_matches(plane_.ctx_.config.admin_key,
+                                                 "Bearer " + message_field(text, "key"))) {
         plane_.ctx_.metrics.reject("admin_unauthorized");
         log_limited(spdlog::level::warn, "console refused", "console feed {} refused: wrong key",
                     peer_);
@@ -159,8 +117,8 @@ class FeedSession : public std::enable_shared_from_this<FeedSession>, public Clo
       return;
     }
     if (type == "watch") {
-      app_id_ = string_field(*o, "appId");
-      room_id_ = string_field(*o, "roomId");
+      app_id_ = message_field(text, "appId");
+      room_id_ = message_field(text, "roomId");
       last_room.clear();
       if (!room_id_.empty()) {
         send(plane_.room_history_json(app_id_, room_id_));
@@ -233,16 +191,6 @@ ConsolePlane::ConsolePlane(ServerContext& ctx, const room::RoomService& rooms)
 
 ConsolePlane::~ConsolePlane() = default;
 
-bool ConsolePlane::admin_key_matches(const Config& config, std::string_view authorization) {
-  if (config.admin_key.empty()) return false;
-  const std::string expected = "Bearer " + config.admin_key;
-  auto bytes = [](std::string_view s) {
-    return std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-  };
-  return authorization.size() == expected.size() &&
-         auth::constant_time_equal(bytes(authorization), bytes(expected));
-}
-
 void ConsolePlane::accept_feed(HttpStream stream,
                                beast::http::request<beast::http::string_body> request,
                                std::string peer, std::uint64_t connection_id) {
@@ -251,85 +199,6 @@ void ConsolePlane::accept_feed(HttpStream stream,
       std::make_shared<FeedSession>(*this, std::move(stream), std::move(peer), id, connection_id);
   feeds_[id] = feed;
   feed->start(std::move(request));
-}
-
-std::optional<HttpReply> ConsolePlane::handle_admin(std::string_view method, std::string_view rest,
-                                                    std::string_view body) {
-  if (method != "POST") return std::nullopt;
-  if (rest == "/play-url") return play_url(body);
-  if (rest == "/token") return token(body);
-  auto probe = rest;
-  if (next_segment(probe) != "apps") return std::nullopt;
-  const auto app_id = next_segment(probe);
-  if (next_segment(probe) != "rooms") return std::nullopt;
-  const auto room_id = next_segment(probe);
-  if (next_segment(probe) != "users") return std::nullopt;
-  const auto user_id = next_segment(probe);
-  if (next_segment(probe) != "mute" || !probe.empty()) return std::nullopt;
-  return mute(app_id, room_id, user_id, body);
-}
-
-HttpReply ConsolePlane::play_url(std::string_view body) {
-  auto o = body_object(body);
-  auto id = o ? parse_stream_key(string_field(*o, "stream")) : std::nullopt;
-  if (!id) return json_error(400, "body must be JSON {\"stream\": stream key}");
-  if (!ctx_.apps.find(id->app_id)) return json_error(404, "unknown appId");
-  const auto viewer = "console-" + auth::random_hex(4);
-  const auto url = ctx_.access.play_url(*id, viewer, true, now_s() + ctx_.config.media.url_ttl_s,
-                                        auth::new_nonce());
-  // Relative to the server's root, so the console reaches it through whatever proxy served it.
-  const auto path = url.find("/live/");
-  json::object r;
-  r["path"] = url.substr(path == std::string::npos ? 0 : path + 1);
-  r["viewer"] = viewer;
-  return HttpReply{200, json::serialize(r), "application/json"};
-}
-
-HttpReply ConsolePlane::token(std::string_view body) {
-  auto o = body_object(body);
-  if (!o) return json_error(400, "body must be a JSON object");
-  const auto app_id = string_field(*o, "appId"), room_id = string_field(*o, "roomId"),
-             user_id = string_field(*o, "userId");
-  const auto* app = ctx_.apps.find(app_id);
-  if (!app) return json_error(404, "unknown appId");
-  if (!is_valid_id(room_id) || !is_valid_id(user_id))
-    return json_error(400, "roomId and userId: 1-128 characters [a-zA-Z0-9@_.-]");
-  std::int64_t lifetime = 3600;
-  if (auto* v = o->if_contains("expireSeconds"); v && v->is_int64()) lifetime = v->as_int64();
-  if (lifetime < 60 || lifetime > 7 * 24 * 3600)
-    return json_error(400, "expireSeconds must be 60 to 604800");
-  auth::AccessToken t;
-  t.app_id = app->id;
-  t.room_id = room_id;
-  t.user_id = user_id;
-  t.nonce = auth::random_u32();
-  t.issued_at = now_s();
-  t.expire_at = t.issued_at + static_cast<std::uint32_t>(lifetime);
-  if (bool_field(*o, "publish", true)) t.add_privilege(auth::Privilege::PublishStream, t.expire_at);
-  if (bool_field(*o, "subscribe", true))
-    t.add_privilege(auth::Privilege::SubscribeStream, t.expire_at);
-  spdlog::info("admin API: token issued for app={} room={} user={} ({} s)", app_id, room_id,
-               user_id, lifetime);
-  json::object r;
-  r["appId"] = app->id;
-  r["token"] = auth::encode_token(t, app->key);
-  r["expireAt"] = t.expire_at;
-  return HttpReply{200, json::serialize(r), "application/json"};
-}
-
-HttpReply ConsolePlane::mute(std::string_view app_id, std::string_view room_id,
-                             std::string_view user_id, std::string_view body) {
-  auto o = body_object(body);
-  if (!o) return json_error(400, "body must be JSON {\"audio\", \"video\", \"screen\"}");
-  if (!rooms_.room(app_id, room_id)) return json_error(404, "no such room");
-  if (!is_valid_id(user_id)) return json_error(400, "userId: 1-128 characters [a-zA-Z0-9@_.-]");
-  StreamId id{std::string(app_id), std::string(room_id), std::string(user_id),
-              bool_field(*o, "screen", false) ? StreamKind::Screen : StreamKind::Main};
-  const bool audio = bool_field(*o, "audio", false), video = bool_field(*o, "video", false);
-  ctx_.hub.set_stream_mute(id, audio, video);
-  spdlog::info("admin API: stream {} muted for everyone: audio={} video={}", stream_key(id), audio,
-               video);
-  return HttpReply{200, R"({"ok":true})", "application/json"};
 }
 
 std::string ConsolePlane::overview_json() const {
@@ -341,7 +210,7 @@ std::string ConsolePlane::overview_json() const {
   node["users"] = counts.members;
   json::array apps;
   for (const auto& app : ctx_.apps.apps()) {
-    auto rooms = json::parse(signal::rooms_json(rooms_, app.id)).as_object();
+    auto rooms = json::parse(signal::rooms_json(app.id, rooms_.list_rooms(app.id))).as_object();
     rooms["development"] = app.development;
     apps.push_back(std::move(rooms));
   }
@@ -358,15 +227,15 @@ std::string ConsolePlane::room_json(const std::string& app_id, const std::string
   o["type"] = "room";
   o["appId"] = app_id;
   o["roomId"] = room_id;
-  if (auto r = signal::room_json(rooms_, app_id, room_id))
-    o["room"] = json::parse(*r);
+  if (auto view = rooms_.room(app_id, room_id))
+    o["room"] = json::parse(signal::room_json(*view));
   else
     o["room"] = nullptr;
   json::array streams;
   const auto now = now_ms();
   ctx_.hub.for_each([&](media::Source& s) {
     if (s.id().app_id == app_id && s.id().room_id == room_id)
-      streams.push_back(stream_stats_json(s, s.stats(now)));
+      streams.push_back(api::stream_json(s.id(), s.stats(now)));
   });
   o["streams"] = std::move(streams);
   return json::serialize(o);

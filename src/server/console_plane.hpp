@@ -9,8 +9,9 @@
 //   that browser last got. No browser polls an endpoint.
 // - a server-side history of a few minutes (console/history.hpp), sampled from the hub on the
 //   tick, so charts start full;
-// - admin routes the console needs besides the existing ones: a WebSocket-FLV play URL for the
-//   preview, a development token generator, and mute-for-everyone of a user's stream.
+// The admin routes the console needs besides the existing ones (a WebSocket-FLV play URL for the
+// preview, a token generator, mute-for-everyone of a user's stream) are api routes
+// (api/console_routes.cpp); its static files are served by HttpSession before the router.
 //
 // Feed limits: the first message must arrive within kAuthTimeout and be the right key (else
 // close 4401, counted as admin_unauthorized); messages from the browser are at most
@@ -29,7 +30,6 @@
 
 #include "console/history.hpp"
 #include "server/context.hpp"
-#include "server/http_reply.hpp"
 #include "server/http_stream.hpp"
 
 namespace minirtc::room {
@@ -51,26 +51,10 @@ class ConsolePlane {
   ConsolePlane(ServerContext& ctx, const room::RoomService& rooms);
   ~ConsolePlane();
 
-  /// Whether `authorization` is "Bearer <admin_key>" (constant time); false when no key is set.
-  static bool admin_key_matches(const Config& config, std::string_view authorization);
-
   /// GET /v1/admin/feed upgraded to a WebSocket.
   void accept_feed(HttpStream stream,
                    boost::beast::http::request<boost::beast::http::string_body> request,
                    std::string peer, std::uint64_t connection_id);
-
-  /// The console's admin routes (`rest` follows /v1/admin; the caller checked the key); nullopt:
-  /// not one of them. Each route is one of the functions below.
-  std::optional<HttpReply> handle_admin(std::string_view method, std::string_view rest,
-                                        std::string_view body);
-  /// POST /v1/admin/play-url {"stream": key} → {"path": "live/KEY.flv?…", "viewer"}
-  HttpReply play_url(std::string_view body);
-  /// POST /v1/admin/token {appId, roomId, userId, publish?, subscribe?, expireSeconds?}
-  /// → {appId, token, expireAt}
-  HttpReply token(std::string_view body);
-  /// POST /v1/admin/apps/{a}/rooms/{r}/users/{u}/mute {audio, video, screen?} → {"ok": true}
-  HttpReply mute(std::string_view app_id, std::string_view room_id, std::string_view user_id,
-                 std::string_view body);
 
   /// Twice a second from the server's tick: samples the hub once per kSampleIntervalMs and
   /// sends each feed what changed.

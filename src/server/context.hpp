@@ -25,6 +25,7 @@ namespace minirtc::server {
 
 class SignalPlane;
 class ConsolePlane;
+class RelayManager;
 
 /// Unix time in milliseconds: tokens, URLs and room timers all use wall-clock time.
 inline std::uint64_t now_ms() {
@@ -54,7 +55,10 @@ struct ServerContext {
   /// Bytes RTMP connections hold in incomplete messages, against media.ingest_budget_bytes.
   IngestBudget ingest{config.media.ingest_budget_bytes};
 
-  ConsolePlane* console = nullptr;  // the web console's feed and routes; set once wired
+  /// The web console's feed (server/console_plane.hpp); set once the server is wired.
+  ConsolePlane* console = nullptr;
+  /// Origin→edge pulls (server/relay.hpp); set once the server is wired.
+  RelayManager* relay = nullptr;
 };
 
 }  // namespace minirtc::server

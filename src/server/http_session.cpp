@@ -9,15 +9,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/json.hpp>
 
 #include "console/assets.hpp"
 #include "http/query.hpp"
-#include "http/routes.hpp"
 #include "server/accept_loop.hpp"
 #include "server/console_plane.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
+#include "server/relay.hpp"
 #include "server/signal_plane.hpp"
 
 namespace minirtc::server {
@@ -35,15 +34,21 @@ using minirtc::http::flv_stream_key;
 void add_cors(http::response<http::string_body>& res) {
   res.set(http::field::access_control_allow_origin, "*");
 }
-}  // namespace
 
-HttpReply json_error(unsigned status, std::string_view reason) {
-  boost::json::object o;
-  o["error"] = reason;
-  return {status, boost::json::serialize(o), "application/json"};
+/// The API's view of a request: views into `req`, valid while it lives.
+api::Request api_request(const HttpSession::Request& req) {
+  auto [path, query] = minirtc::http::split_target(req.target());
+  api::Request r;
+  r.method = req.method_string();
+  r.path = path;
+  r.query = query;
+  r.body = req.body();
+  for (auto [it, end] = req.equal_range(http::field::authorization); it != end; ++it)
+    r.authorizations.push_back(it->value());
+  r.now_ms = now_ms();
+  return r;
 }
 
-namespace {
 HttpStream make_stream(ServerContext& ctx, tcp::socket socket) {
   if (ctx.tls) return HttpStream(beast::tcp_stream(std::move(socket)), *ctx.tls);
   return HttpStream(beast::tcp_stream(std::move(socket)));
@@ -111,7 +116,7 @@ asio::awaitable<void> HttpSession::run() {
         http::response<http::string_body> res{static_cast<http::status>(status), 11};
         res.set(http::field::content_type, "application/json");
         res.set(http::field::connection, "close");
-        res.body() = json_error(status, ec.message()).body;
+        res.body() = api::json_error(status, ec.message()).body;
         res.prepare_payload();
         stream_.tcp().expires_after(std::chrono::seconds(5));
         co_await http::async_write(stream_, res, kNoThrow);
@@ -123,15 +128,23 @@ asio::awaitable<void> HttpSession::run() {
     }
     ++ctx_.metrics.http_requests_total;
     auto req = parser.release();
-    auto refused = refuse_headers(req);
+    const api::Request request = api_request(req);
+    // Two credentials in one request: which one a proxy or the server would check is a guess, so
+    // neither is, at any door.
+    auto refused = api::refuse_credentials(request);
     if (!refused && try_hand_over(req)) {
       handed_over_ = true;
       break;
     }
-    HttpReply reply = refused         ? std::move(*refused)
-                      : door_refusal_ ? std::move(*door_refusal_)
-                                      : route(req);
+    api::Reply reply = refused         ? std::move(*refused)
+                       : door_refusal_ ? std::move(*door_refusal_)
+                                       : route(request);
     door_refusal_.reset();
+    if (!reply.rejected.empty()) ctx_.metrics.reject(std::string(reply.rejected));
+    if (reply.log)
+      log_limited(
+          reply.log->level == api::LogLine::Level::Warn ? spdlog::level::warn : spdlog::level::info,
+          reply.log->key, "http {} {}", peer_, reply.log->text);
     http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
     res.set(http::field::server, "minirtc");
     res.set(http::field::content_type, reply.content_type);
@@ -143,7 +156,7 @@ asio::awaitable<void> HttpSession::run() {
       res.set(http::field::access_control_allow_headers, "Content-Type, Authorization");
       res.set(http::field::access_control_max_age, "86400");
     }
-    res.keep_alive(req.keep_alive() && !refused);
+    res.keep_alive(req.keep_alive() && !reply.close);
     res.body() = std::move(reply.body);
     res.prepare_payload();
     // HEAD: the GET answer's head (its Content-Length included), no body.
@@ -176,7 +189,7 @@ bool HttpSession::try_hand_over(Request& req) {
       ctx_.metrics.refuse(door_name(Door::Flv), verdict_name(verdict));
       log_limited(spdlog::level::warn, "connection refused", "flv viewer {} refused: {}", peer_,
                   verdict_name(verdict));
-      door_refusal_ = json_error(503, "FLV viewer limit reached");
+      door_refusal_ = api::json_error(503, "FLV viewer limit reached");
       return false;
     }
     stream_.tcp().expires_never();
@@ -202,58 +215,42 @@ bool HttpSession::try_hand_over(Request& req) {
   return false;
 }
 
-std::optional<HttpReply> HttpSession::refuse_headers(const Request& req) {
-  // Two credentials in one request: which one a proxy or the server would check is a guess, so
-  // neither is.
-  if (req.count(http::field::authorization) > 1) {
-    ctx_.metrics.reject("http_duplicate_authorization");
-    spdlog::info("http {} refused: more than one Authorization header", peer_);
-    return json_error(400, "more than one Authorization header");
-  }
-  return std::nullopt;
+api::Reply HttpSession::route(const api::Request& request) {
+  if (auto reply = console_reply(request)) return std::move(*reply);
+  if (!ctx_.signal) return api::json_error(503, "starting");
+  return ctx_.signal->handle_http(request);
 }
 
-HttpReply HttpSession::route(const Request& req) {
-  auto [path, query] = minirtc::http::split_target(req.target());
-  const auto allow = minirtc::http::allowed_methods(path);
-  if (allow.empty()) return json_error(404, "no such route");
-  if (req.method() == http::verb::options) return {204, "", "text/plain", std::string(allow)};
-  if (!minirtc::http::allows(allow, req.method_string())) {
-    ctx_.metrics.reject("http_method");
-    auto reply = json_error(
-        405, fmt::format("method {} not allowed here (allowed: {})", req.method_string(), allow));
-    reply.allow = allow;
+std::optional<api::Reply> HttpSession::console_reply(const api::Request& request) {
+  using Kind = console::Resolution::Kind;
+  const auto r = console::resolve(request.path, console::embedded_assets());
+  if (r.kind == Kind::NotConsole) return std::nullopt;
+  // The router's rules for methods (api/router.hpp steps 3-4), on paths it cannot hold.
+  constexpr std::string_view kAllow = "GET, HEAD";
+  if (request.method == "OPTIONS") {
+    api::Reply reply;
+    reply.status = 204;
+    reply.content_type = "text/plain";
+    reply.allow = std::string(kAllow);
     return reply;
   }
-  if (auto key = flv_stream_key(path); !key.empty()) {
-    auto grant = ctx_.access.check(key, query, auth::UrlAction::Play, now_s());
-    return json_error(403, grant ? "refused" : grant.error().reason);
+  if (request.method != "GET" && request.method != "HEAD") {
+    auto reply = api::json_error(
+        405, fmt::format("method {} not allowed here (allowed: {})", request.method, kAllow));
+    reply.allow = std::string(kAllow);
+    reply.rejected = "http_method";
+    return reply;
   }
-  if (path == "/metrics") return {200, metrics_text(), "text/plain; version=0.0.4"};
-  if (path == "/healthz") return {200, "{\"ok\":true}", "application/json"};
-  if (path == "/v1/signal") return json_error(426, "signalling needs a WebSocket upgrade");
-  if (path == "/v1/admin/feed")
-    return json_error(426, "the console feed needs a WebSocket upgrade");
-  if (auto reply = console_reply(path)) return std::move(*reply);
-  if (path.starts_with("/v1/") && ctx_.signal) {
-    auto auth = req[http::field::authorization];
-    return ctx_.signal->handle_http(std::string(req.method_string()), path, query, req.body(),
-                                    auth);
-  }
-  return json_error(404, "no such route");
-}
-
-std::optional<HttpReply> HttpSession::console_reply(std::string_view path) {
-  using Kind = console::Resolution::Kind;
-  const auto r = console::resolve(path, console::embedded_assets());
-  if (r.kind == Kind::NotConsole) return std::nullopt;
-  if (r.kind == Kind::NotFound) return json_error(404, "no such file");
+  if (r.kind == Kind::NotFound) return api::json_error(404, "no such file");
   if (r.kind == Kind::Redirect) {
-    HttpReply reply{302, "", "text/plain"};
+    api::Reply reply;
+    reply.status = 302;
+    reply.content_type = "text/plain";
     reply.headers = {{"Location", std::string(r.location)}, {"Cache-Control", "no-cache"}};
     return reply;
   }
-  HttpReply reply{200, std::string(r.asset->body), std::string(r.content_type)};
+  api::Reply reply = api::json_reply(std::string(r.asset->body));
+  reply.content_type = std::string(r.content_type);
   // The console talks to its own origin only; no framing (clickjacking of the admin buttons).
   reply.headers = {
       {"Cache-Control", std::string(r.cache_control)},
@@ -266,7 +263,7 @@ std::optional<HttpReply> HttpSession::console_reply(std::string_view path) {
   return reply;
 }
 
-std::string HttpSession::metrics_text() {
+std::string metrics_text(ServerContext& ctx) {
   std::string out;
   auto gauge = [&](std::string_view name, std::string_view help, auto value) {
     out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value);
@@ -276,7 +273,7 @@ std::string HttpSession::metrics_text() {
   };
   std::uint64_t publishing = 0, viewers = 0, bytes_in = 0, bytes_out = 0, dropped = 0;
   const auto now = now_ms();
-  ctx_.hub.for_each([&](media::Source& s) {
+  ctx.hub.for_each([&](media::Source& s) {
     auto st = s.stats(now);
     publishing += st.publishing ? 1 : 0;
     viewers += st.viewers;
@@ -285,25 +282,37 @@ std::string HttpSession::metrics_text() {
     dropped += st.dropped_frames;
   });
   gauge("minirtc_streams", "Streams in the hub (published or awaited by viewers)",
-        ctx_.hub.stream_count());
+        ctx.hub.stream_count());
   gauge("minirtc_streams_publishing", "Streams with a publisher", publishing);
   gauge("minirtc_viewers", "Playing connections (RTMP, HTTP-FLV, WebSocket-FLV)", viewers);
-  gauge("minirtc_connections", "Open connections", ctx_.connections.size());
-  append_door_metrics(out, ctx_.connections, ctx_.metrics);
+  gauge("minirtc_connections", "Open connections", ctx.connections.size());
+  append_door_metrics(out, ctx.connections, ctx.metrics);
   gauge("minirtc_stream_bytes_in", "Media bytes received by current streams", bytes_in);
   gauge("minirtc_stream_bytes_out", "Media bytes sent by current streams", bytes_out);
   gauge("minirtc_stream_dropped_frames", "Frames dropped for slow viewers, current streams",
         dropped);
   counter("minirtc_rtmp_connections_total", "RTMP connections accepted",
-          ctx_.metrics.rtmp_connections_total);
-  counter("minirtc_http_requests_total", "HTTP requests read", ctx_.metrics.http_requests_total);
-  counter("minirtc_publishes_total", "Publishes accepted", ctx_.metrics.publishes_total);
-  counter("minirtc_plays_total", "Plays accepted", ctx_.metrics.plays_total);
-  counter("minirtc_takeovers_total", "Publisher takeovers", ctx_.metrics.takeovers_total);
-  const auto& sender = ctx_.flusher.sender();
+          ctx.metrics.rtmp_connections_total);
+  counter("minirtc_http_requests_total", "HTTP requests read", ctx.metrics.http_requests_total);
+  counter("minirtc_publishes_total", "Publishes accepted", ctx.metrics.publishes_total);
+  counter("minirtc_plays_total", "Plays accepted", ctx.metrics.plays_total);
+  counter("minirtc_takeovers_total", "Publisher takeovers", ctx.metrics.takeovers_total);
+  gauge("minirtc_relay_upstreams", "Streams this node pulls from their origin (edge)",
+        ctx.relay ? ctx.relay->upstreams() : 0);
+  gauge("minirtc_relay_downstreams", "Relay pulls of other nodes served by this node (origin)",
+        ctx.metrics.relay_downstreams);
+  counter("minirtc_relay_opens_total", "Relay upstreams opened", ctx.metrics.relay_opens_total);
+  counter("minirtc_relay_retries_total", "Relay upstreams opened again after a failure",
+          ctx.metrics.relay_retries_total);
+  counter("minirtc_relay_failures_total",
+          "Relay upstreams that ended while wanted (refused, unreachable, dropped)",
+          ctx.metrics.relay_failures_total);
+  const auto& sender = ctx.flusher.sender();
   counter("minirtc_viewer_writes_total", "Gather writes to plain-TCP viewers", sender.writes());
   counter("minirtc_viewer_write_syscalls_total",
           "System calls that carried them (io_uring: one per flush round)", sender.system_calls());
+  gauge("minirtc_revoked_urls", "Revoked URL nonces remembered until their URLs expire",
+        ctx.access.revoked_count());
   out += fmt::format(
       "# HELP minirtc_viewer_write_path The write path plain-TCP viewers' writes take (1 = in "
       "use)\n"
@@ -313,12 +322,12 @@ std::string HttpSession::metrics_text() {
   out +=
       "# HELP minirtc_rejected_total Requests and connections refused, by reason\n"
       "# TYPE minirtc_rejected_total counter\n";
-  for (auto& [reason, n] : ctx_.metrics.rejected)
+  for (auto& [reason, n] : ctx.metrics.rejected)
     out += fmt::format("minirtc_rejected_total{{reason=\"{}\"}} {}\n", reason, n);
-  write_ingest_budget(out, ctx_.ingest);
-  ctx_.metrics.join_latency_ms.write(out, "minirtc_join_latency_ms", "join RPC latency");
-  ctx_.metrics.rpc_latency_ms.write(out, "minirtc_rpc_latency_ms", "signalling RPC latency");
-  if (ctx_.signal) ctx_.signal->append_metrics(out);
+  write_ingest_budget(out, ctx.ingest);
+  ctx.metrics.join_latency_ms.write(out, "minirtc_join_latency_ms", "join RPC latency");
+  ctx.metrics.rpc_latency_ms.write(out, "minirtc_rpc_latency_ms", "signalling RPC latency");
+  if (ctx.signal) ctx.signal->append_metrics(out);
   return out;
 }
 

@@ -13,8 +13,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "api/request.hpp"
 #include "server/context.hpp"
-#include "server/http_reply.hpp"
 #include "server/http_stream.hpp"
 
 namespace minirtc::server {
@@ -33,14 +33,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   boost::asio::awaitable<void> run();
   /// true when the connection was handed over (FLV viewer, WebSocket).
   bool try_hand_over(Request& request);
-  /// 400 for requests whose headers cannot be trusted (two Authorization headers).
-  std::optional<HttpReply> refuse_headers(const Request& request);
-  /// 404 for unknown paths, 405 (with Allow) for a method the route does not serve, else the
-  /// route's answer.
-  HttpReply route(const Request& request);
-  std::string metrics_text();
-  /// The web console's files and redirects (console/assets.hpp); nullopt for other paths.
-  std::optional<HttpReply> console_reply(std::string_view path);
+  /// The router's answer (api/router.hpp), its effects applied, its rejection counted and its
+  /// line logged.
+  api::Reply route(const api::Request& request);
+  /// The web console's files and redirects (console/assets.hpp), served before the router;
+  /// nullopt for other paths.
+  static std::optional<api::Reply> console_reply(const api::Request& request);
 
   ServerContext& ctx_;
   HttpStream stream_;
@@ -48,8 +46,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   std::string peer_;
   std::uint64_t id_ = 0;
   bool handed_over_ = false;
-  std::optional<HttpReply> door_refusal_;  // set by try_hand_over: the FLV door is full
+  std::optional<api::Reply> door_refusal_;  // set by try_hand_over: the FLV door is full
 };
+
+/// The Prometheus text of /metrics: the hub, the doors, the counters, the rooms.
+std::string metrics_text(ServerContext& ctx);
 
 /// Accepts HTTP connections (server/accept_loop.hpp).
 boost::asio::awaitable<void> http_accept_loop(ServerContext& ctx,

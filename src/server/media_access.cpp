@@ -1,5 +1,7 @@
 #include "server/media_access.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace minirtc::server {
@@ -26,11 +28,23 @@ std::string MediaAccess::play_url(const StreamId& id, std::string_view viewer, b
   return fmt::format("{}/live/{}?{}", rtmp_base_, stream_key(id), query);
 }
 
+std::string MediaAccess::relay_query(const auth::UrlGrant& grant) const {
+  return auth::sign_url_query(grant, cluster_secret_);
+}
+
 Result<auth::UrlGrant> MediaAccess::check(std::string_view stream_key, std::string_view query,
                                           auth::UrlAction action, std::uint32_t now_s) const {
+  const bool relay = action == auth::UrlAction::Relay;
+  if (relay && cluster_secret_.empty())
+    return make_error("relay URL refused: this node has no cluster secret");
   auto grant = auth::verify_url(
       stream_key, query, action,
-      [this](std::string_view app_id) { return apps_.key_of(app_id); }, now_s);
+      [this, relay](std::string_view app_id) -> std::optional<std::string> {
+        auto key = apps_.key_of(app_id);
+        if (relay && key) return cluster_secret_;
+        return key;
+      },
+      now_s);
   if (!grant) return grant;
   if (revoked_.count(grant->nonce)) return make_error("URL revoked");
   return grant;
@@ -51,15 +65,21 @@ void MediaAccess::untrack(const std::string& nonce, const Closable* connection) 
   if (v.empty()) users_.erase(it);
 }
 
-void MediaAccess::revoke(const std::string& nonce, std::string_view reason) {
+void MediaAccess::revoke(const std::string& nonce, std::string_view reason,
+                         std::uint32_t keep_until_s) {
   if (nonce.empty()) return;
-  revoked_[nonce] = true;
+  auto& until = revoked_[nonce];
+  until = std::max(until, keep_until_s);
   auto it = users_.find(nonce);
   if (it == users_.end()) return;
   auto connections = std::move(it->second);
   users_.erase(it);
   for (auto& w : connections)
     if (auto c = w.lock()) c->close(reason);
+}
+
+std::size_t MediaAccess::prune(std::uint32_t now_s) {
+  return std::erase_if(revoked_, [now_s](const auto& entry) { return entry.second < now_s; });
 }
 
 }  // namespace minirtc::server

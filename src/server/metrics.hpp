@@ -37,6 +37,12 @@ struct Metrics {
   std::uint64_t publishes_total = 0;
   std::uint64_t plays_total = 0;
   std::uint64_t takeovers_total = 0;
+  // Relay (server/relay.hpp). Edge: pulls opened, those that were retries, pulls that ended while
+  // wanted (refused, unreachable, dropped). Origin: relay pulls being served now.
+  std::uint64_t relay_opens_total = 0;
+  std::uint64_t relay_retries_total = 0;
+  std::uint64_t relay_failures_total = 0;
+  std::uint64_t relay_downstreams = 0;
   std::map<std::string, std::uint64_t> rejected;  // reason class → count
   // Connections refused at a door (server/admission.hpp), by (door, reason): "door_full",
   // "per_ip", "evicted" (a stranger closed to make room), "out_of_descriptors" (accept failed).

@@ -329,16 +329,22 @@ bool RtmpSession::take_role(const rtmp::Command& c, Role role) {
   const bool publish = role == Role::Publisher;
   auto [key, query] = auth::split_name_query(arg_string(c, 0));
   if (query.empty()) query = tc_url_query_;  // the signed query may sit on the app (tcUrl)
-  auto grant = ctx_.access.check(
-      key, query, publish ? auth::UrlAction::Publish : auth::UrlAction::Play, now_s());
+  // A play with a relay URL is another node pulling the stream (server/relay.hpp).
+  const bool relay = !publish && auth::url_query_action(query) == auth::UrlAction::Relay;
+  const auto action = publish ? auth::UrlAction::Publish
+                      : relay ? auth::UrlAction::Relay
+                              : auth::UrlAction::Play;
+  auto grant = ctx_.access.check(key, query, action, now_s());
   if (!grant) {
-    ctx_.metrics.reject(publish ? "rtmp_publish_url" : "rtmp_play_url");
+    ctx_.metrics.reject(publish ? "rtmp_publish_url" : relay ? "rtmp_relay_url" : "rtmp_play_url");
     refuse(media::kPlayStreamId,
            publish ? "NetStream.Publish.BadName" : "NetStream.Play.StreamNotFound",
            grant.error().reason);
     return false;
   }
   role_ = role;
+  relay_downstream_ = relay;
+  if (relay) ++ctx_.metrics.relay_downstreams;
   stream_ = grant->stream;
   nonce_ = grant->nonce;
   viewer_id_ = grant->viewer;
@@ -371,8 +377,12 @@ Status RtmpSession::on_publish(const rtmp::Command& c) {
 Status RtmpSession::on_play(const rtmp::Command& c) {
   if (role_ != Role::None) return make_error("play on a connection that already has a role");
   if (!take_role(c, Role::Player)) return {};
-  ++ctx_.metrics.plays_total;
-  spdlog::info("rtmp#{} play {} viewer={}", id_, stream_key(stream_), viewer_id_);
+  if (relay_downstream_) {
+    spdlog::info("rtmp#{} relay pull of {} by another node", id_, stream_key(stream_));
+  } else {
+    ++ctx_.metrics.plays_total;
+    spdlog::info("rtmp#{} play {} viewer={}", id_, stream_key(stream_), viewer_id_);
+  }
   send_status(media::kPlayStreamId, "status", "NetStream.Play.Reset", "Playing and resetting");
   send_status(media::kPlayStreamId, "status", "NetStream.Play.Start", "Started playing");
   send(kCsidStatus, rtmp::MessageType::DataAmf0, media::kPlayStreamId,
@@ -390,6 +400,8 @@ void RtmpSession::stop_role() {
   }
   source_ = nullptr;
   if (!nonce_.empty()) ctx_.access.untrack(nonce_, this);
+  if (relay_downstream_) --ctx_.metrics.relay_downstreams;
+  relay_downstream_ = false;
   role_ = Role::None;
 }
 

@@ -48,6 +48,8 @@ class RtmpSession final : public MediaConnection,
   void close_publisher(std::string_view reason) override;
   /// Shutdown: players get StreamEOF and an UnpublishNotify status before the socket closes.
   void close_gracefully(std::string_view reason);
+  /// Plays for another node's relay (a relay URL signed with the cluster secret).
+  bool relay_downstream() const override { return relay_downstream_; }
 
  private:
   enum class Role { None, Publisher, Player };
@@ -105,6 +107,7 @@ class RtmpSession final : public MediaConnection,
   Role role_ = Role::None;
   StreamId stream_;
   std::string nonce_;
+  bool relay_downstream_ = false;
   media::Source* source_ = nullptr;
 
   bool closed_ = false;

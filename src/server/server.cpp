@@ -10,6 +10,7 @@
 #include "server/console_plane.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
+#include "server/relay.hpp"
 #include "server/rtmp_session.hpp"
 #include "server/signal_plane.hpp"
 
@@ -26,6 +27,10 @@ media::HubConfig hub_config(const Config& c) {
   h.publisher_idle_timeout_ms = c.media.publisher_idle_timeout_s * 1000;
   h.max_timestamp_lead_ms = c.media.max_timestamp_lead_ms;
   return h;
+}
+
+RelayTiming relay_timing(const RelayConfig& r) {
+  return RelayTiming{r.idle_grace_ms, r.retry_initial_ms, r.retry_max_ms};
 }
 
 ConnectionTable::Limits door_limits(const LimitsConfig& l) {
@@ -80,6 +85,17 @@ Server::Server(Config config)
   ctx_.signal = signal_.get();
   console_ = std::make_unique<ConsolePlane>(ctx_, signal_->rooms());
   ctx_.console = console_.get();
+  access_.set_cluster_secret(config_.cluster_secret);
+  relay_ = std::make_unique<RelayManager>(ctx_, relay_timing(config_.relay));
+  ctx_.relay = relay_.get();
+  if (!config_.relay.origin.empty()) {
+    // Static edge mode: every stream not published here comes from the one origin.
+    relay_->set_find_origin([origin = config_.relay.origin](const StreamId&) {
+      return std::optional<std::string>(origin);
+    });
+  }
+  hub_.on_viewers_changed(
+      [this](const StreamId& id) { asio::post(io_, [this, id] { relay_->update(id); }); });
   ctx_.connections.set_limits(door_limits(config_.limits));
   // Hub events fire inside hub calls; the room's reactions (mutes, closes) touch the hub again,
   // so they run right after, not inside.
@@ -201,6 +217,8 @@ void Server::tick() {
   hub_.sweep(now);
   signal_->tick(now);
   console_->tick(now);
+  ctx_.access.prune(static_cast<std::uint32_t>(now / 1000));
+  relay_->tick(now);
   flush_log_summaries();
   heap_trimmer_.tick();
   ticker_.expires_after(std::chrono::milliseconds(500));
@@ -219,6 +237,7 @@ void Server::shutdown() {
   ticker_.cancel();
   signals_.cancel();
   signal_->shutdown();
+  relay_->shutdown();
   // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
   // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
   // it has in flight; publishers and everything else are closed.

@@ -27,6 +27,7 @@ namespace minirtc::server {
 
 class SignalPlane;
 class ConsolePlane;
+class RelayManager;
 
 class Server {
  public:
@@ -69,6 +70,7 @@ class Server {
   ServerContext ctx_;
   std::unique_ptr<SignalPlane> signal_;
   std::unique_ptr<ConsolePlane> console_;
+  std::unique_ptr<RelayManager> relay_;
   boost::asio::ip::tcp::acceptor http_acceptor_;
   boost::asio::ip::tcp::acceptor rtmp_acceptor_;
   boost::asio::signal_set signals_;

@@ -8,16 +8,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/json.hpp>
 
+#include "api/routes.hpp"
 #include "auth/access_token.hpp"
 #include "auth/hmac.hpp"
 #include "auth/url_signer.hpp"
-#include "http/query.hpp"
 #include "room/room_service.hpp"
-#include "server/console_plane.hpp"
+#include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
-#include "signal/admin_json.hpp"
 #include "signal/dispatcher.hpp"
 
 namespace minirtc::server {
@@ -25,7 +23,6 @@ namespace minirtc::server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-namespace json = boost::json;
 
 namespace {
 
@@ -45,13 +42,19 @@ class ServerMediaUrls final : public room::MediaUrls {
   }
   std::string new_nonce() override { return auth::new_nonce(); }
   std::string new_session_token() override { return auth::random_hex(24); }
+  /// No URL handed out so far expires after this (unix s): how long a revocation must be kept.
+  std::uint32_t latest_expiry() const noexcept { return latest_expiry_; }
 
  private:
-  std::uint32_t expiry(std::uint64_t now_ms) const {
-    return static_cast<std::uint32_t>(now_ms / 1000) + config_.media.url_ttl_s;  // reloadable
+  std::uint32_t expiry(std::uint64_t now_ms) {
+    const auto e =
+        static_cast<std::uint32_t>(now_ms / 1000) + config_.media.url_ttl_s;  // reloadable
+    latest_expiry_ = std::max(latest_expiry_, e);
+    return e;
   }
   const MediaAccess& access_;
   const Config& config_;
+  std::uint32_t latest_expiry_ = 0;
 };
 
 room::Config room_config(const Config& c) {
@@ -90,14 +93,6 @@ Result<room::Grant> check_join_token(const AppRegistry& apps, std::string_view a
   }
   g.token_expires_ms = ms(checked->expire_at);
   return g;
-}
-
-std::string path_segment(std::string_view& rest) {
-  if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
-  auto slash = rest.find('/');
-  std::string seg(rest.substr(0, slash));
-  rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  return seg;
 }
 
 }  // namespace
@@ -190,7 +185,7 @@ class RoomBridge {
         [this](const auto& e) {
           using T = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<T, room::RevokeUrl>) {
-            ctx.access.revoke(e.nonce, "URL revoked");
+            ctx.access.revoke(e.nonce, "URL revoked", urls.latest_expiry());
           } else if constexpr (std::is_same_v<T, room::SetStreamMute>) {
             ctx.hub.set_stream_mute(e.stream, e.audio, e.video);
           } else if constexpr (std::is_same_v<T, room::SetViewerMute>) {
@@ -324,7 +319,70 @@ void SignalSession::finish(std::string_view reason) {
     bridge_.apply(bridge_.dispatcher.on_socket_closed(id_, now_ms()), nullptr);
 }
 
-SignalPlane::SignalPlane(ServerContext& ctx) : bridge_(std::make_unique<RoomBridge>(ctx)) {}
+/// The API's view of this node (api/services.hpp): the app registry, the rooms, the hub.
+class ServerServices final : public api::Services {
+ public:
+  explicit ServerServices(RoomBridge& bridge) : b_(bridge) {}
+
+  std::vector<api::AppInfo> apps() const override {
+    std::vector<api::AppInfo> out;
+    for (const auto& a : b_.ctx.apps.apps()) out.push_back({a.id, a.key, a.development});
+    return out;
+  }
+  std::string http_base() const override { return b_.ctx.access.http_base(); }
+  std::vector<room::RoomSummary> list_rooms(std::string_view app_id) const override {
+    return b_.rooms.list_rooms(app_id);
+  }
+  std::optional<room::RoomView> room(std::string_view app_id,
+                                     std::string_view room_id) const override {
+    return b_.rooms.room(app_id, room_id);
+  }
+  room::Outcome kick(std::string_view app_id, std::string_view room_id, std::string_view user_id,
+                     std::string_view reason, std::uint64_t now) override {
+    return b_.rooms.kick(app_id, room_id, user_id, reason, now);
+  }
+  room::Outcome dismiss(std::string_view app_id, std::string_view room_id, std::string_view reason,
+                        std::uint64_t now) override {
+    return b_.rooms.dismiss(app_id, room_id, reason, now);
+  }
+  room::Outcome forbid_publish(std::string_view app_id, std::string_view room_id,
+                               std::string_view user_id, bool forbidden,
+                               std::uint64_t now) override {
+    return b_.rooms.forbid_publish(app_id, room_id, user_id, forbidden, now);
+  }
+  signal::HttpReply report(std::string_view body, std::uint64_t now) override {
+    return b_.dispatcher.on_report(body, now);
+  }
+  std::vector<api::StreamRow> streams(std::uint64_t now) override {
+    std::vector<api::StreamRow> out;
+    b_.ctx.hub.for_each([&](media::Source& s) { out.push_back({s.id(), s.stats(now)}); });
+    return out;
+  }
+  std::string play_refusal(std::string_view key, std::string_view query,
+                           std::uint64_t now) override {
+    auto grant = b_.ctx.access.check(key, query, auth::UrlAction::Play,
+                                     static_cast<std::uint32_t>(now / 1000));
+    return grant ? "refused" : grant.error().reason;
+  }
+  std::string play_url(const StreamId& id, std::string_view viewer, std::uint64_t now) override {
+    const auto now_s = static_cast<std::uint32_t>(now / 1000);
+    return b_.ctx.access.play_url(id, std::string(viewer), true,
+                                  now_s + b_.ctx.config.media.url_ttl_s, auth::new_nonce());
+  }
+  std::string metrics_text() override { return server::metrics_text(b_.ctx); }
+  std::uint32_t random_u32() override { return auth::random_u32(); }
+
+ private:
+  RoomBridge& b_;
+};
+
+SignalPlane::SignalPlane(ServerContext& ctx)
+    : bridge_(std::make_unique<RoomBridge>(ctx)),
+      services_(std::make_unique<ServerServices>(*bridge_)) {
+  router_.set_admin_key_source(
+      [&config = ctx.config] { return std::string_view(config.admin_key); });
+  api::add_builtin_routes(router_, *services_);
+}
 SignalPlane::~SignalPlane() = default;
 
 void SignalPlane::accept_websocket(HttpStream stream,
@@ -379,206 +437,26 @@ void SignalPlane::append_metrics(std::string& out) {
   gauge("minirtc_subscriptions", "Subscriptions", c.subscriptions);
 }
 
-HttpReply SignalPlane::handle_http(std::string_view method, std::string_view path,
-                                   std::string_view query, std::string_view body,
-                                   std::string_view authorization) {
-  auto& ctx = bridge_->ctx;
-  auto q = http::Query::parse(query);
-  if (!q) return json_error(400, "malformed query string");
-
-  if (path == "/v1/config" && method == "GET") {
-    auto app_id = q->get("appId");
-    if (!app_id || app_id->empty()) return json_error(400, "appId is required");
-    if (!ctx.apps.find(*app_id)) {
-      ctx.metrics.reject("config_unknown_app");
-      return json_error(404, "unknown appId");
-    }
-    std::string base = ctx.access.http_base();
-    std::string ws = base.starts_with("https://") ? "wss://" + base.substr(8)
-                                                  : "ws://" + base.substr(base.find("://") + 3);
-    json::object o;
-    o["appId"] = *app_id;
-    o["signalUrls"] = json::array{json::value(ws + "/v1/signal")};
-    o["reportUrl"] = base + "/v1/report";
-    return {200, json::serialize(o), "application/json"};
+api::Reply SignalPlane::handle_http(const api::Request& request) {
+  api::Reply reply = router_.handle(request);
+  for (auto& effect : reply.effects) {
+    std::visit(
+        [this](auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, room::Outcome>) {
+            bridge_->apply(bridge_->dispatcher.render(std::move(e)), nullptr);
+          } else if constexpr (std::is_same_v<T, signal::DispatchResult>) {
+            bridge_->apply(std::move(e), nullptr);
+          } else if constexpr (std::is_same_v<T, api::RevokeUrl>) {
+            bridge_->ctx.access.revoke(e.nonce, e.reason);
+          } else if constexpr (std::is_same_v<T, api::MuteStream>) {
+            bridge_->ctx.hub.set_stream_mute(e.id, e.audio, e.video);
+          }
+        },
+        effect);
   }
-
-  if (path == "/v1/report" && method == "POST") {
-    auto r = bridge_->dispatcher.on_report(body, now_ms());
-    bridge_->apply(std::move(r.dispatch), nullptr);
-    if (r.status != 200) ctx.metrics.reject("report_refused");
-    return {static_cast<unsigned>(r.status), std::move(r.body), "application/json"};
-  }
-
-  if (path == "/v1/dev/token" && method == "GET") {
-    auto app_id = q->get("appId"), room_id = q->get("roomId"), user_id = q->get("userId");
-    const AppConfig* app = nullptr;
-    if (app_id) {
-      app = ctx.apps.find(*app_id);
-    } else {
-      for (const auto& a : ctx.apps.apps())
-        if (a.development) app = &a;
-    }
-    if (!app || !app->development)
-      return json_error(403, "development tokens exist only for the embedded default's app");
-    if (!room_id || !user_id || !is_valid_id(*room_id) || !is_valid_id(*user_id))
-      return json_error(400, "roomId and userId are required: 1-128 characters [a-zA-Z0-9@_.-]");
-    spdlog::warn("DEV TOKEN handed out: app={} room={} user={} (development app only)", app->id,
-                 *room_id, *user_id);
-    auth::AccessToken t;
-    t.app_id = app->id;
-    t.room_id = std::string(*room_id);
-    t.user_id = std::string(*user_id);
-    t.nonce = auth::random_u32();
-    t.issued_at = now_s();
-    t.expire_at = t.issued_at + 24 * 3600;
-    t.add_privilege(auth::Privilege::PublishStream, t.expire_at);
-    t.add_privilege(auth::Privilege::SubscribeStream, t.expire_at);
-    json::object o;
-    o["appId"] = app->id;
-    o["token"] = auth::encode_token(t, app->key);
-    o["expireAt"] = t.expire_at;
-    return {200, json::serialize(o), "application/json"};
-  }
-
-  if (path.starts_with("/v1/admin/")) {
-    if (ctx.config.admin_key.empty()) return json_error(404, "admin API disabled (no admin_key)");
-    const std::string expected = "Bearer " + ctx.config.admin_key;
-    if (authorization.size() != expected.size() ||
-        !auth::constant_time_equal(
-            std::span(reinterpret_cast<const std::uint8_t*>(authorization.data()),
-                      authorization.size()),
-            std::span(reinterpret_cast<const std::uint8_t*>(expected.data()), expected.size()))) {
-      ctx.metrics.reject("admin_unauthorized");
-      return json_error(401, "missing or wrong Bearer key");
-    }
-    return handle_admin(method, path.substr(std::string_view("/v1/admin").size()), body);
-  }
-  return json_error(404, "no such route");
-}
-
-HttpReply SignalPlane::handle_admin(std::string_view method, std::string_view rest,
-                                    std::string_view body) {
-  auto& ctx = bridge_->ctx;
-  auto& rooms = bridge_->rooms;
-  const auto now = now_ms();
-  if (ctx.console)  // the web console's routes (server/console_plane.hpp)
-    if (auto reply = ctx.console->handle_admin(method, rest, body)) return std::move(*reply);
-  const auto first = path_segment(rest);
-
-  if (first == "apps" && rest.empty() && method == "GET") {
-    json::array a;
-    for (const auto& app : ctx.apps.apps()) {
-      json::object o;
-      o["appId"] = app.id;
-      o["development"] = app.development;
-      o["rooms"] = rooms.list_rooms(app.id).size();
-      a.push_back(std::move(o));
-    }
-    return {200, json::serialize(json::object{{"apps", std::move(a)}}), "application/json"};
-  }
-
-  if (first == "streams" && rest.empty() && method == "GET") {
-    json::array a;
-    ctx.hub.for_each([&](media::Source& s) {
-      auto st = s.stats(now);
-      json::object o;
-      o["stream"] = stream_key(s.id());
-      o["appId"] = s.id().app_id;
-      o["roomId"] = s.id().room_id;
-      o["userId"] = s.id().user_id;
-      o["screen"] = s.id().screen();
-      o["publishing"] = st.publishing;
-      o["live"] = st.live;
-      o["viewers"] = st.viewers;
-      o["bytesIn"] = st.bytes_in;
-      o["bytesOut"] = st.bytes_out;
-      o["videoKbps"] = st.video_kbps;
-      o["audioKbps"] = st.audio_kbps;
-      o["fps"] = st.fps;
-      o["gopMs"] = st.gop_ms;
-      o["width"] = st.width;
-      o["height"] = st.height;
-      o["videoCodec"] = st.video_codec;
-      o["audioCodec"] = st.audio_codec;
-      o["videoFrames"] = st.video_frames;
-      o["audioFrames"] = st.audio_frames;
-      o["droppedFrames"] = st.dropped_frames;
-      o["takeovers"] = st.takeovers;
-      o["muteAudio"] = st.mute_audio;
-      o["muteVideo"] = st.mute_video;
-      a.push_back(std::move(o));
-    });
-    return {200, json::serialize(json::object{{"streams", std::move(a)}}), "application/json"};
-  }
-
-  if (first == "urls" && method == "POST") {
-    // POST /v1/admin/urls/{nonce}/revoke
-    auto nonce = path_segment(rest);
-    if (path_segment(rest) != "revoke" || nonce.empty()) return json_error(404, "no such route");
-    if (!auth::is_url_nonce(nonce)) {
-      ctx.metrics.reject("admin_bad_nonce");
-      return json_error(400, fmt::format("nonce must be {} lower-case hex characters, as in a "
-                                         "signed URL's n field",
-                                         auth::kUrlNonceLength));
-    }
-    ctx.access.revoke(nonce, "URL revoked by the admin API");
-    return {200, R"({"revoked":true})", "application/json"};
-  }
-
-  if (first != "apps") return json_error(404, "no such route");
-  const auto app_id = path_segment(rest);
-  if (!ctx.apps.find(app_id)) return json_error(404, "unknown appId");
-  if (path_segment(rest) != "rooms") return json_error(404, "no such route");
-  if (rest.empty() && method == "GET")
-    return {200, signal::rooms_json(rooms, app_id), "application/json"};
-  const auto room_id = path_segment(rest);
-
-  auto outcome_reply = [&](room::Outcome&& out) -> HttpReply {
-    if (out.error) {
-      const unsigned status = out.error->code == room::ErrorCode::NotFound ? 404 : 400;
-      return json_error(status, out.error->message);
-    }
-    bridge_->apply(bridge_->dispatcher.render(std::move(out)), nullptr);
-    return {200, R"({"ok":true})", "application/json"};
-  };
-  auto reason_of = [&](std::string_view fallback) {
-    try {
-      auto v = json::parse(body.empty() ? "{}" : body);
-      if (auto* o = v.if_object())
-        if (auto* r = o->if_contains("reason"); r && r->is_string())
-          return std::string(r->as_string());
-    } catch (const std::exception&) {
-    }
-    return std::string(fallback);
-  };
-
-  if (rest.empty() && method == "GET") {
-    auto j = signal::room_json(rooms, app_id, room_id);
-    if (!j) return json_error(404, "no such room");
-    return {200, std::move(*j), "application/json"};
-  }
-  const auto what = path_segment(rest);
-  if (what == "dismiss" && rest.empty() && method == "POST")
-    return outcome_reply(rooms.dismiss(app_id, room_id, reason_of("room dismissed"), now));
-  if (what == "users") {
-    const auto user_id = path_segment(rest);
-    const auto action = path_segment(rest);
-    if (action == "kick" && method == "POST")
-      return outcome_reply(rooms.kick(app_id, room_id, user_id, reason_of("kicked"), now));
-    if (action == "forbid-publish" && method == "POST") {
-      bool forbidden = true;
-      try {
-        auto v = json::parse(body.empty() ? "{}" : body);
-        if (auto* o = v.if_object())
-          if (auto* f = o->if_contains("forbidden"); f && f->is_bool()) forbidden = f->as_bool();
-      } catch (const std::exception&) {
-        return json_error(400, "body must be JSON {\"forbidden\": true|false}");
-      }
-      return outcome_reply(rooms.forbid_publish(app_id, room_id, user_id, forbidden, now));
-    }
-  }
-  return json_error(404, "no such route");
+  reply.effects.clear();
+  return reply;
 }
 
 }  // namespace minirtc::server

@@ -1,8 +1,8 @@
 #pragma once
 // Rooms and signalling on top of the media plane: the WebSocket JSON-RPC sessions, the room state
-// machine, the /v1 HTTP routes (config, report, admin, dev token) and the bridge that turns room
-// effects into media actions (signed URLs, revocations, mute filters) and hub events into room
-// events (stream live / ended).
+// machine, the HTTP API's router (api/: routes, admin auth, JSON) over this node's services, and
+// the bridge that turns room effects and the API's effects into media actions (signed URLs,
+// revocations, mute filters) and hub events into room events (stream live / ended).
 
 #include <cstdint>
 #include <map>
@@ -14,9 +14,9 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "api/router.hpp"
 #include "core/ids.hpp"
 #include "server/context.hpp"
-#include "server/http_reply.hpp"
 #include "server/http_stream.hpp"
 
 namespace minirtc::room {
@@ -27,6 +27,7 @@ namespace minirtc::server {
 
 class SignalSession;
 class RoomBridge;
+class ServerServices;
 
 class SignalPlane {
  public:
@@ -38,9 +39,11 @@ class SignalPlane {
   void accept_websocket(HttpStream stream,
                         boost::beast::http::request<boost::beast::http::string_body> request,
                         std::string peer, std::uint64_t connection_id);
-  /// /v1/config, /v1/report, /v1/admin/..., /v1/dev/token.
-  HttpReply handle_http(std::string_view method, std::string_view path, std::string_view query,
-                        std::string_view body, std::string_view authorization);
+  /// Every HTTP route (api/routes.hpp); the reply's effects are applied before it returns (the
+  /// reply keeps its rejection reason and log line for the HTTP session, which knows the peer).
+  api::Reply handle_http(const api::Request& request);
+  /// The router, for modules that add routes (before the server starts serving).
+  api::Router& router() noexcept { return router_; }
   void append_metrics(std::string& out);
   /// The rooms, read-only (the web console's feed renders them).
   const room::RoomService& rooms() const;
@@ -55,9 +58,9 @@ class SignalPlane {
   void reload();
 
  private:
-  HttpReply handle_admin(std::string_view method, std::string_view rest, std::string_view body);
-
   std::unique_ptr<RoomBridge> bridge_;
+  std::unique_ptr<ServerServices> services_;
+  api::Router router_;
 };
 
 }  // namespace minirtc::server

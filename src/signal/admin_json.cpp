@@ -98,9 +98,9 @@ json::value member(const room::MemberView& m) {
 
 }  // namespace
 
-std::string rooms_json(const room::RoomService& rooms, std::string_view app_id) {
+std::string rooms_json(std::string_view app_id, std::span<const room::RoomSummary> rooms) {
   json::array list;
-  for (const auto& s : rooms.list_rooms(app_id)) {
+  for (const auto& s : rooms) {
     json::object o;
     put_summary(o, s);
     list.push_back(std::move(o));
@@ -111,18 +111,15 @@ std::string rooms_json(const room::RoomService& rooms, std::string_view app_id) 
   return json::serialize(o);
 }
 
-std::optional<std::string> room_json(const room::RoomService& rooms, std::string_view app_id,
-                                     std::string_view room_id) {
-  auto view = rooms.room(app_id, room_id);
-  if (!view) return std::nullopt;
+std::string room_json(const room::RoomView& view) {
   json::object o;
-  o["appId"] = view->summary.app_id;
-  put_summary(o, view->summary);
+  o["appId"] = view.summary.app_id;
+  put_summary(o, view.summary);
   json::array forbidden;
-  for (const auto& u : view->publish_forbidden) forbidden.emplace_back(sv(u));
+  for (const auto& u : view.publish_forbidden) forbidden.emplace_back(sv(u));
   o["publishForbidden"] = std::move(forbidden);
   json::array users;
-  for (const auto& m : view->members) users.push_back(member(m));
+  for (const auto& m : view.members) users.push_back(member(m));
   o["members"] = std::move(users);
   return json::serialize(o);
 }

@@ -17,19 +17,18 @@
 // counts_json: {"apps","rooms","members","connected","detached","mediaOnly","publications",
 //               "liveStreams","subscriptions"}
 
-#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
-#include "room/room_service.hpp"
 #include "room/views.hpp"
 
 namespace minirtc::signal {
 
-std::string rooms_json(const room::RoomService& rooms, std::string_view app_id);
-/// nullopt: no such room (answer 404).
-std::optional<std::string> room_json(const room::RoomService& rooms, std::string_view app_id,
-                                     std::string_view room_id);
+/// `rooms`: RoomService::list_rooms(app_id).
+std::string rooms_json(std::string_view app_id, std::span<const room::RoomSummary> rooms);
+/// `view`: RoomService::room(app_id, room_id).
+std::string room_json(const room::RoomView& view);
 std::string counts_json(const room::Counts& counts);
 /// {"error": reason}
 std::string error_json(std::string_view reason);

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -51,6 +52,15 @@ class [[nodiscard]] Status {
   std::optional<Error> error_;
 };
 
-inline Error make_error(std::string reason) { return Error{std::move(reason)}; }
+inline Error make_error(std::string reason) {
+  return Error{std::move(reason)};
+}
+
+/// The error with what was being done in front, as it travels up: "admin kick a/r/u: no such
+/// user". Each level adds its own context, so a log line tells the whole path.
+inline Error with_context(Error error, std::string_view context) {
+  error.reason = std::string(context) + ": " + error.reason;
+  return error;
+}
 
 }  // namespace minirtc

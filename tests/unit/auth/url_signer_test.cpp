@@ -255,8 +255,8 @@ TEST(UrlSigner, GarbageQueries) {
       {"a=play&v=bob&n=fedcba9876543210&s=" + s, "URL not signed: field e missing"},
       {"a=play&v=bob&e=1700003600&s=" + s, "URL not signed: field n missing"},
       {"a=play&v=bob&e=1700003600&n=fedcba9876543210", "URL not signed: field s missing"},
-      {"a=watch&v=bob" + tail, "URL field a is neither pub nor play"},
-      {"a=PLAY&v=bob" + tail, "URL field a is neither pub nor play"},
+      {"a=watch&v=bob" + tail, "URL field a is not pub, play or relay"},
+      {"a=PLAY&v=bob" + tail, "URL field a is not pub, play or relay"},
       {"a=play&v=bob&e=&n=fedcba9876543210&s=" + s, "URL field e is not unix seconds"},
       {"a=play&v=bob&e=-5&n=fedcba9876543210&s=" + s, "URL field e is not unix seconds"},
       {"a=play&v=bob&e=4294967296&n=fedcba9876543210&s=" + s, "URL field e is not unix seconds"},
@@ -283,6 +283,64 @@ TEST(UrlSigner, GarbageQueries) {
   std::string many = sign_url_query(g, kAppKey);
   for (std::size_t i = 0; i < kMaxUrlQueryFields; ++i) many += "&x";
   expect_refused(verify(key, many, UrlAction::Play), "URL query has too many fields");
+}
+
+// Relay pull URLs: signed with the cluster secret, action "relay", no viewer.
+constexpr std::string_view kClusterSecret = "cluster secret";
+
+UrlGrant relay_grant() {
+  return UrlGrant{UrlAction::Relay, StreamId{std::string(kAppId), "r1", "alice", StreamKind::Main},
+                  "", kExpiry, "00112233aabbccdd"};
+}
+
+Result<UrlGrant> verify_relay(std::string_view key, std::string_view query,
+                              std::uint32_t now = kNow) {
+  return verify_url(
+      key, query, UrlAction::Relay,
+      [](std::string_view app_id) -> std::optional<std::string> {
+        if (app_id == kAppId) return std::string(kClusterSecret);
+        return std::nullopt;
+      },
+      now);
+}
+
+// Computed independently (Python hmac) from docs/protocol.md, "Relay pull URLs".
+TEST(UrlSigner, RelayVector) {
+  const auto g = relay_grant();
+  EXPECT_EQ(sign_url_query(g, kClusterSecret),
+            "a=relay&e=1700003600&n=00112233aabbccdd&s=c3d14b5ffdcf1b59a436f397b92cf733");
+  auto ok = verify_relay(stream_key(g.stream), sign_url_query(g, kClusterSecret));
+  ASSERT_TRUE(ok) << ok.error().reason;
+  EXPECT_EQ(*ok, g);
+  EXPECT_EQ(url_query_action(sign_url_query(g, kClusterSecret)), UrlAction::Relay);
+  EXPECT_EQ(url_query_action(sign_url_query(play_grant(), kAppKey)), UrlAction::Play);
+  EXPECT_EQ(url_query_action("a=watch"), std::nullopt);
+  EXPECT_EQ(url_query_action(""), std::nullopt);
+}
+
+TEST(UrlSigner, RelayRefusesForgedExpiredAndCrossedUrls) {
+  const auto g = relay_grant();
+  const auto key = stream_key(g.stream);
+  // Signed with the app key (what an app's backend could make) instead of the cluster secret.
+  expect_refused(verify_relay(key, sign_url_query(g, kAppKey)), "URL signature invalid");
+  expect_refused(verify_relay(key, sign_url_query(g, kClusterSecret), kExpiry + 1), "URL expired");
+  // Another stream under the same signature.
+  expect_refused(
+      verify_relay(stream_key(StreamId{std::string(kAppId), "r1", "bob", StreamKind::Main}),
+                   sign_url_query(g, kClusterSecret)),
+      "URL signature invalid");
+  // A viewer's play URL is no relay URL, and a relay URL plays nowhere as a viewer's.
+  const auto play = play_grant();
+  expect_refused(verify_relay(stream_key(play.stream), sign_url_query(play, kAppKey)),
+                 "URL is for playing, not relaying");
+  expect_refused(verify(key, sign_url_query(g, kClusterSecret), UrlAction::Play),
+                 "URL is for relaying, not playing");
+  // A play URL's fields relabelled as relay: the action is signed.
+  auto relabelled = sign_url_query(play, kAppKey);
+  relabelled.replace(0, relabelled.find('&', relabelled.find("&v=") + 1), "a=relay");
+  expect_refused(verify_relay(stream_key(play.stream), relabelled), "URL signature invalid");
+  expect_refused(verify_relay(key, sign_url_query(g, kClusterSecret) + "&v=bob"),
+                 "relay URL must not name a viewer (field v)");
 }
 
 }  // namespace

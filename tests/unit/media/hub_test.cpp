@@ -771,5 +771,38 @@ TEST_F(HubTest, ViewersWaitThroughAPublisherDropAndTakeTheNextFromItsKeyframe) {
   EXPECT_EQ(v.sent().size(), v.delivered.size());  // decodable all along
 }
 
+// A relay's upstream mirrors a stream published on another node: its room lives there, so this
+// node's rooms must not hear of it (server/relay).
+TEST_F(HubTest, ARelayedStreamIsNeverAnnounced) {
+  FakeViewer v("v1");
+  hub.attach(id, &v);
+  FakePublisher relay;
+  relay.is_local = false;
+  Source& s = hub.publish(id, &relay, 1000);
+  feed_all(s);
+  EXPECT_FALSE(v.delivered.empty());  // the viewer gets the stream
+  hub.unpublish(s, &relay);
+  EXPECT_TRUE(lives.empty());
+  EXPECT_TRUE(ended.empty());
+  // A local publisher on the same stream is announced as ever.
+  FakePublisher pub;
+  Source& again = hub.publish(id, &pub, 2000);
+  feed_all(again, 2000);
+  EXPECT_EQ(lives.size(), 1u);
+}
+
+TEST_F(HubTest, ViewerChangesAreReported) {
+  std::vector<StreamId> changes;
+  hub.on_viewers_changed([&](const StreamId& s) { changes.push_back(s); });
+  FakeViewer a("a"), b("b");
+  Source& s = hub.attach(id, &a);
+  hub.attach(id, &b);
+  hub.detach(s, &a);
+  hub.detach(s, &b);  // the source is erased: still reported
+  ASSERT_EQ(changes.size(), 4u);
+  for (auto& c : changes) EXPECT_EQ(c, id);
+  EXPECT_EQ(hub.find(id), nullptr);
+}
+
 }  // namespace
 }  // namespace minirtc::media

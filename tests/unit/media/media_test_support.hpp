@@ -147,8 +147,10 @@ class FakePublisher : public PublisherHandle {
     closes.emplace_back(reason);
     if (on_close) on_close();
   }
+  bool local() const override { return is_local; }
   std::vector<std::string> closes;
   std::function<void()> on_close;
+  bool is_local = true;
 };
 
 }  // namespace minirtc::media::fakes

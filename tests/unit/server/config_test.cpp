@@ -63,5 +63,46 @@ TEST(Config, FileErrorsNameThePath) {
   EXPECT_NE(missing.error().reason.find("cannot be read"), std::string::npos);
 }
 
+TEST(Config, RelayAndClusterSections) {
+  auto c = parse_config(
+      "[relay]\norigin = \"rtmp://10.0.0.2:1935\"\nidle_grace_ms = 100\n"
+      "retry_initial_ms = 200\nretry_max_ms = 400\nurl_ttl_s = 30\n"
+      "[cluster]\nsecret = \"s3\"\n");
+  ASSERT_TRUE(c) << c.error().reason;
+  EXPECT_EQ(c->relay.origin, "rtmp://10.0.0.2:1935");
+  EXPECT_EQ(c->relay.idle_grace_ms, 100u);
+  EXPECT_EQ(c->relay.retry_initial_ms, 200u);
+  EXPECT_EQ(c->relay.retry_max_ms, 400u);
+  EXPECT_EQ(c->relay.url_ttl_s, 30u);
+  EXPECT_EQ(c->cluster_secret, "s3");
+  EXPECT_TRUE(check_relay(*c));
+  auto bad = parse_config("[relay]\norigin = \"http://h:1\"\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().reason.find("relay.origin"), std::string::npos) << bad.error().reason;
+}
+
+TEST(Config, RelayOriginForms) {
+  auto ok = parse_rtmp_origin("rtmp://origin.example.com:1935");
+  ASSERT_TRUE(ok) << ok.error().reason;
+  EXPECT_EQ(ok->first, "origin.example.com");
+  EXPECT_EQ(ok->second, 1935);
+  for (const char* bad : {"origin:1935", "rtmp://origin", "rtmp://origin:1935/live",
+                          "rtmp://origin:0", "rtmp://:1935", "rtmp://origin:99999"})
+    EXPECT_FALSE(parse_rtmp_origin(bad)) << bad;
+}
+
+TEST(Config, AnEdgeNeedsTheClusterSecret) {
+  Config c;
+  EXPECT_TRUE(check_relay(c));  // no relay: nothing to check
+  c.relay.origin = "rtmp://127.0.0.1:1935";
+  auto st = check_relay(c);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().reason.find("needs cluster.secret"), std::string::npos);
+  c.cluster_secret = "s";
+  EXPECT_TRUE(check_relay(c));
+  c.relay.retry_max_ms = c.relay.retry_initial_ms - 1;
+  EXPECT_FALSE(check_relay(c));
+}
+
 }  // namespace
 }  // namespace minirtc::server

@@ -1,0 +1,94 @@
+#pragma once
+// One HTTP API exchange as values: a Request in (method, path, query, body, the Authorization
+// header(s) as sent, the time), a Reply out (status, content type, body, `Allow`, further header
+// fields, whether to close the connection) with the effects the I/O layer applies after the
+// handler returned: room notifications and media effects of an admin command, a report's
+// notifications, a URL to revoke, a stream to mute for everyone; and a rejection reason to count, a
+// line to log.
+//
+// Why values: the routes' rules (auth, limits, status codes, JSON shapes) are tested without a
+// socket, and the I/O layer (server/http_session, server/signal_plane) only carries bytes and
+// applies effects, in list order, before the reply is written.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "core/ids.hpp"
+#include "room/outcome.hpp"
+#include "signal/dispatcher.hpp"
+#include "util/result.hpp"
+
+namespace minirtc::api {
+
+struct Request {
+  std::string_view method;  // as sent, case-sensitive (RFC 9110)
+  std::string_view path;    // without the query
+  std::string_view query;   // after '?', undecoded
+  std::string_view body;
+  /// Every Authorization header of the request, in order (two or more: refused with 400).
+  std::vector<std::string_view> authorizations;
+  std::uint64_t now_ms = 0;  // unix ms
+};
+
+/// Refuse this signed URL from now on and close the connections that used it.
+struct RevokeUrl {
+  std::string nonce;
+  std::string reason;
+};
+
+/// Mute a stream for everyone (the media hub stops forwarding the muted kinds to every viewer).
+struct MuteStream {
+  StreamId id;
+  bool audio = false;
+  bool video = false;
+};
+
+/// What the I/O layer does once the handler returned, in list order: a room command's Outcome is
+/// rendered by the signalling dispatcher and applied (notifications, closes, media effects); a
+/// DispatchResult (report) is applied as it is.
+using Effect = std::variant<room::Outcome, signal::DispatchResult, RevokeUrl, MuteStream>;
+
+struct LogLine {
+  enum class Level : std::uint8_t { Info, Warn };
+  Level level = Level::Info;
+  std::string_view key;  // rate-limit key (server/log_limiter): one per kind of line
+  std::string text;
+};
+
+struct Reply {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::string allow;   // the route's methods: sent as `Allow` with 405 and in CORS preflights
+  bool close = false;  // the request cannot be trusted: answer, then close the connection
+  /// Further header fields, sent as given (a redirect's Location, caching, security headers).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string_view rejected;  // non-empty: count in minirtc_rejected_total{reason=...}
+  std::optional<LogLine> log;
+  std::vector<Effect> effects;
+};
+
+/// {"error": reason} with the given status.
+Reply json_error(unsigned status, std::string_view reason);
+/// 200 (or `status`) with a JSON body.
+Reply json_reply(std::string body, unsigned status = 200);
+
+/// Limits for a JSON request body, checked before parsing.
+struct JsonLimits {
+  std::size_t max_bytes = 64 * 1024;
+  std::size_t max_depth = 16;
+};
+
+/// Parses a request body as JSON: an empty body is `{}`. Errors: "body too large", "body is not
+/// JSON (...)", "body nests deeper than N".
+Result<boost::json::value> parse_json_body(std::string_view body, const JsonLimits& limits = {});
+
+}  // namespace minirtc::api

@@ -1,0 +1,78 @@
+#pragma once
+// What the built-in /v1 routes need from the node, as one interface: the app registry's view,
+// room service views and admin commands, the report intake, stream statistics, the public URL,
+// the metrics text, the FLV play URL check and signing, and a random source. The server implements
+// it over its context (server/signal_plane.cpp); unit tests implement it over a real RoomService
+// and SignalDispatcher with fixed apps and streams. A cluster implementation may answer views and
+// commands for rooms held by other nodes.
+//
+// Commands return room::Outcome with their effects not yet applied: the route puts the Outcome
+// into Reply::effects and the I/O layer applies it, so nothing here touches a socket.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "media/source.hpp"
+#include "room/outcome.hpp"
+#include "room/views.hpp"
+#include "signal/dispatcher.hpp"
+
+namespace minirtc::api {
+
+struct AppInfo {
+  std::string id;
+  std::string key;
+  bool development = false;  // the embedded default's app: /v1/dev/token hands out tokens
+};
+
+struct StreamRow {
+  StreamId id;
+  media::StreamStats stats;
+};
+
+class Services {
+ public:
+  virtual ~Services() = default;
+
+  // ---- Apps (in configuration order) and public URLs.
+  virtual std::vector<AppInfo> apps() const = 0;
+  /// "http(s)://host:port" of this node's HTTP port as clients reach it.
+  virtual std::string http_base() const = 0;
+
+  // ---- Rooms.
+  virtual std::vector<room::RoomSummary> list_rooms(std::string_view app_id) const = 0;
+  virtual std::optional<room::RoomView> room(std::string_view app_id,
+                                             std::string_view room_id) const = 0;
+  virtual room::Outcome kick(std::string_view app_id, std::string_view room_id,
+                             std::string_view user_id, std::string_view reason,
+                             std::uint64_t now_ms) = 0;
+  virtual room::Outcome dismiss(std::string_view app_id, std::string_view room_id,
+                                std::string_view reason, std::uint64_t now_ms) = 0;
+  virtual room::Outcome forbid_publish(std::string_view app_id, std::string_view room_id,
+                                       std::string_view user_id, bool forbidden,
+                                       std::uint64_t now_ms) = 0;
+  /// POST /v1/report body (signal::SignalDispatcher::on_report).
+  virtual signal::HttpReply report(std::string_view body, std::uint64_t now_ms) = 0;
+
+  // ---- Media plane.
+  virtual std::vector<StreamRow> streams(std::uint64_t now_ms) = 0;
+  /// Why the FLV play URL /live/{key}.flv?{query} is refused; "refused" when its checks pass
+  /// (the route is reached only when the viewer could not be handed over).
+  virtual std::string play_refusal(std::string_view key, std::string_view query,
+                                   std::uint64_t now_ms) = 0;
+  /// A signed WebSocket-FLV play URL of `id` for `viewer` (the console's preview), with the
+  /// configured URL lifetime.
+  virtual std::string play_url(const StreamId& id, std::string_view viewer,
+                               std::uint64_t now_ms) = 0;
+  /// The Prometheus text of /metrics.
+  virtual std::string metrics_text() = 0;
+
+  /// A random 32-bit value (CSPRNG) for token nonces.
+  virtual std::uint32_t random_u32() = 0;
+};
+
+}  // namespace minirtc::api

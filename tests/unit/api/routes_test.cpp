@@ -1,0 +1,481 @@
+// Every built-in route (api/routes.hpp) through the router, over a real RoomService: status codes,
+// messages and JSON shapes as docs/protocol.md and docs/operations.md give them, and the effects
+// left for the I/O layer.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api_fixture.hpp"
+#include "auth/access_token.hpp"
+#include "signal/admin_json.hpp"
+
+namespace minirtc::api::testing {
+namespace {
+
+namespace json = boost::json;
+using room::NotificationKind;
+using ::testing::HasSubstr;
+
+std::string app_path(std::string_view rest) {
+  return "/v1/admin/apps/" + kApp + std::string(rest);
+}
+
+/// The room::Outcome effects of a reply.
+std::vector<room::Outcome> outcomes(const Reply& r) {
+  std::vector<room::Outcome> v;
+  for (const auto& e : r.effects)
+    if (auto* o = std::get_if<room::Outcome>(&e)) v.push_back(*o);
+  return v;
+}
+
+bool banned(const room::Outcome& out, room::SessionId to, std::string_view reason) {
+  for (const auto& n : out.notifications)
+    if (n.to == to && n.notification.kind == NotificationKind::ClientBanned &&
+        n.notification.reason == reason)
+      return true;
+  return false;
+}
+
+// ---- The route table.
+
+TEST_F(ApiTest, EveryPathHasItsMethods) {
+  const std::vector<std::pair<std::string, std::string>> table{
+      {"/healthz", "GET, HEAD"},
+      {"/metrics", "GET, HEAD"},
+      {"/v1/config", "GET"},
+      {"/v1/report", "POST"},
+      {"/v1/dev/token", "GET"},
+      {"/v1/signal", "GET"},
+      {"/live/app_room_user_main.flv", "GET"},
+      {"/live/a/b.flv", "GET"},  // its key is refused (403), not the method
+      {"/v1/admin/apps", "GET"},
+      {"/v1/admin/streams", "GET"},
+      {"/v1/admin/urls/0123456789abcdef/revoke", "POST"},
+      {"/v1/admin/apps/A/rooms", "GET"},
+      {"/v1/admin/apps/A/rooms/r1", "GET"},
+      {"/v1/admin/apps/A/rooms/r1/dismiss", "POST"},
+      {"/v1/admin/apps/A/rooms/r1/users/u/kick", "POST"},
+      {"/v1/admin/apps/A/rooms/r1/users/u/forbid-publish", "POST"},
+  };
+  for (const auto& [path, allow] : table) {
+    EXPECT_EQ(router.allowed_methods(path), allow) << path;
+    for (const char* m : {"PUT", "DELETE", "PATCH", "BREW", "PROPFIND"}) {
+      Reply r = admin(m, path);
+      EXPECT_EQ(r.status, 405u) << m << " " << path;
+      EXPECT_EQ(r.allow, allow) << path;
+    }
+    Reply pre = request("OPTIONS", path);
+    EXPECT_EQ(pre.status, 204u) << path;
+    EXPECT_EQ(pre.allow, allow) << path;
+  }
+  for (const char* p :
+       {"", "healthz", "/", "/healthz/", "/healthz/x", "/v1", "/v1/admin", "/v1/admin/",
+        "/v1/admin/urls//revoke", "/v1/admin/urls/n", "/v1/admin/urls/n/revoke/x",
+        "/v1/admin/apps/A/rooms/r1/users/u", "/v1/admin/apps/A/rooms/r1/users/u/ban",
+        "/v1/admin/apps//rooms", "/live/.flv", "/live/x.mp4", "/nope"}) {
+    EXPECT_EQ(router.allowed_methods(p), "") << p;
+    EXPECT_EQ(admin("GET", p).body, error_body("no such route")) << p;
+  }
+}
+
+// ---- Core routes.
+
+TEST_F(ApiTest, HealthzAndMetrics) {
+  Reply h = request("GET", "/healthz?%zz");  // the query is not read
+  EXPECT_EQ(h.status, 200u);
+  EXPECT_EQ(h.body, R"({"ok":true})");
+  EXPECT_EQ(request("HEAD", "/healthz").body, R"({"ok":true})");  // the I/O layer drops it
+  Reply m = request("GET", "/metrics");
+  EXPECT_EQ(m.status, 200u);
+  EXPECT_EQ(m.content_type, "text/plain; version=0.0.4");
+  EXPECT_EQ(m.body, services.metrics_text());
+}
+
+TEST_F(ApiTest, SignalWithoutUpgradeIs426) {
+  Reply r = request("GET", "/v1/signal");
+  EXPECT_EQ(r.status, 426u);
+  EXPECT_EQ(r.body, error_body("signalling needs a WebSocket upgrade"));
+}
+
+TEST_F(ApiTest, FlvPathNotHandedOverIs403WithTheReason) {
+  Reply r = request("GET", "/live/a~b~c~main.flv?n=%zz");
+  EXPECT_EQ(r.status, 403u);
+  EXPECT_EQ(r.body, error_body("no URL for a~b~c~main with n=%zz"));
+  EXPECT_EQ(request("GET", "/live/a/b.flv").body, error_body("no URL for a/b with "));
+}
+
+// ---- /v1/config.
+
+TEST_F(ApiTest, ConfigListsSignalAndReportUrls) {
+  Reply r = request("GET", "/v1/config?appId=" + kApp);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(r.body, R"({"appId":")" + kApp +
+                        R"(","signalUrls":["ws://127.0.0.1:8080/v1/signal"],)"
+                        R"("reportUrl":"http://127.0.0.1:8080/v1/report"})");
+  services.base = "https://rtc.example.com";
+  EXPECT_EQ(json::parse(request("GET", "/v1/config?appId=" + kApp).body),
+            json::parse(R"({"appId":")" + kApp +
+                        R"(","signalUrls":["wss://rtc.example.com/v1/signal"],)"
+                        R"("reportUrl":"https://rtc.example.com/v1/report"})"));
+}
+
+TEST_F(ApiTest, ConfigErrors) {
+  for (const char* t : {"/v1/config", "/v1/config?appId=", "/v1/config?appid=x"}) {
+    Reply r = request("GET", t);
+    EXPECT_EQ(r.status, 400u) << t;
+    EXPECT_EQ(r.body, error_body("appId is required")) << t;
+  }
+  Reply unknown = request("GET", "/v1/config?appId=nobody");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(unknown.body, error_body("unknown appId"));
+  EXPECT_EQ(unknown.rejected, "config_unknown_app");
+  Reply bad = request("GET", "/v1/config?appId=%4");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(bad.body, error_body("malformed query string"));
+}
+
+// ---- /v1/report.
+
+TEST_F(ApiTest, ReportIsAcceptedAndItsNotificationsAreEffects) {
+  join(1, "alice");
+  Reply r = request("POST", "/v1/report",
+                    R"({"sessionToken":"token-1","reports":[{"type":"pusherState","code":-1307,)"
+                    R"("message":"x"}]})");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, R"({"accepted":1})");
+  EXPECT_TRUE(r.rejected.empty());
+  ASSERT_EQ(r.effects.size(), 1u);
+  const auto& d = std::get<signal::DispatchResult>(r.effects[0]);
+  ASSERT_EQ(d.messages.size(), 1u);
+  EXPECT_EQ(d.messages[0].to, 1u);
+  EXPECT_THAT(d.messages[0].text, HasSubstr("streamFailed"));
+}
+
+TEST_F(ApiTest, ReportRefusals) {
+  Reply garbage = request("POST", "/v1/report", "x");
+  EXPECT_EQ(garbage.status, 400u);
+  EXPECT_EQ(garbage.body, error_body("body is not JSON"));
+  EXPECT_EQ(garbage.rejected, "report_refused");
+  Reply unknown = request("POST", "/v1/report", R"({"sessionToken":"zzz","reports":[]})");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(unknown.body, error_body("unknown session"));
+  EXPECT_EQ(unknown.rejected, "report_refused");
+  // The report parser's own limit answers, not the router's.
+  Reply big = request("POST", "/v1/report", std::string(64 * 1024 + 1, ' '));
+  EXPECT_EQ(big.status, 400u);
+  EXPECT_EQ(big.body, error_body("body too large"));
+}
+
+// ---- /v1/dev/token.
+
+TEST_F(ApiTest, DevTokenForTheDevelopmentAppVerifies) {
+  for (const std::string& target :
+       std::vector<std::string>{"/v1/dev/token?roomId=r1&userId=alice",
+                                "/v1/dev/token?appId=" + kDevApp + "&roomId=r1&userId=alice"}) {
+    Reply r = request("GET", target);
+    ASSERT_EQ(r.status, 200u) << target << r.body;
+    auto o = json::parse(r.body).as_object();
+    EXPECT_EQ(o.at("appId").as_string(), kDevApp);
+    const auto expire = static_cast<std::uint32_t>(now / 1000) + 24 * 3600;
+    EXPECT_EQ(o.at("expireAt").to_number<std::uint32_t>(), expire);
+    const std::string token(o.at("token").as_string());
+    const auto now_s = static_cast<std::uint32_t>(now / 1000);
+    for (auto action :
+         {auth::TokenAction::Join, auth::TokenAction::Publish, auth::TokenAction::Subscribe}) {
+      auto checked = auth::check_token(token, kDevApp, "dev-key", "r1", "alice", action, now_s);
+      ASSERT_TRUE(checked.ok()) << checked.error().reason;
+      EXPECT_EQ(checked->nonce, 0x2au);
+      EXPECT_EQ(checked->expire_at, expire);
+    }
+    EXPECT_FALSE(
+        auth::check_token(token, kDevApp, "dev-key", "r1", "bob", auth::TokenAction::Join, now_s)
+            .ok());
+    ASSERT_TRUE(r.log.has_value());
+    EXPECT_EQ(r.log->level, LogLine::Level::Warn);
+    EXPECT_EQ(r.log->text, "DEV TOKEN handed out: app=" + kDevApp +
+                               " room=r1 user=alice (development app only)");
+  }
+}
+
+TEST_F(ApiTest, DevTokenRefusals) {
+  const std::string dev_only = "development tokens exist only for the embedded default's app";
+  Reply other = request("GET", "/v1/dev/token?appId=" + kApp + "&roomId=r1&userId=alice");
+  EXPECT_EQ(other.status, 403u);
+  EXPECT_EQ(other.body, error_body(dev_only));
+  EXPECT_FALSE(other.log.has_value());
+  EXPECT_EQ(request("GET", "/v1/dev/token?appId=nobody&roomId=r1&userId=a").status, 403u);
+
+  const std::string ids = "roomId and userId are required: 1-128 characters [a-zA-Z0-9@_.-]";
+  for (const std::string& q : std::vector<std::string>{
+           "", "roomId=r1", "userId=u", "roomId=&userId=u", "roomId=r1&userId=a%20b",
+           "roomId=r%2F1&userId=u", "roomId=r1&userId=" + std::string(129, 'u')}) {
+    Reply r = request("GET", "/v1/dev/token?" + q);
+    EXPECT_EQ(r.status, 400u) << q;
+    EXPECT_EQ(r.body, error_body(ids)) << q;
+  }
+  EXPECT_EQ(request("GET", "/v1/dev/token?roomId=r1&userId=" + std::string(128, 'u')).status, 200u);
+
+  services.app_list.pop_back();  // no development app configured
+  Reply none = request("GET", "/v1/dev/token?roomId=r1&userId=alice");
+  EXPECT_EQ(none.status, 403u);
+  EXPECT_EQ(none.body, error_body(dev_only));
+}
+
+// ---- Admin auth on every admin route.
+
+TEST_F(ApiTest, EveryAdminRouteNeedsTheKey) {
+  join(1, "alice");
+  const std::vector<std::pair<std::string, std::string>> routes{
+      {"GET", "/v1/admin/apps"},
+      {"GET", "/v1/admin/streams"},
+      {"POST", "/v1/admin/urls/0123456789abcdef/revoke"},
+      {"POST", "/v1/admin/urls/not-a-nonce/revoke"},  // 401 before the nonce is looked at
+      {"GET", app_path("/rooms")},
+      {"GET", app_path("/rooms/r1")},
+      {"POST", app_path("/rooms/r1/dismiss")},
+      {"POST", app_path("/rooms/r1/users/alice/kick")},
+      {"POST", app_path("/rooms/r1/users/alice/forbid-publish")},
+      {"GET", "/v1/admin/apps/nobody/rooms"},  // 401 before the app is looked at
+  };
+  const std::string lower = "bearer " + kAdminKey;
+  for (const auto& [method, path] : routes) {
+    for (auto auth :
+         {std::vector<std::string_view>{}, std::vector<std::string_view>{""},
+          std::vector<std::string_view>{"Bearer wrong"}, std::vector<std::string_view>{lower},
+          std::vector<std::string_view>{"Basic YWRtaW46YWRtaW4tc2VjcmV0"}}) {
+      Reply r = request(method, path, "", auth);
+      EXPECT_EQ(r.status, 401u) << method << " " << path;
+      EXPECT_EQ(r.body, error_body("missing or wrong Bearer key"));
+      EXPECT_EQ(r.rejected, "admin_unauthorized");
+      EXPECT_TRUE(r.effects.empty());
+    }
+    Reply dup = request(method, path, "", {bearer, bearer});
+    EXPECT_EQ(dup.status, 400u) << path;
+    EXPECT_TRUE(dup.close);
+    EXPECT_TRUE(dup.effects.empty());
+  }
+  EXPECT_TRUE(rooms.room(kApp, "r1").has_value());  // nothing was done
+
+  router.set_admin_key("");
+  for (const auto& [method, path] : routes) {
+    Reply r = admin(method, path);
+    EXPECT_EQ(r.status, 404u) << path;
+    EXPECT_EQ(r.body, error_body("admin API disabled (no admin_key)"));
+  }
+}
+
+// ---- /v1/admin/apps, /v1/admin/streams.
+
+TEST_F(ApiTest, AdminAppsCountRooms) {
+  join(1, "alice");
+  Reply r = admin("GET", "/v1/admin/apps");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, R"({"apps":[{"appId":")" + kApp + R"(","development":false,"rooms":1},)" +
+                        R"({"appId":")" + kDevApp + R"(","development":true,"rooms":0}]})");
+}
+
+TEST_F(ApiTest, AdminStreamsShowEveryStat) {
+  EXPECT_EQ(admin("GET", "/v1/admin/streams").body, R"({"streams":[]})");
+  media::StreamStats st;
+  st.publishing = true;
+  st.live = true;
+  st.viewers = 3;
+  st.bytes_in = 1000;
+  st.bytes_out = 3000;
+  st.video_kbps = 800;
+  st.audio_kbps = 64;
+  st.fps = 15;
+  st.gop_ms = 2000;
+  st.width = 640;
+  st.height = 360;
+  st.video_codec = "H.264 High 3.1";
+  st.audio_codec = "AAC LC 44100 Hz 2 ch";
+  st.video_frames = 150;
+  st.audio_frames = 430;
+  st.dropped_frames = 2;
+  st.takeovers = 1;
+  st.mute_audio = true;
+  services.stream_rows.push_back({StreamId{kApp, "r1", "alice", StreamKind::Screen}, st});
+  EXPECT_EQ(admin("GET", "/v1/admin/streams").body,
+            R"({"streams":[{"stream":")" + kApp + R"(~r1~alice~screen","appId":")" + kApp +
+                R"(","roomId":"r1","userId":"alice","screen":true,"publishing":true,)"
+                R"("live":true,"viewers":3,"bytesIn":1000,"bytesOut":3000,"videoKbps":800,)"
+                R"("audioKbps":64,"fps":15,"gopMs":2000,"width":640,"height":360,)"
+                R"("videoCodec":"H.264 High 3.1","audioCodec":"AAC LC 44100 Hz 2 ch",)"
+                R"("videoFrames":150,"audioFrames":430,"droppedFrames":2,"takeovers":1,)"
+                R"("muteAudio":true,"muteVideo":false}]})");
+}
+
+// ---- /v1/admin/urls/{nonce}/revoke.
+
+TEST_F(ApiTest, RevokeTakesOnlyUrlNonces) {
+  Reply ok = admin("POST", "/v1/admin/urls/00000000deadbeef/revoke");
+  EXPECT_EQ(ok.status, 200u);
+  EXPECT_EQ(ok.body, R"({"revoked":true})");
+  ASSERT_EQ(ok.effects.size(), 1u);
+  const auto& revoke = std::get<RevokeUrl>(ok.effects[0]);
+  EXPECT_EQ(revoke.nonce, "00000000deadbeef");
+  EXPECT_EQ(revoke.reason, "URL revoked by the admin API");
+
+  for (const char* nonce :
+       {"x", "00000000DEADBEEF", "00000000deadbee", "00000000deadbeef0", "00000000deadbeeg",
+        "00000000%20eadbeef", "n=00000000deadbeef", "0x000000deadbeef"}) {
+    Reply r = admin("POST", std::string("/v1/admin/urls/") + nonce + "/revoke");
+    EXPECT_EQ(r.status, 400u) << nonce;
+    EXPECT_EQ(r.body, error_body("nonce must be 16 lower-case hex characters, as in a signed "
+                                 "URL's n field"));
+    EXPECT_EQ(r.rejected, "admin_bad_nonce");
+    EXPECT_TRUE(r.effects.empty()) << nonce;
+  }
+}
+
+// ---- The rooms of an app.
+
+TEST_F(ApiTest, RoomListAndViewAreTheRoomServicesViews) {
+  join(1, "alice");
+  join(2, "bob");
+  Reply list = admin("GET", app_path("/rooms"));
+  EXPECT_EQ(list.status, 200u);
+  EXPECT_EQ(list.body, signal::rooms_json(kApp, rooms.list_rooms(kApp)));
+  EXPECT_THAT(list.body, HasSubstr(R"("roomId":"r1")"));
+  EXPECT_EQ(admin("GET", "/v1/admin/apps/" + kDevApp + "/rooms").body,
+            R"({"appId":")" + kDevApp + R"(","rooms":[]})");
+
+  Reply view = admin("GET", app_path("/rooms/r1"));
+  EXPECT_EQ(view.status, 200u);
+  EXPECT_EQ(view.body, signal::room_json(*rooms.room(kApp, "r1")));
+  EXPECT_THAT(view.body, HasSubstr(R"("userId":"bob")"));
+
+  Reply missing = admin("GET", app_path("/rooms/r2"));
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_EQ(missing.body, error_body("no such room"));
+}
+
+TEST_F(ApiTest, UnknownAppIs404OnEveryRoomRoute) {
+  for (auto [method, rest] :
+       {std::pair{"GET", "/rooms"}, std::pair{"GET", "/rooms/r1"},
+        std::pair{"POST", "/rooms/r1/dismiss"}, std::pair{"POST", "/rooms/r1/users/u/kick"},
+        std::pair{"POST", "/rooms/r1/users/u/forbid-publish"}}) {
+    Reply r = admin(method, std::string("/v1/admin/apps/nobody") + rest);
+    EXPECT_EQ(r.status, 404u) << rest;
+    EXPECT_EQ(r.body, error_body("unknown appId")) << rest;
+  }
+}
+
+TEST_F(ApiTest, DismissBansEveryoneWithTheReason) {
+  join(1, "alice");
+  join(2, "bob");
+  Reply r = admin("POST", app_path("/rooms/r1/dismiss"));
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, R"({"ok":true})");
+  auto out = outcomes(r);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(banned(out[0], 1, "room dismissed"));
+  EXPECT_TRUE(banned(out[0], 2, "room dismissed"));
+  EXPECT_EQ(out[0].closes.size(), 2u);
+  EXPECT_FALSE(rooms.room(kApp, "r1").has_value());
+
+  join(3, "carol");
+  auto custom = outcomes(admin("POST", app_path("/rooms/r1/dismiss"), R"({"reason":"closing"})"));
+  ASSERT_EQ(custom.size(), 1u);
+  EXPECT_TRUE(banned(custom[0], 3, "closing"));
+
+  Reply gone = admin("POST", app_path("/rooms/r1/dismiss"));
+  EXPECT_EQ(gone.status, 404u);
+  EXPECT_EQ(gone.body, error_body("no such room"));
+  EXPECT_TRUE(gone.effects.empty());
+  ASSERT_TRUE(gone.log.has_value());
+  EXPECT_EQ(gone.log->text, "admin dismiss " + kApp + "/r1: no such room");
+}
+
+TEST_F(ApiTest, KickBansOneUser) {
+  join(1, "alice");
+  join(2, "bob");
+  auto out = outcomes(admin("POST", app_path("/rooms/r1/users/alice/kick")));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(banned(out[0], 1, "kicked"));
+  EXPECT_FALSE(banned(out[0], 2, "kicked"));
+  const auto view = rooms.room(kApp, "r1");
+  ASSERT_EQ(view->members.size(), 1u);
+  EXPECT_EQ(view->members[0].user_id, "bob");
+
+  // A reason from the body; a body that is not JSON, not an object or has no string reason
+  // gets the default.
+  join(3, "carol");
+  EXPECT_TRUE(banned(
+      outcomes(admin("POST", app_path("/rooms/r1/users/carol/kick"), R"({"reason":"spam"})"))[0], 3,
+      "spam"));
+  room::SessionId session = 4;
+  for (const char* body : {"{nope", "[1]", R"({"reason":7})", "null"}) {
+    join(++session, "dave");
+    auto k = outcomes(admin("POST", app_path("/rooms/r1/users/dave/kick"), body));
+    ASSERT_EQ(k.size(), 1u) << body;
+    EXPECT_TRUE(banned(k[0], session, "kicked")) << body;
+  }
+
+  Reply nobody = admin("POST", app_path("/rooms/r1/users/zed/kick"));
+  EXPECT_EQ(nobody.status, 404u);
+  EXPECT_EQ(nobody.body, error_body("no such user in the room"));
+  ASSERT_TRUE(nobody.log.has_value());
+  EXPECT_EQ(nobody.log->text, "admin kick " + kApp + "/r1/zed: no such user in the room");
+  EXPECT_EQ(admin("POST", app_path("/rooms/r9/users/bob/kick")).body, error_body("no such room"));
+}
+
+TEST_F(ApiTest, ForbidPublishSetsAndLifts) {
+  join(1, "alice");
+  Reply r = admin("POST", app_path("/rooms/r1/users/carol/forbid-publish"));
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, R"({"ok":true})");
+  EXPECT_EQ(outcomes(r).size(), 1u);
+  EXPECT_EQ(rooms.room(kApp, "r1")->publish_forbidden, std::vector<std::string>{"carol"});
+
+  EXPECT_EQ(
+      admin("POST", app_path("/rooms/r1/users/carol/forbid-publish"), R"({"forbidden":false})")
+          .status,
+      200u);
+  EXPECT_TRUE(rooms.room(kApp, "r1")->publish_forbidden.empty());
+  // A non-boolean "forbidden" or a non-object body means forbidden.
+  for (const char* body : {R"({"forbidden":"no"})", "[false]", R"({"forbidden":true})"}) {
+    EXPECT_EQ(admin("POST", app_path("/rooms/r1/users/alice/forbid-publish"), body).status, 200u);
+    EXPECT_EQ(rooms.room(kApp, "r1")->publish_forbidden, std::vector<std::string>{"alice"}) << body;
+    (void)admin("POST", app_path("/rooms/r1/users/alice/forbid-publish"), R"({"forbidden":false})");
+  }
+
+  Reply bad = admin("POST", app_path("/rooms/r1/users/alice/forbid-publish"), "{nope");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(bad.body, error_body("body must be JSON {\\\"forbidden\\\": true|false}"));
+  EXPECT_TRUE(bad.effects.empty());
+  ASSERT_TRUE(bad.log.has_value());
+  EXPECT_THAT(bad.log->text,
+              HasSubstr("admin forbid-publish " + kApp + "/r1/alice: body is not JSON ("));
+  EXPECT_TRUE(rooms.room(kApp, "r1")->publish_forbidden.empty());
+
+  Reply no_room = admin("POST", app_path("/rooms/r9/users/alice/forbid-publish"));
+  EXPECT_EQ(no_room.status, 404u);
+  EXPECT_EQ(no_room.body, error_body("no such room"));
+}
+
+TEST_F(ApiTest, AdminBodyOverTheLimitIs413) {
+  join(1, "alice");
+  Reply r = admin("POST", app_path("/rooms/r1/users/alice/kick"), std::string(64 * 1024 + 1, ' '));
+  EXPECT_EQ(r.status, 413u);
+  EXPECT_EQ(r.body, error_body("body too large (limit 65536 bytes)"));
+  EXPECT_TRUE(rooms.room(kApp, "r1").has_value());
+}
+
+// ---- A module's own routes next to the built-in ones.
+
+TEST_F(ApiTest, AnotherModuleAddsAnAdminRoute) {
+  router.get("/v1/admin/nodes", [](const Call&) { return json_reply(R"({"nodes":[]})"); },
+             {.access = Access::Admin});
+  EXPECT_EQ(admin("GET", "/v1/admin/nodes").body, R"({"nodes":[]})");
+  EXPECT_EQ(request("GET", "/v1/admin/nodes").status, 401u);
+  EXPECT_EQ(admin("POST", "/v1/admin/nodes").allow, "GET");
+  EXPECT_EQ(admin("GET", "/v1/admin/apps").status, 200u);
+}
+
+}  // namespace
+}  // namespace minirtc::api::testing
