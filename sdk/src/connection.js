@@ -23,7 +23,7 @@ import { ERROR_CODES, rtcError } from './errors.js';
 
 /**
  * A server reply: exactly one of result and error is set.
- * @typedef {{result?: any, error?: {code?: unknown, message?: unknown}}} RpcReply
+ * @typedef {{result?: any, error?: {code?: unknown, message?: unknown, data?: any}}} RpcReply
  */
 
 /**

@@ -14,6 +14,21 @@ import { ERROR_CODES, fromServerError, isRtcError, rtcError } from './errors.js'
 /** Close code this side uses when it gives up on a socket that stopped answering. */
 const CLOSE_UNRESPONSIVE = 4000;
 
+/** Redirects a join follows (cluster nodes naming the room's node) before it gives up. */
+const MAX_REDIRECTS = 3;
+
+/**
+ * The node a join reply sends this client to (docs/protocol.md §4.4), or null.
+ * @param {import('./connection.js').RpcReply} reply
+ * @returns {{url: string, reportUrl: string} | null}
+ */
+export function redirectOf(reply) {
+  const data = reply && reply.error && typeof reply.error === 'object' ? reply.error.data : null;
+  if (!data || typeof data !== 'object' || typeof data.redirect !== 'string') return null;
+  if (!/^wss?:\/\//.test(data.redirect)) return null;
+  return { url: data.redirect, reportUrl: typeof data.reportUrl === 'string' ? data.reportUrl : '' };
+}
+
 /**
  * @param {unknown} value
  * @param {number} fallback
@@ -188,23 +203,35 @@ export class Session {
     try {
       const config = await fetchConfig(this._wx, server, String(params.appId), this._opts.requestTimeout, this._cancels);
       this._live();
-      const conn = await connect(this._wx, config.signalUrls, this._opts.signalingTimeout, this._cancels);
-      if (this.state === 'ended') {
-        conn.close();
-        this._live();
-      }
-      this._attach(conn);
+      let signalUrls = config.signalUrls;
+      let reportUrl = config.reportUrl;
       let reply;
-      try {
-        reply = await conn.call('join', params, this._opts.signalingTimeout);
-      } catch (err) {
-        this._live();
-        if (isRtcError(err) && err.code === ERROR_CODES.WEBSOCKET_NOT_CONNECTED) {
-          throw rtcError(ERROR_CODES.WEBSOCKET_FAILED, `join: ${err.reason}`);
+      for (let hops = 0; ; hops++) {
+        const conn = await connect(this._wx, signalUrls, this._opts.signalingTimeout, this._cancels);
+        if (this.state === 'ended') {
+          conn.close();
+          this._live();
         }
-        throw err;
+        this._attach(conn);
+        try {
+          reply = await conn.call('join', params, this._opts.signalingTimeout);
+        } catch (err) {
+          this._live();
+          if (isRtcError(err) && err.code === ERROR_CODES.WEBSOCKET_NOT_CONNECTED) {
+            throw rtcError(ERROR_CODES.WEBSOCKET_FAILED, `join: ${err.reason}`);
+          }
+          throw err;
+        }
+        this._live();
+        const redirect = redirectOf(reply);
+        if (!redirect || hops >= MAX_REDIRECTS) break;
+        // A cluster node that does not hold the room names the one that does (docs/protocol.md
+        // §4.4): join there, without telling the app. Resumes go there first too.
+        this._conn = null;
+        conn.close(1000, 'redirected');
+        signalUrls = [redirect.url].concat(config.signalUrls.filter((u) => u !== redirect.url));
+        if (redirect.reportUrl) reportUrl = redirect.reportUrl;
       }
-      this._live();
       if (reply.error) throw fromServerError(reply.error, ERROR_CODES.JOIN_ROOM_ERROR);
       const result = reply.result || {};
       if (typeof result.sessionToken !== 'string' || !result.sessionToken) {
@@ -215,8 +242,8 @@ export class Session {
       this.userId = String(params.userId);
       this.pingInterval = positiveOr(result.pingInterval, 10000);
       this.resumeWindow = positiveOr(result.resumeWindow, 0);
-      this._signalUrls = config.signalUrls;
-      this.reportUrl = config.reportUrl;
+      this._signalUrls = signalUrls;
+      this.reportUrl = reportUrl;
       this.state = 'connected';
       this._startHeartbeat();
     } catch (err) {

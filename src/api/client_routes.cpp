@@ -29,6 +29,8 @@ Reply config(Services& services, const Call& c) {
   json::object o;
   o["appId"] = *app_id;
   o["signalUrls"] = json::array{json::value(ws + "/v1/signal")};
+  if (auto urls = services.signal_urls(); !urls.empty())
+    o["signalUrls"] = json::array(urls.begin(), urls.end());
   o["reportUrl"] = base + "/v1/report";
   return json_reply(json::serialize(o));
 }

@@ -42,6 +42,9 @@ class Services {
   virtual std::vector<AppInfo> apps() const = 0;
   /// "http(s)://host:port" of this node's HTTP port as clients reach it.
   virtual std::string http_base() const = 0;
+  /// The signalling URLs /v1/config lists; empty: this node's own. A cluster node lists every
+  /// live node's, least loaded first (docs/cluster.md).
+  virtual std::vector<std::string> signal_urls() const { return {}; }
 
   // ---- Rooms.
   virtual std::vector<room::RoomSummary> list_rooms(std::string_view app_id) const = 0;

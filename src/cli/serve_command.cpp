@@ -21,6 +21,7 @@ struct ServeOptions {
   LimitOptions limits;
   std::string http_listen, rtmp_listen, public_url, public_rtmp_url, log_level, admin_key;
   std::string tls_cert, tls_key, send_batching;
+  std::string redis, node_id, relay_listen, path_prefix;  // [cluster]
   int merge_window_ms = -1;
   std::string relay_origin, cluster_secret;
   std::optional<std::uint32_t> relay_grace_ms;
@@ -42,9 +43,16 @@ server::Config build_config(const ServeOptions& o) {
   if (o.merge_window_ms >= 0)
     c.media.merge_window_ms = static_cast<std::uint32_t>(o.merge_window_ms);
   if (!o.relay_origin.empty()) c.relay.origin = o.relay_origin;
-  if (!o.cluster_secret.empty()) c.cluster_secret = o.cluster_secret;
+  if (!o.cluster_secret.empty()) c.cluster.secret = o.cluster_secret;
   if (o.relay_grace_ms) c.relay.idle_grace_ms = *o.relay_grace_ms;
   if (auto st = server::check_relay(c); !st) throw std::runtime_error(st.error().reason);
+  if (!o.redis.empty()) c.cluster.redis = o.redis;
+  if (!o.node_id.empty()) c.cluster.node_id = o.node_id;
+  if (!o.relay_listen.empty()) c.cluster.relay_listen = o.relay_listen;
+  if (!o.path_prefix.empty()) c.cluster.path_prefix = o.path_prefix;
+  if (c.cluster.enabled())
+    if (auto st = server::check_cluster(c.cluster); !st)
+      throw std::runtime_error(st.error().reason);
 
   auto level = spdlog::level::from_str(c.log_level);
   if (level == spdlog::level::off && c.log_level != "off")
@@ -112,6 +120,16 @@ void register_serve_command(CLI::App& root) {
                   "keep a relay upstream this long after its last viewer left (default 5000)");
   cmd->add_option("--cluster-secret", o->cluster_secret,
                   "secret shared by all nodes: signs and checks relay pull URLs");
+  // Cluster mode (docs/cluster.md); the secret is [cluster] secret in the config file or
+  // --cluster-secret (visible in the process list: prefer the file).
+  cmd->add_option("--redis", o->redis,
+                  "redis://HOST:PORT[/DB]: run as one node of a cluster sharing this Redis");
+  cmd->add_option("--node-id", o->node_id,
+                  "this node's id in the cluster (default: node- and random characters)");
+  cmd->add_option("--relay-listen", o->relay_listen,
+                  "HOST:PORT other nodes pull streams from (default: the RTMP listener)");
+  cmd->add_option("--path-prefix", o->path_prefix,
+                  "this node's path under a domain shared with other nodes, e.g. /n2");
   cmd->callback([o] { run_serve(*o); });
 }
 

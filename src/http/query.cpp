@@ -73,6 +73,13 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
   return {target.substr(0, q), target.substr(q + 1)};
 }
 
+std::string_view strip_path_prefix(std::string_view path, std::string_view prefix) {
+  if (prefix.empty() || !path.starts_with(prefix)) return path;
+  const auto rest = path.substr(prefix.size());
+  if (rest.empty()) return "/";
+  return rest.front() == '/' ? rest : path;
+}
+
 std::string_view flv_stream_key(std::string_view path) {
   constexpr std::string_view kPrefix = "/live/", kSuffix = ".flv";
   if (path.size() <= kPrefix.size() + kSuffix.size() || !path.starts_with(kPrefix) ||

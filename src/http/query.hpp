@@ -29,6 +29,11 @@ class Query {
 /// "/path?query" → {"/path", "query"}.
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);
 
+/// A cluster node's path prefix (e.g. "/n2", docs/cluster.md) taken off `path`: "/n2/v1/signal"
+/// → "/v1/signal", "/n2" → "/". A path outside the prefix (a proxy that strips it already, or
+/// no prefix) is returned unchanged; "/n20/x" is outside "/n2".
+std::string_view strip_path_prefix(std::string_view path, std::string_view prefix);
+
 /// The stream key of an FLV playback path, "/live/{key}.flv" → key; empty for any other path.
 std::string_view flv_stream_key(std::string_view path);
 

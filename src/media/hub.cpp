@@ -28,14 +28,14 @@ Source& Hub::publish(const StreamId& id, PublisherHandle* publisher, std::uint64
   return source;
 }
 
-void Hub::unpublish(Source& source, PublisherHandle* publisher) {
+void Hub::unpublish(Source& source, PublisherHandle* publisher, const StreamEnd& how) {
   if (source.publisher() != publisher) return;
   const bool was_announced = source.announced_live();
   source.set_announced_live(false);
   source.end_publish();
   const StreamId id = source.id();
   erase_if_idle(source);
-  if (was_announced && on_ended_) on_ended_(id);
+  if (was_announced && on_ended_) on_ended_(id, how);
 }
 
 void Hub::ingest(Source& source, PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
@@ -82,13 +82,13 @@ void Hub::set_viewer_mute(const StreamId& id, const std::string& viewer, bool au
       if (v->viewer_id() == viewer) v->set_remote_mute(audio, video);
 }
 
-void Hub::drop_publisher(Source& source, std::string_view reason) {
+void Hub::drop_publisher(Source& source, const StreamEnd& how) {
   PublisherHandle* publisher = source.publisher();
   if (!publisher) return;
   // close_publisher() makes the connection forget its source at once, so it will never call
   // unpublish(): the hub ends the publish itself (announcing the end, maybe erasing the source).
-  unpublish(source, publisher);
-  publisher->close_publisher(reason);
+  unpublish(source, publisher, how);
+  publisher->close_publisher(how.reason);
 }
 
 void Hub::sweep(std::uint64_t now_ms) {
@@ -100,14 +100,14 @@ void Hub::sweep(std::uint64_t now_ms) {
       idle.push_back(id);
   }
   for (auto& id : idle)
-    if (auto* s = find(id)) drop_publisher(*s, "no media for the idle timeout");
+    if (auto* s = find(id)) drop_publisher(*s, {"no media for the idle timeout", true});
 }
 
 void Hub::close_stream(const StreamId& id, std::string_view reason) {
   Source* source = find(id);
   if (!source) return;
   const std::vector<ViewerSink*> viewers = source->viewers();
-  drop_publisher(*source, reason);  // may erase a source without viewers
+  drop_publisher(*source, {std::string(reason), false});  // may erase a source without viewers
   for (auto* v : viewers) v->close_viewer(reason);
 }
 

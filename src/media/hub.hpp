@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -21,10 +22,17 @@ struct HubConfig {
   std::uint32_t max_timestamp_lead_ms = Timeline::kDefaultMaxLeadMs;  // media/timeline.hpp
 };
 
+/// How a publish ended: the publisher stopped it (unpublish), the server closed it, or it failed
+/// (connection lost, protocol error, no media for the idle timeout).
+struct StreamEnd {
+  std::string reason = "publisher stopped";
+  bool failed = false;
+};
+
 class Hub {
  public:
   using LiveCallback = std::function<void(const StreamId&, bool has_audio, bool has_video)>;
-  using EndedCallback = std::function<void(const StreamId&)>;
+  using EndedCallback = std::function<void(const StreamId&, const StreamEnd&)>;
   using ViewersCallback = std::function<void(const StreamId&)>;
 
   explicit Hub(HubConfig config = {}) : config_(config) {}
@@ -36,9 +44,10 @@ class Hub {
   /// Makes `publisher` the stream's publisher. A current publisher is closed first (takeover);
   /// viewers stay attached. The returned Source lives while it has a publisher or viewers.
   Source& publish(const StreamId& id, PublisherHandle* publisher, std::uint64_t now_ms);
-  /// The publisher left; a no-op when it was already taken over. Viewers stay attached and get the
-  /// next publisher's stream (the room decides how long they wait: it closes the stream).
-  void unpublish(Source& source, PublisherHandle* publisher);
+  /// The publisher left (`how`: why); a no-op when it was already taken over. Viewers stay
+  /// attached and get the next publisher's stream (the room decides how long they wait: it
+  /// closes the stream).
+  void unpublish(Source& source, PublisherHandle* publisher, const StreamEnd& how = {});
   /// A message from the stream's current publisher. Only a local() publisher's stream is
   /// announced live (and, later, ended).
   void ingest(Source& source, PacketKind kind, std::uint32_t timestamp, SharedBuffer payload,
@@ -74,7 +83,7 @@ class Hub {
   Source& get_or_create(const StreamId& id);
   void erase_if_idle(Source& source);
   /// Ends the current publish (as unpublish() would) and closes the publisher's connection.
-  void drop_publisher(Source& source, std::string_view reason);
+  void drop_publisher(Source& source, const StreamEnd& how);
 
   HubConfig config_;
   std::unordered_map<StreamId, std::unique_ptr<Source>, StreamIdHash> sources_;

@@ -80,6 +80,7 @@ struct Room {
   std::string room_id;
   std::uint64_t created_ms = 0;
   std::uint64_t next_seq = 0;
+  std::uint64_t next_event_seq = 1;  // room events (room/events.hpp)
   std::optional<std::uint64_t> empty_since_ms;
   std::map<std::string, Member, std::less<>> members;
   std::set<std::string> publish_forbidden;

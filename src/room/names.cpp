@@ -1,4 +1,4 @@
-// String names of room enums and the small Outcome helper.
+// String names of room enums (notifications, events) and the small Outcome helper.
 
 #include "room/outcome.hpp"
 #include "room/types.hpp"
@@ -54,6 +54,59 @@ void Outcome::absorb(Outcome&& other) {
   for (auto& n : other.notifications) notifications.push_back(std::move(n));
   for (auto& c : other.closes) closes.push_back(std::move(c));
   for (auto& e : other.effects) effects.push_back(std::move(e));
+  for (auto& e : other.events) events.push_back(std::move(e));
+}
+
+std::string_view to_string(EventKind kind) noexcept {
+  switch (kind) {
+    case EventKind::RoomCreated:
+      return "room_created";
+    case EventKind::RoomEnded:
+      return "room_ended";
+    case EventKind::UserJoined:
+      return "user_joined";
+    case EventKind::UserLeft:
+      return "user_left";
+    case EventKind::VisibilityChanged:
+      return "visibility_changed";
+    case EventKind::PublicationStarted:
+      return "publication_started";
+    case EventKind::PublicationEnded:
+      return "publication_ended";
+    case EventKind::SubscriptionStarted:
+      return "subscription_started";
+    case EventKind::SubscriptionEnded:
+      return "subscription_ended";
+    case EventKind::MuteChanged:
+      return "mute_changed";
+    case EventKind::StreamStarted:
+      return "stream_started";
+    case EventKind::StreamStopped:
+      return "stream_stopped";
+    case EventKind::StreamFailed:
+      return "stream_failed";
+  }
+  return "room_created";
+}
+
+std::string_view to_string(LeaveReason reason) noexcept {
+  switch (reason) {
+    case LeaveReason::Left:
+      return "left";
+    case LeaveReason::TimedOut:
+      return "timed_out";
+    case LeaveReason::Kicked:
+      return "kicked";
+    case LeaveReason::TokenExpired:
+      return "token_expired";
+    case LeaveReason::Replaced:
+      return "replaced";
+    case LeaveReason::RoomDismissed:
+      return "room_dismissed";
+    case LeaveReason::MediaEnded:
+      return "media_ended";
+  }
+  return "left";
 }
 
 }  // namespace minirtc::room

@@ -1,8 +1,9 @@
 #pragma once
 // What a room command produces: the reply to the caller, notifications addressed to sessions,
-// sessions to close and effects on the media plane. The caller applies them in this order:
-// send the reply, send the notifications (in list order), close the sessions, apply the media
-// effects. Nothing here is JSON: signal/ renders it for the wire.
+// sessions to close, effects on the media plane and events for observers. The caller applies them
+// in this order: send the reply, send the notifications (in list order), close the sessions,
+// apply the media effects, hand the events to the observers (room/events.hpp). Nothing here is
+// JSON: signal/ renders it for the wire.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "core/ids.hpp"
+#include "room/events.hpp"
 #include "room/types.hpp"
 
 namespace minirtc::room {
@@ -134,6 +136,7 @@ struct Outcome {
   std::vector<AddressedNotification> notifications;
   std::vector<SessionClose> closes;
   std::vector<MediaEffect> effects;
+  std::vector<Event> events;  // for observers, in the order the state changed
 
   bool ok() const noexcept { return !error.has_value(); }
   static Outcome failure(ErrorCode code, std::string message) {
@@ -141,7 +144,7 @@ struct Outcome {
     out.error = RpcError{code, std::move(message)};
     return out;
   }
-  /// Appends another outcome's notifications, closes and effects (not its reply).
+  /// Appends another outcome's notifications, closes, effects and events (not its reply).
   void absorb(Outcome&& other);
 };
 

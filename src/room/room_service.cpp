@@ -73,8 +73,8 @@ const RoomService::Room* RoomService::find_room(std::string_view app_id,
 }
 
 RoomService::Room& RoomService::get_or_create_room(const std::string& app_id,
-                                                   const std::string& room_id,
-                                                   std::uint64_t now_ms) {
+                                                   const std::string& room_id, std::uint64_t now_ms,
+                                                   Outcome& out) {
   auto& rooms = apps_[app_id];
   auto it = rooms.find(room_id);
   if (it == rooms.end()) {
@@ -83,6 +83,7 @@ RoomService::Room& RoomService::get_or_create_room(const std::string& app_id,
     room.room_id = room_id;
     room.created_ms = now_ms;
     it = rooms.emplace(room_id, std::move(room)).first;
+    emit(it->second, EventKind::RoomCreated, now_ms, out);
   }
   it->second.empty_since_ms.reset();
   return it->second;
@@ -122,6 +123,26 @@ Notification RoomService::stream_added(const Member& owner, StreamKind kind,
   return n;
 }
 
+Event& RoomService::emit(Room& room, EventKind kind, std::uint64_t now_ms, Outcome& out) const {
+  Event& e = out.events.emplace_back();
+  e.kind = kind;
+  e.app_id = room.app_id;
+  e.room_id = room.room_id;
+  e.room_created_ms = room.created_ms;
+  e.seq = room.next_event_seq++;
+  e.time_ms = now_ms;
+  return e;
+}
+
+Event& RoomService::emit(Room& room, const Member& member, EventKind kind, std::uint64_t now_ms,
+                         Outcome& out) const {
+  Event& e = emit(room, kind, now_ms, out);
+  e.user_id = member.user_id;
+  e.visible = member.visible;
+  e.media_only = member.media_only;
+  return e;
+}
+
 void RoomService::send_room_state_to(const Room& room, const Member& joiner, Outcome& out) const {
   std::vector<const Member*> others;
   for (const auto& [user_id, member] : room.members)
@@ -138,42 +159,67 @@ void RoomService::send_room_state_to(const Room& room, const Member& joiner, Out
       if (pub.announced()) notify(joiner, stream_added(*member, kind, pub), out);
 }
 
-void RoomService::end_subscription(Room& room, Member& member, const StreamRef& ref, Outcome& out) {
+void RoomService::end_subscription(Room& room, Member& member, const StreamRef& ref,
+                                   std::uint64_t now_ms, Outcome& out) {
   auto it = member.subscriptions.find(ref);
   if (it == member.subscriptions.end()) return;
   out.effects.emplace_back(
       RevokeUrl{it->second.nonce, stream_id(room, ref.first, ref.second), member.user_id});
   member.subscriptions.erase(it);
+  Event& e = emit(room, member, EventKind::SubscriptionEnded, now_ms, out);
+  e.publisher = ref.first;
+  e.stream = ref.second;
 }
 
-void RoomService::end_publication(Room& room, Member& member, StreamKind kind, bool force,
-                                  std::string_view reason, Outcome& out) {
+void RoomService::end_publication(Room& room, Member& member, StreamKind kind,
+                                  const PublicationEnd& how, std::uint64_t now_ms, Outcome& out) {
   auto it = member.publications.find(kind);
   if (it == member.publications.end()) return;
+  if (how.failed) notify(member, stream_failed(member.user_id, kind, std::string(how.reason)), out);
   const model::Publication pub = std::move(it->second);
   member.publications.erase(it);
   const StreamId id = stream_id(room, member.user_id, kind);
 
   const StreamRef ref{member.user_id, kind};
-  for (auto& [user_id, other] : room.members) end_subscription(room, other, ref, out);
+  for (auto& [user_id, other] : room.members) end_subscription(room, other, ref, now_ms, out);
 
   if (pub.announced() && member.visible)
     notify_others(room, member.user_id,
                   stream_event(NotificationKind::StreamRemoved, member.user_id, kind), out);
   if (!pub.nonce.empty()) out.effects.emplace_back(RevokeUrl{pub.nonce, id, ""});
   // A stream pushed with a URL we did not hand out cannot be revoked: close it instead.
-  if (force || pub.nonce.empty()) out.effects.emplace_back(CloseStream{id, std::string(reason)});
+  if (how.force || pub.nonce.empty())
+    out.effects.emplace_back(CloseStream{id, std::string(how.reason)});
   if (pub.mute_audio || pub.mute_video) out.effects.emplace_back(SetStreamMute{id, false, false});
+
+  // The room is done with the stream: its media ends now for observers (the media plane's own
+  // end, when it comes, finds no publication and says nothing more).
+  if (pub.live) {
+    Event& e = emit(room, member, how.failed ? EventKind::StreamFailed : EventKind::StreamStopped,
+                    now_ms, out);
+    e.stream = kind;
+    e.reason = how.reason;
+  }
+  Event& e = emit(room, member, EventKind::PublicationEnded, now_ms, out);
+  e.stream = kind;
+  e.reason = how.reason;
+}
+
+void RoomService::end_publications(Room& room, Member& member, const PublicationEnd& how,
+                                   std::uint64_t now_ms, Outcome& out,
+                                   const std::function<bool(const model::Publication&)>& which) {
+  std::vector<StreamKind> kinds;
+  for (const auto& [kind, pub] : member.publications)
+    if (!which || which(pub)) kinds.push_back(kind);
+  for (StreamKind kind : kinds) end_publication(room, member, kind, how, now_ms, out);
 }
 
 void RoomService::release_member(Room& room, Member& member, bool force, std::string_view reason,
-                                 Outcome& out) {
-  std::vector<StreamKind> kinds;
-  for (const auto& [kind, pub] : member.publications) kinds.push_back(kind);
-  for (StreamKind kind : kinds) end_publication(room, member, kind, force, reason, out);
+                                 std::uint64_t now_ms, Outcome& out) {
+  end_publications(room, member, {force, reason, false}, now_ms, out);
   std::vector<StreamRef> refs;
   for (const auto& [ref, sub] : member.subscriptions) refs.push_back(ref);
-  for (const auto& ref : refs) end_subscription(room, member, ref, out);
+  for (const auto& ref : refs) end_subscription(room, member, ref, now_ms, out);
 }
 
 void RoomService::unbind_session(Member& member) {
@@ -187,7 +233,7 @@ void RoomService::forget_token(Member& member) {
 }
 
 void RoomService::remove_member(Room& room, const std::string& user_id_ref,
-                                std::optional<std::string> ban_reason, bool force,
+                                std::optional<std::string> ban_reason, bool force, LeaveReason why,
                                 std::uint64_t now_ms, Outcome& out) {
   const std::string user_id = user_id_ref;  // the reference may point into the member
   auto it = room.members.find(user_id);
@@ -197,8 +243,12 @@ void RoomService::remove_member(Room& room, const std::string& user_id_ref,
     notify(member, banned(*ban_reason), out);
     out.closes.push_back({*member.session, *ban_reason});
   }
-  release_member(room, member, force, ban_reason ? *ban_reason : std::string("left"), out);
+  const std::string reason = ban_reason ? *ban_reason : std::string(to_string(why));
+  release_member(room, member, force, reason, now_ms, out);
   if (member.visible) notify_others(room, user_id, peer(NotificationKind::PeerLeave, user_id), out);
+  Event& e = emit(room, member, EventKind::UserLeft, now_ms, out);
+  e.leave_reason = why;
+  e.reason = reason;
   unbind_session(member);
   forget_token(member);
   room.members.erase(it);
@@ -267,7 +317,7 @@ Outcome RoomService::join(SessionId session, const JoinRequest& request, const G
   }
 
   Outcome out;
-  Room& room = get_or_create_room(request.app_id, request.room_id, now_ms);
+  Room& room = get_or_create_room(request.app_id, request.room_id, now_ms, out);
   auto it = room.members.find(request.user_id);
   bool was_visible = false;
   if (it != room.members.end()) {
@@ -279,8 +329,12 @@ Outcome RoomService::join(SessionId session, const JoinRequest& request, const G
       notify(old, banned("the same userId joined the room again"), out);
       out.closes.push_back({*old.session, "replaced by a new session of the same user"});
     }
+    // A media-only member's pushed stream goes on under the new session (a visible one).
     if (!old.media_only || !request.visible)
-      release_member(room, old, old.media_only, "replaced by a new session", out);
+      release_member(room, old, old.media_only, "replaced by a new session", now_ms, out);
+    Event& e = emit(room, old, EventKind::UserLeft, now_ms, out);
+    e.leave_reason = LeaveReason::Replaced;
+    e.reason = "replaced by a new session";
     unbind_session(old);
     forget_token(old);
   } else {
@@ -306,6 +360,7 @@ Outcome RoomService::join(SessionId session, const JoinRequest& request, const G
   sessions_[session] = ref;
   tokens_[member.session_token] = ref;
 
+  emit(room, member, EventKind::UserJoined, now_ms, out);
   out.result = join_reply(room, member);
   send_room_state_to(room, member, out);
   if (member.visible && !was_visible)
@@ -319,7 +374,7 @@ Outcome RoomService::leave(SessionId session, std::uint64_t now_ms) {
   auto b = bound(session, now_ms);
   if (!b) return Outcome::failure(ErrorCode::NotInRoom, "not in a room");
   Outcome out;
-  remove_member(*b->room, b->member->user_id, std::nullopt, false, now_ms, out);
+  remove_member(*b->room, b->member->user_id, std::nullopt, false, LeaveReason::Left, now_ms, out);
   return out;
 }
 
@@ -347,6 +402,7 @@ Outcome RoomService::publish(SessionId session, StreamKind kind, std::uint64_t n
   Outcome out;
   out.result = UrlReply{pub.url};
   member.publications.emplace(kind, std::move(pub));
+  emit(room, member, EventKind::PublicationStarted, now_ms, out).stream = kind;
   return out;
 }
 
@@ -356,7 +412,7 @@ Outcome RoomService::unpublish(SessionId session, StreamKind kind, std::uint64_t
   if (!b->member->publications.contains(kind))
     return Outcome::failure(ErrorCode::NotPublished, "not published");
   Outcome out;
-  end_publication(*b->room, *b->member, kind, false, "unpublished", out);
+  end_publication(*b->room, *b->member, kind, {false, "unpublished", false}, now_ms, out);
   return out;
 }
 
@@ -406,7 +462,7 @@ Outcome RoomService::subscribe(SessionId session, const SubscribeRequest& reques
                               "room limit of " + std::to_string(config_.max_subscribed_streams) +
                                   " subscribed streams reached");
   } else {
-    end_subscription(room, member, ref, out);  // another format: the old URL goes
+    end_subscription(room, member, ref, now_ms, out);  // another format: the old URL goes
   }
 
   model::Subscription sub;
@@ -419,6 +475,9 @@ Outcome RoomService::subscribe(SessionId session, const SubscribeRequest& reques
     out.effects.emplace_back(SetViewerMute{id, member.user_id, sub.nonce, mute_audio, mute_video});
   out.result = UrlReply{sub.url};
   member.subscriptions.emplace(ref, std::move(sub));
+  Event& e = emit(room, member, EventKind::SubscriptionStarted, now_ms, out);
+  e.publisher = request.user_id;
+  e.stream = request.kind;
   return out;
 }
 
@@ -431,7 +490,7 @@ Outcome RoomService::unsubscribe(SessionId session, std::string_view user_id, St
   if (!b->member->subscriptions.contains(ref))
     return Outcome::failure(ErrorCode::UnsubscribeFailed, "not subscribed");
   Outcome out;
-  end_subscription(*b->room, *b->member, ref, out);
+  end_subscription(*b->room, *b->member, ref, now_ms, out);
   return out;
 }
 
@@ -453,6 +512,10 @@ Outcome RoomService::mute_local(SessionId session, const MuteLocalRequest& reque
   pub.mute_video = video;
   out.effects.emplace_back(
       SetStreamMute{stream_id(room, member.user_id, request.kind), audio, video});
+  Event& e = emit(room, member, EventKind::MuteChanged, now_ms, out);
+  e.stream = request.kind;
+  e.audio = audio;
+  e.video = video;
   if (!pub.live || !member.visible) return out;  // nobody knows the stream yet
 
   // Both tracks off is "stream removed"; back from both off is "stream added"; otherwise each
@@ -521,17 +584,13 @@ Outcome RoomService::set_visibility(SessionId session, bool visible, std::uint64
 
   if (!visible) {
     // Invisible users cannot publish: their publications end first (the publisher is told).
-    std::vector<StreamKind> kinds;
-    for (const auto& [kind, pub] : member.publications) kinds.push_back(kind);
-    for (StreamKind kind : kinds) {
-      notify(member, stream_failed(member.user_id, kind, "invisible users cannot publish"), out);
-      end_publication(room, member, kind, true, "invisible users cannot publish", out);
-    }
+    end_publications(room, member, {true, "invisible users cannot publish", true}, now_ms, out);
     notify_others(room, member.user_id, peer(NotificationKind::PeerLeave, member.user_id), out);
   } else {
     notify_others(room, member.user_id, peer(NotificationKind::PeerOnline, member.user_id), out);
   }
   member.visible = visible;
+  emit(room, member, EventKind::VisibilityChanged, now_ms, out);
   return out;
 }
 
@@ -550,7 +609,8 @@ Outcome RoomService::resume(SessionId session, std::string_view session_token,
 
   Outcome out;
   if (!member.grant.token_valid(now_ms)) {
-    remove_member(*room, ref.user_id, std::string("token expired"), true, now_ms, out);
+    remove_member(*room, ref.user_id, std::string("token expired"), true, LeaveReason::TokenExpired,
+                  now_ms, out);
     out.error = RpcError{ErrorCode::JoinRoomError, "token expired"};
     return out;
   }
@@ -593,7 +653,7 @@ Outcome RoomService::socket_closed(SessionId session, std::uint64_t now_ms) {
   unbind_session(member);
   member.detached_ms = now_ms;
   if (config_.resume_window_ms == 0)
-    remove_member(*room, ref.user_id, std::nullopt, false, now_ms, out);
+    remove_member(*room, ref.user_id, std::nullopt, false, LeaveReason::TimedOut, now_ms, out);
   return out;
 }
 
@@ -622,7 +682,7 @@ Outcome RoomService::media_started(const StreamId& stream, bool has_audio, bool 
   }
   if (member == nullptr) {
     // Pushed with a URL made outside signalling: the user appears as a media-only member.
-    Room& r = get_or_create_room(stream.app_id, stream.room_id, now_ms);
+    Room& r = get_or_create_room(stream.app_id, stream.room_id, now_ms, out);
     room = &r;
     Member fresh;
     fresh.user_id = stream.user_id;
@@ -633,22 +693,33 @@ Outcome RoomService::media_started(const StreamId& stream, bool has_audio, bool 
     fresh.last_seen_ms = now_ms;
     member = &r.members.emplace(stream.user_id, std::move(fresh)).first->second;
     notify_others(r, stream.user_id, peer(NotificationKind::PeerOnline, stream.user_id), out);
+    emit(r, *member, EventKind::UserJoined, now_ms, out);
   }
 
   auto [it, created] = member->publications.try_emplace(stream.kind);
   model::Publication& pub = it->second;
-  if (created) pub.since_ms = now_ms;
-  const bool was_announced = pub.announced();
+  if (created) {
+    pub.since_ms = now_ms;
+    emit(*room, *member, EventKind::PublicationStarted, now_ms, out).stream = stream.kind;
+  }
+  const bool was_announced = pub.announced(), was_live = pub.live;
   pub.live = true;
   pub.has_audio = has_audio;
   pub.has_video = has_video;
   pub.failed = false;
   if (!was_announced && pub.announced())
     notify_others(*room, member->user_id, stream_added(*member, stream.kind, pub), out);
+  if (!was_live) {
+    Event& e = emit(*room, *member, EventKind::StreamStarted, now_ms, out);
+    e.stream = stream.kind;
+    e.audio = has_audio;
+    e.video = has_video;
+  }
   return out;
 }
 
-Outcome RoomService::media_stopped(const StreamId& stream, std::uint64_t now_ms) {
+Outcome RoomService::media_stopped(const StreamId& stream, std::uint64_t now_ms,
+                                   std::string_view reason, bool failed) {
   Outcome out;
   Room* room = find_room(stream.app_id, stream.room_id);
   if (room == nullptr) return out;
@@ -670,6 +741,10 @@ Outcome RoomService::media_stopped(const StreamId& stream, std::uint64_t now_ms)
   if (was_announced && member.visible)
     notify_others(*room, member.user_id,
                   stream_event(NotificationKind::StreamRemoved, member.user_id, stream.kind), out);
+  Event& e =
+      emit(*room, member, failed ? EventKind::StreamFailed : EventKind::StreamStopped, now_ms, out);
+  e.stream = stream.kind;
+  e.reason = reason;
   return out;
 }
 
@@ -678,15 +753,14 @@ Outcome RoomService::media_stopped(const StreamId& stream, std::uint64_t now_ms)
 
 bool RoomService::end_abandoned_pushes(Room& room, Member& member, std::uint64_t now_ms,
                                        Outcome& out) {
-  std::vector<StreamKind> kinds;
-  for (const auto& [kind, pub] : member.publications)
-    if (pub.nonce.empty() && !pub.live &&
-        elapsed(now_ms, pub.waiting_since_ms) >= config_.publish_no_media_timeout_ms)
-      kinds.push_back(kind);
-  for (StreamKind kind : kinds)
-    end_publication(room, member, kind, false, "the publisher did not come back", out);
+  end_publications(room, member, {false, "the publisher did not come back", false}, now_ms, out,
+                   [&](const model::Publication& pub) {
+                     return pub.nonce.empty() && !pub.live &&
+                            elapsed(now_ms, pub.waiting_since_ms) >=
+                                config_.publish_no_media_timeout_ms;
+                   });
   if (!member.media_only || !member.publications.empty()) return false;
-  remove_member(room, member.user_id, std::nullopt, false, now_ms, out);
+  remove_member(room, member.user_id, std::nullopt, false, LeaveReason::MediaEnded, now_ms, out);
   return true;
 }
 
@@ -703,11 +777,12 @@ Outcome RoomService::tick(std::uint64_t now_ms) {
         if (end_abandoned_pushes(room, member, now_ms, out) || member.media_only) continue;
 
         if (!member.session && elapsed(now_ms, member.detached_ms) >= config_.resume_window_ms) {
-          remove_member(room, user_id, std::nullopt, false, now_ms, out);
+          remove_member(room, user_id, std::nullopt, false, LeaveReason::TimedOut, now_ms, out);
           continue;
         }
         if (!member.grant.token_valid(now_ms)) {
-          remove_member(room, user_id, std::string("token expired"), true, now_ms, out);
+          remove_member(room, user_id, std::string("token expired"), true,
+                        LeaveReason::TokenExpired, now_ms, out);
           continue;
         }
         if (member.session && elapsed(now_ms, member.last_seen_ms) >= config_.session_timeout_ms) {
@@ -716,26 +791,20 @@ Outcome RoomService::tick(std::uint64_t now_ms) {
           unbind_session(member);
           member.detached_ms = now_ms;
           if (config_.resume_window_ms == 0) {
-            remove_member(room, user_id, std::nullopt, false, now_ms, out);
+            remove_member(room, user_id, std::nullopt, false, LeaveReason::TimedOut, now_ms, out);
             continue;
           }
         }
-        if (!member.grant.can_publish(now_ms)) {
-          std::vector<StreamKind> kinds;
-          for (const auto& [kind, pub] : member.publications)
-            if (!pub.nonce.empty()) kinds.push_back(kind);
-          for (StreamKind kind : kinds) {
-            notify(member, stream_failed(user_id, kind, "publish privilege expired"), out);
-            end_publication(room, member, kind, true, "publish privilege expired", out);
-          }
-        }
+        if (!member.grant.can_publish(now_ms))
+          end_publications(room, member, {true, "publish privilege expired", true}, now_ms, out,
+                           [](const model::Publication& pub) { return !pub.nonce.empty(); });
         if (!member.grant.can_subscribe(now_ms)) {
           std::vector<StreamRef> refs;
           for (const auto& [ref, sub] : member.subscriptions) refs.push_back(ref);
           for (const auto& ref : refs) {
             notify(member, stream_failed(ref.first, ref.second, "subscribe privilege expired"),
                    out);
-            end_subscription(room, member, ref, out);
+            end_subscription(room, member, ref, now_ms, out);
           }
         }
         for (auto& [kind, pub] : member.publications) {
@@ -744,14 +813,22 @@ Outcome RoomService::tick(std::uint64_t now_ms) {
             continue;
           pub.failed = true;
           notify(member, stream_failed(user_id, kind, "no media"), out);
+          Event& e = emit(room, member, EventKind::StreamFailed, now_ms, out);
+          e.stream = kind;
+          e.reason = "no media";
         }
       }
     }
-    std::erase_if(rooms, [&](const auto& entry) {
-      const Room& room = entry.second;
-      return room.members.empty() && room.empty_since_ms &&
-             elapsed(now_ms, *room.empty_since_ms) >= config_.empty_room_delay_ms;
-    });
+    for (auto it = rooms.begin(); it != rooms.end();) {
+      Room& room = it->second;
+      if (!room.members.empty() || !room.empty_since_ms ||
+          elapsed(now_ms, *room.empty_since_ms) < config_.empty_room_delay_ms) {
+        ++it;
+        continue;
+      }
+      emit(room, EventKind::RoomEnded, now_ms, out).reason = "empty";
+      it = rooms.erase(it);
+    }
   }
   std::erase_if(apps_, [](const auto& entry) { return entry.second.empty(); });
   return out;
@@ -791,6 +868,9 @@ Outcome RoomService::report(std::string_view session_token, std::span<const Clie
           auto pub = member.publications.find(kind);
           if (pub != member.publications.end()) pub->second.failed = true;
           notify(member, stream_failed(member.user_id, kind, "pusher state -1307"), out);
+          Event& e = emit(*room, member, EventKind::StreamFailed, now_ms, out);
+          e.stream = kind;
+          e.reason = "pusher state -1307";
         }
       } else {
         q.net_info_json = r.info_json;
@@ -835,8 +915,8 @@ Outcome RoomService::kick(std::string_view app_id, std::string_view room_id,
     return Outcome::failure(ErrorCode::NotFound, "no such user in the room");
   Outcome out;
   remove_member(*room, std::string(user_id),
-                std::string(reason.empty() ? std::string_view("kicked") : reason), true, now_ms,
-                out);
+                std::string(reason.empty() ? std::string_view("kicked") : reason), true,
+                LeaveReason::Kicked, now_ms, out);
   return out;
 }
 
@@ -857,12 +937,15 @@ Outcome RoomService::dismiss(std::string_view app_id, std::string_view room_id,
     unbind_session(member);
   }
   for (auto& [user_id, member] : room.members) {
-    release_member(room, member, true, why, out);
+    release_member(room, member, true, why, now_ms, out);
+    Event& e = emit(room, member, EventKind::UserLeft, now_ms, out);
+    e.leave_reason = LeaveReason::RoomDismissed;
+    e.reason = why;
     forget_token(member);
   }
+  emit(room, EventKind::RoomEnded, now_ms, out).reason = why;
   app->second.erase(it);
   if (app->second.empty()) apps_.erase(app);
-  (void)now_ms;
   return out;
 }
 
@@ -881,14 +964,9 @@ Outcome RoomService::forbid_publish(std::string_view app_id, std::string_view ro
   auto it = room->members.find(user_id);
   if (it == room->members.end()) return out;
   Member& member = it->second;
-  std::vector<StreamKind> kinds;
-  for (const auto& [kind, pub] : member.publications) kinds.push_back(kind);
-  for (StreamKind kind : kinds) {
-    notify(member, stream_failed(member.user_id, kind, "publishing forbidden"), out);
-    end_publication(*room, member, kind, true, "publishing forbidden", out);
-  }
+  end_publications(*room, member, {true, "publishing forbidden", true}, now_ms, out);
   if (member.media_only && member.publications.empty())
-    remove_member(*room, member.user_id, std::nullopt, false, now_ms, out);
+    remove_member(*room, member.user_id, std::nullopt, false, LeaveReason::MediaEnded, now_ms, out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The room state machine: apps → rooms → members → publications → subscriptions, with the SDK's
-// event rules (docs/protocol.md §4, shared/spec/miniapp-sdk.md). Commands in, Outcomes out.
+// event rules (docs/protocol.md §4, shared/spec/miniapp-sdk.md). Commands in, Outcomes out; every
+// state change is also reported as a room Event in the Outcome (room/events.hpp: kinds, order).
 //
 // Pure: no sockets, threads or clocks. Every call takes `now_ms` (unix ms) from the caller; tokens
 // are verified by the caller and passed as a Grant; signed URLs and secrets come from MediaUrls.
@@ -26,6 +27,7 @@
 // Any stream pushed with such a URL waits the same way, whoever pushes it.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -85,8 +87,10 @@ class RoomService {
   /// First media of `stream` since its publisher started (Hub on_live).
   Outcome media_started(const StreamId& stream, bool has_audio, bool has_video,
                         std::uint64_t now_ms);
-  /// The stream's publisher went away (Hub on_ended).
-  Outcome media_stopped(const StreamId& stream, std::uint64_t now_ms);
+  /// The stream's publisher went away (Hub on_ended): StreamStopped, or StreamFailed when
+  /// `failed` (the publisher's connection was lost or it sent nothing for the idle timeout).
+  Outcome media_stopped(const StreamId& stream, std::uint64_t now_ms,
+                        std::string_view reason = "publisher stopped", bool failed = false);
 
   // ---- Timers: resume window, session silence, token/privilege expiry, no-media timeout,
   // empty-room deletion. Call often (e.g. every 500 ms).
@@ -128,8 +132,9 @@ class RoomService {
 
   Room* find_room(std::string_view app_id, std::string_view room_id);
   const Room* find_room(std::string_view app_id, std::string_view room_id) const;
+  /// The room, created (RoomCreated) on first use.
   Room& get_or_create_room(const std::string& app_id, const std::string& room_id,
-                           std::uint64_t now_ms);
+                           std::uint64_t now_ms, Outcome& out);
   /// The member bound to `session` (nullopt: not joined); marks the session as alive.
   struct Bound {
     Room* room = nullptr;
@@ -146,18 +151,38 @@ class RoomService {
   Notification stream_added(const Member& owner, StreamKind kind,
                             const model::Publication& pub) const;
 
+  /// Appends an event of `room`, stamped with `now_ms` and the room's next sequence number.
+  /// The reference is valid until the next event is appended.
+  Event& emit(Room& room, EventKind kind, std::uint64_t now_ms, Outcome& out) const;
+  /// An event about `member` (user id, visibility).
+  Event& emit(Room& room, const Member& member, EventKind kind, std::uint64_t now_ms,
+              Outcome& out) const;
+
+  /// How publications end. `failed`: the publisher is told streamFailed {reason} first and a
+  /// live stream is reported failed rather than stopped. `force` also closes the stream in the
+  /// media plane.
+  struct PublicationEnd {
+    bool force = false;
+    std::string_view reason;
+    bool failed = false;
+  };
   /// Ends a publication: others' subscriptions to it end, its URL is revoked, others get
-  /// streamRemoved if they knew it. `force` also closes the stream in the media plane.
-  void end_publication(Room& room, Member& member, StreamKind kind, bool force,
-                       std::string_view reason, Outcome& out);
-  void end_subscription(Room& room, Member& member, const StreamRef& ref, Outcome& out);
+  /// streamRemoved if they knew it.
+  void end_publication(Room& room, Member& member, StreamKind kind, const PublicationEnd& how,
+                       std::uint64_t now_ms, Outcome& out);
+  /// Ends every publication of the member that `which` selects (all by default).
+  void end_publications(Room& room, Member& member, const PublicationEnd& how, std::uint64_t now_ms,
+                        Outcome& out,
+                        const std::function<bool(const model::Publication&)>& which = {});
+  void end_subscription(Room& room, Member& member, const StreamRef& ref, std::uint64_t now_ms,
+                        Outcome& out);
   /// Ends everything the member owns (publications, subscriptions).
   void release_member(Room& room, Member& member, bool force, std::string_view reason,
-                      Outcome& out);
+                      std::uint64_t now_ms, Outcome& out);
   /// Removes the member: releases it, tells others (streamRemoved..., peerLeave), unbinds its
-  /// session (closing it with clientBanned when `ban_reason` is set).
+  /// session (closing it with clientBanned when `ban_reason` is set), reports it left for `why`.
   void remove_member(Room& room, const std::string& user_id, std::optional<std::string> ban_reason,
-                     bool force, std::uint64_t now_ms, Outcome& out);
+                     bool force, LeaveReason why, std::uint64_t now_ms, Outcome& out);
   /// Forgets the member's session (not its session token: a detached member may resume).
   void unbind_session(Member& member);
   void forget_token(Member& member);

@@ -32,6 +32,7 @@ struct Grant {
   bool token_valid(std::uint64_t now_ms) const noexcept {
     return token_expires_ms == 0 || now_ms < token_expires_ms;
   }
+  bool operator==(const Grant&) const = default;
 };
 
 /// How a viewer plays a stream: `subscribe {format}` or the server default.

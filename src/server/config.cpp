@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "cluster/node_record.hpp"
 #include "core/ids.hpp"
 #include "server/batch_sender.hpp"
 
@@ -164,7 +165,20 @@ Result<Config> parse_config(std::string_view text, Config c) {
   if (!c.relay.origin.empty())
     if (auto o = parse_rtmp_origin(c.relay.origin); !o)
       errors.push_back("relay.origin: " + o.error().reason);
-  section("cluster", [&](TableReader& r) { r.get("secret", c.cluster_secret); });
+  section("cluster", [&](TableReader& r) {
+    r.get("redis", c.cluster.redis);
+    r.get("node_id", c.cluster.node_id);
+    r.get("relay_listen", c.cluster.relay_listen);
+    r.get("path_prefix", c.cluster.path_prefix);
+    r.get("secret", c.cluster.secret);
+    r.get("node_ttl_ms", c.cluster.node_ttl_ms);
+    r.get("pin_ttl_ms", c.cluster.pin_ttl_ms);
+    r.get("max_viewers", c.cluster.max_viewers);
+    r.get("max_egress_mbps", c.cluster.max_egress_mbps);
+    r.get("max_cpu_percent", c.cluster.max_cpu_percent);
+  });
+  if (c.cluster.enabled())
+    if (auto st = check_cluster(c.cluster); !st) errors.push_back(st.error().reason);
   if (auto* apps = root["apps"].as_array()) {
     for (auto& node : *apps) {
       const toml::table* t = node.as_table();
@@ -213,6 +227,30 @@ Status check_limits(const LimitsConfig& l) {
   return {};
 }
 
+Status check_cluster(const ClusterConfig& k) {
+  if (!k.redis.starts_with("redis://"))
+    return make_error(fmt::format("cluster.redis '{}' is not redis://HOST:PORT[/DB]", k.redis));
+  if (k.secret.size() < 16)
+    return make_error(
+        "cluster.secret must be set (at least 16 characters, the same on every node) when "
+        "cluster.redis is");
+  if (!k.node_id.empty() && !cluster::is_valid_node_id(k.node_id))
+    return make_error(
+        fmt::format("cluster.node_id '{}' is not 1-64 characters [a-zA-Z0-9_.-]", k.node_id));
+  if (!cluster::is_valid_path_prefix(k.path_prefix))
+    return make_error(fmt::format(
+        "cluster.path_prefix '{}' is not /segment[/segment] ([a-zA-Z0-9_.-], no trailing /)",
+        k.path_prefix));
+  if (!k.relay_listen.empty())
+    if (auto hp = parse_host_port(k.relay_listen); !hp)
+      return make_error("cluster.relay_listen: " + hp.error().reason);
+  if (k.node_ttl_ms < 2000 || k.pin_ttl_ms < k.node_ttl_ms)
+    return make_error(
+        "cluster.node_ttl_ms must be at least 2000 (records are refreshed every second) and "
+        "cluster.pin_ttl_ms at least node_ttl_ms");
+  return {};
+}
+
 Result<std::pair<std::string, std::uint16_t>> parse_host_port(std::string_view s) {
   auto colon = s.rfind(':');
   if (colon == std::string_view::npos || colon == 0)
@@ -243,7 +281,7 @@ Result<std::pair<std::string, std::uint16_t>> parse_rtmp_origin(std::string_view
 Status check_relay(const Config& c) {
   if (!c.relay.origin.empty()) {
     if (auto o = parse_rtmp_origin(c.relay.origin); !o) return o.error();
-    if (c.cluster_secret.empty())
+    if (c.cluster.secret.empty())
       return make_error(
           "relay.origin needs cluster.secret (--cluster-secret): the origin accepts only relay "
           "URLs signed with it");

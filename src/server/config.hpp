@@ -68,6 +68,24 @@ struct RelayConfig {
   std::uint32_t retry_max_ms = 15000;    // the doubled waits stop growing here
   std::uint32_t url_ttl_s = 60;          // lifetime of the signed relay URL of one pull
 };
+/// [cluster]: several nodes sharing one Redis (docs/cluster.md). No `redis`: one node, as
+/// always. Every key needs a restart to change.
+struct ClusterConfig {
+  std::string redis;         // redis://HOST:PORT[/DB]; empty: single-node mode
+  std::string node_id;       // 1-64 [a-zA-Z0-9_.-]; empty: "node-" + 8 random hex characters
+  std::string relay_listen;  // HOST:PORT other nodes pull streams from; empty: the RTMP listener
+  std::string path_prefix;   // e.g. "/n2": this node's routes behind a shared domain
+  std::string secret;        // signs node records and messages; required with `redis`
+  std::uint32_t node_ttl_ms = 5000;  // a record not refreshed (every second) for this long: dead
+  std::uint32_t pin_ttl_ms = 10000;  // a room pin not refreshed for this long frees the room
+  std::uint32_t max_viewers = 0;     // placement capacity (0: no limit): viewers, Mbit/s, CPU %
+  std::uint32_t max_egress_mbps = 0;
+  std::uint32_t max_cpu_percent = 0;
+
+  bool enabled() const noexcept { return !redis.empty(); }
+};
+/// What a node needs before it may join a cluster (secret present, ids well-formed, TTLs sane).
+Status check_cluster(const ClusterConfig& cluster);
 
 struct Config {
   std::string http_listen = "127.0.0.1:8080";
@@ -83,9 +101,9 @@ struct Config {
   HttpConfig http;
   LimitsConfig limits;
   RelayConfig relay;
-  // [cluster] secret: the key of relay URLs (and, later, node messages); the same on all nodes.
-  // Empty: this node neither pulls nor serves relay pulls.
-  std::string cluster_secret;
+  // [cluster]; its `secret` is also the key of relay URLs: the same on all nodes. No secret: this
+  // node neither pulls nor serves relay pulls.
+  ClusterConfig cluster;
   // Signalling/room settings are kept as raw TOML-derived values and applied by the server.
   std::uint32_t ping_interval_ms = 10000;
   std::uint32_t session_timeout_ms = 30000;

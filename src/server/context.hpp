@@ -1,7 +1,7 @@
 #pragma once
 // What every connection of the server reaches: config, apps, the stream hub, URL access, the
-// flush scheduler, metrics, and the live connections by door (limits; shutdown). One per event
-// loop.
+// flush scheduler, metrics, the live connections by door (limits; shutdown) and the room events'
+// bus. One per event loop.
 
 #include <chrono>
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include "server/app_registry.hpp"
 #include "server/config.hpp"
 #include "server/connection_table.hpp"
+#include "server/event_bus.hpp"
 #include "server/flush_scheduler.hpp"
 #include "server/ingest_budget.hpp"
 #include "server/media_access.hpp"
@@ -26,6 +27,7 @@ namespace minirtc::server {
 class SignalPlane;
 class ConsolePlane;
 class RelayManager;
+class ClusterNode;
 
 /// Unix time in milliseconds: tokens, URLs and room timers all use wall-clock time.
 inline std::uint64_t now_ms() {
@@ -59,6 +61,10 @@ struct ServerContext {
   ConsolePlane* console = nullptr;
   /// Origin→edge pulls (server/relay.hpp); set once the server is wired.
   RelayManager* relay = nullptr;
+  /// Cluster mode (docs/cluster.md): this node's registry, pins and routing; null on one node.
+  ClusterNode* cluster = nullptr;
+  /// Room events for observers (callbacks, call records, console, cluster): server/event_bus.hpp.
+  EventBus events{};
 };
 
 }  // namespace minirtc::server

@@ -35,9 +35,11 @@ void add_cors(http::response<http::string_body>& res) {
   res.set(http::field::access_control_allow_origin, "*");
 }
 
-/// The API's view of a request: views into `req`, valid while it lives.
-api::Request api_request(const HttpSession::Request& req) {
+/// The API's view of a request: views into `req`, valid while it lives. A cluster node's path
+/// prefix (docs/cluster.md) is taken off the path.
+api::Request api_request(const HttpSession::Request& req, std::string_view path_prefix) {
   auto [path, query] = minirtc::http::split_target(req.target());
+  path = minirtc::http::strip_path_prefix(path, path_prefix);
   api::Request r;
   r.method = req.method_string();
   r.path = path;
@@ -128,7 +130,7 @@ asio::awaitable<void> HttpSession::run() {
     }
     ++ctx_.metrics.http_requests_total;
     auto req = parser.release();
-    const api::Request request = api_request(req);
+    const api::Request request = api_request(req, ctx_.config.cluster.path_prefix);
     // Two credentials in one request: which one a proxy or the server would check is a guess, so
     // neither is, at any door.
     auto refused = api::refuse_credentials(request);
@@ -174,6 +176,7 @@ asio::awaitable<void> HttpSession::run() {
 
 bool HttpSession::try_hand_over(Request& req) {
   auto [path, query] = minirtc::http::split_target(req.target());
+  path = minirtc::http::strip_path_prefix(path, ctx_.config.cluster.path_prefix);
   const bool upgrade = beast::websocket::is_upgrade(req);
   if (auto key = flv_stream_key(path); !key.empty() && req.method() == http::verb::get) {
     auto grant = ctx_.access.check(key, query, auth::UrlAction::Play, now_s());

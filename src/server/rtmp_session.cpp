@@ -254,7 +254,7 @@ Status RtmpSession::on_command(const rtmp::Command& c, std::uint32_t stream_id) 
   if (c.name == "play") return on_play(c);
   if (c.name == "releaseStream" || c.name == "FCPublish" || c.name == "FCUnpublish" ||
       c.name == "_checkbw" || c.name == "getStreamLength") {
-    if (c.name == "FCUnpublish") stop_role();
+    if (c.name == "FCUnpublish") stop_role({});
     if (c.transaction_id != 0) {
       std::vector<amf0::Value> args;
       if (c.name == "getStreamLength") args.push_back(amf0::Value::number(0));
@@ -264,7 +264,7 @@ Status RtmpSession::on_command(const rtmp::Command& c, std::uint32_t stream_id) 
     return {};
   }
   if (c.name == "deleteStream" || c.name == "closeStream") {
-    stop_role();
+    stop_role({});
     return {};
   }
   if (c.name == "pause" || c.name == "receiveAudio" || c.name == "receiveVideo") return {};
@@ -391,10 +391,10 @@ Status RtmpSession::on_play(const rtmp::Command& c) {
   return {};
 }
 
-void RtmpSession::stop_role() {
+void RtmpSession::stop_role(const media::StreamEnd& how) {
   if (role_ == Role::Publisher && source_) {
     spdlog::info("rtmp#{} unpublish {}", id_, stream_key(stream_));
-    ctx_.hub.unpublish(*source_, this);
+    ctx_.hub.unpublish(*source_, this, how);
   } else if (role_ == Role::Player && source_) {
     ctx_.hub.detach(*source_, this);
   }
@@ -472,7 +472,7 @@ void RtmpSession::close_gracefully(std::string_view reason) {
     send_status(media::kPlayStreamId, "status", "NetStream.Play.UnpublishNotify",
                 std::string(reason));
   }
-  stop_role();
+  stop_role({std::string(reason), false});
   close_after_drain_ = true;
   close_reason_ = std::string(reason);
   if (idle()) close_now(reason);
@@ -480,7 +480,8 @@ void RtmpSession::close_gracefully(std::string_view reason) {
 
 void RtmpSession::close_now(std::string_view reason) {
   if (closed_) return;
-  stop_role();
+  // A publisher whose connection ends without unpublishing (lost, refused, protocol error) failed.
+  stop_role({std::string(reason), true});
   closed_ = true;
   log_limited(spdlog::level::info, "rtmp closed", "rtmp#{} closed: {} (in {} B, out {} B)", id_,
               reason, decoder_.bytes_received(), bytes_out());

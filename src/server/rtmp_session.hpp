@@ -69,7 +69,8 @@ class RtmpSession final : public MediaConnection,
   Status on_publish(const rtmp::Command& command);
   Status on_play(const rtmp::Command& command);
   void on_media(const rtmp::Message& message);
-  void stop_role();
+  /// Ends the publish or play; `how` tells the hub why a publish ended.
+  void stop_role(const media::StreamEnd& how);
 
   /// Encodes a message at the current outgoing chunk size and writes it ahead of media.
   void send(std::uint32_t csid, rtmp::MessageType type, std::uint32_t stream_id,

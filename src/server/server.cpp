@@ -1,11 +1,16 @@
 #include "server/server.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+
 #include <iostream>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "server/cluster_node.hpp"
 #include "server/config_reload.hpp"
 #include "server/console_plane.hpp"
 #include "server/http_session.hpp"
@@ -13,6 +18,7 @@
 #include "server/relay.hpp"
 #include "server/rtmp_session.hpp"
 #include "server/signal_plane.hpp"
+#include "server/usage_recorder.hpp"
 
 namespace minirtc::server {
 
@@ -81,11 +87,15 @@ Server::Server(Config config)
       rtmp_acceptor_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       ticker_(io_) {
+  if (config_.cluster.enabled()) {  // before the signal plane, which registers cluster routes
+    cluster_ = std::make_unique<ClusterNode>(io_, config_.cluster);
+    ctx_.cluster = cluster_.get();
+  }
   signal_ = std::make_unique<SignalPlane>(ctx_);
   ctx_.signal = signal_.get();
-  console_ = std::make_unique<ConsolePlane>(ctx_, signal_->rooms());
+  console_ = std::make_unique<ConsolePlane>(ctx_, signal_->room_service());
   ctx_.console = console_.get();
-  access_.set_cluster_secret(config_.cluster_secret);
+  access_.set_cluster_secret(config_.cluster.secret);
   relay_ = std::make_unique<RelayManager>(ctx_, relay_timing(config_.relay));
   ctx_.relay = relay_.get();
   if (!config_.relay.origin.empty()) {
@@ -103,15 +113,21 @@ Server::Server(Config config)
     spdlog::info("stream {} live (audio={}, video={})", stream_key(id), audio, video);
     asio::post(io_, [this, id, audio, video] { signal_->on_stream_live(id, audio, video); });
   });
-  hub_.on_ended([this](const StreamId& id) {
-    spdlog::info("stream {} ended", stream_key(id));
-    asio::post(io_, [this, id] { signal_->on_stream_ended(id); });
+  hub_.on_ended([this](const StreamId& id, const media::StreamEnd& how) {
+    spdlog::info("stream {} ended{}: {}", stream_key(id), how.failed ? " (failed)" : "",
+                 how.reason);
+    asio::post(io_, [this, id, how] { signal_->on_stream_ended(id, how); });
   });
 }
 
 Server::~Server() = default;
 
 Status Server::listen() {
+  // The database first: a damaged or locked file stops the server before it accepts anyone.
+  auto usage = UsageRecorder::open(config_.data_dir, ctx_.events, hub_);
+  if (!usage) return usage.error();
+  usage_ = std::move(*usage);
+  signal_->set_usage(usage_.get());
   if (!config_.tls_cert.empty() || !config_.tls_key.empty()) {
     if (config_.tls_cert.empty() || config_.tls_key.empty())
       return make_error("TLS needs both --tls-cert and --tls-key");
@@ -135,13 +151,31 @@ Status Server::listen() {
   if (auto st = open_acceptor(rtmp_acceptor_, *rtmp_ep); !st) return st;
   const auto http_bound = http_acceptor_.local_endpoint();
   const auto rtmp_bound = rtmp_acceptor_.local_endpoint();
+  const auto public_url = !config_.public_url.empty()
+                              ? config_.public_url
+                              : fmt::format("{}://{}:{}", tls_ ? "https" : "http",
+                                            host_for_url(http_bound), http_bound.port());
+  // A cluster node behind a shared domain serves under its path prefix (docs/cluster.md).
   access_.set_public_urls(
-      !config_.public_url.empty() ? config_.public_url
-                                  : fmt::format("{}://{}:{}", tls_ ? "https" : "http",
-                                                host_for_url(http_bound), http_bound.port()),
+      public_url + config_.cluster.path_prefix,
       !config_.public_rtmp_url.empty()
           ? config_.public_rtmp_url
           : fmt::format("rtmp://{}:{}", host_for_url(rtmp_bound), rtmp_bound.port()));
+  if (cluster_) {
+    cluster::NodeRecord self;
+    self.public_url = public_url;
+    self.path_prefix = config_.cluster.path_prefix;
+    self.rtmp_url = access_.rtmp_base();
+    self.relay_address = !config_.cluster.relay_listen.empty()
+                             ? config_.cluster.relay_listen
+                             : fmt::format("{}:{}", host_for_url(rtmp_bound), rtmp_bound.port());
+    self.started_at_ms = now_ms();
+    self.updated_at_ms = self.started_at_ms;
+    std::vector<std::pair<std::string, std::string>> apps;
+    for (const auto& a : config_.apps) apps.emplace_back(a.id, a.key);
+    if (auto st = cluster_->start(std::move(self), std::move(apps), std::chrono::seconds(5)); !st)
+      return st;
+  }
   // One machine-readable line, so scripts and tests can start servers on port 0 in parallel.
   std::cout << fmt::format("listening http={}:{} rtmp={}:{}{}", http_bound.address().to_string(),
                            http_bound.port(), rtmp_bound.address().to_string(), rtmp_bound.port(),
@@ -219,6 +253,7 @@ void Server::tick() {
   console_->tick(now);
   ctx_.access.prune(static_cast<std::uint32_t>(now / 1000));
   relay_->tick(now);
+  if (cluster_ && ticks_++ % 2 == 0) cluster_tick(now);
   flush_log_summaries();
   heap_trimmer_.tick();
   ticker_.expires_after(std::chrono::milliseconds(500));
@@ -227,9 +262,37 @@ void Server::tick() {
   });
 }
 
+void Server::cluster_tick(std::uint64_t now) {
+  // The record's load: rooms and sessions from signalling, viewers and bytes out from the hub,
+  // CPU from the kernel; rates over the time since the last sample.
+  cluster::NodeRecord load;
+  const auto rooms = signal_->rooms();
+  load.rooms = static_cast<std::uint32_t>(rooms.size());
+  load.sessions = static_cast<std::uint32_t>(signal_->session_count());
+  std::uint64_t bytes_out = 0;
+  hub_.for_each([&](media::Source& s) {
+    const auto st = s.stats(now);
+    load.viewers += static_cast<std::uint32_t>(st.viewers);
+    bytes_out += st.bytes_out;
+  });
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                       static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  if (load_sample_.at_ms != 0 && now > load_sample_.at_ms) {
+    const double seconds = static_cast<double>(now - load_sample_.at_ms) / 1000.0;
+    const auto sent = bytes_out >= load_sample_.bytes_out ? bytes_out - load_sample_.bytes_out : 0;
+    load.egress_mbps = static_cast<double>(sent) * 8 / 1e6 / seconds;
+    load.cpu_percent = std::max(0.0, (cpu_s - load_sample_.cpu_s) * 100 / seconds);
+  }
+  load_sample_ = {now, bytes_out, cpu_s};
+  cluster_->tick(load, rooms, now);
+}
+
 void Server::shutdown() {
   if (stopping_) return;
   stopping_ = true;
+  if (cluster_) cluster_->withdraw();
   ctx_.shutting_down = true;
   boost::system::error_code ec;
   http_acceptor_.close(ec);
@@ -238,6 +301,7 @@ void Server::shutdown() {
   signals_.cancel();
   signal_->shutdown();
   relay_->shutdown();
+  if (usage_) usage_->close_all(now_ms());  // what is still open ends now, written before exit
   // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
   // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
   // it has in flight; publishers and everything else are closed.

@@ -28,6 +28,8 @@ namespace minirtc::server {
 class SignalPlane;
 class ConsolePlane;
 class RelayManager;
+class ClusterNode;
+class UsageRecorder;
 
 class Server {
  public:
@@ -54,6 +56,7 @@ class Server {
 
  private:
   void tick();
+  void cluster_tick(std::uint64_t now_ms);
   void wait_for_signal();
   void reload();
   void shutdown();
@@ -71,6 +74,15 @@ class Server {
   std::unique_ptr<SignalPlane> signal_;
   std::unique_ptr<ConsolePlane> console_;
   std::unique_ptr<RelayManager> relay_;
+  std::unique_ptr<ClusterNode> cluster_;  // cluster mode only
+  /// The cluster record's load figures, measured once a second.
+  struct LoadSample {
+    std::uint64_t at_ms = 0;
+    std::uint64_t bytes_out = 0;
+    double cpu_s = 0;
+  } load_sample_;
+  unsigned ticks_ = 0;
+  std::unique_ptr<UsageRecorder> usage_;  // call records: opened by listen()
   boost::asio::ip::tcp::acceptor http_acceptor_;
   boost::asio::ip::tcp::acceptor rtmp_acceptor_;
   boost::asio::signal_set signals_;

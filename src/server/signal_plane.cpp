@@ -8,21 +8,26 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
 
 #include "api/routes.hpp"
 #include "auth/access_token.hpp"
 #include "auth/hmac.hpp"
 #include "auth/url_signer.hpp"
 #include "room/room_service.hpp"
+#include "server/cluster_node.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
+#include "server/usage_recorder.hpp"
 #include "signal/dispatcher.hpp"
+#include "signal/jsonrpc.hpp"
 
 namespace minirtc::server {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace json = boost::json;
 
 namespace {
 
@@ -130,6 +135,12 @@ class SignalSession : public std::enable_shared_from_this<SignalSession>, public
 
  private:
   void read();
+  /// One text frame through the dispatcher; reading goes on after.
+  void handle(std::string text);
+  /// Cluster mode: a join for a room this node does not hold goes where the room lives (a
+  /// redirect to its node's signalling URL) or is pinned here first; reading waits meanwhile.
+  /// False when the frame is not such a join (handle() takes it).
+  bool route_join(const std::string& text);
   void write_next();
   void finish(std::string_view reason);
 
@@ -170,7 +181,8 @@ class RoomBridge {
     return d;
   }
 
-  /// Sends, closes and applies media effects, in the order the dispatcher defines.
+  /// Sends, closes, applies media effects and hands the events to the observers, in the order
+  /// the dispatcher defines.
   void apply(signal::DispatchResult&& r, SignalSession* sender) {
     if (r.reply && sender) sender->send(std::move(*r.reply));
     for (auto& m : r.messages)
@@ -178,6 +190,7 @@ class RoomBridge {
     for (auto& c : r.closes)
       if (auto s = find(c.session)) s->close_after_sending(c.reason);
     for (auto& e : r.effects) apply_effect(e);
+    ctx.events.publish(r.events);
   }
 
   void apply_effect(const room::MediaEffect& effect) {
@@ -245,23 +258,77 @@ void SignalSession::read() {
           R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"binary frames are not JSON-RPC"}})");
       return self->read();
     }
-    const auto started = std::chrono::steady_clock::now();
     auto text = beast::buffers_to_string(self->buffer_.data());
     self->buffer_.clear();
-    auto result = self->bridge_.dispatcher.on_text(self->id_, text, now_ms());
-    const bool is_join = text.find("\"join\"") != std::string::npos;
-    self->bridge_.apply(std::move(result), self.get());
-    if (!self->authenticated_ && self->bridge_.rooms.is_joined(self->id_)) {
-      self->authenticated_ = true;
-      self->bridge_.ctx.connections.authenticate(self->connection_id_);
-    }
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-            .count();
-    (is_join ? self->bridge_.ctx.metrics.join_latency_ms : self->bridge_.ctx.metrics.rpc_latency_ms)
-        .observe(ms);
-    self->read();
+    if (self->bridge_.ctx.cluster && self->route_join(text)) return;
+    self->handle(std::move(text));
   });
+}
+
+void SignalSession::handle(std::string text) {
+  const auto started = std::chrono::steady_clock::now();
+  auto result = bridge_.dispatcher.on_text(id_, text, now_ms());
+  const bool is_join = text.find("\"join\"") != std::string::npos;
+  bridge_.apply(std::move(result), this);
+  if (!authenticated_ && bridge_.rooms.is_joined(id_)) {
+    authenticated_ = true;
+    bridge_.ctx.connections.authenticate(connection_id_);
+  }
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  (is_join ? bridge_.ctx.metrics.join_latency_ms : bridge_.ctx.metrics.rpc_latency_ms).observe(ms);
+  read();
+}
+
+bool SignalSession::route_join(const std::string& text) {
+  if (text.find("\"join\"") == std::string::npos || bridge_.rooms.is_joined(id_)) return false;
+  auto parsed = signal::parse_request(text, signal::FrameLimits{});
+  auto* request = std::get_if<signal::Request>(&parsed);
+  if (!request || request->method != "join") return false;
+  auto field = [&](std::string_view key) -> std::string {
+    auto* v = request->params.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  const auto app_id = field("appId"), room_id = field("roomId"), user_id = field("userId"),
+             token = field("token");
+  // Held here already, or a join the room layer refuses anyway (bad ids, bad token): local. Only
+  // a valid token may make the cluster pin a room.
+  if (!is_valid_app_id(app_id) || !is_valid_id(room_id) || !is_valid_id(user_id) ||
+      bridge_.rooms.room(app_id, room_id) ||
+      !check_join_token(bridge_.ctx.apps, app_id, token, room_id, user_id, now_ms()))
+    return false;
+  auto self = shared_from_this();
+  const auto started = std::chrono::steady_clock::now();
+  bridge_.ctx.cluster->route_join(
+      app_id, room_id, now_ms(),
+      [self, text, id = request->id, started](Result<ClusterNode::Route> route) {
+        if (self->finished_) return;
+        if (route && route->here) return self->handle(text);
+        if (!route) {
+          log_limited(spdlog::level::warn, "cluster join", "signal#{} join not routed: {}",
+                      self->id_, route.error().reason);
+          self->send(signal::render_error(id, static_cast<int>(room::ErrorCode::JoinRoomError),
+                                          route.error().reason));
+        } else {
+          // Redirect (docs/protocol.md §4.4): the SDK joins again there, the app sees nothing.
+          json::object data;
+          data["redirect"] = route->owner.signal_url();
+          data["reportUrl"] = route->owner.http_base() + "/v1/report";
+          data["node"] = route->owner.id;
+          json::object error;
+          error["code"] = static_cast<int>(room::ErrorCode::JoinRoomError);
+          error["message"] = "the room is served by node " + route->owner.id + ": join there";
+          error["data"] = std::move(data);
+          self->send(json::serialize(
+              json::object{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}}));
+          self->bridge_.ctx.metrics.cluster_redirects_total++;
+        }
+        self->bridge_.ctx.metrics.join_latency_ms.observe(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count());
+        self->read();
+      });
+  return true;
 }
 
 void SignalSession::send(std::string text) {
@@ -330,6 +397,12 @@ class ServerServices final : public api::Services {
     return out;
   }
   std::string http_base() const override { return b_.ctx.access.http_base(); }
+  std::vector<std::string> signal_urls() const override {
+    std::vector<std::string> out;  // cluster mode: every live node, least loaded first
+    if (b_.ctx.cluster)
+      for (const auto& n : b_.ctx.cluster->nodes_by_load()) out.push_back(n.signal_url());
+    return out;
+  }
   std::vector<room::RoomSummary> list_rooms(std::string_view app_id) const override {
     return b_.rooms.list_rooms(app_id);
   }
@@ -382,8 +455,34 @@ SignalPlane::SignalPlane(ServerContext& ctx)
   router_.set_admin_key_source(
       [&config = ctx.config] { return std::string_view(config.admin_key); });
   api::add_builtin_routes(router_, *services_);
+  if (ctx.cluster) {  // docs/cluster.md
+    router_.get(
+        "/v1/admin/nodes",
+        [&ctx](const api::Call&) {
+          json::array a;
+          for (const auto& n : ctx.cluster->nodes_by_load()) {
+            auto v = json::parse(cluster::encode_node_record(n));
+            v.as_object()["signalUrl"] = n.signal_url();
+            v.as_object()["self"] = n.id == ctx.cluster->node_id();
+            a.push_back(std::move(v));
+          }
+          return api::json_reply(json::serialize(json::object{{"nodes", std::move(a)}}));
+        },
+        api::RouteOptions{api::Access::Admin});
+  }
 }
 SignalPlane::~SignalPlane() = default;
+
+void SignalPlane::set_usage(UsageRecorder* usage) {
+  for (bool sessions : {false, true}) {
+    router_.get(
+        sessions ? "/v1/admin/apps/{app}/usage/sessions" : "/v1/admin/apps/{app}/usage",
+        [usage, sessions](const api::Call& call) {
+          return usage->handle(call.param("app"), sessions, call.query, call.request.now_ms);
+        },
+        api::RouteOptions{api::Access::Admin});
+  }
+}
 
 void SignalPlane::accept_websocket(HttpStream stream,
                                    beast::http::request<beast::http::string_body> request,
@@ -399,8 +498,9 @@ void SignalPlane::on_stream_live(const StreamId& id, bool has_audio, bool has_vi
   bridge_->apply(bridge_->dispatcher.on_media_started(id, has_audio, has_video, now_ms()), nullptr);
 }
 
-void SignalPlane::on_stream_ended(const StreamId& id) {
-  bridge_->apply(bridge_->dispatcher.on_media_stopped(id, now_ms()), nullptr);
+void SignalPlane::on_stream_ended(const StreamId& id, const media::StreamEnd& how) {
+  bridge_->apply(bridge_->dispatcher.on_media_stopped(id, now_ms(), how.reason, how.failed),
+                 nullptr);
 }
 
 void SignalPlane::tick(std::uint64_t now) {
@@ -417,8 +517,19 @@ void SignalPlane::shutdown() {
     if (auto s = weak.lock()) s->close_after_sending("server shutting down", true);
 }
 
-const room::RoomService& SignalPlane::rooms() const {
+const room::RoomService& SignalPlane::room_service() const {
   return bridge_->rooms;
+}
+
+std::vector<std::pair<std::string, std::string>> SignalPlane::rooms() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& app : bridge_->rooms.apps())
+    for (const auto& r : bridge_->rooms.list_rooms(app)) out.emplace_back(app, r.room_id);
+  return out;
+}
+
+std::size_t SignalPlane::session_count() const {
+  return bridge_->sessions.size();
 }
 
 void SignalPlane::append_metrics(std::string& out) {
@@ -435,6 +546,14 @@ void SignalPlane::append_metrics(std::string& out) {
   gauge("minirtc_room_streams", "Publications in rooms", c.publications);
   gauge("minirtc_room_streams_live", "Publications with media arriving", c.live_streams);
   gauge("minirtc_subscriptions", "Subscriptions", c.subscriptions);
+  if (auto* cluster = bridge_->ctx.cluster) {
+    out += fmt::format(
+        "# HELP minirtc_cluster_redirects_total Joins sent to the node that holds the room\n"
+        "# TYPE minirtc_cluster_redirects_total counter\n"
+        "minirtc_cluster_redirects_total{{node=\"{}\"}} {}\n",
+        cluster->node_id(), bridge_->ctx.metrics.cluster_redirects_total);
+    gauge("minirtc_cluster_nodes", "Live nodes of the cluster", cluster->nodes_by_load().size());
+  }
 }
 
 api::Reply SignalPlane::handle_http(const api::Request& request) {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -16,6 +18,7 @@
 
 #include "api/router.hpp"
 #include "core/ids.hpp"
+#include "media/hub.hpp"
 #include "server/context.hpp"
 #include "server/http_stream.hpp"
 
@@ -28,6 +31,7 @@ namespace minirtc::server {
 class SignalSession;
 class RoomBridge;
 class ServerServices;
+class UsageRecorder;
 
 class SignalPlane {
  public:
@@ -46,16 +50,21 @@ class SignalPlane {
   api::Router& router() noexcept { return router_; }
   void append_metrics(std::string& out);
   /// The rooms, read-only (the web console's feed renders them).
-  const room::RoomService& rooms() const;
+  const room::RoomService& room_service() const;
+  /// Rooms held here (appId, roomId) and signalling sessions: the cluster record's load.
+  std::vector<std::pair<std::string, std::string>> rooms() const;
+  std::size_t session_count() const;
 
-  // Hub events.
+  // Hub events: they become room events (stream started / stopped / failed) for observers too.
   void on_stream_live(const StreamId& id, bool has_audio, bool has_video);
-  void on_stream_ended(const StreamId& id);
+  void on_stream_ended(const StreamId& id, const media::StreamEnd& how);
   /// Once a second: room timers.
   void tick(std::uint64_t now_ms);
   void shutdown();
   /// The room and signalling settings of the server's configuration changed (SIGHUP).
   void reload();
+  /// Serves /v1/admin/apps/{appId}/usage... from these call records (not set: 404).
+  void set_usage(UsageRecorder* usage);
 
  private:
   std::unique_ptr<RoomBridge> bridge_;

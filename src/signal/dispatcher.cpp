@@ -153,6 +153,7 @@ void SignalDispatcher::finish(Outcome&& outcome, DispatchResult& result) {
     result.closes.push_back(std::move(close));
   }
   for (auto& effect : outcome.effects) result.effects.push_back(std::move(effect));
+  for (auto& event : outcome.events) result.events.push_back(std::move(event));
 }
 
 DispatchResult SignalDispatcher::render(Outcome&& outcome) {
@@ -183,8 +184,9 @@ DispatchResult SignalDispatcher::on_media_started(const StreamId& stream, bool h
   return render(rooms_.media_started(stream, has_audio, has_video, now_ms));
 }
 
-DispatchResult SignalDispatcher::on_media_stopped(const StreamId& stream, std::uint64_t now_ms) {
-  return render(rooms_.media_stopped(stream, now_ms));
+DispatchResult SignalDispatcher::on_media_stopped(const StreamId& stream, std::uint64_t now_ms,
+                                                  std::string_view reason, bool failed) {
+  return render(rooms_.media_stopped(stream, now_ms, reason, failed));
 }
 
 HttpReply SignalDispatcher::on_report(std::string_view body, std::uint64_t now_ms) {

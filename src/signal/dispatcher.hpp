@@ -7,6 +7,7 @@
 //   for (auto& m : r.messages) send(m.to, m.text);         // 2. notifications, in order
 //   for (auto& c : r.closes) close_after_sending(c.session, c.reason);   // 3.
 //   for (auto& e : r.effects) apply_to_media_plane(e);     // 4. revoke URLs, mutes, closes
+//   observers.publish(r.events);                          // 5. room events (room/events.hpp)
 //
 // Call on_socket_closed when a WebSocket ends (for any reason, also after a close we asked for),
 // tick about twice a second, and forward the media hub's live/ended events. Not thread-safe:
@@ -53,6 +54,7 @@ struct DispatchResult {
   std::vector<OutgoingText> messages;  // notifications (JSON-RPC text) to any session
   std::vector<room::SessionClose> closes;
   std::vector<room::MediaEffect> effects;
+  std::vector<room::Event> events;  // for observers (callbacks, call records, ...)
 };
 
 /// POST /v1/report: status 200 {"accepted": n}, 400 {"error": reason}, 404 {"error": "unknown
@@ -83,7 +85,9 @@ class SignalDispatcher {
   /// Media hub events (Hub::on_live / Hub::on_ended).
   DispatchResult on_media_started(const StreamId& stream, bool has_audio, bool has_video,
                                   std::uint64_t now_ms);
-  DispatchResult on_media_stopped(const StreamId& stream, std::uint64_t now_ms);
+  DispatchResult on_media_stopped(const StreamId& stream, std::uint64_t now_ms,
+                                  std::string_view reason = "publisher stopped",
+                                  bool failed = false);
 
   /// POST /v1/report body (docs/protocol.md §5).
   HttpReply on_report(std::string_view body, std::uint64_t now_ms);

@@ -240,7 +240,7 @@ class Harness {
       CHECK(s != nullptr && s->publisher() != nullptr);
       model(id).announced_live = true;
     });
-    hub_.on_ended([this](const StreamId& id) {
+    hub_.on_ended([this](const StreamId& id, const StreamEnd&) {
       auto& m = model(id);
       CHECK(m.announced_live);  // ended only what was announced live
       m.announced_live = false;

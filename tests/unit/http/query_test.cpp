@@ -65,3 +65,19 @@ TEST(Target, FlvStreamKeyOfPlaybackPathsOnly) {
 
 }  // namespace
 }  // namespace minirtc::http
+
+namespace minirtc::http {
+namespace {
+
+TEST(PathPrefix, ANodesPrefixIsTakenOffItsOwnPathsOnly) {
+  EXPECT_EQ(strip_path_prefix("/n2/v1/signal", "/n2"), "/v1/signal");
+  EXPECT_EQ(strip_path_prefix("/n2/live/k.flv", "/n2"), "/live/k.flv");
+  EXPECT_EQ(strip_path_prefix("/n2", "/n2"), "/");
+  EXPECT_EQ(strip_path_prefix("/n20/v1/signal", "/n2"), "/n20/v1/signal");
+  EXPECT_EQ(strip_path_prefix("/v1/signal", "/n2"), "/v1/signal");  // a proxy stripped it
+  EXPECT_EQ(strip_path_prefix("/v1/signal", ""), "/v1/signal");
+  EXPECT_EQ(strip_path_prefix("/a/b/v1/config", "/a/b"), "/v1/config");
+}
+
+}  // namespace
+}  // namespace minirtc::http

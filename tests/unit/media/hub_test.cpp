@@ -32,7 +32,10 @@ class HubTest : public ::testing::Test {
     hub.on_live([this](const StreamId& id, bool audio, bool video) {
       lives.push_back({id, audio, video});
     });
-    hub.on_ended([this](const StreamId& id) { ended.push_back(id); });
+    hub.on_ended([this](const StreamId& id, const StreamEnd& how) {
+      ended.push_back(id);
+      ends.push_back(how);
+    });
   }
 
   void feed(Source& s, const flv::Tag& t, std::uint64_t now = 1000) {
@@ -65,6 +68,7 @@ class HubTest : public ::testing::Test {
   RealStream real = real_stream();
   std::vector<Live> lives;
   std::vector<StreamId> ended;
+  std::vector<StreamEnd> ends;  // why each ended
   const StreamId id = stream();
 };
 
@@ -370,7 +374,17 @@ TEST_F(HubTest, EndedOnlyWhenALiveStreamsPublisherLeaves) {
   EXPECT_EQ(lives.size(), 1u);  // once per publish
   hub.unpublish(s2, &pub);
   ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ends[0].reason, "publisher stopped");  // the default: a clean unpublish
+  EXPECT_FALSE(ends[0].failed);
   EXPECT_EQ(hub.stream_count(), 0u);
+
+  // The connection says why when it was lost rather than unpublished.
+  Source& s3 = hub.publish(id, &pub, 0);
+  video(s3, true, 0);
+  hub.unpublish(s3, &pub, {"peer closed", true});
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_EQ(ends[1].reason, "peer closed");
+  EXPECT_TRUE(ends[1].failed);
 }
 
 // Found by fuzz_media_hub: a stream announced live, taken over by a publisher that leaves (or is
@@ -572,6 +586,8 @@ TEST_F(HubTest, SweepClosesIdlePublishersOnlyAfterTheTimeout) {
   EXPECT_EQ(s.publisher(), nullptr);
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0], id);
+  EXPECT_EQ(ends[0].reason, "no media for the idle timeout");
+  EXPECT_TRUE(ends[0].failed);  // the publisher went silent: a failure, not a stop
   hub.sweep(100000);
   EXPECT_EQ(pub.closes.size(), 1u);
   EXPECT_EQ(quiet.closes.size(), 1u);
@@ -603,7 +619,9 @@ TEST_F(HubTest, CloseStreamClosesPublisherAndViewers) {
   EXPECT_EQ(v1.closes, std::vector<std::string>{"kicked"});
   EXPECT_EQ(v2.closes, std::vector<std::string>{"kicked"});
   EXPECT_EQ(s.publisher(), nullptr);  // the closed connection is no longer referenced
-  EXPECT_EQ(ended.size(), 1u);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ends[0].reason, "kicked");  // the server closed it: stopped, not failed
+  EXPECT_FALSE(ends[0].failed);
   // Viewers detach when their connections close.
   EXPECT_EQ(hub.find(id), &s);
   hub.detach(s, &v1);

@@ -74,7 +74,7 @@ TEST(Config, RelayAndClusterSections) {
   EXPECT_EQ(c->relay.retry_initial_ms, 200u);
   EXPECT_EQ(c->relay.retry_max_ms, 400u);
   EXPECT_EQ(c->relay.url_ttl_s, 30u);
-  EXPECT_EQ(c->cluster_secret, "s3");
+  EXPECT_EQ(c->cluster.secret, "s3");
   EXPECT_TRUE(check_relay(*c));
   auto bad = parse_config("[relay]\norigin = \"http://h:1\"\n");
   ASSERT_FALSE(bad);
@@ -98,7 +98,7 @@ TEST(Config, AnEdgeNeedsTheClusterSecret) {
   auto st = check_relay(c);
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().reason.find("needs cluster.secret"), std::string::npos);
-  c.cluster_secret = "s";
+  c.cluster.secret = "s";
   EXPECT_TRUE(check_relay(c));
   c.relay.retry_max_ms = c.relay.retry_initial_ms - 1;
   EXPECT_FALSE(check_relay(c));

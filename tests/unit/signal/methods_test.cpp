@@ -26,6 +26,21 @@ TEST_F(SignalTest, JoinExactResultAndNotifications) {
   EXPECT_EQ(view->members[0].sdk_version, "1.0");
 }
 
+TEST_F(SignalTest, RoomEventsPassThroughForObservers) {
+  join(1, "alice");
+  ASSERT_EQ(last.events.size(), 2u);
+  EXPECT_EQ(last.events[0].kind, room::EventKind::RoomCreated);
+  EXPECT_EQ(last.events[1].kind, room::EventKind::UserJoined);
+  EXPECT_EQ(last.events[1].user_id, "alice");
+  const StreamId enc{kApp, "r1", "enc", StreamKind::Main};
+  EXPECT_EQ(dispatcher.on_media_started(enc, true, true, now).events.back().kind,
+            room::EventKind::StreamStarted);
+  auto lost = dispatcher.on_media_stopped(enc, now, "peer closed", true);
+  ASSERT_EQ(lost.events.size(), 1u);
+  EXPECT_EQ(lost.events[0].kind, room::EventKind::StreamFailed);
+  EXPECT_EQ(lost.events[0].reason, "peer closed");
+}
+
 TEST_F(SignalTest, JoinTokenFailuresAreJoinRoomErrors) {
   EXPECT_EQ(join(1, "alice", "", "token expired"), err(1, 300008, "token expired"));
   EXPECT_EQ(join(1, "alice", "", "bad signature"), err(1, 300008, "bad signature"));

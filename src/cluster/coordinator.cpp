@@ -1,0 +1,176 @@
+#include "cluster/coordinator.hpp"
+
+#include <algorithm>
+
+#include "cluster/keys.hpp"
+#include "cluster/signing.hpp"
+
+namespace minirtc::cluster {
+
+namespace {
+/// The pin in a stored value; nullopt for none or garbage (garbage is replaced like a dead pin).
+std::optional<Pin> parse_pin(const std::optional<std::string>& raw) {
+  if (!raw) return std::nullopt;
+  auto p = decode_pin(*raw);
+  return p ? std::optional<Pin>(std::move(*p)) : std::nullopt;
+}
+}  // namespace
+
+void Coordinator::write_pin(const std::string& key, const std::optional<std::string>& current,
+                            const Pin& pin, Done<bool> done) {
+  // Over exactly what was read (a dead node's pin, garbage, a losing claim), or where none was.
+  if (current)
+    store_.replace_if(key, *current, encode_pin(pin), config_.pin_ttl_ms, std::move(done));
+  else
+    store_.put_if_absent(key, encode_pin(pin), config_.pin_ttl_ms, std::move(done));
+}
+
+Coordinator::Coordinator(Store& store, Config config) : store_(store), config_(std::move(config)) {}
+
+void Coordinator::check_apps(std::string fingerprint, DoneStatus done) {
+  store_.put_if_absent(
+      keys::apps_fingerprint(), fingerprint, 0,
+      [this, fingerprint, done = std::move(done)](Result<bool> written) {
+        if (!written) return done(written.error());
+        if (*written) return done({});
+        store_.get(keys::apps_fingerprint(),
+                   [fingerprint, done](Result<std::optional<std::string>> v) {
+                     if (!v) return done(v.error());
+                     if (v->has_value() && **v != fingerprint)
+                       return done(make_error(
+                           "this node's apps (ids and keys) or [cluster] secret differ from the "
+                           "cluster's: every node must have the same apps and the same secret"));
+                     done({});
+                   });
+      });
+}
+
+void Coordinator::publish_record(const NodeRecord& self, std::uint64_t now_ms, DoneStatus done) {
+  auto text = sign_node_message(config_.secret, config_.node_id, now_ms, encode_node_record(self));
+  store_.put(keys::node(config_.node_id), std::move(text), config_.node_ttl_ms,
+             [this, done = std::move(done)](Status st) {
+               if (!st) return done(st);
+               store_.set_add(keys::node_index(), config_.node_id, done);
+             });
+}
+
+void Coordinator::withdraw_record(DoneStatus done) {
+  store_.remove(keys::node(config_.node_id), [this, done = std::move(done)](Status st) {
+    if (!st) return done(st);
+    store_.set_remove(keys::node_index(), config_.node_id, done);
+  });
+}
+
+void Coordinator::read_nodes(std::uint64_t now_ms, Done<Nodes> done) {
+  store_.set_members(keys::node_index(), [this, now_ms, done = std::move(done)](
+                                             Result<std::vector<std::string>> ids) {
+    if (!ids) return done(ids.error());
+    if (ids->empty()) return done(Nodes{});
+    struct Pending {
+      Nodes nodes;
+      std::size_t left = 0;
+      std::optional<Error> error;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->left = ids->size();
+    auto finish_one = [pending, done]() {
+      if (--pending->left != 0) return;
+      if (pending->error) return done(*pending->error);
+      auto& live = pending->nodes.live;
+      std::sort(live.begin(), live.end(),
+                [](const NodeRecord& a, const NodeRecord& b) { return a.id < b.id; });
+      done(std::move(pending->nodes));
+    };
+    for (auto& id : *ids) {
+      store_.get(keys::node(id), [this, id, now_ms, pending,
+                                  finish_one](Result<std::optional<std::string>> v) {
+        if (!v) {
+          pending->error = v.error();
+        } else if (!v->has_value()) {
+          // Expired: dead. Pruned so the index does not grow with every node ever started.
+          store_.set_remove(keys::node_index(), id, [](Status) {});
+        } else {
+          auto msg = verify_node_message(config_.secret, **v, now_ms,
+                                         config_.node_ttl_ms + config_.max_clock_skew_ms);
+          auto rec = msg ? decode_node_record(msg->body) : Result<NodeRecord>(msg.error());
+          if (rec && msg->from != rec->id) rec = make_error("signed by another node");
+          if (rec && rec->id != id) rec = make_error("record of another node id");
+          if (rec)
+            pending->nodes.live.push_back(std::move(*rec));
+          else
+            pending->nodes.rejected.push_back("node " + id + ": " + rec.error().reason);
+        }
+        finish_one();
+      });
+    }
+  });
+}
+
+void Coordinator::locate_room(std::string app_id, std::string room_id, std::vector<NodeRecord> live,
+                              std::uint64_t now_ms, Done<Pin> done) {
+  locate_attempt(std::move(app_id), std::move(room_id),
+                 std::make_shared<const std::vector<NodeRecord>>(std::move(live)), now_ms, 3,
+                 std::move(done));
+}
+
+void Coordinator::locate_attempt(std::string app_id, std::string room_id,
+                                 std::shared_ptr<const std::vector<NodeRecord>> live,
+                                 std::uint64_t now_ms, int attempts_left, Done<Pin> done) {
+  if (attempts_left == 0) return done(make_error("room pin kept changing; try again"));
+  const auto key = keys::room_pin(app_id, room_id);
+  store_.get(key, [=, this](Result<std::optional<std::string>> v) {
+    if (!v) return done(v.error());
+    const auto current = parse_pin(*v);
+    const bool owner_alive =
+        current && std::any_of(live->begin(), live->end(),
+                               [&](const NodeRecord& n) { return n.id == current->node_id; });
+    if (owner_alive) return done(*current);
+    auto pick = pick_room_node(*live, config_.capacity);
+    if (!pick) return done(make_error("no live node to place the room on"));
+    Pin fresh{*pick, now_ms};
+    auto retry = [=, this](Result<bool> written) {
+      if (!written) return done(written.error());
+      if (*written) return done(fresh);
+      locate_attempt(app_id, room_id, live, now_ms, attempts_left - 1, done);
+    };
+    write_pin(key, *v, fresh, retry);
+  });
+}
+
+void Coordinator::refresh_pin(std::string app_id, std::string room_id, Pin mine,
+                              Done<PinStatus> done) {
+  const auto key = keys::room_pin(app_id, room_id);
+  store_.get(key, [=, this](Result<std::optional<std::string>> v) {
+    if (!v) return done(v.error());
+    const auto current = parse_pin(*v);
+    const auto action = decide_refresh(mine, current);
+    auto written = [=](const Pin& owner, PinRefresh a) {
+      return [=](Result<bool> w) {
+        if (!w) return done(w.error());
+        // Changed between the read and the write: the next refresh (a second later) reads again.
+        if (!*w) return done(make_error("room pin changed meanwhile"));
+        done(PinStatus{a, owner});
+      };
+    };
+    switch (action) {
+      case PinRefresh::Refresh:
+        return store_.replace_if(key, **v, **v, config_.pin_ttl_ms,
+                                 written(*current, PinRefresh::Refresh));
+      case PinRefresh::Write:
+      case PinRefresh::Take:
+        return write_pin(key, *v, mine, written(mine, action));
+      case PinRefresh::Yield:
+        return done(PinStatus{PinRefresh::Yield, *current});
+    }
+  });
+}
+
+void Coordinator::release_pin(std::string app_id, std::string room_id, Pin mine, DoneStatus done) {
+  store_.remove_if(keys::room_pin(app_id, room_id), encode_pin(mine),
+                   [done = std::move(done)](Result<bool> r) {
+                     if (!r) return done(r.error());
+                     done({});
+                   });
+}
+
+}  // namespace minirtc::cluster

@@ -1,0 +1,87 @@
+#pragma once
+// The cluster's steps over a Store: the app-list check at start, the node's registry record,
+// reading the live nodes, finding (or pinning) a room's node, and an owner's pin refresh with
+// conflict resolution. Each step is a short chain of atomic store operations whose decisions are
+// the pure rules of placement.hpp and pins.hpp; the caller supplies the time and the live-node
+// snapshot, so unit tests drive it with MemoryStore and a hand-moved clock.
+//
+// Lifetime: the Coordinator and its Store must outlive every callback they were given (the
+// server keeps both for its whole life and stops the Redis client before destroying them).
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cluster/node_record.hpp"
+#include "cluster/pins.hpp"
+#include "cluster/placement.hpp"
+#include "cluster/store.hpp"
+
+namespace minirtc::cluster {
+
+struct Config {
+  std::string node_id;
+  std::string secret;                // signs records and node messages
+  std::uint64_t node_ttl_ms = 5000;  // a record not refreshed for this long is a dead node
+  std::uint64_t pin_ttl_ms = 10000;  // a pin not refreshed for this long frees the room
+  /// How far a record's signing time may be from a reader's clock (skew, refresh interval).
+  std::uint64_t max_clock_skew_ms = 30000;
+  Capacity capacity;
+};
+
+/// The outcome of an owner's pin refresh: what was done, and who holds the room after it.
+struct PinStatus {
+  PinRefresh action = PinRefresh::Refresh;
+  Pin owner;
+};
+
+class Coordinator {
+ public:
+  Coordinator(Store& store, Config config);
+
+  const Config& config() const noexcept { return config_; }
+
+  /// Compares `fingerprint` (signing.hpp app_fingerprint) with the cluster's, writing it first
+  /// when the cluster has none. An error says why the node must not start.
+  void check_apps(std::string fingerprint, DoneStatus done);
+
+  /// Writes this node's record (signed, TTL node_ttl_ms) and its entry in the node index.
+  void publish_record(const NodeRecord& self, std::uint64_t now_ms, DoneStatus done);
+  /// Removes this node's record at once (clean stop), so nobody waits for its TTL.
+  void withdraw_record(DoneStatus done);
+
+  /// Every node with a live, well-signed record; index entries without a record are pruned. A
+  /// record that does not verify or decode is skipped (reported in `rejected`).
+  struct Nodes {
+    std::vector<NodeRecord> live;
+    std::vector<std::string> rejected;  // "node ID: reason"
+  };
+  void read_nodes(std::uint64_t now_ms, Done<Nodes> done);
+
+  /// The pin of the room: the current one when its node is among `live`; otherwise a new one for
+  /// the least-loaded live node (pick_room_node), written atomically (set-if-absent, or replacing
+  /// exactly the dead node's pin), so two nodes racing for a new room agree on one winner.
+  void locate_room(std::string app_id, std::string room_id, std::vector<NodeRecord> live,
+                   std::uint64_t now_ms, Done<Pin> done);
+
+  /// The owner's refresh of its pin `mine` (see pins.hpp): extends it, writes it back when Redis
+  /// lost it, takes the room back from a losing claimant, or yields to a winning one.
+  void refresh_pin(std::string app_id, std::string room_id, Pin mine, Done<PinStatus> done);
+  /// The room ended here: its pin is deleted if it is still `mine`.
+  void release_pin(std::string app_id, std::string room_id, Pin mine, DoneStatus done);
+
+ private:
+  void locate_attempt(std::string app_id, std::string room_id,
+                      std::shared_ptr<const std::vector<NodeRecord>> live, std::uint64_t now_ms,
+                      int attempts_left, Done<Pin> done);
+  /// Writes `pin` over exactly `current` (compare-and-set), or if absent when there is none.
+  void write_pin(const std::string& key, const std::optional<std::string>& current, const Pin& pin,
+                 Done<bool> done);
+
+  Store& store_;
+  Config config_;
+};
+
+}  // namespace minirtc::cluster

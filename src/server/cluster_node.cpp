@@ -1,0 +1,186 @@
+#include "server/cluster_node.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "auth/hmac.hpp"
+#include "cluster/signing.hpp"
+#include "redis/client.hpp"
+#include "server/log_limiter.hpp"
+#include "server/redis_store.hpp"
+
+namespace minirtc::server {
+
+namespace {
+cluster::Config coordinator_config(const ClusterConfig& c, const std::string& node_id) {
+  cluster::Config k;
+  k.node_id = node_id;
+  k.secret = c.secret;
+  k.node_ttl_ms = c.node_ttl_ms;
+  k.pin_ttl_ms = c.pin_ttl_ms;
+  k.capacity.max_viewers = c.max_viewers;
+  k.capacity.max_egress_mbps = c.max_egress_mbps;
+  k.capacity.max_cpu_percent = c.max_cpu_percent;
+  return k;
+}
+}  // namespace
+
+ClusterNode::ClusterNode(boost::asio::io_context& io, const ClusterConfig& config)
+    : io_(io), config_(config) {
+  self_.id = config.node_id.empty() ? "node-" + auth::random_hex(4) : config.node_id;
+}
+
+ClusterNode::~ClusterNode() {
+  *alive_ = false;
+  client_.reset();  // drops every callback not run yet
+}
+
+Status ClusterNode::start(cluster::NodeRecord self,
+                          std::vector<std::pair<std::string, std::string>> apps,
+                          std::chrono::milliseconds timeout) {
+  auto url = redis::parse_url(config_.redis);
+  if (!url) return make_error("cluster.redis: " + url.error().reason);
+  if (auto st = redis::check_reachable(*url, timeout); !st)
+    return make_error(st.error().reason + " (cluster mode needs Redis at start)");
+  const auto id = self_.id;
+  self_ = std::move(self);
+  self_.id = id;
+  client_ = std::make_unique<redis::Client>(io_.get_executor(), *url);
+  store_ = std::make_unique<RedisStore>(*client_);
+  coordinator_ =
+      std::make_unique<cluster::Coordinator>(*store_, coordinator_config(config_, self_.id));
+
+  std::optional<Status> done;
+  coordinator_->check_apps(
+      cluster::app_fingerprint(config_.secret, std::move(apps)), [this, &done](Status st) {
+        if (!st) {
+          done.emplace(std::move(st));
+          return;
+        }
+        coordinator_->publish_record(self_, self_.started_at_ms,
+                                     [&done](Status written) { done.emplace(std::move(written)); });
+      });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done && std::chrono::steady_clock::now() < deadline)
+    io_.run_one_for(std::chrono::milliseconds(50));
+  if (io_.stopped()) io_.restart();  // the server's run() starts the loop again
+  if (!done) return make_error("Redis did not answer within the start timeout");
+  if (!*done) return make_error("cluster: " + done->error().reason);
+  client_->on_state([id = self_.id](bool up) {
+    if (up)
+      spdlog::info("cluster: Redis is back; node {} re-registers and re-writes its pins", id);
+    else
+      spdlog::warn("cluster: Redis unreachable; rooms held here go on, new rooms wait for it");
+  });
+  spdlog::info("cluster: node {} registered in {} (signalling {})", self_.id, url->text,
+               self_.signal_url());
+  return {};
+}
+
+void ClusterNode::tick(const cluster::NodeRecord& load, const RoomList& rooms,
+                       std::uint64_t now_ms) {
+  if (!coordinator_) return;
+  self_.rooms = load.rooms;
+  self_.sessions = load.sessions;
+  self_.viewers = load.viewers;
+  self_.egress_mbps = load.egress_mbps;
+  self_.cpu_percent = load.cpu_percent;
+  self_.updated_at_ms = now_ms;
+  coordinator_->publish_record(self_, now_ms, [](Status st) {
+    if (!st)
+      log_limited(spdlog::level::warn, "cluster record", "cluster: record not written: {}",
+                  st.error().reason);
+  });
+  if (!reading_) {
+    reading_ = true;
+    coordinator_->read_nodes(now_ms, [this, alive = alive_](Result<cluster::Coordinator::Nodes> r) {
+      if (!*alive) return;
+      reading_ = false;
+      if (!r) return;  // the record write above logged the outage
+      for (const auto& why : r->rejected)
+        log_limited(spdlog::level::warn, "cluster node refused", "cluster: {}", why);
+      live_ = std::move(r->live);
+    });
+  }
+
+  // Pins: every room held here refreshed (adopted if it has none yet); pins of rooms gone deleted.
+  std::map<std::pair<std::string, std::string>, cluster::Pin> held;
+  for (const auto& room : rooms) {
+    auto it = pins_.find(room);
+    held[room] = it != pins_.end() ? it->second : cluster::Pin{self_.id, now_ms};
+  }
+  for (const auto& [room, pin] : pins_)
+    if (!held.contains(room))
+      coordinator_->release_pin(room.first, room.second, pin, [](Status) {});
+  pins_ = held;
+  for (const auto& [room, mine] : held) {
+    coordinator_->refresh_pin(
+        room.first, room.second, mine, [this, alive = alive_, room](Result<cluster::PinStatus> r) {
+          if (!*alive || !r) return;
+          auto it = pins_.find(room);
+          if (it == pins_.end()) return;
+          if (r->action == cluster::PinRefresh::Yield) {
+            log_limited(spdlog::level::warn, "cluster pin conflict",
+                        "cluster: room {}/{} is also held by node {} with the older claim: it "
+                        "keeps the room (moving this node's sessions there is not built yet)",
+                        room.first, room.second, r->owner.node_id);
+            return;
+          }
+          if (r->action == cluster::PinRefresh::Write || r->action == cluster::PinRefresh::Take)
+            spdlog::info("cluster: pin of room {}/{} written again", room.first, room.second);
+          it->second = r->owner;
+        });
+  }
+}
+
+std::vector<cluster::NodeRecord> ClusterNode::live_with_self() const {
+  auto nodes = live_;
+  auto it = std::find_if(nodes.begin(), nodes.end(),
+                         [this](const cluster::NodeRecord& n) { return n.id == self_.id; });
+  if (it == nodes.end())
+    nodes.push_back(self_);
+  else
+    *it = self_;  // our own figures are the freshest
+  return nodes;
+}
+
+std::vector<cluster::NodeRecord> ClusterNode::nodes_by_load() const {
+  cluster::Capacity cap;
+  if (coordinator_) cap = coordinator_->config().capacity;
+  return cluster::order_by_load(live_with_self(), cap);
+}
+
+void ClusterNode::route_join(const std::string& app_id, const std::string& room_id,
+                             std::uint64_t now_ms, std::function<void(Result<Route>)> done) {
+  if (!coordinator_) return done(make_error("cluster not started"));
+  auto live = live_with_self();
+  coordinator_->locate_room(
+      app_id, room_id, live, now_ms,
+      [this, alive = alive_, app_id, room_id, live, done](Result<cluster::Pin> pin) {
+        if (!*alive) return;
+        if (!pin) return done(make_error("cluster store unreachable: " + pin.error().reason));
+        Route route;
+        if (pin->node_id == self_.id) {
+          route.here = true;
+          pins_[{app_id, room_id}] = *pin;
+          return done(route);
+        }
+        for (const auto& n : live)
+          if (n.id == pin->node_id) {
+            route.owner = n;
+            return done(route);
+          }
+        done(make_error("the room's node is not reachable; try again"));
+      });
+}
+
+void ClusterNode::withdraw() {
+  if (!coordinator_) return;
+  coordinator_->withdraw_record([id = self_.id](Status st) {
+    if (st) spdlog::info("cluster: node {} withdrawn from the registry", id);
+  });
+}
+
+}  // namespace minirtc::server

@@ -1,0 +1,197 @@
+// Three real nodes on one real Redis (loopback), each with a path prefix as behind a shared
+// domain (docs/cluster.md): the registry, /v1/config, room pinning and the join redirect the SDK
+// follows without telling the app, and a node killed with SIGKILL leaving the registry after its
+// TTL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { startServer, binaryPath } from './lib/server.mjs';
+import { startRedis } from './lib/redis.mjs';
+import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
+import { makeToken } from '../../examples/token/token.mjs';
+import { waitFor } from './lib/media.mjs';
+
+const appId = 'clustertest0123456789abc';
+const appKey = 'cluster-test-key';
+const adminKey = 'cluster-admin-key';
+const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
+const NODE_TTL_MS = 2000;
+
+let redis;
+let dir;
+/** @type {Array<Awaited<ReturnType<typeof startServer>> & {id: string, base: string}>} */
+const nodes = [];
+const phones = [];
+
+async function startNode(id, extra = []) {
+  const node = await startServer({
+    apps: [`${appId}:${appKey}`],
+    extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', redis.url, '--node-id', id,
+      '--path-prefix', `/${id}`, '--admin-key', adminKey, ...extra],
+  });
+  return Object.assign(node, { id, base: `${node.httpUrl}/${id}` });
+}
+
+async function getJson(url, headers = {}) {
+  const res = await fetch(url, { headers });
+  return { status: res.status, body: await res.json() };
+}
+
+const adminNodes = async (node) =>
+  (await getJson(`${node.base}/v1/admin/nodes`, { authorization: `Bearer ${adminKey}` })).body.nodes;
+
+/** A raw JSON-RPC join on `url`: the reply. */
+function rawJoin(url, roomId, userId) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const timer = setTimeout(() => { ws.terminate(); reject(new Error(`no join reply from ${url}`)); }, 10000 * SLOW);
+    ws.on('open', () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'join', params: {
+      appId, roomId, userId, token: makeToken({ appId, appKey, roomId, userId, publish: true, subscribe: true }) } })));
+    ws.on('message', (m) => {
+      const msg = JSON.parse(String(m));
+      if (msg.id !== 1) return;
+      clearTimeout(timer);
+      ws.close();
+      resolve(msg);
+    });
+    ws.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+before(async () => {
+  if (skip) return;
+  redis = await startRedis();
+  dir = mkdtempSync(join(tmpdir(), 'minirtc-cluster-'));
+  writeFileSync(join(dir, 'cluster.toml'),
+    `[cluster]\nsecret = "a-cluster-secret-for-tests"\nnode_ttl_ms = ${NODE_TTL_MS}\npin_ttl_ms = 4000\n`);
+  for (const id of ['n1', 'n2', 'n3']) nodes.push(await startNode(id));
+});
+
+after(async () => {
+  for (const p of phones) await p.destroy();
+  for (const n of nodes) await n.stop();
+  if (redis) await redis.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('a node that cannot reach Redis at start fails with a clear message', { skip }, async () => {
+  await assert.rejects(
+    startServer({ apps: [`${appId}:${appKey}`],
+      extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', 'redis://127.0.0.1:1', '--node-id', 'nx'] }),
+    /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+});
+
+test('a node whose apps differ from the cluster\'s is refused', { skip }, async () => {
+  await assert.rejects(
+    startServer({ apps: [`${appId}:another-key`],
+      extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', redis.url, '--node-id', 'nx'] }),
+    /same apps/);
+});
+
+test('every node lists the three nodes, /v1/config their signalling URLs', { skip }, async () => {
+  for (const node of nodes) {
+    await waitFor(async () => (await adminNodes(node)).length === 3, { timeoutMs: 10000 * SLOW, what: 'three nodes' });
+    const listed = await adminNodes(node);
+    assert.deepEqual(listed.map((n) => n.id).sort(), ['n1', 'n2', 'n3']);
+    assert.equal(listed.filter((n) => n.self).length, 1);
+    assert.equal(listed.find((n) => n.self).id, node.id);
+    const config = await getJson(`${node.base}/v1/config?appId=${appId}`);
+    assert.equal(config.status, 200);
+    assert.deepEqual([...config.body.signalUrls].sort(),
+      nodes.map((n) => `ws://${n.http}/${n.id}/v1/signal`).sort());
+  }
+});
+
+test('a join reaching a node that does not hold the room is redirected to the one that does', { skip }, async () => {
+  const roomId = `raw-${process.pid}`;
+  const first = await rawJoin(`ws://${nodes[0].http}/n1/v1/signal`, roomId, 'u0');
+  // Pinned by load: the first join goes wherever the least loaded node is; find it.
+  let owner;
+  if (first.result) {
+    owner = nodes[0];
+  } else {
+    assert.ok(first.error.data.redirect, JSON.stringify(first));
+    owner = nodes.find((n) => first.error.data.redirect === `ws://${n.http}/${n.id}/v1/signal`);
+    assert.ok(owner, first.error.data.redirect);
+  }
+  for (const node of nodes) {
+    const reply = await rawJoin(`ws://${node.http}/${node.id}/v1/signal`, roomId, `u-${node.id}`);
+    if (node === owner) {
+      assert.ok(reply.result && reply.result.sessionToken, JSON.stringify(reply));
+    } else {
+      assert.equal(reply.error.code, 300008);
+      assert.equal(reply.error.data.redirect, `ws://${owner.http}/${owner.id}/v1/signal`);
+      assert.equal(reply.error.data.reportUrl, `http://${owner.http}/${owner.id}/v1/report`);
+    }
+  }
+});
+
+test('users of one room who start on three different nodes see each other', { skip }, async () => {
+  const roomId = `sdk-${process.pid}`;
+  const users = ['alice', 'bob', 'carol'];
+  const signalUrl = (n) => `ws://${n.http}/${n.id}/v1/signal`;
+  for (let i = 0; i < 3; i++) {
+    // Phone i starts on node i: its config (asked of node i) is reordered to list node i first,
+    // as a client behind a load balancer would land there. The SDK follows any redirect itself.
+    const phone = new Phone(nodes[i].base);
+    phones.push(phone);
+    const request = phone.wx.request;
+    phone.wx.request = (opts) => request({ ...opts, success: (res) => {
+      const urls = res && res.data && res.data.signalUrls;
+      if (Array.isArray(urls)) res.data.signalUrls = [signalUrl(nodes[i]), ...urls.filter((u) => u !== signalUrl(nodes[i]))];
+      opts.success(res);
+    } });
+    await phone.join(appId, makeToken({ appId, appKey, roomId, userId: users[i], publish: true, subscribe: true }),
+      roomId, users[i]);
+    assert.equal(phone.wx.sockets[0].url, signalUrl(nodes[i]));
+  }
+  const rooms = await Promise.all(nodes.map((n) => getJson(`${n.base}/v1/admin/apps/${appId}/rooms/${roomId}`,
+    { authorization: `Bearer ${adminKey}` })));
+  const holders = nodes.filter((_, i) => rooms[i].status === 200);
+  assert.equal(holders.length, 1, 'one node holds the room');
+  const owner = holders[0];
+  for (let i = 0; i < 3; i++) {
+    const sockets = phones[i].wx.sockets;
+    // Started elsewhere: redirected once to the room's node, silently.
+    assert.deepEqual(sockets.map((s) => s.url),
+      nodes[i] === owner ? [signalUrl(owner)] : [signalUrl(nodes[i]), signalUrl(owner)]);
+    for (const other of users.filter((u) => u !== users[i]))
+      await phones[i].waitEvent(EVENTS.PEER_ONLINE, (p) => p.uid === other);
+    assert.equal(phones[i].named(EVENTS.DISCONNECT).length, 0);
+    assert.equal(phones[i].named(EVENTS.ERROR).length, 0);
+  }
+});
+
+test('Redis restarted empty: the room goes on, every node registers again by itself', { skip }, async () => {
+  const roomId = `sdk-${process.pid}`;  // the room of the test above, held by one node
+  await redis.restart();
+  for (const node of nodes)
+    await waitFor(async () => (await adminNodes(node).catch(() => [])).length === 3,
+      { timeoutMs: 10000 * SLOW, what: `${node.id} to see three nodes again` });
+  // The pin of the room is written back by its node: a new user reaching any node gets there.
+  await waitFor(async () => (await redis.cli('KEYS', 'minirtc:room:*:pin')).includes(roomId),
+    { timeoutMs: 10000 * SLOW, what: 'the room pin written again' });
+  const dave = new Phone(nodes[2].base);
+  phones.push(dave);
+  await dave.join(appId, makeToken({ appId, appKey, roomId, userId: 'dave', publish: true, subscribe: true }), roomId, 'dave');
+  await phones[0].waitEvent(EVENTS.PEER_ONLINE, (p) => p.uid === 'dave');
+  for (const p of phones.slice(0, 3)) assert.equal(p.named(EVENTS.DISCONNECT).length, 0);
+});
+
+test('a node killed with SIGKILL leaves the registry after its TTL', { skip }, async () => {
+  const victim = nodes.pop();
+  await victim.stop('SIGKILL');
+  const started = Date.now();
+  await waitFor(async () => (await adminNodes(nodes[0])).length === 2,
+    { timeoutMs: (NODE_TTL_MS + 8000) * SLOW, what: 'the killed node to expire' });
+  assert.ok(Date.now() - started >= NODE_TTL_MS - 1500, 'gone only once its record expired');
+  // Every other node's view follows within its next read of the registry (every second).
+  for (const node of nodes) {
+    await waitFor(async () => (await adminNodes(node)).length === 2, { timeoutMs: 5000 * SLOW, what: `${node.id}'s view` });
+    const config = await getJson(`${node.base}/v1/config?appId=${appId}`);
+    assert.ok(!config.body.signalUrls.some((u) => u.includes(`/${victim.id}/`)));
+  }
+});

@@ -1,0 +1,200 @@
+// The codecs of what nodes share through Redis: node records, pins, session records and signed
+// node messages. Each round-trips, and each refuses garbage with a reason (they are network
+// input: Redis is written by other nodes, or by anyone with its password).
+
+#include <gtest/gtest.h>
+
+#include "cluster/keys.hpp"
+#include "cluster/node_record.hpp"
+#include "cluster/pins.hpp"
+#include "cluster/session_record.hpp"
+#include "cluster/signing.hpp"
+
+namespace minirtc::cluster {
+namespace {
+
+/// `text` with its first `from` replaced by `to` (which must be there).
+std::string replaced(std::string text, std::string_view from, std::string_view to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+NodeRecord sample_node() {
+  NodeRecord n;
+  n.id = "n2";
+  n.public_url = "https://rtc.example.com";
+  n.path_prefix = "/n2";
+  n.rtmp_url = "rtmp://rtc.example.com:1936";
+  n.relay_address = "10.0.0.2:1936";
+  n.rooms = 3;
+  n.sessions = 40;
+  n.viewers = 120;
+  n.egress_mbps = 61.5;
+  n.cpu_percent = 37.25;
+  n.started_at_ms = 1'700'000'000'000;
+  n.updated_at_ms = 1'700'000'060'000;
+  return n;
+}
+
+TEST(NodeRecordCodec, RoundTrips) {
+  const auto n = sample_node();
+  auto back = decode_node_record(encode_node_record(n));
+  ASSERT_TRUE(back.ok()) << back.error().reason;
+  EXPECT_EQ(*back, n);
+}
+
+TEST(NodeRecordCodec, SignalUrlIsTheWebSocketFormOfThePublicUrlWithThePrefix) {
+  auto n = sample_node();
+  EXPECT_EQ(n.signal_url(), "wss://rtc.example.com/n2/v1/signal");
+  EXPECT_EQ(n.http_base(), "https://rtc.example.com/n2");
+  n.public_url = "http://127.0.0.1:8080";
+  n.path_prefix = "";
+  EXPECT_EQ(n.signal_url(), "ws://127.0.0.1:8080/v1/signal");
+}
+
+TEST(NodeRecordCodec, RefusesGarbage) {
+  const auto good = encode_node_record(sample_node());
+  auto with = [&](std::string_view from, std::string_view to) { return replaced(good, from, to); };
+  for (const std::string& bad : {
+           std::string(""), std::string("[]"), std::string("{"), std::string("null"),
+           good.substr(0, good.size() / 2), with(R"("id":"n2")", R"("id":"n 2")"),  // not a node id
+           with(R"("id":"n2")", R"("id":7)"),                                       // wrong type
+           with(R"("publicUrl":"https://)", R"("publicUrl":"ftp://)"),
+           with(R"("pathPrefix":"/n2")", R"("pathPrefix":"n2/")"),
+           with(R"("rtmpUrl":"rtmp://)", R"("rtmpUrl":"http://)"),
+           with(R"("rooms":3)", R"("rooms":-3)"),
+           with(R"("rooms":3)", R"("rooms":4294967296)"),  // out of u32
+           with(R"("cpuPercent":)", R"("cpuPercent":"high","cpu":)"),
+           with(R"("rooms":3,)", ""),                       // missing field
+           with(R"("rooms":3)", R"("rooms":3,"extra":1)"),  // unknown field
+           std::string(5000, ' '),                          // over the size bound
+       }) {
+    auto r = decode_node_record(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+}
+
+TEST(PinCodec, RoundTripsAndRefusesGarbage) {
+  Pin p{"node-1", 1'700'000'000'123};
+  EXPECT_EQ(encode_pin(p), "v1 node-1 1700000000123");
+  auto back = decode_pin(encode_pin(p));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, p);
+  for (std::string_view bad : {"", "v1", "v1 node-1", "v2 node-1 5", "v1 node 1 5", "v1 n x",
+                               "v1 n 5x", "v1 n -5", "v1 n 99999999999999999999999"})
+    EXPECT_FALSE(decode_pin(bad).ok()) << bad;
+}
+
+SessionRecord sample_session() {
+  SessionRecord s;
+  s.app_id = "abcdefghijklmnopqrstuvwx";
+  s.room_id = "room-1";
+  s.user_id = "alice";
+  s.session_token = "0123456789abcdef0123456789abcdef0123456789abcdef";
+  s.node_id = "n1";
+  s.visible = false;
+  s.grant.join = true;
+  s.grant.publish = true;
+  s.grant.subscribe = true;
+  s.grant.publish_expires_ms = 1'700'000'100'000;
+  s.grant.subscribe_expires_ms = 1'700'000'200'000;
+  s.grant.token_expires_ms = 1'700'000'300'000;
+  s.publications = {StreamKind::Main, StreamKind::Screen};
+  s.subscriptions = {{"bob", StreamKind::Main, true, false}, {"carol", StreamKind::Screen}};
+  s.updated_at_ms = 1'700'000'000'500;
+  return s;
+}
+
+TEST(SessionRecordCodec, RoundTripsEverythingAResumeElsewhereNeeds) {
+  const auto s = sample_session();
+  auto back = decode_session_record(encode_session_record(s));
+  ASSERT_TRUE(back.ok()) << back.error().reason;
+  EXPECT_EQ(*back, s);
+}
+
+TEST(SessionRecordCodec, RefusesGarbage) {
+  const auto good = encode_session_record(sample_session());
+  auto with = [&](std::string_view from, std::string_view to) { return replaced(good, from, to); };
+  for (const std::string& bad : {
+           std::string("{}"),
+           std::string("\"x\""),
+           good.substr(1),
+           with(R"("appId":"abcdefghijklmnopqrstuvwx")", R"("appId":"short")"),
+           with(R"("roomId":"room-1")", R"("roomId":"room 1")"),
+           with(R"("userId":"alice")", R"("userId":"")"),
+           with(R"("sessionToken":"0123)", R"("sessionToken":"","x":"0123)"),
+           with(R"("node":"n1")", R"("node":"n/1")"),
+           with(R"("publications":["main","screen"])", R"("publications":["main","main"])"),
+           with(R"("publications":["main","screen"])", R"("publications":["audio"])"),
+           with(R"("publications":["main","screen"])", R"("publications":"main")"),
+           with(R"("kind":"main")", R"("kind":"side")"),
+           with(R"("userId":"bob")", R"("userId":"b b")"),
+           with(R"("muteAudio":true)", R"("muteAudio":1)"),
+           with(R"("join":true)", R"("join":true,"admin":true)"),  // unknown grant field
+           with(R"("publishExpiresAt":1700000100000)", R"("publishExpiresAt":-1)"),
+       }) {
+    auto r = decode_session_record(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+}
+
+TEST(SessionRecordCodec, BoundsSubscriptions) {
+  auto s = sample_session();
+  s.subscriptions.assign(kMaxRecordSubscriptions + 1, {"bob", StreamKind::Main});
+  EXPECT_FALSE(decode_session_record(encode_session_record(s)).ok());
+}
+
+TEST(NodeMessages, ASignedMessageVerifiesWithTheSameSecretOnly) {
+  const auto text = sign_node_message("secret-1", "n1", 1000, R"({"kick":"alice"})");
+  auto m = verify_node_message("secret-1", text, 1500, 5000);
+  ASSERT_TRUE(m.ok()) << m.error().reason;
+  EXPECT_EQ(m->from, "n1");
+  EXPECT_EQ(m->sent_ms, 1000u);
+  EXPECT_EQ(m->body, R"({"kick":"alice"})");
+  EXPECT_FALSE(verify_node_message("secret-2", text, 1500, 5000).ok());
+}
+
+TEST(NodeMessages, AForgedOrAlteredMessageIsRefused) {
+  const auto text = sign_node_message("s", "n1", 1000, "body");
+  auto altered = text;
+  altered.back() = 'X';  // body changed
+  EXPECT_FALSE(verify_node_message("s", altered, 1000, 5000).ok());
+  auto other_sender = text;
+  other_sender.replace(3, 2, "n9");
+  EXPECT_FALSE(verify_node_message("s", other_sender, 1000, 5000).ok());
+  for (std::string_view bad : {"", "v1.", "v1.n1.1000.", "v2.n1.1000.00.body", "v1.n 1.1.00.b",
+                               "v1.n1.x.00.b", "v1.n1.1000.zz.b"})
+    EXPECT_FALSE(verify_node_message("s", bad, 1000, 5000).ok()) << bad;
+  EXPECT_FALSE(verify_node_message("s", std::string(kMaxNodeMessage + 1, 'v'), 1000, 5000).ok());
+}
+
+TEST(NodeMessages, AnOldOrFutureMessageIsRefused) {
+  const auto text = sign_node_message("s", "n1", 10'000, "b");
+  EXPECT_TRUE(verify_node_message("s", text, 15'000, 5000).ok());
+  EXPECT_FALSE(verify_node_message("s", text, 15'001, 5000).ok());
+  EXPECT_FALSE(verify_node_message("s", text, 4'999, 5000).ok());
+}
+
+TEST(AppFingerprint, SameAppsInAnyOrderMatchAndAnyDifferenceDoesNot) {
+  using Apps = std::vector<std::pair<std::string, std::string>>;
+  const auto a = app_fingerprint("s", Apps{{"app1", "k1"}, {"app2", "k2"}});
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_EQ(a, app_fingerprint("s", Apps{{"app2", "k2"}, {"app1", "k1"}}));
+  EXPECT_NE(a, app_fingerprint("s", Apps{{"app1", "k1"}, {"app2", "k3"}}));
+  EXPECT_NE(a, app_fingerprint("s", Apps{{"app1", "k1"}}));
+  EXPECT_NE(a, app_fingerprint("other secret", Apps{{"app1", "k1"}, {"app2", "k2"}}));
+}
+
+TEST(Keys, KeysOfOneRoomShareOneHashTag) {
+  const auto tag = "{abcdefghijklmnopqrstuvwx/room-1}";
+  EXPECT_NE(keys::room_pin("abcdefghijklmnopqrstuvwx", "room-1").find(tag), std::string::npos);
+  EXPECT_NE(keys::session("abcdefghijklmnopqrstuvwx", "room-1", "alice").find(tag),
+            std::string::npos);
+  EXPECT_EQ(keys::room_pin("a", "r"), "minirtc:room:{a/r}:pin");
+  EXPECT_EQ(keys::node("n1"), "minirtc:node:n1");
+}
+
+}  // namespace
+}  // namespace minirtc::cluster

@@ -1,0 +1,214 @@
+// Call records: room events become session / publication / subscription records (the ledger),
+// stored in a real SQLite file and summed over time ranges (the usage arithmetic).
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "usage/ledger.hpp"
+#include "usage/store.hpp"
+
+namespace minirtc::usage {
+namespace {
+
+namespace fs = std::filesystem;
+using room::Event;
+using room::EventKind;
+
+constexpr std::uint64_t kT0 = 1'700'000'000'000;
+constexpr std::uint64_t kMin = 60'000;
+
+Event ev(EventKind kind, std::uint64_t t, std::string user = "", std::string publisher = "") {
+  Event e;
+  e.kind = kind;
+  e.app_id = "app";
+  e.room_id = "r1";
+  e.time_ms = t;
+  e.user_id = std::move(user);
+  e.publisher = std::move(publisher);
+  return e;
+}
+
+TEST(Ledger, SessionsAndStreamsCloseIntoRecords) {
+  Ledger ledger([](const StreamId& id, const std::string& viewer) {
+    // The media plane's figures: the publisher sent 1000 bytes at 640x360, each viewer got 600.
+    return viewer.empty() ? MediaFigures{1000, 640, 360}
+                          : MediaFigures{id.user_id == "alice" ? 600u : 0u, 640, 360};
+  });
+  Records out;
+  ledger.on_event(ev(EventKind::UserJoined, kT0, "alice"), out);
+  Event bob = ev(EventKind::UserJoined, kT0 + kMin, "bob");
+  bob.visible = false;
+  ledger.on_event(bob, out);
+  ledger.on_event(ev(EventKind::PublicationStarted, kT0 + kMin, "alice"), out);
+  ledger.on_event(ev(EventKind::SubscriptionStarted, kT0 + 2 * kMin, "bob", "alice"), out);
+  EXPECT_TRUE(out.sessions.empty());
+  EXPECT_TRUE(out.streams.empty());
+  EXPECT_EQ(ledger.open_sessions(), 2u);
+  EXPECT_EQ(ledger.open_streams(), 2u);
+
+  ledger.on_event(ev(EventKind::SubscriptionEnded, kT0 + 3 * kMin, "bob", "alice"), out);
+  ledger.on_event(ev(EventKind::PublicationEnded, kT0 + 4 * kMin, "alice"), out);
+  Event left = ev(EventKind::UserLeft, kT0 + 5 * kMin, "alice");
+  left.leave_reason = room::LeaveReason::Kicked;
+  ledger.on_event(left, out);
+
+  ASSERT_EQ(out.streams.size(), 2u);
+  const StreamRecord& sub = out.streams[0];
+  EXPECT_EQ(sub.type, StreamRecord::Type::Subscription);
+  EXPECT_EQ(sub.user_id, "bob");
+  EXPECT_EQ(sub.publisher, "alice");
+  EXPECT_EQ(sub.start_ms, kT0 + 2 * kMin);
+  EXPECT_EQ(sub.end_ms, kT0 + 3 * kMin);
+  EXPECT_EQ(sub.bytes, 600u);
+  const StreamRecord& pub = out.streams[1];
+  EXPECT_EQ(pub.type, StreamRecord::Type::Publication);
+  EXPECT_EQ(pub.bytes, 1000u);
+  EXPECT_EQ(pub.width, 640u);
+  EXPECT_EQ(pub.height, 360u);
+  ASSERT_EQ(out.sessions.size(), 1u);
+  EXPECT_EQ(out.sessions[0].user_id, "alice");
+  EXPECT_EQ(out.sessions[0].join_ms, kT0);
+  EXPECT_EQ(out.sessions[0].leave_ms, kT0 + 5 * kMin);
+  EXPECT_EQ(out.sessions[0].leave_reason, "kicked");
+
+  // Shutdown closes what is still open: bob, invisible.
+  ledger.close_all(kT0 + 6 * kMin, out);
+  ASSERT_EQ(out.sessions.size(), 2u);
+  EXPECT_EQ(out.sessions[1].user_id, "bob");
+  EXPECT_FALSE(out.sessions[1].visible);
+  EXPECT_EQ(out.sessions[1].leave_reason, "server_stopped");
+  EXPECT_EQ(ledger.open_sessions(), 0u);
+}
+
+TEST(Ledger, AReplacedUserIsTwoSessions) {
+  Ledger ledger;
+  Records out;
+  ledger.on_event(ev(EventKind::UserJoined, kT0, "alice"), out);
+  Event replaced = ev(EventKind::UserLeft, kT0 + kMin, "alice");
+  replaced.leave_reason = room::LeaveReason::Replaced;
+  ledger.on_event(replaced, out);
+  ledger.on_event(ev(EventKind::UserJoined, kT0 + kMin, "alice"), out);
+  ledger.on_event(ev(EventKind::UserLeft, kT0 + 3 * kMin, "alice"), out);
+  ASSERT_EQ(out.sessions.size(), 2u);
+  EXPECT_EQ(out.sessions[0].leave_reason, "replaced");
+  EXPECT_EQ(out.sessions[1].join_ms, kT0 + kMin);
+  EXPECT_EQ(out.sessions[1].leave_reason, "left");
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/minirtc-usage-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir = tmpl;
+    auto opened = db::Database::open((dir / "minirtc.db").string());
+    ASSERT_TRUE(opened.ok()) << opened.error().reason;
+    db.emplace(std::move(*opened));
+    ASSERT_TRUE(db->migrate("usage", migrations()).ok());
+  }
+  void TearDown() override {
+    db.reset();
+    fs::remove_all(dir);
+  }
+  void session(std::string room, std::string user, std::uint64_t join, std::uint64_t leave) {
+    Records r;
+    r.sessions.push_back(
+        {"app", std::move(room), std::move(user), true, false, join, leave, "left"});
+    ASSERT_TRUE(write(*db, r).ok());
+  }
+  void stream(StreamRecord::Type type, std::string room, std::uint64_t start, std::uint64_t end,
+              std::uint64_t bytes) {
+    Records r;
+    StreamRecord s;
+    s.type = type;
+    s.app_id = "app";
+    s.room_id = std::move(room);
+    s.user_id = "u";
+    s.start_ms = start;
+    s.end_ms = end;
+    s.bytes = bytes;
+    r.streams.push_back(s);
+    ASSERT_TRUE(write(*db, r).ok());
+  }
+  fs::path dir;
+  std::optional<db::Database> db;
+};
+
+TEST_F(StoreTest, UsageSumsTheOverlapWithTheRange) {
+  using T = StreamRecord::Type;
+  session("r1", "alice", kT0, kT0 + 30 * kMin);            // 10:00-10:30
+  session("r1", "bob", kT0 + 20 * kMin, kT0 + 50 * kMin);  // 10:20-10:50
+  session("r2", "carol", kT0 + 70 * kMin, kT0 + 80 * kMin);
+  session("r1", "old", kT0 - 60 * kMin, kT0 - 30 * kMin);  // before the range
+  stream(T::Publication, "r1", kT0, kT0 + 30 * kMin, 5000);
+  stream(T::Subscription, "r1", kT0 + 20 * kMin, kT0 + 25 * kMin, 700);
+  stream(T::Subscription, "r1", kT0 + 25 * kMin, kT0 + 90 * kMin, 900);  // ends after the range
+
+  // [10:20, 11:00): alice 10 min, bob 30 min; carol is outside.
+  UsageQuery q{"app", std::nullopt, kT0 + 20 * kMin, kT0 + 60 * kMin};
+  auto t = totals(*db, q);
+  ASSERT_TRUE(t.ok()) << t.error().reason;
+  EXPECT_EQ(t->sessions, 2u);
+  EXPECT_EQ(t->participant_ms, 40 * kMin);
+  EXPECT_EQ(t->published_ms, 10 * kMin);
+  EXPECT_EQ(t->subscribed_ms, 5 * kMin + 35 * kMin);
+  EXPECT_EQ(t->published_bytes, 5000u);  // ended inside the range
+  EXPECT_EQ(t->subscribed_bytes, 700u);  // the 900 are counted where that subscription ended
+
+  // The whole day, per room.
+  UsageQuery day{"app", std::nullopt, kT0 - 120 * kMin, kT0 + 24 * 60 * kMin};
+  auto rooms = totals_by_room(*db, day);
+  ASSERT_TRUE(rooms.ok());
+  ASSERT_EQ(rooms->size(), 2u);
+  EXPECT_EQ((*rooms)[0].room_id, "r1");
+  EXPECT_EQ((*rooms)[0].sessions, 3u);
+  EXPECT_EQ((*rooms)[0].participant_ms, (30 + 30 + 30) * kMin);
+  EXPECT_EQ((*rooms)[0].subscribed_bytes, 1600u);
+  EXPECT_EQ((*rooms)[1].room_id, "r2");
+  EXPECT_EQ((*rooms)[1].participant_ms, 10 * kMin);
+
+  // One room; another app sees nothing.
+  UsageQuery r2{"app", std::string("r2"), day.from_ms, day.to_ms};
+  EXPECT_EQ(totals(*db, r2)->participant_ms, 10 * kMin);
+  UsageQuery other{"other", std::nullopt, day.from_ms, day.to_ms};
+  EXPECT_EQ(totals(*db, other)->sessions, 0u);
+}
+
+TEST_F(StoreTest, SessionsArePaginated) {
+  for (int i = 0; i < 5; ++i)
+    session("r1", "u" + std::to_string(i), kT0 + i * kMin, kT0 + (i + 1) * kMin);
+  UsageQuery q{"app", std::nullopt, kT0, kT0 + 60 * kMin};
+  auto p1 = sessions(*db, q, 2, 0);
+  ASSERT_TRUE(p1.ok());
+  ASSERT_EQ(p1->sessions.size(), 2u);
+  EXPECT_EQ(p1->sessions[0].user_id, "u0");
+  ASSERT_TRUE(p1->next.has_value());
+  auto p2 = sessions(*db, q, 2, *p1->next);
+  ASSERT_EQ(p2->sessions.size(), 2u);
+  EXPECT_EQ(p2->sessions[0].user_id, "u2");
+  auto p3 = sessions(*db, q, 2, *p2->next);
+  ASSERT_EQ(p3->sessions.size(), 1u);
+  EXPECT_EQ(p3->sessions[0].user_id, "u4");
+  EXPECT_FALSE(p3->next.has_value());
+}
+
+TEST_F(StoreTest, RecordsWrittenThroughTheBatchedWriterSurviveReopening) {
+  {
+    auto w = db::Database::open((dir / "minirtc.db").string());
+    ASSERT_TRUE(w.ok());
+    db::BatchWriter writer(std::move(*w));
+    Records r;
+    r.sessions.push_back({"app", "r1", "alice", true, false, kT0, kT0 + kMin, "left"});
+    writer.submit(write_job(std::move(r)));
+  }
+  db.reset();
+  auto again = db::Database::open((dir / "minirtc.db").string());
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again->migrate("usage", migrations()).ok());
+  UsageQuery q{"app", std::nullopt, kT0, kT0 + kMin};
+  EXPECT_EQ(totals(*again, q)->participant_ms, kMin);
+}
+
+}  // namespace
+}  // namespace minirtc::usage
