@@ -13,6 +13,7 @@
 #include "api/routes.hpp"
 #include "room/room_service.hpp"
 #include "server/log_limiter.hpp"
+#include "server/ws_outbox.hpp"
 #include "signal/admin_json.hpp"
 
 namespace minirtc::server {
@@ -131,25 +132,11 @@ class FeedSession : public std::enable_shared_from_this<FeedSession>, public Clo
   }
 
   void write_next() {
-    if (outbox_.empty()) {
-      writing_ = false;
-      if (closing_) {
-        auto self = shared_from_this();
-        ws_.async_close(
-            websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
-            [self](const boost::system::error_code&) { self->finish(self->close_reason_); });
-      }
-      return;
-    }
-    writing_ = true;
-    ws_.text(true);
     auto self = shared_from_this();
-    ws_.async_write(asio::buffer(outbox_.front()),
-                    [self](const boost::system::error_code& ec, std::size_t) {
-                      self->outbox_.pop_front();
-                      if (ec) return self->finish("write failed: " + ec.message());
-                      self->write_next();
-                    });
+    write_outbox(
+        ws_, outbox_, writing_, closing_,
+        websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
+        [self] { self->write_next(); }, [self](std::string why) { self->finish(why); });
   }
 
   void close_with(std::uint16_t code, std::string reason) {

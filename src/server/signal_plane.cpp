@@ -19,6 +19,7 @@
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
 #include "server/usage_recorder.hpp"
+#include "server/ws_outbox.hpp"
 #include "signal/dispatcher.hpp"
 #include "signal/jsonrpc.hpp"
 
@@ -342,27 +343,11 @@ void SignalSession::send(std::string text) {
 }
 
 void SignalSession::write_next() {
-  if (outbox_.empty()) {
-    writing_ = false;
-    if (closing_) {
-      auto self = shared_from_this();
-      const auto code =
-          going_away_ ? websocket::close_code::going_away : websocket::close_code::normal;
-      ws_.async_close(
-          websocket::close_reason(code, close_reason_),
-          [self](const boost::system::error_code&) { self->finish(self->close_reason_); });
-    }
-    return;
-  }
-  writing_ = true;
-  ws_.text(true);
   auto self = shared_from_this();
-  ws_.async_write(asio::buffer(outbox_.front()),
-                  [self](const boost::system::error_code& ec, std::size_t) {
-                    self->outbox_.pop_front();
-                    if (ec) return self->finish("write failed: " + ec.message());
-                    self->write_next();
-                  });
+  const auto code = going_away_ ? websocket::close_code::going_away : websocket::close_code::normal;
+  write_outbox(
+      ws_, outbox_, writing_, closing_, websocket::close_reason(code, close_reason_),
+      [self] { self->write_next(); }, [self](std::string why) { self->finish(why); });
 }
 
 void SignalSession::close_after_sending(std::string reason, bool going_away) {
