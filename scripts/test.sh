@@ -23,6 +23,9 @@ if [ -f package.json ]; then
   npm run --silent check:sdk
   step "JavaScript tests (SDK unit, end-to-end with the real server, demo components)"
   MINIRTC_BIN="$PWD/build/release/minirtc" npm test --silent
+  step "web console: console/dist matches console/src; headless chromium against the release server"
+  npm run --silent check:console
+  MINIRTC_BIN="$PWD/build/release/minirtc" npm run --silent test:console
   step "attack suite (release server: refused as documented, canary call healthy, RSS/fds back to baseline)"
   MINIRTC_BIN="$PWD/build/release/minirtc" npm run --silent test:attack
 fi

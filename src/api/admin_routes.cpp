@@ -36,34 +36,7 @@ Reply apps(Services& services) {
 
 Reply streams(Services& services, std::uint64_t now_ms) {
   json::array a;
-  for (const auto& [id, st] : services.streams(now_ms)) {
-    json::object o;
-    o["stream"] = stream_key(id);
-    o["appId"] = id.app_id;
-    o["roomId"] = id.room_id;
-    o["userId"] = id.user_id;
-    o["screen"] = id.screen();
-    o["publishing"] = st.publishing;
-    o["live"] = st.live;
-    o["viewers"] = st.viewers;
-    o["bytesIn"] = st.bytes_in;
-    o["bytesOut"] = st.bytes_out;
-    o["videoKbps"] = st.video_kbps;
-    o["audioKbps"] = st.audio_kbps;
-    o["fps"] = st.fps;
-    o["gopMs"] = st.gop_ms;
-    o["width"] = st.width;
-    o["height"] = st.height;
-    o["videoCodec"] = st.video_codec;
-    o["audioCodec"] = st.audio_codec;
-    o["videoFrames"] = st.video_frames;
-    o["audioFrames"] = st.audio_frames;
-    o["droppedFrames"] = st.dropped_frames;
-    o["takeovers"] = st.takeovers;
-    o["muteAudio"] = st.mute_audio;
-    o["muteVideo"] = st.mute_video;
-    a.push_back(std::move(o));
-  }
+  for (const auto& [id, st] : services.streams(now_ms)) a.push_back(stream_json(id, st));
   return json_reply(json::serialize(json::object{{"streams", std::move(a)}}));
 }
 
@@ -117,6 +90,35 @@ Handler for_app(Services& services, F f) {
 }
 
 }  // namespace
+
+json::object stream_json(const StreamId& id, const media::StreamStats& st) {
+  json::object o;
+  o["stream"] = stream_key(id);
+  o["appId"] = id.app_id;
+  o["roomId"] = id.room_id;
+  o["userId"] = id.user_id;
+  o["screen"] = id.screen();
+  o["publishing"] = st.publishing;
+  o["live"] = st.live;
+  o["viewers"] = st.viewers;
+  o["bytesIn"] = st.bytes_in;
+  o["bytesOut"] = st.bytes_out;
+  o["videoKbps"] = st.video_kbps;
+  o["audioKbps"] = st.audio_kbps;
+  o["fps"] = st.fps;
+  o["gopMs"] = st.gop_ms;
+  o["width"] = st.width;
+  o["height"] = st.height;
+  o["videoCodec"] = st.video_codec;
+  o["audioCodec"] = st.audio_codec;
+  o["videoFrames"] = st.video_frames;
+  o["audioFrames"] = st.audio_frames;
+  o["droppedFrames"] = st.dropped_frames;
+  o["takeovers"] = st.takeovers;
+  o["muteAudio"] = st.mute_audio;
+  o["muteVideo"] = st.mute_video;
+  return o;
+}
 
 void add_admin_routes(Router& router, Services& services) {
   router.get(

@@ -56,20 +56,12 @@ Reply dev_token(Services& services, const Call& c) {
     return json_error(403, "development tokens exist only for the embedded default's app");
   if (!room_id || !user_id || !is_valid_id(*room_id) || !is_valid_id(*user_id))
     return json_error(400, "roomId and userId are required: 1-128 characters [a-zA-Z0-9@_.-]");
-  auth::AccessToken t;
-  t.app_id = app->id;
-  t.room_id = std::string(*room_id);
-  t.user_id = std::string(*user_id);
-  t.nonce = services.random_u32();
-  t.issued_at = static_cast<std::uint32_t>(c.request.now_ms / 1000);
-  t.expire_at = t.issued_at + 24 * 3600;
-  t.add_privilege(auth::Privilege::PublishStream, t.expire_at);
-  t.add_privilege(auth::Privilege::SubscribeStream, t.expire_at);
-  json::object o;
-  o["appId"] = app->id;
-  o["token"] = auth::encode_token(t, app->key);
-  o["expireAt"] = t.expire_at;
-  Reply r = json_reply(json::serialize(o));
+  const auto issued = static_cast<std::uint32_t>(c.request.now_ms / 1000);
+  Reply r = json_reply(token_json(*app, {.room_id = *room_id,
+                                         .user_id = *user_id,
+                                         .nonce = services.random_u32(),
+                                         .issued_at = issued,
+                                         .expire_at = issued + 24 * 3600}));
   r.log = LogLine{LogLine::Level::Warn, "dev token",
                   fmt::format("DEV TOKEN handed out: app={} room={} user={} (development app only)",
                               app->id, *room_id, *user_id)};
@@ -77,6 +69,23 @@ Reply dev_token(Services& services, const Call& c) {
 }
 
 }  // namespace
+
+std::string token_json(const AppInfo& app, const TokenGrant& grant) {
+  auth::AccessToken t;
+  t.app_id = app.id;
+  t.room_id = std::string(grant.room_id);
+  t.user_id = std::string(grant.user_id);
+  t.nonce = grant.nonce;
+  t.issued_at = grant.issued_at;
+  t.expire_at = grant.expire_at;
+  if (grant.publish) t.add_privilege(auth::Privilege::PublishStream, t.expire_at);
+  if (grant.subscribe) t.add_privilege(auth::Privilege::SubscribeStream, t.expire_at);
+  json::object o;
+  o["appId"] = app.id;
+  o["token"] = auth::encode_token(t, app.key);
+  o["expireAt"] = t.expire_at;
+  return json::serialize(o);
+}
 
 void add_client_routes(Router& router, Services& services) {
   router.get("/v1/config", [&services](const Call& c) { return config(services, c); });

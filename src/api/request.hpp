@@ -1,9 +1,10 @@
 #pragma once
 // One HTTP API exchange as values: a Request in (method, path, query, body, the Authorization
-// header(s) as sent, the time), a Reply out (status, content type, body, `Allow`, whether to close
-// the connection) with the effects the I/O layer applies after the handler returned: room
-// notifications and media effects of an admin command, a report's notifications, a URL to
-// revoke; and a rejection reason to count, a line to log.
+// header(s) as sent, the time), a Reply out (status, content type, body, `Allow`, further header
+// fields, whether to close the connection) with the effects the I/O layer applies after the
+// handler returned: room notifications and media effects of an admin command, a report's
+// notifications, a URL to revoke, a stream to mute for everyone; and a rejection reason to count, a
+// line to log.
 //
 // Why values: the routes' rules (auth, limits, status codes, JSON shapes) are tested without a
 // socket, and the I/O layer (server/http_session, server/signal_plane) only carries bytes and
@@ -14,11 +15,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include <boost/json/value.hpp>
 
+#include "core/ids.hpp"
 #include "room/outcome.hpp"
 #include "signal/dispatcher.hpp"
 #include "util/result.hpp"
@@ -41,10 +44,17 @@ struct RevokeUrl {
   std::string reason;
 };
 
+/// Mute a stream for everyone (the media hub stops forwarding the muted kinds to every viewer).
+struct MuteStream {
+  StreamId id;
+  bool audio = false;
+  bool video = false;
+};
+
 /// What the I/O layer does once the handler returned, in list order: a room command's Outcome is
 /// rendered by the signalling dispatcher and applied (notifications, closes, media effects); a
 /// DispatchResult (report) is applied as it is.
-using Effect = std::variant<room::Outcome, signal::DispatchResult, RevokeUrl>;
+using Effect = std::variant<room::Outcome, signal::DispatchResult, RevokeUrl, MuteStream>;
 
 struct LogLine {
   enum class Level : std::uint8_t { Info, Warn };
@@ -66,6 +76,8 @@ struct Reply {
   std::string content_type = "application/json";
   std::string allow;   // the route's methods: sent as `Allow` with 405 and in CORS preflights
   bool close = false;  // the request cannot be trusted: answer, then close the connection
+  /// Further header fields, sent as given (a redirect's Location, caching, security headers).
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string_view rejected;  // non-empty: count in minirtc_rejected_total{reason=...}
   std::optional<LogLine> log;
   std::vector<Effect> effects;

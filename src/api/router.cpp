@@ -131,12 +131,14 @@ std::optional<Reply> refuse_credentials(const Request& request) {
   return r;
 }
 
+bool bearer_matches(std::string_view key, std::string_view authorization) {
+  return !key.empty() && bytes_equal_constant_time(authorization, "Bearer " + std::string(key));
+}
+
 std::optional<Reply> Router::refuse_admin(const Request& request) const {
   const std::string_view key = admin_key_ ? admin_key_() : std::string_view();
   if (key.empty()) return json_error(404, "admin API disabled (no admin_key)");
-  const std::string expected = "Bearer " + std::string(key);
-  if (request.authorizations.size() == 1 &&
-      bytes_equal_constant_time(request.authorizations.front(), expected))
+  if (request.authorizations.size() == 1 && bearer_matches(key, request.authorizations.front()))
     return std::nullopt;
   Reply r = json_error(401, "missing or wrong Bearer key");
   r.rejected = "admin_unauthorized";

@@ -108,6 +108,10 @@ class Router {
   std::function<std::string_view()> admin_key_;
 };
 
+/// Step 6's comparison: whether `authorization` is "Bearer <key>" (constant time); false for an
+/// empty key. For doors that carry the key elsewhere (the console feed's first message).
+bool bearer_matches(std::string_view key, std::string_view authorization);
+
 /// Step 1 alone, for the I/O layer to apply before it hands a connection over (FLV viewer,
 /// WebSocket): nullopt when the request carries at most one Authorization header.
 std::optional<Reply> refuse_credentials(const Request& request);

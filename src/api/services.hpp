@@ -1,9 +1,9 @@
 #pragma once
 // What the built-in /v1 routes need from the node, as one interface: the app registry's view,
 // room service views and admin commands, the report intake, stream statistics, the public URL,
-// the metrics text, the FLV play URL check and a random source. The server implements it over its
-// context (server/signal_plane.cpp); unit tests implement it over a real RoomService and
-// SignalDispatcher with fixed apps and streams. A cluster implementation may answer views and
+// the metrics text, the FLV play URL check and signing, and a random source. The server implements
+// it over its context (server/signal_plane.cpp); unit tests implement it over a real RoomService
+// and SignalDispatcher with fixed apps and streams. A cluster implementation may answer views and
 // commands for rooms held by other nodes.
 //
 // Commands return room::Outcome with their effects not yet applied: the route puts the Outcome
@@ -67,6 +67,10 @@ class Services {
   /// (the route is reached only when the viewer could not be handed over).
   virtual std::string play_refusal(std::string_view key, std::string_view query,
                                    std::uint64_t now_ms) = 0;
+  /// A signed WebSocket-FLV play URL of `id` for `viewer` (the console's preview), with the
+  /// configured URL lifetime.
+  virtual std::string play_url(const StreamId& id, std::string_view viewer,
+                               std::uint64_t now_ms) = 0;
   /// The Prometheus text of /metrics.
   virtual std::string metrics_text() = 0;
 

@@ -26,6 +26,7 @@ namespace minirtc::server {
 
 class SignalPlane;
 class Recordings;
+class ConsolePlane;
 class RelayManager;
 class ClusterNode;
 class CallbackService;
@@ -60,6 +61,8 @@ struct ServerContext {
 
   /// Recording (server/recordings.hpp); set once the server is wired.
   Recordings* recordings = nullptr;
+  /// The web console's feed (server/console_plane.hpp); set once the server is wired.
+  ConsolePlane* console = nullptr;
   /// Origin→edge pulls (server/relay.hpp); set once the server is wired.
   RelayManager* relay = nullptr;
   /// Cluster mode (docs/cluster.md): this node's registry, pins and routing; null on one node.

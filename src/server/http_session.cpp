@@ -10,9 +10,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "console/assets.hpp"
 #include "http/query.hpp"
 #include "server/accept_loop.hpp"
 #include "server/callbacks.hpp"
+#include "server/console_plane.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
 #include "server/recordings.hpp"
@@ -158,6 +160,7 @@ asio::awaitable<void> HttpSession::run() {
     res.set(http::field::content_type, reply.content_type);
     add_cors(res);
     if (reply.status == 405) res.set(http::field::allow, reply.allow);
+    for (const auto& [name, value] : reply.headers) res.set(name, value);
     if (req.method() == http::verb::options && !reply.allow.empty()) {
       res.set(http::field::access_control_allow_methods, reply.allow + ", OPTIONS");
       res.set(http::field::access_control_allow_headers, "Content-Type, Authorization");
@@ -231,6 +234,11 @@ bool HttpSession::try_hand_over(Request& req) {
     }
     return true;
   }
+  if (upgrade && path == "/v1/admin/feed" && ctx_.console && req.method() == http::verb::get) {
+    stream_.tcp().expires_never();
+    ctx_.console->accept_feed(std::move(stream_), std::move(req), peer_, id_);
+    return true;
+  }
   if (upgrade && path == "/v1/signal" && ctx_.signal) {
     stream_.tcp().expires_never();
     ctx_.signal->accept_websocket(std::move(stream_), std::move(req), peer_, id_);
@@ -240,8 +248,51 @@ bool HttpSession::try_hand_over(Request& req) {
 }
 
 api::Reply HttpSession::route(const api::Request& request) {
+  if (auto reply = console_reply(request)) return std::move(*reply);
   if (!ctx_.signal) return api::json_error(503, "starting");
   return ctx_.signal->handle_http(request);
+}
+
+std::optional<api::Reply> HttpSession::console_reply(const api::Request& request) {
+  using Kind = console::Resolution::Kind;
+  const auto r = console::resolve(request.path, console::embedded_assets());
+  if (r.kind == Kind::NotConsole) return std::nullopt;
+  // The router's rules for methods (api/router.hpp steps 3-4), on paths it cannot hold.
+  constexpr std::string_view kAllow = "GET, HEAD";
+  if (request.method == "OPTIONS") {
+    api::Reply reply;
+    reply.status = 204;
+    reply.content_type = "text/plain";
+    reply.allow = std::string(kAllow);
+    return reply;
+  }
+  if (request.method != "GET" && request.method != "HEAD") {
+    auto reply = api::json_error(
+        405, fmt::format("method {} not allowed here (allowed: {})", request.method, kAllow));
+    reply.allow = std::string(kAllow);
+    reply.rejected = "http_method";
+    return reply;
+  }
+  if (r.kind == Kind::NotFound) return api::json_error(404, "no such file");
+  if (r.kind == Kind::Redirect) {
+    api::Reply reply;
+    reply.status = 302;
+    reply.content_type = "text/plain";
+    reply.headers = {{"Location", std::string(r.location)}, {"Cache-Control", "no-cache"}};
+    return reply;
+  }
+  api::Reply reply = api::json_reply(std::string(r.asset->body));
+  reply.content_type = std::string(r.content_type);
+  // The console talks to its own origin only; no framing (clickjacking of the admin buttons).
+  reply.headers = {
+      {"Cache-Control", std::string(r.cache_control)},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Content-Security-Policy",
+       "default-src 'self'; connect-src 'self'; media-src 'self' blob:; img-src 'self' data:; "
+       "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"},
+  };
+  return reply;
 }
 
 std::string metrics_text(ServerContext& ctx) {

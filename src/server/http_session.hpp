@@ -40,6 +40,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   /// The router's answer (api/router.hpp), its effects applied, its rejection counted and its
   /// line logged.
   api::Reply route(const api::Request& request);
+  /// The web console's files and redirects (console/assets.hpp), served before the router;
+  /// nullopt for other paths.
+  static std::optional<api::Reply> console_reply(const api::Request& request);
 
   ServerContext& ctx_;
   HttpStream stream_;

@@ -13,6 +13,7 @@
 #include "server/cluster_node.hpp"
 #include "server/callbacks.hpp"
 #include "server/config_reload.hpp"
+#include "server/console_plane.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
 #include "server/recordings.hpp"
@@ -117,6 +118,8 @@ Server::Server(Config config)
     c.time_ms = now_ms();
     callbacks_->emit(std::move(c));
   });
+  console_ = std::make_unique<ConsolePlane>(ctx_, signal_->room_service());
+  ctx_.console = console_.get();
   access_.set_cluster_secret(config_.cluster.secret);
   relay_ = std::make_unique<RelayManager>(ctx_, relay_timing(config_.relay));
   ctx_.relay = relay_.get();
@@ -279,6 +282,7 @@ void Server::tick() {
   const auto now = now_ms();
   hub_.sweep(now);
   signal_->tick(now);
+  console_->tick(now);
   ctx_.access.prune(static_cast<std::uint32_t>(now / 1000));
   relay_->tick(now);
   if (cluster_ && ticks_++ % 2 == 0) cluster_tick(now);

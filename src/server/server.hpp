@@ -27,6 +27,7 @@ namespace minirtc::server {
 
 class SignalPlane;
 class Recordings;
+class ConsolePlane;
 class RelayManager;
 class ClusterNode;
 class UsageRecorder;
@@ -74,6 +75,7 @@ class Server {
   ServerContext ctx_;
   std::unique_ptr<SignalPlane> signal_;
   std::unique_ptr<Recordings> recordings_;
+  std::unique_ptr<ConsolePlane> console_;
   std::unique_ptr<RelayManager> relay_;
   std::unique_ptr<ClusterNode> cluster_;  // cluster mode only
   /// The cluster record's load figures, measured once a second.

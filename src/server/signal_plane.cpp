@@ -20,6 +20,7 @@
 #include "server/callbacks.hpp"
 #include "server/log_limiter.hpp"
 #include "server/usage_recorder.hpp"
+#include "server/ws_outbox.hpp"
 #include "signal/dispatcher.hpp"
 #include "signal/jsonrpc.hpp"
 
@@ -343,27 +344,11 @@ void SignalSession::send(std::string text) {
 }
 
 void SignalSession::write_next() {
-  if (outbox_.empty()) {
-    writing_ = false;
-    if (closing_) {
-      auto self = shared_from_this();
-      const auto code =
-          going_away_ ? websocket::close_code::going_away : websocket::close_code::normal;
-      ws_.async_close(
-          websocket::close_reason(code, close_reason_),
-          [self](const boost::system::error_code&) { self->finish(self->close_reason_); });
-    }
-    return;
-  }
-  writing_ = true;
-  ws_.text(true);
   auto self = shared_from_this();
-  ws_.async_write(asio::buffer(outbox_.front()),
-                  [self](const boost::system::error_code& ec, std::size_t) {
-                    self->outbox_.pop_front();
-                    if (ec) return self->finish("write failed: " + ec.message());
-                    self->write_next();
-                  });
+  const auto code = going_away_ ? websocket::close_code::going_away : websocket::close_code::normal;
+  write_outbox(
+      ws_, outbox_, writing_, closing_, websocket::close_reason(code, close_reason_),
+      [self] { self->write_next(); }, [self](std::string why) { self->finish(why); });
 }
 
 void SignalSession::close_after_sending(std::string reason, bool going_away) {
@@ -437,6 +422,11 @@ class ServerServices final : public api::Services {
     auto grant = b_.ctx.access.check(key, query, auth::UrlAction::Play,
                                      static_cast<std::uint32_t>(now / 1000));
     return grant ? "refused" : grant.error().reason;
+  }
+  std::string play_url(const StreamId& id, std::string_view viewer, std::uint64_t now) override {
+    const auto now_s = static_cast<std::uint32_t>(now / 1000);
+    return b_.ctx.access.play_url(id, std::string(viewer), true,
+                                  now_s + b_.ctx.config.media.url_ttl_s, auth::new_nonce());
   }
   std::string metrics_text() override { return server::metrics_text(b_.ctx); }
   std::uint32_t random_u32() override { return auth::random_u32(); }
@@ -520,6 +510,10 @@ void SignalPlane::shutdown() {
     if (auto s = weak.lock()) s->close_after_sending("server shutting down", true);
 }
 
+const room::RoomService& SignalPlane::room_service() const {
+  return bridge_->rooms;
+}
+
 std::vector<std::pair<std::string, std::string>> SignalPlane::rooms() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& app : bridge_->rooms.apps())
@@ -567,6 +561,8 @@ api::Reply SignalPlane::handle_http(const api::Request& request) {
             bridge_->apply(std::move(e), nullptr);
           } else if constexpr (std::is_same_v<T, api::RevokeUrl>) {
             bridge_->ctx.access.revoke(e.nonce, e.reason);
+          } else if constexpr (std::is_same_v<T, api::MuteStream>) {
+            bridge_->ctx.hub.set_stream_mute(e.id, e.audio, e.video);
           }
         },
         effect);

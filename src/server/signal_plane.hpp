@@ -22,6 +22,10 @@
 #include "server/context.hpp"
 #include "server/http_stream.hpp"
 
+namespace minirtc::room {
+class RoomService;
+}
+
 namespace minirtc::server {
 
 class SignalSession;
@@ -45,6 +49,8 @@ class SignalPlane {
   /// The router, for modules that add routes (before the server starts serving).
   api::Router& router() noexcept { return router_; }
   void append_metrics(std::string& out);
+  /// The rooms, read-only (the web console's feed renders them).
+  const room::RoomService& room_service() const;
   /// Rooms held here (appId, roomId) and signalling sessions: the cluster record's load.
   std::vector<std::pair<std::string, std::string>> rooms() const;
   std::size_t session_count() const;

@@ -54,6 +54,10 @@ class TestServices final : public Services {
   std::string play_refusal(std::string_view key, std::string_view query, std::uint64_t) override {
     return "no URL for " + std::string(key) + " with " + std::string(query);
   }
+  std::string play_url(const StreamId& id, std::string_view viewer, std::uint64_t now) override {
+    return base + "/live/" + stream_key(id) + ".flv?viewer=" + std::string(viewer) +
+           "&at=" + std::to_string(now);
+  }
   std::string metrics_text() override { return "minirtc_rooms 0\n"; }
   std::uint32_t random_u32() override { return 0x2a; }
 
