@@ -18,7 +18,7 @@ const appId = 'clustertest0123456789abc';
 const appKey = 'cluster-test-key';
 const adminKey = 'cluster-admin-key';
 const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
-const NODE_TTL_MS = 2000;
+const NODE_TTL_MS = 5000;  // the defaults: shorter TTLs let a node starved on a loaded machine drop out
 
 let redis;
 let dir;
@@ -66,7 +66,7 @@ before(async () => {
   redis = await startRedis();
   dir = mkdtempSync(join(tmpdir(), 'minirtc-cluster-'));
   writeFileSync(join(dir, 'cluster.toml'),
-    `[cluster]\nsecret = "a-cluster-secret-for-tests"\nnode_ttl_ms = ${NODE_TTL_MS}\npin_ttl_ms = 4000\n`);
+    `[cluster]\nsecret = "a-cluster-secret-for-tests"\nnode_ttl_ms = ${NODE_TTL_MS}\npin_ttl_ms = 10000\n`);
   for (const id of ['n1', 'n2', 'n3']) nodes.push(await startNode(id));
 });
 
