@@ -43,13 +43,6 @@ std::optional<ParamSegment> param_segment(std::string_view seg) {
   return p;
 }
 
-bool bytes_equal_constant_time(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return auth::constant_time_equal(
-      std::span(reinterpret_cast<const std::uint8_t*>(a.data()), a.size()),
-      std::span(reinterpret_cast<const std::uint8_t*>(b.data()), b.size()));
-}
-
 }  // namespace
 
 std::string_view Call::param(std::string_view name) const noexcept {
@@ -132,7 +125,7 @@ std::optional<Reply> refuse_credentials(const Request& request) {
 }
 
 bool bearer_matches(std::string_view key, std::string_view authorization) {
-  return !key.empty() && bytes_equal_constant_time(authorization, "Bearer " + std::string(key));
+  return !key.empty() && auth::constant_time_equal(authorization, "Bearer " + std::string(key));
 }
 
 std::optional<Reply> Router::refuse_admin(const Request& request) const {

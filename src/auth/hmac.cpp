@@ -39,6 +39,11 @@ bool constant_time_equal(std::span<const std::uint8_t> a,
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+  return constant_time_equal(std::span(reinterpret_cast<const std::uint8_t*>(a.data()), a.size()),
+                             std::span(reinterpret_cast<const std::uint8_t*>(b.data()), b.size()));
+}
+
 std::string random_hex(std::size_t n_bytes) {
   std::vector<std::uint8_t> bytes(n_bytes);
   if (n_bytes != 0 && RAND_bytes(bytes.data(), static_cast<int>(n_bytes)) != 1)

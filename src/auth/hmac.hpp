@@ -17,6 +17,7 @@ Sha256Digest hmac_sha256(std::string_view key, std::string_view data);
 /// Equal sizes and equal bytes; the time taken depends only on the sizes, so a forger learns
 /// nothing from how long a wrong signature took to refuse.
 bool constant_time_equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept;
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 
 /// n random bytes from OpenSSL's CSPRNG as lower-case hex (2n characters).
 std::string random_hex(std::size_t n_bytes);

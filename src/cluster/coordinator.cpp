@@ -173,4 +173,75 @@ void Coordinator::release_pin(std::string app_id, std::string room_id, Pin mine,
                    });
 }
 
+void Coordinator::save_sessions(std::string app_id, std::string room_id,
+                                std::vector<SessionRecord> changed, std::vector<std::string> gone,
+                                std::uint64_t now_ms, DoneStatus done) {
+  const auto key = keys::room_sessions(app_id, room_id);
+  struct Pending {
+    std::size_t left = 0;
+    std::optional<Error> error;
+    DoneStatus done;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->left = changed.size() + 1;
+  pending->done = std::move(done);
+  auto finish_one = [pending](Status st) {
+    if (!st && !pending->error) pending->error = st.error();
+    if (--pending->left != 0) return;
+    if (pending->error) return pending->done(*pending->error);
+    pending->done({});
+  };
+  for (auto& r : changed) {
+    auto field = r.member.user_id;
+    store_.hash_put(
+        key, std::move(field),
+        sign_node_message(config_.secret, config_.node_id, now_ms, encode_session_record(r)),
+        config_.session_ttl_ms, finish_one);
+  }
+  if (gone.empty()) return finish_one({});
+  store_.hash_remove(key, std::move(gone), finish_one);
+}
+
+void Coordinator::keep_sessions(std::string app_id, std::string room_id, DoneStatus done) {
+  store_.expire(keys::room_sessions(app_id, room_id), config_.session_ttl_ms,
+                [done = std::move(done)](Result<bool> r) {
+                  if (!r) return done(r.error());
+                  done({});
+                });
+}
+
+void Coordinator::drop_sessions(std::string app_id, std::string room_id, DoneStatus done) {
+  store_.remove(keys::room_sessions(app_id, room_id), std::move(done));
+}
+
+void Coordinator::load_sessions(std::string app_id, std::string room_id, std::uint64_t now_ms,
+                                Done<Sessions> done) {
+  store_.hash_all(
+      keys::room_sessions(app_id, room_id),
+      [this, app_id, room_id, now_ms, done = std::move(done)](Result<Store::Fields> fields) {
+        if (!fields) return done(fields.error());
+        Sessions out;
+        for (const auto& [user, text] : *fields) {
+          auto msg =
+              verify_node_message(config_.secret, text, now_ms, config_.max_session_record_age_ms);
+          if (!msg) {
+            out.rejected.push_back(user + ": " + msg.error().reason);
+            continue;
+          }
+          auto rec = decode_session_record(msg->body);
+          if (!rec) {
+            out.rejected.push_back(user + ": " + rec.error().reason);
+            continue;
+          }
+          if (rec->node_id != msg->from || rec->app_id != app_id || rec->room_id != room_id ||
+              rec->member.user_id != user) {
+            out.rejected.push_back(user + ": the record is not the one stored under this field");
+            continue;
+          }
+          out.records.push_back(std::move(*rec));
+        }
+        done(std::move(out));
+      });
+}
+
 }  // namespace minirtc::cluster

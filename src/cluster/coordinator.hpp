@@ -17,6 +17,7 @@
 #include "cluster/node_record.hpp"
 #include "cluster/pins.hpp"
 #include "cluster/placement.hpp"
+#include "cluster/session_record.hpp"
 #include "cluster/store.hpp"
 
 namespace minirtc::cluster {
@@ -26,6 +27,12 @@ struct Config {
   std::string secret;                // signs records and node messages
   std::uint64_t node_ttl_ms = 5000;  // a record not refreshed for this long is a dead node
   std::uint64_t pin_ttl_ms = 10000;  // a pin not refreshed for this long frees the room
+  /// A room's session records outlive their node by this much: time enough for the node's
+  /// record to expire and for its clients to resume elsewhere.
+  std::uint64_t session_ttl_ms = 30000;
+  /// A session record signed longer ago than this is refused (a replay); the owner signs its
+  /// records again well before (ClusterNode: every half of it).
+  std::uint64_t max_session_record_age_ms = 2 * 3600 * 1000;
   /// How far a record's signing time may be from a reader's clock (skew, refresh interval).
   std::uint64_t max_clock_skew_ms = 30000;
   Capacity capacity;
@@ -71,6 +78,26 @@ class Coordinator {
   void refresh_pin(std::string app_id, std::string room_id, Pin mine, Done<PinStatus> done);
   /// The room ended here: its pin is deleted if it is still `mine`.
   void release_pin(std::string app_id, std::string room_id, Pin mine, DoneStatus done);
+
+  // ---- Session records of the rooms a node holds (docs/cluster.md "Node loss").
+
+  /// Writes `changed` (each signed by this node at `now_ms`; every write sets the room hash's TTL
+  /// to session_ttl_ms) and deletes the records of the users in `gone`. One error, the first.
+  void save_sessions(std::string app_id, std::string room_id, std::vector<SessionRecord> changed,
+                     std::vector<std::string> gone, std::uint64_t now_ms, DoneStatus done);
+  /// Keeps the room's records for another session_ttl_ms (the owner, every tick).
+  void keep_sessions(std::string app_id, std::string room_id, DoneStatus done);
+  /// Deletes every record of the room (it ended here).
+  void drop_sessions(std::string app_id, std::string room_id, DoneStatus done);
+  /// Every record of the room that verifies (cluster secret, signed by the node it names, not
+  /// older than max_session_record_age_ms), decodes, and belongs to the room and field it is
+  /// stored under; the others are skipped and reported in `rejected`.
+  struct Sessions {
+    std::vector<SessionRecord> records;
+    std::vector<std::string> rejected;  // "userId: reason"
+  };
+  void load_sessions(std::string app_id, std::string room_id, std::uint64_t now_ms,
+                     Done<Sessions> done);
 
  private:
   void locate_attempt(std::string app_id, std::string room_id,

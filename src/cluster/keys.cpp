@@ -28,11 +28,8 @@ std::string apps_fingerprint() {
 std::string room_pin(std::string_view app_id, std::string_view room_id) {
   return join({"room:", room_tag(app_id, room_id), ":pin"});
 }
-std::string session(std::string_view app_id, std::string_view room_id, std::string_view user_id) {
-  return join({"room:", room_tag(app_id, room_id), ":session:", user_id});
-}
-std::string session_token(std::string_view token) {
-  return join({"token:", token});
+std::string room_sessions(std::string_view app_id, std::string_view room_id) {
+  return join({"room:", room_tag(app_id, room_id), ":sessions"});
 }
 std::string node_channel(std::string_view node_id) {
   return join({"node:", node_id, ":inbox"});

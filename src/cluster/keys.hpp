@@ -24,10 +24,9 @@ std::string node(std::string_view node_id);
 std::string apps_fingerprint();
 /// Which node holds the room (cluster/pins.hpp), TTL Config::pin_ttl_ms, refreshed by the owner.
 std::string room_pin(std::string_view app_id, std::string_view room_id);
-/// A member's resumable session (cluster/session_record.hpp), TTL refreshed by its node.
-std::string session(std::string_view app_id, std::string_view room_id, std::string_view user_id);
-/// Session token → "appId/roomId/userId", so a resume on another node finds the record.
-std::string session_token(std::string_view token);
+/// The room's resumable sessions: a hash userId → signed session record
+/// (cluster/session_record.hpp), TTL Config::session_ttl_ms, refreshed by the room's node.
+std::string room_sessions(std::string_view app_id, std::string_view room_id);
 /// Channel of signed messages addressed to one node (cluster/signing.hpp).
 std::string node_channel(std::string_view node_id);
 

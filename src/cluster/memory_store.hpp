@@ -22,11 +22,14 @@ class MemoryStore final : public Store {
   void flush() {
     values_.clear();
     sets_.clear();
+    hashes_.clear();
   }
   /// The value now (expired: nullopt), for assertions.
   std::optional<std::string> peek(const std::string& key);
-  /// Milliseconds left of the key's TTL (0: none or no key).
+  /// Milliseconds left of the key's TTL (0: none or no key); a value's or a hash's.
   std::uint64_t ttl_left(const std::string& key);
+  /// The hash's fields now (expired or none: empty), for assertions.
+  std::map<std::string, std::string> peek_hash(const std::string& key);
 
   void get(std::string key, Done<std::optional<std::string>> done) override;
   void put(std::string key, std::string value, std::uint64_t ttl_ms, DoneStatus done) override;
@@ -39,6 +42,11 @@ class MemoryStore final : public Store {
   void set_add(std::string key, std::string member, DoneStatus done) override;
   void set_remove(std::string key, std::string member, DoneStatus done) override;
   void set_members(std::string key, Done<std::vector<std::string>> done) override;
+  void hash_put(std::string key, std::string field, std::string value, std::uint64_t ttl_ms,
+                DoneStatus done) override;
+  void hash_remove(std::string key, std::vector<std::string> fields, DoneStatus done) override;
+  void hash_all(std::string key, Done<Fields> done) override;
+  void expire(std::string key, std::uint64_t ttl_ms, Done<bool> done) override;
 
  private:
   struct Entry {
@@ -53,6 +61,13 @@ class MemoryStore final : public Store {
   bool down_ = false;
   std::map<std::string, Entry> values_;
   std::map<std::string, std::set<std::string>> sets_;
+  struct Hash {
+    std::map<std::string, std::string> fields;
+    std::uint64_t expires_ms = 0;  // 0: never
+  };
+  /// The live hash of `key` (dropping it when expired or empty), or nullptr.
+  Hash* live_hash(const std::string& key);
+  std::map<std::string, Hash> hashes_;
 };
 
 }  // namespace minirtc::cluster

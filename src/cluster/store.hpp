@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/result.hpp"
@@ -43,6 +44,16 @@ class Store {
   virtual void set_add(std::string key, std::string member, DoneStatus done) = 0;
   virtual void set_remove(std::string key, std::string member, DoneStatus done) = 0;
   virtual void set_members(std::string key, Done<std::vector<std::string>> done) = 0;
+
+  /// A hash of strings whose TTL is the key's: hash_put writes one field and (re)sets the key's
+  /// TTL (0 = none) in one atomic step; hash_remove deletes fields (a hash left empty is gone);
+  /// hash_all reads every field (none: empty); expire (re)sets a key's TTL (false: no such key).
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  virtual void hash_put(std::string key, std::string field, std::string value, std::uint64_t ttl_ms,
+                        DoneStatus done) = 0;
+  virtual void hash_remove(std::string key, std::vector<std::string> fields, DoneStatus done) = 0;
+  virtual void hash_all(std::string key, Done<Fields> done) = 0;
+  virtual void expire(std::string key, std::uint64_t ttl_ms, Done<bool> done) = 0;
 };
 
 }  // namespace minirtc::cluster

@@ -69,6 +69,10 @@ struct Event {
   std::string publisher;  // Subscription*: whose stream
   bool visible = true;    // UserJoined / UserLeft / VisibilityChanged
   bool media_only = false;
+  /// RoomCreated / UserJoined / PublicationStarted / SubscriptionStarted of a room taken over
+  /// from a node that is gone (RoomService::restore): the state existed before, on that node;
+  /// observers that told the outside world about it then (callbacks) skip these.
+  bool restored = false;
   LeaveReason leave_reason = LeaveReason::Left;  // UserLeft
   std::string reason;                            // free text, when the kind has one
   bool audio = false;                            // MuteChanged: muted; StreamStarted: present

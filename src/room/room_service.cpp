@@ -658,6 +658,115 @@ Outcome RoomService::socket_closed(SessionId session, std::uint64_t now_ms) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Cluster: sessions another node takes over
+
+std::vector<ResumableMember> RoomService::resumable_members(std::string_view app_id,
+                                                            std::string_view room_id) const {
+  std::vector<ResumableMember> out;
+  const Room* room = find_room(app_id, room_id);
+  if (room == nullptr) return out;
+  std::vector<const Member*> members;
+  for (const auto& [user_id, member] : room->members)
+    if (!member.media_only && !member.session_token.empty()) members.push_back(&member);
+  std::sort(members.begin(), members.end(),
+            [](const Member* a, const Member* b) { return a->seq < b->seq; });
+  for (const Member* m : members) {
+    ResumableMember r;
+    r.user_id = m->user_id;
+    r.session_token = m->session_token;
+    r.visible = m->visible;
+    r.grant = m->grant;
+    r.business_id = m->business_id;
+    for (const auto& [kind, pub] : m->publications)
+      r.publications.push_back({kind, pub.mute_audio, pub.mute_video});
+    for (const auto& [ref, sub] : m->subscriptions)
+      r.subscriptions.push_back(
+          {ref.first, ref.second, sub.format, sub.mute_audio, sub.mute_video});
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Outcome RoomService::restore(const std::string& app_id, const std::string& room_id,
+                             std::span<const ResumableMember> members, std::uint64_t now_ms) {
+  Outcome out;
+  if (!is_valid_app_id(app_id) || !is_valid_id(room_id)) return out;
+  auto usable = [&](const ResumableMember& m) {
+    return is_valid_id(m.user_id) && !m.session_token.empty() && m.grant.join &&
+           m.grant.token_valid(now_ms) && !tokens_.contains(m.session_token);
+  };
+  const Room* existing = find_room(app_id, room_id);
+  std::vector<const ResumableMember*> added;
+  for (const auto& m : members)
+    if (usable(m) && (existing == nullptr || !existing->members.contains(m.user_id)))
+      added.push_back(&m);
+  if (added.empty()) return out;
+
+  const bool created = existing == nullptr;
+  Room& room = get_or_create_room(app_id, room_id, now_ms, out);
+  if (created) out.events.back().restored = true;
+  for (const ResumableMember* r : added) {
+    Member fresh;
+    fresh.user_id = r->user_id;
+    fresh.seq = room.next_seq++;
+    fresh.visible = r->visible;
+    fresh.session_token = r->session_token;
+    fresh.joined_ms = now_ms;
+    fresh.last_seen_ms = now_ms;
+    fresh.detached_ms = now_ms;
+    fresh.grant = r->grant;
+    fresh.business_id = r->business_id;
+    Member& member = room.members.emplace(r->user_id, std::move(fresh)).first->second;
+    tokens_[member.session_token] = MemberRef{app_id, room_id, member.user_id};
+    emit(room, member, EventKind::UserJoined, now_ms, out).restored = true;
+    for (const auto& p : r->publications) {
+      if (member.publications.contains(p.kind)) continue;
+      model::Publication pub;
+      pub.nonce = urls_.new_nonce();
+      pub.url = urls_.publish_url(stream_id(room, member.user_id, p.kind), pub.nonce, now_ms);
+      pub.waiting_since_ms = now_ms;
+      pub.since_ms = now_ms;
+      pub.mute_audio = p.mute_audio;
+      pub.mute_video = p.mute_video;
+      if (p.mute_audio || p.mute_video)
+        out.effects.emplace_back(
+            SetStreamMute{stream_id(room, member.user_id, p.kind), p.mute_audio, p.mute_video});
+      member.publications.emplace(p.kind, std::move(pub));
+      Event& e = emit(room, member, EventKind::PublicationStarted, now_ms, out);
+      e.stream = p.kind;
+      e.restored = true;
+    }
+  }
+  // Subscriptions last: the streams they play belong to members restored above (or already here).
+  for (const ResumableMember* r : added) {
+    Member& member = room.members.find(r->user_id)->second;
+    for (const auto& s : r->subscriptions) {
+      auto publisher = room.members.find(s.user_id);
+      if (publisher == room.members.end() || !publisher->second.publications.contains(s.kind))
+        continue;
+      const StreamRef ref{s.user_id, s.kind};
+      if (member.subscriptions.contains(ref)) continue;
+      const StreamId id = stream_id(room, s.user_id, s.kind);
+      model::Subscription sub;
+      sub.nonce = urls_.new_nonce();
+      sub.url = urls_.play_url(id, member.user_id, s.format, sub.nonce, now_ms);
+      sub.format = s.format;
+      sub.mute_audio = s.mute_audio;
+      sub.mute_video = s.mute_video;
+      if (s.mute_audio || s.mute_video)
+        out.effects.emplace_back(
+            SetViewerMute{id, member.user_id, sub.nonce, s.mute_audio, s.mute_video});
+      member.subscriptions.emplace(ref, std::move(sub));
+      Event& e = emit(room, member, EventKind::SubscriptionStarted, now_ms, out);
+      e.publisher = s.user_id;
+      e.stream = s.kind;
+      e.restored = true;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Media plane events
 
 Outcome RoomService::media_started(const StreamId& stream, bool has_audio, bool has_video,

@@ -40,6 +40,7 @@
 #include "room/model.hpp"
 #include "room/outcome.hpp"
 #include "room/requests.hpp"
+#include "room/resumable.hpp"
 #include "room/types.hpp"
 #include "room/views.hpp"
 
@@ -117,6 +118,23 @@ class RoomService {
   /// while the room exists; false lifts it. The user need not be in the room.
   Outcome forbid_publish(std::string_view app_id, std::string_view room_id,
                          std::string_view user_id, bool forbidden, std::uint64_t now_ms);
+
+  // ---- Cluster: sessions another node takes over (docs/cluster.md "Node loss").
+
+  /// The room's members that can resume elsewhere (not media-only), in join order: what the
+  /// node keeps in the cluster store. Empty when there is no such room.
+  std::vector<ResumableMember> resumable_members(std::string_view app_id,
+                                                 std::string_view room_id) const;
+  /// Takes over members of a room whose node is gone. Each member not in the room yet (by userId,
+  /// and by session token) is added detached, as after a socket loss: the resume window starts
+  /// now and `resume {sessionToken}` binds it. Its publications wait for media under new push
+  /// URLs (the no-media timeout starts now); its subscriptions get new play URLs (one to a stream
+  /// that no member publishes is dropped); mutes are applied as effects. Nobody is notified: the
+  /// members learn the room on resume. Events, each `restored`: RoomCreated (a room new here),
+  /// UserJoined, PublicationStarted, SubscriptionStarted. Skipped: members with invalid ids,
+  /// without the join privilege, or whose token has expired.
+  Outcome restore(const std::string& app_id, const std::string& room_id,
+                  std::span<const ResumableMember> members, std::uint64_t now_ms);
 
   // ---- Queries (admin API, metrics).
   std::vector<std::string> apps() const;

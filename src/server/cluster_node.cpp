@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/hmac.hpp"
+#include "cluster/session_record.hpp"
 #include "cluster/signing.hpp"
 #include "redis/client.hpp"
 #include "server/log_limiter.hpp"
@@ -14,8 +15,11 @@
 namespace minirtc::server {
 
 namespace {
-cluster::Config coordinator_config(const ClusterConfig& c, const std::string& node_id) {
+cluster::Config coordinator_config(const ClusterConfig& c, const std::string& node_id,
+                                   std::uint64_t resume_window_ms) {
   cluster::Config k;
+  k.session_ttl_ms =
+      std::max<std::uint64_t>(k.session_ttl_ms, resume_window_ms + c.node_ttl_ms + 5000);
   k.node_id = node_id;
   k.secret = c.secret;
   k.node_ttl_ms = c.node_ttl_ms;
@@ -27,8 +31,9 @@ cluster::Config coordinator_config(const ClusterConfig& c, const std::string& no
 }
 }  // namespace
 
-ClusterNode::ClusterNode(boost::asio::io_context& io, const ClusterConfig& config)
-    : io_(io), config_(config) {
+ClusterNode::ClusterNode(boost::asio::io_context& io, const ClusterConfig& config,
+                         std::uint64_t resume_window_ms)
+    : io_(io), config_(config), resume_window_ms_(resume_window_ms) {
   self_.id = config.node_id.empty() ? "node-" + auth::random_hex(4) : config.node_id;
 }
 
@@ -49,8 +54,8 @@ Status ClusterNode::start(cluster::NodeRecord self,
   self_.id = id;
   client_ = std::make_unique<redis::Client>(io_.get_executor(), *url);
   store_ = std::make_unique<RedisStore>(*client_);
-  coordinator_ =
-      std::make_unique<cluster::Coordinator>(*store_, coordinator_config(config_, self_.id));
+  coordinator_ = std::make_unique<cluster::Coordinator>(
+      *store_, coordinator_config(config_, self_.id, resume_window_ms_));
 
   std::optional<Status> done;
   coordinator_->check_apps(
@@ -80,7 +85,7 @@ Status ClusterNode::start(cluster::NodeRecord self,
 }
 
 void ClusterNode::tick(const cluster::NodeRecord& load, const RoomList& rooms,
-                       std::uint64_t now_ms) {
+                       const MembersOf& members_of, std::uint64_t now_ms) {
   if (!coordinator_) return;
   self_.rooms = load.rooms;
   self_.sessions = load.sessions;
@@ -133,6 +138,56 @@ void ClusterNode::tick(const cluster::NodeRecord& load, const RoomList& rooms,
           it->second = r->owner;
         });
   }
+  sync_sessions(rooms, members_of, now_ms);
+}
+
+void ClusterNode::sync_sessions(const RoomList& rooms, const MembersOf& members_of,
+                                std::uint64_t now_ms) {
+  const auto resign_after = coordinator_->config().max_session_record_age_ms / 2;
+  std::map<RoomKey, std::map<std::string, Written>> now_written;
+  for (const auto& room : rooms) {
+    auto& before = written_[room];
+    auto& after = now_written[room];
+    std::vector<cluster::SessionRecord> changed;
+    for (auto& member : members_of(room.first, room.second)) {
+      cluster::SessionRecord r;
+      r.app_id = room.first;
+      r.room_id = room.second;
+      r.node_id = self_.id;
+      r.member = std::move(member);
+      Written w{cluster::encode_session_record(r), now_ms};
+      auto old = before.find(r.member.user_id);
+      if (old != before.end() && old->second.body == w.body &&
+          now_ms - old->second.signed_ms < resign_after) {
+        after.emplace(r.member.user_id, std::move(old->second));
+        continue;
+      }
+      r.updated_at_ms = now_ms;
+      after.emplace(r.member.user_id, std::move(w));
+      changed.push_back(std::move(r));
+    }
+    std::vector<std::string> gone;
+    for (const auto& [user, w] : before)
+      if (!after.contains(user)) gone.push_back(user);
+    auto forget = [this, alive = alive_, room](Status st) {
+      if (!*alive || st) return;
+      // Not written (Redis away): everything of the room is written again at the next tick.
+      written_.erase(room);
+      log_limited(spdlog::level::warn, "cluster sessions",
+                  "cluster: session records of room {}/{} not written: {}", room.first, room.second,
+                  st.error().reason);
+    };
+    if (!changed.empty() || !gone.empty())
+      coordinator_->save_sessions(room.first, room.second, std::move(changed), std::move(gone),
+                                  now_ms, forget);
+    else if (!after.empty())
+      coordinator_->keep_sessions(room.first, room.second, forget);
+  }
+  // Rooms that ended here: their records go (a member still in them would have been listed).
+  for (const auto& [room, w] : written_)
+    if (!now_written.contains(room))
+      coordinator_->drop_sessions(room.first, room.second, [](Status) {});
+  written_ = std::move(now_written);
 }
 
 std::vector<cluster::NodeRecord> ClusterNode::live_with_self() const {
@@ -152,6 +207,22 @@ std::vector<cluster::NodeRecord> ClusterNode::nodes_by_load() const {
   return cluster::order_by_load(live_with_self(), cap);
 }
 
+Result<bool> ClusterNode::take_route(const RoomKey& room, const Result<cluster::Pin>& pin,
+                                     const std::vector<cluster::NodeRecord>& live,
+                                     cluster::NodeRecord& owner) {
+  if (!pin) return make_error("cluster store unreachable: " + pin.error().reason);
+  if (pin->node_id == self_.id) {
+    pins_[room] = *pin;
+    return true;
+  }
+  for (const auto& n : live)
+    if (n.id == pin->node_id) {
+      owner = n;
+      return false;
+    }
+  return make_error("the room's node is not reachable; try again");
+}
+
 void ClusterNode::route_join(const std::string& app_id, const std::string& room_id,
                              std::uint64_t now_ms, std::function<void(Result<Route>)> done) {
   if (!coordinator_) return done(make_error("cluster not started"));
@@ -160,19 +231,49 @@ void ClusterNode::route_join(const std::string& app_id, const std::string& room_
       app_id, room_id, live, now_ms,
       [this, alive = alive_, app_id, room_id, live, done](Result<cluster::Pin> pin) {
         if (!*alive) return;
-        if (!pin) return done(make_error("cluster store unreachable: " + pin.error().reason));
         Route route;
-        if (pin->node_id == self_.id) {
-          route.here = true;
-          pins_[{app_id, room_id}] = *pin;
-          return done(route);
-        }
-        for (const auto& n : live)
-          if (n.id == pin->node_id) {
-            route.owner = n;
-            return done(route);
-          }
-        done(make_error("the room's node is not reachable; try again"));
+        auto here = take_route({app_id, room_id}, pin, live, route.owner);
+        if (!here) return done(here.error());
+        route.here = *here;
+        done(std::move(route));
+      });
+}
+
+void ClusterNode::route_resume(const std::string& app_id, const std::string& room_id,
+                               const std::string& user_id, const std::string& session_token,
+                               std::uint64_t now_ms,
+                               std::function<void(Result<ResumeRoute>)> done) {
+  if (!coordinator_) return done(make_error("cluster not started"));
+  // The records first: only a client holding a session token of the room may make it move.
+  coordinator_->load_sessions(
+      app_id, room_id, now_ms,
+      [this, alive = alive_, app_id, room_id, user_id, session_token, now_ms,
+       done](Result<cluster::Coordinator::Sessions> sessions) {
+        if (!*alive) return;
+        if (!sessions)
+          return done(make_error("cluster store unreachable: " + sessions.error().reason));
+        for (const auto& why : sessions->rejected)
+          log_limited(spdlog::level::warn, "cluster session refused",
+                      "cluster: session record of room {}/{} refused: {}", app_id, room_id, why);
+        bool known = false;
+        for (const auto& r : sessions->records)
+          known = known || (r.member.user_id == user_id &&
+                            auth::constant_time_equal(r.member.session_token, session_token));
+        if (!known) return done(make_error("unknown or expired session"));
+        auto members = std::make_shared<std::vector<room::ResumableMember>>();
+        for (auto& r : sessions->records) members->push_back(std::move(r.member));
+        auto live = live_with_self();
+        coordinator_->locate_room(
+            app_id, room_id, live, now_ms,
+            [this, alive, app_id, room_id, live, members, done](Result<cluster::Pin> pin) {
+              if (!*alive) return;
+              ResumeRoute route;
+              auto here = take_route({app_id, room_id}, pin, live, route.owner);
+              if (!here) return done(here.error());
+              route.here = *here;
+              if (route.here) route.members = std::move(*members);
+              done(std::move(route));
+            });
       });
 }
 

@@ -12,6 +12,14 @@
 //   are deleted.
 // - route_join(): where a join for a room goes: here (pinned here, or newly pinned here by load),
 //   or the signalling URL of the node that holds it.
+// - Session records (docs/cluster.md "Node loss"): every tick, the members of every room held
+//   here are compared with what was last written; records that changed are written (signed),
+//   records of members gone deleted, and the room's hash kept alive. A record is signed again
+//   before it is half as old as a reader accepts. A room that ended here has its hash deleted.
+// - route_resume(): a `resume` whose session this node does not know: the room's records are
+//   read; when the user's record with that session token is there, the room is located (its
+//   node is gone: it is pinned again by load) and the resume goes where the room now lives: here
+//   with the records to restore, or a redirect.
 // - Redis down: ticks fail and are logged (rate-limited); rooms held here go on from memory;
 //   joins for rooms not held here fail with a clear error until Redis answers again, when the
 //   next tick re-registers and re-writes the pins by itself.
@@ -30,6 +38,7 @@
 
 #include "cluster/coordinator.hpp"
 #include "cluster/node_record.hpp"
+#include "room/resumable.hpp"
 #include "server/config.hpp"
 #include "util/result.hpp"
 
@@ -46,7 +55,10 @@ class ClusterNode {
   /// Rooms this node holds now: (appId, roomId).
   using RoomList = std::vector<std::pair<std::string, std::string>>;
 
-  ClusterNode(boost::asio::io_context& io, const ClusterConfig& config);
+  /// `resume_window_ms`: how long a client may take to resume; session records outlive their
+  /// node by at least that plus the node TTL.
+  ClusterNode(boost::asio::io_context& io, const ClusterConfig& config,
+              std::uint64_t resume_window_ms);
   ~ClusterNode();
 
   const std::string& node_id() const noexcept { return self_.id; }
@@ -58,8 +70,13 @@ class ClusterNode {
   Status start(cluster::NodeRecord self, std::vector<std::pair<std::string, std::string>> apps,
                std::chrono::milliseconds timeout);
 
+  /// The members of a room held here that can resume elsewhere (RoomService::resumable_members).
+  using MembersOf =
+      std::function<std::vector<room::ResumableMember>(const std::string&, const std::string&)>;
+
   /// Once a second. `load` carries the load fields of the record; `rooms` the rooms held here.
-  void tick(const cluster::NodeRecord& load, const RoomList& rooms, std::uint64_t now_ms);
+  void tick(const cluster::NodeRecord& load, const RoomList& rooms, const MembersOf& members_of,
+            std::uint64_t now_ms);
 
   /// The live nodes, least loaded first (this node included, even before its first read).
   std::vector<cluster::NodeRecord> nodes_by_load() const;
@@ -72,6 +89,19 @@ class ClusterNode {
   void route_join(const std::string& app_id, const std::string& room_id, std::uint64_t now_ms,
                   std::function<void(Result<Route>)> done);
 
+  /// Where a resume of a session this node does not know goes. `here`: the room is (now) pinned
+  /// here and `members` are its records, to restore before the resume; otherwise `owner` holds
+  /// it. An error (a reason for the client) when no record of the room has this user with this
+  /// token, or Redis cannot be asked.
+  struct ResumeRoute {
+    bool here = false;
+    cluster::NodeRecord owner;                   // when not here
+    std::vector<room::ResumableMember> members;  // when here
+  };
+  void route_resume(const std::string& app_id, const std::string& room_id,
+                    const std::string& user_id, const std::string& session_token,
+                    std::uint64_t now_ms, std::function<void(Result<ResumeRoute>)> done);
+
   /// Clean stop: the record is deleted, so other nodes stop sending clients here at once.
   void withdraw();
 
@@ -80,6 +110,7 @@ class ClusterNode {
 
   boost::asio::io_context& io_;
   ClusterConfig config_;
+  std::uint64_t resume_window_ms_;
   std::unique_ptr<redis::Client> client_;
   std::unique_ptr<RedisStore> store_;
   std::unique_ptr<cluster::Coordinator> coordinator_;
@@ -87,6 +118,18 @@ class ClusterNode {
   std::vector<cluster::NodeRecord> live_;                             // last read, sorted by id
   std::map<std::pair<std::string, std::string>, cluster::Pin> pins_;  // rooms held here
   bool reading_ = false;  // a read of the nodes is under way (ticks do not pile up)
+  /// Session records as last written, per room held here: the record (with updatedAt 0, to
+  /// compare) and when it was signed.
+  struct Written {
+    std::string body;
+    std::uint64_t signed_ms = 0;
+  };
+  using RoomKey = std::pair<std::string, std::string>;
+  std::map<RoomKey, std::map<std::string, Written>> written_;
+  void sync_sessions(const RoomList& rooms, const MembersOf& members_of, std::uint64_t now_ms);
+  /// A room located for a join or a resume: pinned here (remembered) or held by a live node.
+  Result<bool> take_route(const RoomKey& room, const Result<cluster::Pin>& pin,
+                          const std::vector<cluster::NodeRecord>& live, cluster::NodeRecord& owner);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

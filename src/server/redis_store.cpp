@@ -23,6 +23,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0)";
 
+constexpr std::string_view kHashPut = R"(
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if tonumber(ARGV[3]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+else
+  redis.call('PERSIST', KEYS[1])
+end
+return 1)";
+
 /// The reply, or why there is none / why it is an error.
 Result<redis::Reply> reply_of(std::string_view what, Result<redis::Reply> r) {
   if (!r) return make_error(fmt::format("{}: {}", what, r.error().reason));
@@ -137,6 +146,47 @@ void RedisStore::set_members(std::string key, cluster::Done<std::vector<std::str
                     }
                     done(std::move(out));
                   });
+}
+
+void RedisStore::hash_put(std::string key, std::string field, std::string value,
+                          std::uint64_t ttl_ms, cluster::DoneStatus done) {
+  client_.command(
+      std::vector<std::string>{"EVAL", std::string(kHashPut), "1", std::move(key), std::move(field),
+                               std::move(value), std::to_string(ttl_ms)},
+      on_status("hash_put", std::move(done)));
+}
+
+void RedisStore::hash_remove(std::string key, std::vector<std::string> fields,
+                             cluster::DoneStatus done) {
+  if (fields.empty()) return done({});
+  std::vector<std::string> args{"HDEL", std::move(key)};
+  for (auto& f : fields) args.push_back(std::move(f));
+  client_.command(std::move(args), on_status("HDEL", std::move(done)));
+}
+
+void RedisStore::hash_all(std::string key, cluster::Done<Fields> done) {
+  client_.command(std::vector<std::string>{"HGETALL", std::move(key)}, [done = std::move(done)](
+                                                                           Result<redis::Reply> r) {
+    auto rep = reply_of("HGETALL", std::move(r));
+    if (!rep) return done(rep.error());
+    if (rep->type != redis::Reply::Type::Array || rep->elements.size() % 2 != 0)
+      return done(unexpected("HGETALL"));
+    Fields out;
+    for (std::size_t i = 0; i + 1 < rep->elements.size(); i += 2) {
+      auto& f = rep->elements[i];
+      auto& v = rep->elements[i + 1];
+      if (f.type != redis::Reply::Type::String || v.type != redis::Reply::Type::String)
+        return done(unexpected("HGETALL"));
+      out.emplace_back(std::move(f.str), std::move(v.str));
+    }
+    done(std::move(out));
+  });
+}
+
+void RedisStore::expire(std::string key, std::uint64_t ttl_ms, cluster::Done<bool> done) {
+  std::vector<std::string> args{"PEXPIRE", std::move(key), std::to_string(ttl_ms)};
+  if (ttl_ms == 0) args = {"PERSIST", args[1]};
+  client_.command(std::move(args), on_flag("PEXPIRE", std::move(done)));
 }
 
 }  // namespace minirtc::server

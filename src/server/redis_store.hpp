@@ -31,6 +31,12 @@ class RedisStore final : public cluster::Store {
   void set_add(std::string key, std::string member, cluster::DoneStatus done) override;
   void set_remove(std::string key, std::string member, cluster::DoneStatus done) override;
   void set_members(std::string key, cluster::Done<std::vector<std::string>> done) override;
+  void hash_put(std::string key, std::string field, std::string value, std::uint64_t ttl_ms,
+                cluster::DoneStatus done) override;
+  void hash_remove(std::string key, std::vector<std::string> fields,
+                   cluster::DoneStatus done) override;
+  void hash_all(std::string key, cluster::Done<Fields> done) override;
+  void expire(std::string key, std::uint64_t ttl_ms, cluster::Done<bool> done) override;
 
  private:
   redis::Client& client_;

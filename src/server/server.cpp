@@ -10,8 +10,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
-#include "server/cluster_node.hpp"
 #include "server/callbacks.hpp"
+#include "server/cluster_node.hpp"
 #include "server/config_reload.hpp"
 #include "server/console_plane.hpp"
 #include "server/http_session.hpp"
@@ -90,7 +90,7 @@ Server::Server(Config config)
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       ticker_(io_) {
   if (config_.cluster.enabled()) {  // before the signal plane, which registers cluster routes
-    cluster_ = std::make_unique<ClusterNode>(io_, config_.cluster);
+    cluster_ = std::make_unique<ClusterNode>(io_, config_.cluster, config_.resume_window_ms);
     ctx_.cluster = cluster_.get();
   }
   signal_ = std::make_unique<SignalPlane>(ctx_);
@@ -319,7 +319,12 @@ void Server::cluster_tick(std::uint64_t now) {
     load.cpu_percent = std::max(0.0, (cpu_s - load_sample_.cpu_s) * 100 / seconds);
   }
   load_sample_ = {now, bytes_out, cpu_s};
-  cluster_->tick(load, rooms, now);
+  cluster_->tick(
+      load, rooms,
+      [this](const std::string& app_id, const std::string& room_id) {
+        return signal_->room_service().resumable_members(app_id, room_id);
+      },
+      now);
 }
 
 void Server::shutdown() {
@@ -336,7 +341,7 @@ void Server::shutdown() {
   recordings_->shutdown();
   relay_->shutdown();
   if (usage_) usage_->close_all(now_ms());  // what is still open ends now, written before exit
-  if (callbacks_) callbacks_->stop();  // what is queued stays on disk for the next start
+  if (callbacks_) callbacks_->stop();       // what is queued stays on disk for the next start
   // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,
   // HTTP-FLV bodies their last chunk and WebSocket-FLV a 1001 close frame, each after the write
   // it has in flight; publishers and everything else are closed.

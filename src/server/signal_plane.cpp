@@ -15,9 +15,9 @@
 #include "auth/hmac.hpp"
 #include "auth/url_signer.hpp"
 #include "room/room_service.hpp"
+#include "server/callbacks.hpp"
 #include "server/cluster_node.hpp"
 #include "server/http_session.hpp"
-#include "server/callbacks.hpp"
 #include "server/log_limiter.hpp"
 #include "server/usage_recorder.hpp"
 #include "server/ws_outbox.hpp"
@@ -143,6 +143,12 @@ class SignalSession : public std::enable_shared_from_this<SignalSession>, public
   /// redirect to its node's signalling URL) or is pinned here first; reading waits meanwhile.
   /// False when the frame is not such a join (handle() takes it).
   bool route_join(const std::string& text);
+  /// Cluster mode: a resume of a session this node does not know goes where its room lives
+  /// (docs/cluster.md "Node loss"): restored here from the room's records, or a redirect.
+  /// False when the frame is not such a resume (handle() takes it).
+  bool route_resume(const std::string& text);
+  /// The redirect error that sends a join or a resume to `owner` (docs/protocol.md §4.4).
+  void send_redirect(const json::value& id, const cluster::NodeRecord& owner);
   void write_next();
   void finish(std::string_view reason);
 
@@ -262,7 +268,7 @@ void SignalSession::read() {
     }
     auto text = beast::buffers_to_string(self->buffer_.data());
     self->buffer_.clear();
-    if (self->bridge_.ctx.cluster && self->route_join(text)) return;
+    if (self->bridge_.ctx.cluster && (self->route_join(text) || self->route_resume(text))) return;
     self->handle(std::move(text));
   });
 }
@@ -312,23 +318,70 @@ bool SignalSession::route_join(const std::string& text) {
           self->send(signal::render_error(id, static_cast<int>(room::ErrorCode::JoinRoomError),
                                           route.error().reason));
         } else {
-          // Redirect (docs/protocol.md §4.4): the SDK joins again there, the app sees nothing.
-          json::object data;
-          data["redirect"] = route->owner.signal_url();
-          data["reportUrl"] = route->owner.http_base() + "/v1/report";
-          data["node"] = route->owner.id;
-          json::object error;
-          error["code"] = static_cast<int>(room::ErrorCode::JoinRoomError);
-          error["message"] = "the room is served by node " + route->owner.id + ": join there";
-          error["data"] = std::move(data);
-          self->send(json::serialize(
-              json::object{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}}));
-          self->bridge_.ctx.metrics.cluster_redirects_total++;
+          self->send_redirect(id, route->owner);
         }
         self->bridge_.ctx.metrics.join_latency_ms.observe(
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                 .count());
         self->read();
+      });
+  return true;
+}
+
+void SignalSession::send_redirect(const json::value& id, const cluster::NodeRecord& owner) {
+  // The SDK joins (or resumes) again there; the app sees nothing.
+  json::object data;
+  data["redirect"] = owner.signal_url();
+  data["reportUrl"] = owner.http_base() + "/v1/report";
+  data["node"] = owner.id;
+  json::object error;
+  error["code"] = static_cast<int>(room::ErrorCode::JoinRoomError);
+  error["message"] = "the room is served by node " + owner.id + ": join there";
+  error["data"] = std::move(data);
+  send(json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}}));
+  bridge_.ctx.metrics.cluster_redirects_total++;
+}
+
+bool SignalSession::route_resume(const std::string& text) {
+  if (text.find("\"resume\"") == std::string::npos || bridge_.rooms.is_joined(id_)) return false;
+  auto parsed = signal::parse_request(text, signal::FrameLimits{});
+  auto* request = std::get_if<signal::Request>(&parsed);
+  if (!request || request->method != "resume") return false;
+  auto field = [&](std::string_view key) -> std::string {
+    auto* v = request->params.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  const auto app_id = field("appId"), room_id = field("roomId"), user_id = field("userId"),
+             token = field("sessionToken");
+  // Known here, or without the room's ids (an SDK from before clusters): local, as on one node.
+  if (!is_valid_app_id(app_id) || !is_valid_id(room_id) || !is_valid_id(user_id) || token.empty() ||
+      token.size() > 128 || bridge_.rooms.has_session_token(token))
+    return false;
+  auto self = shared_from_this();
+  bridge_.ctx.cluster->route_resume(
+      app_id, room_id, user_id, token, now_ms(),
+      [self, text, id = request->id, app_id, room_id](Result<ClusterNode::ResumeRoute> route) {
+        if (self->finished_) return;
+        if (!route) {
+          log_limited(spdlog::level::info, "cluster resume", "signal#{} resume not routed: {}",
+                      self->id_, route.error().reason);
+          self->send(signal::render_error(id, static_cast<int>(room::ErrorCode::JoinRoomError),
+                                          route.error().reason));
+          return self->read();
+        }
+        if (!route->here) {
+          self->send_redirect(id, route->owner);
+          return self->read();
+        }
+        auto& b = self->bridge_;
+        auto restored = b.rooms.restore(app_id, room_id, route->members, now_ms());
+        if (!restored.events.empty()) {
+          spdlog::info("cluster: room {}/{} taken over here with {} members", app_id, room_id,
+                       route->members.size());
+          b.ctx.metrics.cluster_rooms_restored_total++;
+        }
+        b.apply(b.dispatcher.render(std::move(restored)), nullptr);
+        self->handle(text);
       });
   return true;
 }
@@ -545,6 +598,12 @@ void SignalPlane::append_metrics(std::string& out) {
         "# TYPE minirtc_cluster_redirects_total counter\n"
         "minirtc_cluster_redirects_total{{node=\"{}\"}} {}\n",
         cluster->node_id(), bridge_->ctx.metrics.cluster_redirects_total);
+    fmt::format_to(std::back_inserter(out),
+                   "# HELP minirtc_cluster_rooms_restored_total Rooms taken over here from a node "
+                   "that is gone (their members restored from the session records)\n"
+                   "# TYPE minirtc_cluster_rooms_restored_total counter\n"
+                   "minirtc_cluster_rooms_restored_total{{node=\"{}\"}} {}\n",
+                   cluster->node_id(), bridge_->ctx.metrics.cluster_rooms_restored_total);
     gauge("minirtc_cluster_nodes", "Live nodes of the cluster", cluster->nodes_by_load().size());
   }
 }

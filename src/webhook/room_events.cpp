@@ -4,6 +4,8 @@ namespace minirtc::webhook {
 
 std::optional<RoomCallback> callback_of(const room::Event& e) {
   using K = room::EventKind;
+  // A room taken over from a node that is gone: the app server heard of it from that node.
+  if (e.restored) return std::nullopt;
   RoomCallback out{EventType::RoomCreated, {}};
   auto& d = out.data;
   d["seq"] = e.seq;

@@ -25,7 +25,12 @@ TEST(ConstantTimeEqual, ComparesSizeAndBytes) {
   EXPECT_TRUE(constant_time_equal(a, b));
   EXPECT_FALSE(constant_time_equal(a, c));
   EXPECT_FALSE(constant_time_equal(a, d));
-  EXPECT_TRUE(constant_time_equal({}, {}));
+  EXPECT_TRUE(
+      constant_time_equal(std::span<const std::uint8_t>{}, std::span<const std::uint8_t>{}));
+  EXPECT_TRUE(constant_time_equal(std::string_view{}, std::string_view{}));
+  EXPECT_TRUE(constant_time_equal("token", "token"));
+  EXPECT_FALSE(constant_time_equal("token", "tokeN"));
+  EXPECT_FALSE(constant_time_equal("token", "token2"));
 }
 
 TEST(Random, HexHasRightShapeAndVaries) {

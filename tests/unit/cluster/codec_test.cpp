@@ -91,18 +91,21 @@ SessionRecord sample_session() {
   SessionRecord s;
   s.app_id = "abcdefghijklmnopqrstuvwx";
   s.room_id = "room-1";
-  s.user_id = "alice";
-  s.session_token = "0123456789abcdef0123456789abcdef0123456789abcdef";
   s.node_id = "n1";
-  s.visible = false;
-  s.grant.join = true;
-  s.grant.publish = true;
-  s.grant.subscribe = true;
-  s.grant.publish_expires_ms = 1'700'000'100'000;
-  s.grant.subscribe_expires_ms = 1'700'000'200'000;
-  s.grant.token_expires_ms = 1'700'000'300'000;
-  s.publications = {StreamKind::Main, StreamKind::Screen};
-  s.subscriptions = {{"bob", StreamKind::Main, true, false}, {"carol", StreamKind::Screen}};
+  auto& m = s.member;
+  m.user_id = "alice";
+  m.session_token = "0123456789abcdef0123456789abcdef0123456789abcdef";
+  m.visible = false;
+  m.business_id = "biz-1";
+  m.grant.join = true;
+  m.grant.publish = true;
+  m.grant.subscribe = true;
+  m.grant.publish_expires_ms = 1'700'000'100'000;
+  m.grant.subscribe_expires_ms = 1'700'000'200'000;
+  m.grant.token_expires_ms = 1'700'000'300'000;
+  m.publications = {{StreamKind::Main, true, false}, {StreamKind::Screen}};
+  m.subscriptions = {{"bob", StreamKind::Main, room::PlayFormat::Flv, true, false},
+                     {"carol", StreamKind::Screen}};
   s.updated_at_ms = 1'700'000'000'500;
   return s;
 }
@@ -126,10 +129,13 @@ TEST(SessionRecordCodec, RefusesGarbage) {
            with(R"("userId":"alice")", R"("userId":"")"),
            with(R"("sessionToken":"0123)", R"("sessionToken":"","x":"0123)"),
            with(R"("node":"n1")", R"("node":"n/1")"),
-           with(R"("publications":["main","screen"])", R"("publications":["main","main"])"),
-           with(R"("publications":["main","screen"])", R"("publications":["audio"])"),
-           with(R"("publications":["main","screen"])", R"("publications":"main")"),
-           with(R"("kind":"main")", R"("kind":"side")"),
+           with(R"("kind":"screen","muteAudio":false)", R"("kind":"main","muteAudio":false)"),
+           with(R"("kind":"main","muteAudio":true)", R"("kind":"audio","muteAudio":true)"),
+           with(R"("publications":[)", R"("publications":"main","x":[)"),
+           with(R"("kind":"main","format")", R"("kind":"side","format")"),
+           with(R"("format":"flv")", R"("format":"hls")"),
+           with(R"("userId":"carol","kind":"screen")", R"("userId":"bob","kind":"main")"),  // twice
+           with(R"("businessId":"biz-1")", R"("businessId":"biz 1")"),
            with(R"("userId":"bob")", R"("userId":"b b")"),
            with(R"("muteAudio":true)", R"("muteAudio":1)"),
            with(R"("join":true)", R"("join":true,"admin":true)"),  // unknown grant field
@@ -142,7 +148,9 @@ TEST(SessionRecordCodec, RefusesGarbage) {
 
 TEST(SessionRecordCodec, BoundsSubscriptions) {
   auto s = sample_session();
-  s.subscriptions.assign(kMaxRecordSubscriptions + 1, {"bob", StreamKind::Main});
+  s.member.subscriptions.clear();
+  for (std::size_t i = 0; i <= kMaxRecordSubscriptions; i++)
+    s.member.subscriptions.push_back({"u" + std::to_string(i), StreamKind::Main});
   EXPECT_FALSE(decode_session_record(encode_session_record(s)).ok());
 }
 
@@ -190,8 +198,8 @@ TEST(AppFingerprint, SameAppsInAnyOrderMatchAndAnyDifferenceDoesNot) {
 TEST(Keys, KeysOfOneRoomShareOneHashTag) {
   const auto tag = "{abcdefghijklmnopqrstuvwx/room-1}";
   EXPECT_NE(keys::room_pin("abcdefghijklmnopqrstuvwx", "room-1").find(tag), std::string::npos);
-  EXPECT_NE(keys::session("abcdefghijklmnopqrstuvwx", "room-1", "alice").find(tag),
-            std::string::npos);
+  EXPECT_NE(keys::room_sessions("abcdefghijklmnopqrstuvwx", "room-1").find(tag), std::string::npos);
+  EXPECT_EQ(keys::room_sessions("a", "r"), "minirtc:room:{a/r}:sessions");
   EXPECT_EQ(keys::room_pin("a", "r"), "minirtc:room:{a/r}:pin");
   EXPECT_EQ(keys::node("n1"), "minirtc:node:n1");
 }

@@ -276,5 +276,87 @@ TEST_F(CoordinatorTest, GarbageInAPinIsReplacedNotTrusted) {
   EXPECT_TRUE(decode_pin(*store.peek(keys::room_pin(kApp, "room-a"))).ok());
 }
 
+// ---- Session records (docs/cluster.md "Node loss")
+
+SessionRecord session_of(const std::string& node, const std::string& user) {
+  SessionRecord r;
+  r.app_id = std::string(kApp);
+  r.room_id = "r1";
+  r.node_id = node;
+  r.member.user_id = user;
+  r.member.session_token = "token-of-" + user;
+  r.member.grant.join = true;
+  r.member.publications = {{StreamKind::Main}};
+  return r;
+}
+
+TEST_F(CoordinatorTest, SessionRecordsWrittenByOneNodeAreReadByAnother) {
+  Status st = make_error("not called");
+  n1.save_sessions(std::string(kApp), "r1", {session_of("n1", "alice"), session_of("n1", "bob")},
+                   {}, store.now(), [&](Status s) { st = s; });
+  ASSERT_TRUE(st.ok()) << st.error().reason;
+  EXPECT_EQ(store.ttl_left(keys::room_sessions(kApp, "r1")), config("n1").session_ttl_ms);
+
+  Got<Coordinator::Sessions> got;
+  n2.load_sessions(std::string(kApp), "r1", store.now(), got.cb());
+  const auto& s = got.ok();
+  ASSERT_EQ(s.records.size(), 2u);
+  EXPECT_TRUE(s.rejected.empty());
+  EXPECT_EQ(s.records[0], session_of("n1", "alice"));
+  EXPECT_EQ(s.records[1].member.user_id, "bob");
+}
+
+TEST_F(CoordinatorTest, SessionRecordsGoneAreDeletedAndTheHashLivesWhileKept) {
+  n1.save_sessions(std::string(kApp), "r1", {session_of("n1", "alice"), session_of("n1", "bob")},
+                   {}, store.now(), [](Status) {});
+  n1.save_sessions(std::string(kApp), "r1", {}, {"bob"}, store.now(), [](Status) {});
+  EXPECT_EQ(store.peek_hash(keys::room_sessions(kApp, "r1")).size(), 1u);
+  // The owner keeps them alive; when it stops (it died), they expire after session_ttl_ms.
+  for (int i = 0; i < 40; i++) {
+    store.advance(1000);
+    n1.keep_sessions(std::string(kApp), "r1", [](Status) {});
+  }
+  EXPECT_EQ(store.peek_hash(keys::room_sessions(kApp, "r1")).size(), 1u);
+  store.advance(config("n1").session_ttl_ms);
+  EXPECT_TRUE(store.peek_hash(keys::room_sessions(kApp, "r1")).empty());
+}
+
+TEST_F(CoordinatorTest, ForgedMisplacedOrOldSessionRecordsAreRefused) {
+  store.advance(10 * 3600 * 1000);  // a clock far enough from 0 to sign in the past
+  const auto key = keys::room_sessions(kApp, "r1");
+  auto put = [&](const std::string& field, const std::string& value) {
+    store.hash_put(key, field, value, 0, [](Status) {});
+  };
+  put("alice", sign_node_message("another-secret", "n1", store.now(),
+                                 encode_session_record(session_of("n1", "alice"))));
+  put("bob", sign_node_message("cluster-secret", "n3", store.now(),  // signed by n3, names n1
+                               encode_session_record(session_of("n1", "bob"))));
+  put("carol", sign_node_message("cluster-secret", "n1", store.now(),  // stored under carol
+                                 encode_session_record(session_of("n1", "dave"))));
+  put("erin", sign_node_message("cluster-secret", "n1",
+                                store.now() - config("n1").max_session_record_age_ms - 1,
+                                encode_session_record(session_of("n1", "erin"))));
+  put("frank", sign_node_message("cluster-secret", "n1", store.now(), "{not json"));
+  put("gina", sign_node_message("cluster-secret", "n1", store.now(),
+                                encode_session_record(session_of("n1", "gina"))));
+  Got<Coordinator::Sessions> got;
+  n2.load_sessions(std::string(kApp), "r1", store.now(), got.cb());
+  ASSERT_EQ(got.ok().records.size(), 1u);
+  EXPECT_EQ(got.ok().records[0].member.user_id, "gina");
+  EXPECT_EQ(got.ok().rejected.size(), 5u);
+}
+
+TEST_F(CoordinatorTest, SessionStepsReportAnUnreachableStore) {
+  store.set_down(true);
+  Status st;
+  n1.save_sessions(std::string(kApp), "r1", {session_of("n1", "alice")}, {"bob"}, store.now(),
+                   [&](Status s) { st = s; });
+  EXPECT_FALSE(st.ok());
+  Got<Coordinator::Sessions> got;
+  n2.load_sessions(std::string(kApp), "r1", store.now(), got.cb());
+  ASSERT_TRUE(got.value.has_value());
+  EXPECT_FALSE(got.value->ok());
+}
+
 }  // namespace
 }  // namespace minirtc::cluster

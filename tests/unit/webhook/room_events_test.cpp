@@ -59,5 +59,14 @@ TEST(RoomCallbacks, PublicationsSubscriptionsAndVisibilityAreNotSent) {
     EXPECT_FALSE(callback_of(event(k)));
 }
 
+TEST(RoomCallbacks, ARoomTakenOverFromALostNodeIsNotAnnouncedAgain) {
+  for (auto k : {room::EventKind::RoomCreated, room::EventKind::UserJoined}) {
+    auto e = event(k);
+    EXPECT_TRUE(callback_of(e));
+    e.restored = true;
+    EXPECT_FALSE(callback_of(e));
+  }
+}
+
 }  // namespace
 }  // namespace minirtc::webhook

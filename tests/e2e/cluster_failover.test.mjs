@@ -1,0 +1,157 @@
+// Node loss (docs/cluster.md "Node loss"): three real nodes on one real Redis; a call of four
+// phones (the built SDK) — two publishing with ffmpeg, everyone playing the others over HTTP-FLV —
+// on the room's node; that node is killed with SIGKILL. Every phone resumes silently on another
+// node: the SDK reconnects, is redirected to the room's new node if needed, and the app hears
+// UPDATE_URL with the new push and play URLs (the test's "app" restarts ffmpeg and its players
+// with them). Checked: no DISCONNECT, no peer leaving or joining, and every publisher pushing and
+// every viewer playing again within 10 s of the kill (the measured times are printed).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, binaryPath } from './lib/server.mjs';
+import { startRedis } from './lib/redis.mjs';
+import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
+import { makeToken } from '../../examples/token/token.mjs';
+import { pushTestStream, playHttpFlv, waitFor } from './lib/media.mjs';
+
+const appId = 'failovertest0123456789ab';
+const appKey = 'failover-test-key';
+const adminKey = 'failover-admin-key';
+const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
+const TARGET_MS = 10000;
+
+let redis;
+let dir;
+const nodes = [];
+const phones = [];
+const pushers = new Map();  // userId → ffmpeg
+const players = [];         // every player ever started: {viewer, uid, url, player, startedAt}
+
+async function startNode(id) {
+  const node = await startServer({
+    apps: [`${appId}:${appKey}`],
+    extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', redis.url, '--node-id', id,
+      '--path-prefix', `/${id}`, '--admin-key', adminKey],
+  });
+  return Object.assign(node, { id, base: `${node.httpUrl}/${id}` });
+}
+
+const admin = async (node, path) => {
+  const res = await fetch(`${node.base}/v1/admin${path}`, { headers: { authorization: `Bearer ${adminKey}` } });
+  return { status: res.status, body: await res.json().catch(() => null) };
+};
+
+before(async () => {
+  if (skip) return;
+  redis = await startRedis();
+  dir = mkdtempSync(join(tmpdir(), 'minirtc-failover-'));
+  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-failover"\n');
+  for (const id of ['n1', 'n2', 'n3']) nodes.push(await startNode(id));
+});
+
+after(async () => {
+  for (const p of pushers.values()) await p.stop();
+  for (const p of players) p.player.abort();
+  for (const p of phones) await p.destroy();
+  for (const n of nodes) await n.stop();
+  if (redis) await redis.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The app of one phone: pushes what it publishes, plays what others publish, follows UPDATE_URL. */
+function runApp(phone, userId) {
+  const play = (uid, url) => {
+    const prev = players.filter((p) => p.viewer === userId && p.uid === uid).pop();
+    if (prev && prev.url === url) return;
+    if (prev) prev.player.abort();
+    players.push({ viewer: userId, uid, url, player: playHttpFlv(url), startedAt: Date.now() });
+  };
+  phone.client.on(EVENTS.STREAM_ADDED, async ({ uid, screen }) => {
+    if (screen) return;
+    const url = await phone.client.subscribe(uid, { screen: false }).catch(() => null);
+    if (typeof url === 'string') play(uid, url);
+  });
+  phone.client.on(EVENTS.UPDATE_URL, ({ uid, url }) => {
+    if (uid === userId) {
+      const old = pushers.get(userId);
+      if (old) old.stop();
+      pushers.set(userId, pushTestStream(url, { seconds: 300 }));
+    } else {
+      play(uid, url);
+    }
+  });
+}
+
+test('the room\'s node killed with SIGKILL: every phone resumes on another node, pushes and plays again within 10 s', { skip, timeout: 180000 * SLOW }, async (t) => {
+  const roomId = `failover-${process.pid}`;
+  const users = ['alice', 'bob', 'carol', 'dave'];
+  const publishers = ['alice', 'bob'];
+  for (const userId of users) {
+    // The app lists every node (or one address behind a balancer): when one is gone, the SDK
+    // tries the others.
+    const phone = new Phone(nodes.map((n) => n.base), { playFormat: 'flv' });
+    phones.push(phone);
+    runApp(phone, userId);
+    await phone.join(appId, makeToken({ appId, appKey, roomId, userId, publish: true, subscribe: true }), roomId, userId);
+  }
+  const holders = [];
+  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  assert.equal(holders.length, 1, 'one node holds the room');
+  const owner = holders[0];
+
+  for (const userId of publishers) {
+    const phone = phones[users.indexOf(userId)];
+    const url = await phone.client.publish();
+    pushers.set(userId, pushTestStream(url, { seconds: 300 }));
+  }
+  // Everyone plays every publisher (a publisher plays the other one).
+  const expected = users.flatMap((v) => publishers.filter((p) => p !== v).map((p) => ({ viewer: v, uid: p })));
+  const playing = (since) => (e) => players.some((p) => p.viewer === e.viewer && p.uid === e.uid &&
+    p.player.reader.videoFrames.some((f) => f.receivedAt >= since));
+  await waitFor(() => expected.every(playing(0)), { timeoutMs: 20000 * SLOW, what: 'every viewer playing' });
+  // The session records are in Redis (written at the node's next tick).
+  await waitFor(async () => Number(await redis.cli('HLEN', `minirtc:room:{${appId}/${roomId}}:sessions`)) === 4,
+    { timeoutMs: 5000 * SLOW, what: 'four session records in Redis' });
+  const before = phones.map((p) => ({ online: p.named(EVENTS.PEER_ONLINE).length, leave: p.named(EVENTS.PEER_LEAVE).length }));
+
+  await owner.stop('SIGKILL');
+  nodes.splice(nodes.indexOf(owner), 1);
+  const killedAt = Date.now();
+
+  // Each (viewer, publisher) pair: first video frame after the kill, on a new URL.
+  const back = new Map();
+  await waitFor(() => {
+    for (const e of expected) {
+      const key = `${e.viewer}<-${e.uid}`;
+      if (back.has(key)) continue;
+      const p = players.filter((x) => x.viewer === e.viewer && x.uid === e.uid && x.startedAt >= killedAt)
+        .find((x) => x.player.reader.videoFrames.length > 0);
+      if (p) back.set(key, p.player.reader.videoFrames[0].receivedAt - killedAt);
+    }
+    return back.size === expected.length;
+  }, { timeoutMs: 40000 * SLOW, what: 'every viewer playing again after the kill' });
+  const times = [...back.entries()].map(([k, ms]) => `${k} ${ms} ms`).join(', ');
+  t.diagnostic(`playing again after the kill: ${times}`);
+  for (const [key, ms] of back) assert.ok(ms <= TARGET_MS * SLOW, `${key}: playing again after ${ms} ms`);
+
+  // The room moved to one live node with its four members connected.
+  const now = [];
+  for (const n of nodes) {
+    const r = await admin(n, `/apps/${appId}/rooms/${roomId}`);
+    if (r.status === 200) now.push(r.body);
+  }
+  assert.equal(now.length, 1, 'one live node holds the room');
+  assert.deepEqual(now[0].members.map((m) => m.userId).sort(), users);
+  for (const m of now[0].members) assert.equal(m.state, 'connected', `${m.userId} connected`);
+  // Nothing else disturbed: no DISCONNECT, nobody left or joined as the others saw it.
+  phones.forEach((p, i) => {
+    assert.equal(p.named(EVENTS.DISCONNECT).length, 0, `${users[i]}: no DISCONNECT`);
+    assert.equal(p.named(EVENTS.PEER_LEAVE).length, before[i].leave, `${users[i]}: no PEER_LEAVE`);
+    assert.equal(p.named(EVENTS.PEER_ONLINE).length, before[i].online, `${users[i]}: no new PEER_ONLINE`);
+  });
+  // Publishers got a new push URL on the new node, viewers new play URLs.
+  for (const userId of publishers)
+    assert.ok(phones[users.indexOf(userId)].named(EVENTS.UPDATE_URL).some((u) => u.uid === userId), `${userId}: UPDATE_URL for its push URL`);
+});
