@@ -26,8 +26,12 @@ export interface WxLike {
 }
 
 export interface ClientOptions {
-  /** Base URL of the MiniRTC server, e.g. 'https://rtc.example.com'. Default: Client.setDefaultServer(). */
-  server?: string;
+  /**
+   * Base URL of the MiniRTC server, e.g. 'https://rtc.example.com', or several (the nodes of a
+   * cluster): config is asked from the first that answers, in order, at join and again while a
+   * session is resumed after a node was lost. Default: Client.setDefaultServer().
+   */
+  server?: string | string[];
   /** The wx API to use; default the global `wx`. */
   wx?: WxLike;
   /** ms to wait for a signalling reply; default 3000 (SIGNALING_TIMEOUT after). */
@@ -161,9 +165,10 @@ export type NetStatusInfo = object;
 export type ScreenFlag = boolean | 0 | 1 | '0' | '1';
 
 export declare class Client {
-  /** Server used by clients created without `server`. */
-  static setDefaultServer(url: string): void;
-  static getDefaultServer(): string;
+  /** Server used by clients created without `server`: one base URL or several; '' or [] clears it. */
+  static setDefaultServer(url: string | string[]): void;
+  /** The default server normalized (no trailing slash): '' when none, one URL, or a list when several. */
+  static getDefaultServer(): string | string[];
 
   constructor(options?: ClientOptions);
 

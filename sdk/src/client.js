@@ -31,7 +31,10 @@ const CLOSE_NORMAL = 1000;
 
 /**
  * @typedef {object} ClientOptions
- * @property {string} [server] base URL of the MiniRTC server, e.g. 'https://rtc.example.com'
+ * @property {string | string[]} [server] base URL of the MiniRTC server, e.g.
+ *   'https://rtc.example.com', or several (the nodes of a cluster, docs/cluster.md): config is
+ *   asked from the first that answers, in order, at join and again while resuming after a node
+ *   is lost
  * @property {import('./connection.js').WxLike} [wx] the wx API to use (default: the global wx)
  * @property {number} [signalingTimeout] ms to wait for a signalling reply (default 3000)
  * @property {number} [requestTimeout] ms to wait for the config request (default 5000)
@@ -48,14 +51,23 @@ const CLOSE_NORMAL = 1000;
  * @property {'rtmp' | 'flv'} [format] play URL format (ours)
  */
 
-let defaultServer = '';
+/** @type {string[]} */
+let defaultServers = [];
 
 /**
- * @param {unknown} url
- * @returns {string}
+ * The `server` option as a list of base URLs: trimmed, without a trailing slash; empty entries,
+ * repeats and anything but strings left out.
+ * @param {unknown} value one base URL or a list of them
+ * @returns {string[]}
  */
-function normalizeServer(url) {
-  return typeof url === 'string' ? url.trim().replace(/\/+$/, '') : '';
+function normalizeServers(value) {
+  /** @type {string[]} */
+  const out = [];
+  for (const v of Array.isArray(value) ? value : [value]) {
+    const url = typeof v === 'string' ? v.trim().replace(/\/+$/, '') : '';
+    if (url && !out.includes(url)) out.push(url);
+  }
+  return out;
 }
 
 /**
@@ -141,16 +153,17 @@ function replyUrl(reply) {
 
 export class Client extends Emitter {
   /**
-   * Server used by clients created without `server`.
-   * @param {string} url
+   * Server used by clients created without `server`: one base URL or a list of them (tried in
+   * order for config); '' or [] clears it.
+   * @param {string | string[]} url
    */
   static setDefaultServer(url) {
-    defaultServer = normalizeServer(url);
+    defaultServers = normalizeServers(url);
   }
 
-  /** @returns {string} */
+  /** @returns {string | string[]} the default server, normalized: '' when none, a list when several */
   static getDefaultServer() {
-    return defaultServer;
+    return defaultServers.length > 1 ? defaultServers.slice() : defaultServers[0] || '';
   }
 
   /**
@@ -159,7 +172,7 @@ export class Client extends Emitter {
   constructor(options) {
     super();
     const opts = options && typeof options === 'object' ? options : {};
-    this._server = normalizeServer(opts.server);
+    this._servers = normalizeServers(opts.server);
     this._wxOverride = opts.wx || null;
     this._opts = {
       signalingTimeout: positiveOr(opts.signalingTimeout, 3000),
@@ -341,8 +354,8 @@ export class Client extends Emitter {
     if (!wxApi || typeof wxApi.request !== 'function' || typeof wxApi.connectSocket !== 'function') {
       throw rtcError(ERROR_CODES.INVALID_PARAMS, 'join: no wx.request / wx.connectSocket available');
     }
-    const server = this._server || defaultServer;
-    if (!server) {
+    const servers = this._servers.length > 0 ? this._servers : defaultServers;
+    if (servers.length === 0) {
       throw rtcError(
         ERROR_CODES.GET_CONFIG_ERROR,
         'join: no server address; pass new Client({ server }) or call Client.setDefaultServer(url)',
@@ -364,7 +377,7 @@ export class Client extends Emitter {
     };
     if (this._businessId) params.businessId = this._businessId;
     try {
-      await session.join(server, params);
+      await session.join(servers, params);
     } catch (err) {
       if (this._session === session) this._endSession('initialized');
       throw err;

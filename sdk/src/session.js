@@ -1,5 +1,7 @@
 // The session and its connection: config over wx.request, the signalling socket, join, the
-// heartbeat, and resuming the session on a new socket when one drops (docs/protocol.md §3, §4).
+// heartbeat, and resuming the session on a new socket when one drops (docs/protocol.md §3, §4),
+// following a cluster node's redirect to the room's node and going on with the other nodes when
+// the room's node died (§4.4).
 //
 // Contract: one Session object per join() attempt; once ended it stays ended, so a late result
 // of an old session can be told from the current one by identity (client._session !== session).
@@ -14,11 +16,17 @@ import { ERROR_CODES, fromServerError, isRtcError, rtcError } from './errors.js'
 /** Close code this side uses when it gives up on a socket that stopped answering. */
 const CLOSE_UNRESPONSIVE = 4000;
 
-/** Redirects a join follows (cluster nodes naming the room's node) before it gives up. */
+/** Redirects a join or a resume attempt follows (cluster nodes naming the room's node) before it gives up. */
 const MAX_REDIRECTS = 3;
 
+/** Longest wait for a socket to open while resuming: a node that died silently costs little. */
+const RESUME_CONNECT_TIMEOUT = 2000;
+
+/** Longest pause between two resume attempts: back soon after the room's new node is reachable. */
+const RESUME_MAX_BACKOFF = 1000;
+
 /**
- * The node a join reply sends this client to (docs/protocol.md §4.4), or null.
+ * The node a join or resume reply sends this client to (docs/protocol.md §4.4), or null.
  * @param {import('./connection.js').RpcReply} reply
  * @returns {{url: string, reportUrl: string} | null}
  */
@@ -79,7 +87,36 @@ export function request(wxApi, opts, timeout, cancels) {
 }
 
 /**
- * GET /v1/config (docs/protocol.md §3).
+ * GET /v1/config (docs/protocol.md §3) from the first of `servers` that answers with a usable
+ * config; the others are asked in order when one fails.
+ * @param {import('./connection.js').WxLike} wxApi
+ * @param {string[]} servers base URLs
+ * @param {string} appId
+ * @param {number} timeout per server
+ * @param {Set<() => void>} cancels
+ * @param {() => boolean} wanted false once the answer is of no use (the session ended): no
+ *   further server is asked
+ * @returns {Promise<{signalUrls: string[], reportUrl: string}>}
+ */
+async function fetchConfig(wxApi, servers, appId, timeout, cancels, wanted) {
+  /** @type {import('./errors.js').RtcError[]} */
+  const errors = [];
+  for (const server of servers) {
+    if (errors.length > 0 && !wanted()) break;
+    try {
+      return await fetchConfigFrom(wxApi, server, appId, timeout, cancels);
+    } catch (err) {
+      errors.push(isRtcError(err) ? err : rtcError(ERROR_CODES.GET_CONFIG_ERROR, errMsg(err)));
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  const last = errors[errors.length - 1];
+  const why = errors.map((e, i) => `${servers[i]}: ${e.reason}`).join('; ');
+  throw rtcError(last ? last.code : ERROR_CODES.GET_CONFIG_ERROR, why || 'no server address');
+}
+
+/**
+ * GET /v1/config from one server.
  * @param {import('./connection.js').WxLike} wxApi
  * @param {string} server
  * @param {string} appId
@@ -87,7 +124,7 @@ export function request(wxApi, opts, timeout, cancels) {
  * @param {Set<() => void>} cancels
  * @returns {Promise<{signalUrls: string[], reportUrl: string}>}
  */
-async function fetchConfig(wxApi, server, appId, timeout, cancels) {
+async function fetchConfigFrom(wxApi, server, appId, timeout, cancels) {
   const url = `${server}/v1/config?appId=${encodeURIComponent(appId)}`;
   let res;
   try {
@@ -121,9 +158,10 @@ async function fetchConfig(wxApi, server, appId, timeout, cancels) {
  * @param {string[]} urls
  * @param {number} timeoutMs per URL
  * @param {Set<() => void>} cancels
+ * @param {(url: string, opened: boolean) => void} tried told of each URL tried, and whether it opened
  * @returns {Promise<SignalConnection>}
  */
-async function connect(wxApi, urls, timeoutMs, cancels) {
+async function connect(wxApi, urls, timeoutMs, cancels, tried) {
   let lastError = rtcError(ERROR_CODES.WEBSOCKET_FAILED, 'no signalling URL');
   for (const url of urls) {
     const conn = new SignalConnection(wxApi, url);
@@ -132,9 +170,11 @@ async function connect(wxApi, urls, timeoutMs, cancels) {
     try {
       await conn.open(timeoutMs);
       cancels.delete(cancel);
+      tried(url, true);
       return conn;
     } catch (err) {
       cancels.delete(cancel);
+      tried(url, false);
       lastError = isRtcError(err) ? err : rtcError(ERROR_CODES.WEBSOCKET_FAILED, errMsg(err));
     }
   }
@@ -176,13 +216,23 @@ export class Session {
     /** @type {SignalConnection | null} */
     this._conn = null;
     this.sessionToken = '';
+    this.appId = '';
     this.userId = '';
     this.roomId = '';
     this.reportUrl = '';
     this.pingInterval = 10000;
     this.resumeWindow = 0;
+    /** Base URLs config is asked from (the `server` option). */
+    /** @type {string[]} */
+    this._servers = [];
+    /** Signalling URLs in the order they are tried: the room's node first once known. */
     /** @type {string[]} */
     this._signalUrls = [];
+    /** URLs that failed to open during the current resume, the latest failure last. */
+    /** @type {string[]} */
+    this._failedUrls = [];
+    /** Sockets that failed to open, ever. */
+    this._openFailures = 0;
     /** @type {any} */
     this._pingTimer = null;
     /** @type {{resolve: () => void, reject: (e: any) => void}[]} */
@@ -195,43 +245,35 @@ export class Session {
 
   /**
    * Config, socket, join request. Rejects with the SDK error; the session is then ended.
-   * @param {string} server
+   * @param {string[]} servers base URLs config is asked from, in order
    * @param {Record<string, unknown>} params the join request's params
    * @returns {Promise<void>}
    */
-  async join(server, params) {
+  async join(servers, params) {
     try {
-      const config = await fetchConfig(this._wx, server, String(params.appId), this._opts.requestTimeout, this._cancels);
+      this._servers = servers;
+      this.appId = String(params.appId);
+      const live = () => this.state !== 'ended';
+      const config = await fetchConfig(this._wx, servers, this.appId, this._opts.requestTimeout, this._cancels, live);
       this._live();
-      let signalUrls = config.signalUrls;
-      let reportUrl = config.reportUrl;
-      let reply;
-      for (let hops = 0; ; hops++) {
-        const conn = await connect(this._wx, signalUrls, this._opts.signalingTimeout, this._cancels);
-        if (this.state === 'ended') {
-          conn.close();
-          this._live();
-        }
-        this._attach(conn);
-        try {
-          reply = await conn.call('join', params, this._opts.signalingTimeout);
-        } catch (err) {
-          this._live();
-          if (isRtcError(err) && err.code === ERROR_CODES.WEBSOCKET_NOT_CONNECTED) {
-            throw rtcError(ERROR_CODES.WEBSOCKET_FAILED, `join: ${err.reason}`);
-          }
-          throw err;
-        }
+      this._signalUrls = config.signalUrls;
+      this.reportUrl = config.reportUrl;
+      let sent;
+      try {
+        sent = await this._send('join', params, {
+          deadline: Infinity,
+          connectTimeout: this._opts.signalingTimeout,
+          wanted: live,
+        });
+      } catch (err) {
         this._live();
-        const redirect = redirectOf(reply);
-        if (!redirect || hops >= MAX_REDIRECTS) break;
-        // A cluster node that does not hold the room names the one that does (docs/protocol.md
-        // §4.4): join there, without telling the app. Resumes go there first too.
-        this._conn = null;
-        conn.close(1000, 'redirected');
-        signalUrls = [redirect.url].concat(config.signalUrls.filter((u) => u !== redirect.url));
-        if (redirect.reportUrl) reportUrl = redirect.reportUrl;
+        if (isRtcError(err) && err.code === ERROR_CODES.WEBSOCKET_NOT_CONNECTED) {
+          throw rtcError(ERROR_CODES.WEBSOCKET_FAILED, `join: ${err.reason}`);
+        }
+        throw err;
       }
+      this._live(); // _send gives null only to an ended session
+      const reply = /** @type {{reply: import('./connection.js').RpcReply}} */ (sent).reply;
       if (reply.error) throw fromServerError(reply.error, ERROR_CODES.JOIN_ROOM_ERROR);
       const result = reply.result || {};
       if (typeof result.sessionToken !== 'string' || !result.sessionToken) {
@@ -242,8 +284,6 @@ export class Session {
       this.userId = String(params.userId);
       this.pingInterval = positiveOr(result.pingInterval, 10000);
       this.resumeWindow = positiveOr(result.resumeWindow, 0);
-      this._signalUrls = signalUrls;
-      this.reportUrl = reportUrl;
       this.state = 'connected';
       this._startHeartbeat();
     } catch (err) {
@@ -253,6 +293,64 @@ export class Session {
       if (cancelled) this._live();
       throw err;
     }
+  }
+
+  /**
+   * Opens a socket to the first signalling URL that answers, makes it the session's socket and
+   * sends `method` on it. A cluster node that does not hold the room names the one that does
+   * (docs/protocol.md §4.4): that socket is closed, the named URL goes first (for later resumes
+   * too), reports go to the named reportUrl, and the request is sent again there, at most
+   * MAX_REDIRECTS times. The app hears nothing of it.
+   * @param {'join' | 'resume'} method
+   * @param {object} params
+   * @param {object} o
+   * @param {number} o.deadline ms since the epoch no wait may pass (Infinity: none)
+   * @param {number} o.connectTimeout longest wait for one socket to open
+   * @param {() => boolean} o.wanted false once the session no longer waits for this request
+   * @param {() => void} [o.beforeSend] called on each socket before the request goes out
+   * @param {(reply: import('./connection.js').RpcReply | null, conn: SignalConnection) => void} [o.onReply]
+   *   the request's onReply (SignalConnection.call), with the socket it came on
+   * @returns {Promise<{conn: SignalConnection, reply: import('./connection.js').RpcReply} | null>}
+   *   the last reply, still a redirect when the hops ran out; null when the session stopped
+   *   waiting before a socket was attached. Rejects when no socket opens or no reply comes.
+   */
+  async _send(method, params, o) {
+    const left = () => Math.max(1, o.deadline - Date.now());
+    const tried = (/** @type {string} */ url, /** @type {boolean} */ opened) => this._tried(url, opened);
+    const onReply = o.onReply;
+    for (let hops = 0; ; hops++) {
+      const urls = this._signalUrls.slice();
+      const conn = await connect(this._wx, urls, Math.min(o.connectTimeout, left()), this._cancels, tried);
+      if (!o.wanted()) {
+        conn.close();
+        return null;
+      }
+      this._attach(conn);
+      if (o.beforeSend) o.beforeSend();
+      const timeout = Math.min(this._opts.signalingTimeout, left());
+      const reply = await conn.call(method, params, timeout, onReply && ((r) => onReply(r, conn)));
+      const redirect = redirectOf(reply);
+      if (!redirect || hops >= MAX_REDIRECTS || !o.wanted()) return { conn, reply };
+      this._conn = null;
+      conn.close(1000, 'redirected');
+      this._signalUrls = [redirect.url].concat(this._signalUrls.filter((u) => u !== redirect.url));
+      if (redirect.reportUrl) this.reportUrl = redirect.reportUrl;
+    }
+  }
+
+  /**
+   * Keeps the order of the signalling URLs: one that failed to open goes last, so the next
+   * attempt starts elsewhere (a dead node stays listed, and may be named by redirects, until its
+   * registry record expires).
+   * @param {string} url
+   * @param {boolean} opened
+   */
+  _tried(url, opened) {
+    this._failedUrls = this._failedUrls.filter((u) => u !== url);
+    if (opened) return;
+    this._openFailures++;
+    this._failedUrls.push(url);
+    this._signalUrls = this._signalUrls.filter((u) => u !== url).concat(url);
   }
 
   /** Throws when the session ended meanwhile (leave/destroy during join). */
@@ -418,7 +516,10 @@ export class Session {
   }
 
   /**
-   * Gets the session back on a new socket within the server's resume window. Lost when that fails.
+   * Gets the session back on a new socket within the server's resume window, following a cluster
+   * node's redirect to the room's node (docs/protocol.md §4.4). Between attempts: config asked
+   * again after a socket failed to open (the live nodes' URLs), then a back-off of 0.1 s doubling
+   * up to RESUME_MAX_BACKOFF. Lost when the window ends or the server refuses the session.
    * @param {number} code close code of the lost socket
    * @param {string} reason
    */
@@ -428,55 +529,92 @@ export class Session {
     this.state = 'reconnecting';
     this._hooks.reconnecting();
     const deadline = Date.now() + this.resumeWindow;
+    this._failedUrls = [];
     let delay = 100;
     while (this.state === 'reconnecting' && Date.now() < deadline) {
-      const timeout = Math.max(1, Math.min(this._opts.signalingTimeout, deadline - Date.now()));
-      /** @type {SignalConnection | null} */
-      let conn = null;
+      const failuresBefore = this._openFailures;
       try {
-        conn = await connect(this._wx, this._signalUrls, timeout, this._cancels);
-        if (this.state !== 'reconnecting') {
-          conn.close();
-          return;
-        }
-        this._attach(conn);
-        this._hooks.resuming();
-        /** @type {Promise<void> | null} */
-        let settled = null;
-        // Applied as the reply arrives, before any message after it (docs/protocol.md §4.2).
-        const onReply = (/** @type {import('./connection.js').RpcReply | null} */ r) => {
-          if (!r || !r.result || this.state !== 'reconnecting' || this._conn !== conn) return;
-          const result = r.result;
-          if (typeof result.sessionToken === 'string' && result.sessionToken) this.sessionToken = result.sessionToken;
-          this.pingInterval = positiveOr(result.pingInterval, this.pingInterval);
-          if (typeof result.resumeWindow === 'number') this.resumeWindow = Math.max(0, result.resumeWindow);
-          this.state = 'connected';
-          settled = this._hooks.resumed(result);
-          for (const w of this._resumeWaiters.splice(0)) w.resolve();
-        };
-        const reply = await conn.call('resume', { sessionToken: this.sessionToken }, timeout, onReply);
-        if (settled) {
-          await settled;
-          if (this._conn === conn && this.state === 'connected') this._startHeartbeat();
-          return;
-        }
-        if (this.state !== 'reconnecting') return;
-        if (reply.error) {
-          // The server no longer has the session: no point trying again.
-          const why = typeof reply.error.message === 'string' ? reply.error.message : 'refused';
-          this._lost(code, `${reason}; resume refused: ${why}`);
-          return;
-        }
+        if (await this._resumeAttempt(deadline, code, reason)) return;
       } catch (err) {
-        if (this.state !== 'reconnecting') return;
-        if (conn) conn.close();
-        this._conn = null;
+        // no socket, no reply in time, or the socket ended: try again
       }
-      const wait = Math.min(delay, Math.max(0, deadline - Date.now()));
-      delay = Math.min(delay * 2, 2000);
-      if (wait > 0) await this._sleep(wait);
+      if (this.state !== 'reconnecting') return;
+      const attached = /** @type {SignalConnection | null} */ (this._conn);
+      this._conn = null;
+      if (attached) attached.close();
+      const paused = Date.now();
+      if (this._openFailures > failuresBefore) await this._refreshSignalUrls(deadline);
+      const wait = Math.min(delay - (Date.now() - paused), deadline - Date.now());
+      delay = Math.min(delay * 2, RESUME_MAX_BACKOFF);
+      if (wait > 0 && this.state === 'reconnecting') await this._sleep(wait);
     }
     if (this.state === 'reconnecting') this._lost(code, reason);
+  }
+
+  /**
+   * One resume attempt: a socket, `resume` on it, redirects followed.
+   * @param {number} deadline
+   * @param {number} code close code of the lost socket
+   * @param {string} reason
+   * @returns {Promise<boolean>} true when the resume is over (resumed, refused, or the session
+   *   ended meanwhile); false or a rejection when another attempt may succeed
+   */
+  async _resumeAttempt(deadline, code, reason) {
+    /** @type {Promise<void> | null} */
+    let settled = null;
+    // Applied as the reply arrives, before any message after it (docs/protocol.md §4.2).
+    const onReply = (/** @type {import('./connection.js').RpcReply | null} */ r, /** @type {SignalConnection} */ conn) => {
+      if (!r || !r.result || this.state !== 'reconnecting' || this._conn !== conn) return;
+      const result = r.result;
+      if (typeof result.sessionToken === 'string' && result.sessionToken) this.sessionToken = result.sessionToken;
+      this.pingInterval = positiveOr(result.pingInterval, this.pingInterval);
+      if (typeof result.resumeWindow === 'number') this.resumeWindow = Math.max(0, result.resumeWindow);
+      this.state = 'connected';
+      settled = this._hooks.resumed(result);
+      for (const w of this._resumeWaiters.splice(0)) w.resolve();
+    };
+    // The session's own ids let a node that does not hold it find its record (cluster mode).
+    const params = { sessionToken: this.sessionToken, appId: this.appId, roomId: this.roomId, userId: this.userId };
+    const sent = await this._send('resume', params, {
+      deadline,
+      connectTimeout: Math.min(this._opts.signalingTimeout, RESUME_CONNECT_TIMEOUT),
+      wanted: () => this.state === 'reconnecting',
+      beforeSend: () => this._hooks.resuming(),
+      onReply,
+    });
+    if (settled) {
+      await settled;
+      if (sent && this._conn === sent.conn && this.state === 'connected') this._startHeartbeat();
+      return true;
+    }
+    if (!sent || this.state !== 'reconnecting') return true;
+    const error = sent.reply.error;
+    if (!error) return false;
+    if (redirectOf(sent.reply)) return false; // redirected more than MAX_REDIRECTS times
+    // The server no longer has the session: no point trying again.
+    const why = typeof error.message === 'string' ? error.message : 'refused';
+    this._lost(code, `${reason}; resume refused: ${why}`);
+    return true;
+  }
+
+  /**
+   * Asks config again for the live nodes' signalling URLs, those that failed during this resume
+   * last. A failing config request keeps the list as it is.
+   * @param {number} deadline
+   * @returns {Promise<void>}
+   */
+  async _refreshSignalUrls(deadline) {
+    const timeout = Math.max(1, Math.min(this._opts.requestTimeout, RESUME_CONNECT_TIMEOUT, deadline - Date.now()));
+    const wanted = () => this.state === 'reconnecting';
+    let fresh;
+    try {
+      fresh = (await fetchConfig(this._wx, this._servers, this.appId, timeout, this._cancels, wanted)).signalUrls;
+    } catch (_) {
+      return;
+    }
+    if (!wanted()) return;
+    const failed = this._failedUrls;
+    this._signalUrls = fresh.filter((u) => !failed.includes(u)).concat(failed.filter((u) => fresh.includes(u)));
   }
 
   /**

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_CODES as E, setup, record, rejectsWith } from './lib/sdk.mjs';
-import { FakeWx, NO_REPLY, until } from './lib/fake_wx.mjs';
+import { APP_ID, FakeWx, NO_REPLY, until } from './lib/fake_wx.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -80,7 +80,7 @@ test('a dropped socket is resumed on a new one; nothing changed, so no event at 
   assert.equal(wx.sockets.length, 2);
   const resume = wx.socket.requests('resume');
   assert.equal(resume.length, 1);
-  assert.deepEqual(resume[0].params, { sessionToken: 'sess-1' });
+  assert.deepEqual(resume[0].params, { sessionToken: 'sess-1', appId: APP_ID, roomId: 'room', userId: 'me' });
   assert.equal(wx.socket.requests('join').length, 0, 'no new join');
   assert.deepEqual(events, []);
   assert.equal(wx.openSockets.length, 1, 'still one socket');

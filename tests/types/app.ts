@@ -17,6 +17,9 @@ declare const wx: { request(o: object): unknown; connectSocket(o: object): unkno
 
 const version: string = VERSION;
 Client.setDefaultServer('https://rtc.example.com');
+Client.setDefaultServer(['https://n1.rtc.example.com', 'https://n2.rtc.example.com']);
+const defaultServer: string | string[] = Client.getDefaultServer();
+const cluster = new Client({ server: ['https://n1.rtc.example.com', 'https://n2.rtc.example.com'], wx });
 const client = new Client({ server: 'https://rtc.example.com', wx, signalingTimeout: 3000, playFormat: 'flv' });
 
 async function meeting(token: string): Promise<void> {
@@ -77,7 +80,13 @@ function wrongUses(): void {
   ERROR_CODES.NOT_IN_ROOM = 1;
   // @ts-expect-error the state is read-only
   client.state = 'connected';
+  // @ts-expect-error server URLs are strings
+  new Client({ server: [1, 2] });
+  // @ts-expect-error the default server may be a list
+  const one: string = Client.getDefaultServer();
+  void one;
 }
 
 void meeting;
 void wrongUses;
+void [defaultServer, cluster];

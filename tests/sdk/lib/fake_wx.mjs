@@ -32,6 +32,8 @@ export class FakeSocketTask {
   constructor(wx, url) {
     this.wx = wx;
     this.url = url;
+    /** When wx.connectSocket made it (ms since the epoch). */
+    this.createdAt = Date.now();
     /** Frames the client sent, parsed. */
     this.sent = [];
     this.state = 'connecting';
