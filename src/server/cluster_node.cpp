@@ -277,6 +277,65 @@ void ClusterNode::route_resume(const std::string& app_id, const std::string& roo
       });
 }
 
+void ClusterNode::drain(const RoomList& rooms, const MembersOf& members_of, std::uint64_t now_ms,
+                        std::chrono::milliseconds timeout, std::function<void()> done) {
+  if (!coordinator_) return done();
+  struct Pending {
+    std::size_t left = 2;  // the record, and this call's own (nothing finishes before it ends)
+    bool finished = false;
+    std::function<void()> done;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->done = std::move(done);
+  drain_timer_ = std::make_unique<boost::asio::steady_timer>(io_, timeout);
+  auto finish = [pending, alive = alive_, this] {
+    if (pending->finished) return;
+    pending->finished = true;
+    if (*alive && drain_timer_) drain_timer_->cancel();
+    pending->done();
+  };
+  auto one = [pending, finish](std::string_view what, Status st) {
+    if (!st)
+      spdlog::warn("cluster drain: {} not written: {}", what, st.error().reason);
+    if (--pending->left == 0) finish();
+  };
+  drain_timer_->async_wait([finish, pending](const boost::system::error_code& ec) {
+    if (ec || pending->finished) return;
+    spdlog::warn("cluster drain: Redis did not acknowledge everything in time; going on");
+    finish();
+  });
+  pending->left += rooms.size() + pins_.size();
+  coordinator_->withdraw_record([one](Status st) { one("the node record", std::move(st)); });
+  // Every member as it is now, whatever was written before.
+  for (const auto& room : rooms) {
+    std::vector<cluster::SessionRecord> all;
+    for (auto& member : members_of(room.first, room.second)) {
+      cluster::SessionRecord r;
+      r.app_id = room.first;
+      r.room_id = room.second;
+      r.node_id = self_.id;
+      r.member = std::move(member);
+      r.updated_at_ms = now_ms;
+      all.push_back(std::move(r));
+    }
+    std::vector<std::string> gone;
+    if (auto it = written_.find(room); it != written_.end())
+      for (const auto& [user, w] : it->second) {
+        bool present = false;
+        for (const auto& r : all) present = present || r.member.user_id == user;
+        if (!present) gone.push_back(user);
+      }
+    coordinator_->save_sessions(room.first, room.second, std::move(all), std::move(gone), now_ms,
+                                [one](Status st) { one("session records", std::move(st)); });
+  }
+  for (const auto& [room, pin] : pins_)
+    coordinator_->release_pin(room.first, room.second, pin,
+                              [one](Status st) { one("a room pin", std::move(st)); });
+  pins_.clear();
+  written_.clear();
+  one("", {});  // this call's own count
+}
+
 void ClusterNode::withdraw() {
   if (!coordinator_) return;
   coordinator_->withdraw_record([id = self_.id](Status st) {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "cluster/coordinator.hpp"
 #include "cluster/node_record.hpp"
@@ -102,6 +103,14 @@ class ClusterNode {
                     const std::string& user_id, const std::string& session_token,
                     std::uint64_t now_ms, std::function<void(Result<ResumeRoute>)> done);
 
+  /// Graceful drain (docs/cluster.md "Drain"): the record is deleted (no node sends clients or
+  /// rooms here any more), every member of `rooms` is written to its room's records as it is
+  /// now, and this node's pins are deleted, so the first client to resume elsewhere moves its
+  /// room there. `done` runs once all of that is acknowledged by Redis, or after `timeout`
+  /// (Redis away: the clients then wait for the pins to expire). Ticks must stop before.
+  void drain(const RoomList& rooms, const MembersOf& members_of, std::uint64_t now_ms,
+             std::chrono::milliseconds timeout, std::function<void()> done);
+
   /// Clean stop: the record is deleted, so other nodes stop sending clients here at once.
   void withdraw();
 
@@ -131,6 +140,7 @@ class ClusterNode {
   Result<bool> take_route(const RoomKey& room, const Result<cluster::Pin>& pin,
                           const std::vector<cluster::NodeRecord>& live, cluster::NodeRecord& owner);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 };
 
 }  // namespace minirtc::server

@@ -195,6 +195,7 @@ Result<Config> parse_config(std::string_view text, Config c) {
     r.get("secret", c.cluster.secret);
     r.get("node_ttl_ms", c.cluster.node_ttl_ms);
     r.get("pin_ttl_ms", c.cluster.pin_ttl_ms);
+    r.get("drain_timeout_ms", c.cluster.drain_timeout_ms);
     r.get("max_viewers", c.cluster.max_viewers);
     r.get("max_egress_mbps", c.cluster.max_egress_mbps);
     r.get("max_cpu_percent", c.cluster.max_cpu_percent);

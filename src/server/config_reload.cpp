@@ -173,6 +173,7 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
     p.plan().need_restart.push_back("cluster.secret: changed (needs a restart; the old one kept)");
   p.restart("cluster.node_ttl_ms", r.cluster.node_ttl_ms, n.cluster.node_ttl_ms);
   p.restart("cluster.pin_ttl_ms", r.cluster.pin_ttl_ms, n.cluster.pin_ttl_ms);
+  p.restart("cluster.drain_timeout_ms", r.cluster.drain_timeout_ms, n.cluster.drain_timeout_ms);
   p.restart("cluster.max_viewers", r.cluster.max_viewers, n.cluster.max_viewers);
   p.restart("cluster.max_egress_mbps", r.cluster.max_egress_mbps, n.cluster.max_egress_mbps);
   p.restart("cluster.max_cpu_percent", r.cluster.max_cpu_percent, n.cluster.max_cpu_percent);

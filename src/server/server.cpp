@@ -330,13 +330,47 @@ void Server::cluster_tick(std::uint64_t now) {
 void Server::shutdown() {
   if (stopping_) return;
   stopping_ = true;
-  if (cluster_) cluster_->withdraw();
   ctx_.shutting_down = true;
   boost::system::error_code ec;
   http_acceptor_.close(ec);
   rtmp_acceptor_.close(ec);
-  ticker_.cancel();
+  ticker_.cancel();  // no more ticks: room timers stop, cluster records and pins stay as they are
   signals_.cancel();
+  if (cluster_) return drain();
+  finish_shutdown();
+}
+
+void Server::drain() {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.cluster.drain_timeout_ms);
+  const auto rooms = signal_->rooms();
+  spdlog::info("cluster: draining: {} rooms and {} sessions move to other nodes (at most {} ms)",
+               rooms.size(), signal_->session_count(), config_.cluster.drain_timeout_ms);
+  cluster_->drain(
+      rooms,
+      [this](const std::string& app_id, const std::string& room_id) {
+        return signal_->room_service().resumable_members(app_id, room_id);
+      },
+      now_ms(), std::chrono::milliseconds(3000), [this, deadline] {
+        signal_->shutdown();  // 1001: the SDK resumes on another node, which takes the room
+        wait_for_moves(deadline);
+      });
+}
+
+void Server::wait_for_moves(std::chrono::steady_clock::time_point deadline) {
+  if (ctx_.connections.empty() || std::chrono::steady_clock::now() >= deadline) {
+    if (!ctx_.connections.empty())
+      spdlog::warn("cluster: drain deadline: {} connections still here", ctx_.connections.size());
+    else
+      spdlog::info("cluster: drained: every client moved");
+    return finish_shutdown();
+  }
+  ticker_.expires_after(std::chrono::milliseconds(50));
+  ticker_.async_wait(
+      [this, deadline](const boost::system::error_code&) { wait_for_moves(deadline); });
+}
+
+void Server::finish_shutdown() {
   signal_->shutdown();
   recordings_->shutdown();
   relay_->shutdown();

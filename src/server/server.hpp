@@ -61,7 +61,16 @@ class Server {
   void cluster_tick(std::uint64_t now_ms);
   void wait_for_signal();
   void reload();
+  /// SIGINT/SIGTERM (or stop()): a cluster node drains first (drain()), then every node closes
+  /// what is left (finish_shutdown()).
   void shutdown();
+  /// Cluster mode (docs/cluster.md "Drain"): no new connections, the node's rooms handed over
+  /// through Redis (ClusterNode::drain), every signalling session closed with 1001 so its client
+  /// resumes on another node; media goes on meanwhile, until the clients have moved (no
+  /// connection left) or cluster.drain_timeout_ms.
+  void drain();
+  void wait_for_moves(std::chrono::steady_clock::time_point deadline);
+  void finish_shutdown();
   void wait_for_goodbyes(std::chrono::steady_clock::time_point deadline);
 
   Config config_;

@@ -4,7 +4,9 @@
 // node: the SDK reconnects, is redirected to the room's new node if needed, and the app hears
 // UPDATE_URL with the new push and play URLs (the test's "app" restarts ffmpeg and its players
 // with them). Checked: no DISCONNECT, no peer leaving or joining, and every publisher pushing and
-// every viewer playing again within 10 s of the kill (the measured times are printed).
+// every viewer playing again within 10 s of the kill (the measured times are printed). Then the
+// room's new node is stopped with SIGTERM: it drains (docs/cluster.md "Drain"), the phones move to
+// the last node the same way while media goes on from the draining one, and it exits.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,7 +49,7 @@ before(async () => {
   if (skip) return;
   redis = await startRedis();
   dir = mkdtempSync(join(tmpdir(), 'minirtc-failover-'));
-  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-failover"\n');
+  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-failover"\ndrain_timeout_ms = 8000\n');
   for (const id of ['n1', 'n2', 'n3']) nodes.push(await startNode(id));
 });
 
@@ -154,4 +156,58 @@ test('the room\'s node killed with SIGKILL: every phone resumes on another node,
   // Publishers got a new push URL on the new node, viewers new play URLs.
   for (const userId of publishers)
     assert.ok(phones[users.indexOf(userId)].named(EVENTS.UPDATE_URL).some((u) => u.uid === userId), `${userId}: UPDATE_URL for its push URL`);
+});
+
+test('the room\'s node stopped with SIGTERM drains: every phone moves to another node, media goes on meanwhile, the node exits once they left', { skip, timeout: 180000 * SLOW }, async (t) => {
+  // The call of the test above goes on, on one of the two nodes left.
+  const roomId = `failover-${process.pid}`;
+  const holders = [];
+  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  assert.equal(holders.length, 1, 'one node holds the room');
+  const owner = holders[0];
+  const other = nodes.find((n) => n !== owner);
+  const users = ['alice', 'bob', 'carol', 'dave'];
+  const publishers = ['alice', 'bob'];
+  const expected = users.flatMap((v) => publishers.filter((p) => p !== v).map((p) => ({ viewer: v, uid: p })));
+  const before = phones.map((p) => ({ online: p.named(EVENTS.PEER_ONLINE).length, leave: p.named(EVENTS.PEER_LEAVE).length,
+    updates: p.named(EVENTS.UPDATE_URL).length }));
+  const latest = (e) => players.filter((x) => x.viewer === e.viewer && x.uid === e.uid).pop();
+  await waitFor(() => expected.every((e) => latest(e) && latest(e).player.reader.videoFrames.length > 0),
+    { timeoutMs: 20000 * SLOW, what: 'every viewer playing before the drain' });
+  const oldPlayers = new Map(expected.map((e) => [`${e.viewer}<-${e.uid}`, latest(e)]));
+
+  const termAt = Date.now();
+  const stopped = owner.stop('SIGTERM');
+  nodes.splice(nodes.indexOf(owner), 1);
+
+  // Each pair plays from the node left; the gap is from the old player's last frame to the new
+  // one's first.
+  const gaps = new Map();
+  await waitFor(() => {
+    for (const e of expected) {
+      const key = `${e.viewer}<-${e.uid}`;
+      const now = latest(e);
+      if (gaps.has(key) || !now || now === oldPlayers.get(key) || now.player.reader.videoFrames.length === 0) continue;
+      const old = oldPlayers.get(key).player.reader.videoFrames;
+      gaps.set(key, { gap: now.player.reader.videoFrames[0].receivedAt - old[old.length - 1].receivedAt,
+        back: now.player.reader.videoFrames[0].receivedAt - termAt });
+    }
+    return gaps.size === expected.length;
+  }, { timeoutMs: 30000 * SLOW, what: 'every viewer playing from the node left' });
+  t.diagnostic(`after SIGTERM (gap since the old URL's last frame / since the signal): ${[...gaps].map(([k, v]) => `${k} ${v.gap}/${v.back} ms`).join(', ')}`);
+  const code = await stopped;
+  t.diagnostic(`the drained node exited ${Date.now() - termAt} ms after SIGTERM (code ${code})`);
+  assert.equal(code, 0, 'the drained node exits cleanly');
+  for (const [key, v] of gaps) assert.ok(v.back <= TARGET_MS * SLOW, `${key}: playing from the node left after ${v.back} ms`);
+
+  const r = await admin(other, `/apps/${appId}/rooms/${roomId}`);
+  assert.equal(r.status, 200, 'the node left holds the room');
+  assert.deepEqual(r.body.members.map((m) => m.userId).sort(), users);
+  for (const m of r.body.members) assert.equal(m.state, 'connected', `${m.userId} connected`);
+  phones.forEach((p, i) => {
+    assert.equal(p.named(EVENTS.DISCONNECT).length, 0, `${users[i]}: no DISCONNECT`);
+    assert.equal(p.named(EVENTS.PEER_LEAVE).length, before[i].leave, `${users[i]}: no PEER_LEAVE`);
+    assert.equal(p.named(EVENTS.PEER_ONLINE).length, before[i].online, `${users[i]}: no new PEER_ONLINE`);
+    assert.ok(p.named(EVENTS.UPDATE_URL).length > before[i].updates, `${users[i]}: new URLs`);
+  });
 });
