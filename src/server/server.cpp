@@ -193,6 +193,7 @@ Status Server::listen() {
       !config_.public_rtmp_url.empty()
           ? config_.public_rtmp_url
           : fmt::format("rtmp://{}:{}", host_for_url(rtmp_bound), rtmp_bound.port()));
+  signal_->reload();  // the join and resume results name this node's report URL
   if (cluster_) {
     cluster::NodeRecord self;
     self.public_url = public_url;

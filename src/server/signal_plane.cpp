@@ -180,10 +180,12 @@ class RoomBridge {
                                std::uint64_t now) {
               return check_join_token(apps, app_id, token, room_id, user_id, now);
             },
-            dispatcher_config(ctx.config)) {}
+            dispatcher_config(ctx)) {}
 
-  static signal::DispatcherConfig dispatcher_config(const Config& c) {
+  static signal::DispatcherConfig dispatcher_config(const ServerContext& ctx) {
+    const Config& c = ctx.config;
     signal::DispatcherConfig d;
+    d.report_url = ctx.access.http_base() + "/v1/report";
     d.max_requests_per_second = c.max_requests_per_second;
     d.idle_timeout_ms = c.session_timeout_ms;
     return d;
@@ -555,7 +557,7 @@ void SignalPlane::tick(std::uint64_t now) {
 
 void SignalPlane::reload() {
   bridge_->rooms.set_config(room_config(bridge_->ctx.config));
-  bridge_->dispatcher.set_config(RoomBridge::dispatcher_config(bridge_->ctx.config));
+  bridge_->dispatcher.set_config(RoomBridge::dispatcher_config(bridge_->ctx));
 }
 
 void SignalPlane::shutdown() {

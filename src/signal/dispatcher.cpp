@@ -75,7 +75,7 @@ DispatchResult SignalDispatcher::on_text(room::SessionId id, std::string_view fr
     result.reply =
         render_error(request.id, static_cast<int>(outcome.error->code), outcome.error->message);
   else
-    result.reply = render_result(request.id, reply_json(outcome.result));
+    result.reply = render_result(request.id, reply_json(outcome.result, config_.report_url));
   finish(std::move(outcome), result);
   return result;
 }

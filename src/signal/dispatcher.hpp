@@ -42,6 +42,8 @@ struct DispatcherConfig {
   /// A session that has not joined and sends nothing for this long is closed.
   std::uint32_t idle_timeout_ms = 30000;
   ReportLimits report;
+  /// This node's POST /v1/report URL, sent in join and resume results ("" leaves it out).
+  std::string report_url;
 };
 
 struct OutgoingText {

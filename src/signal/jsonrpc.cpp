@@ -122,8 +122,12 @@ std::string render_notification(const room::Notification& n) {
   return json::serialize(o);
 }
 
-json::value reply_json(const room::ReplyData& data) {
-  if (const auto* join = std::get_if<room::JoinReply>(&data)) return join_json(*join);
+json::value reply_json(const room::ReplyData& data, std::string_view report_url) {
+  if (const auto* join = std::get_if<room::JoinReply>(&data)) {
+    json::object o = join_json(*join);
+    if (!report_url.empty()) o["reportUrl"] = report_url;
+    return o;
+  }
   if (const auto* url = std::get_if<room::UrlReply>(&data)) {
     json::object o;
     o["url"] = url->url;
@@ -148,6 +152,7 @@ json::value reply_json(const room::ReplyData& data) {
     }
     o["publications"] = std::move(pubs);
     o["subscriptions"] = std::move(subs);
+    if (!report_url.empty()) o["reportUrl"] = report_url;
     return o;
   }
   if (const auto* report = std::get_if<room::ReportReply>(&data)) {

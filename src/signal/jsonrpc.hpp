@@ -47,6 +47,8 @@ std::string render_error(const boost::json::value& id, int code, std::string_vie
 /// {"jsonrpc":"2.0","method":"peerOnline","params":{"uid":"bob"}} etc. (§4.3)
 std::string render_notification(const room::Notification& notification);
 /// The `result` object of a successful reply (§4.2).
-boost::json::value reply_json(const room::ReplyData& data);
+/// `report_url` (may be empty: left out): this node's POST /v1/report, added to join and resume
+/// results so that a client sends its reports to the node that holds its session.
+boost::json::value reply_json(const room::ReplyData& data, std::string_view report_url = {});
 
 }  // namespace minirtc::signal
