@@ -153,3 +153,15 @@ key = ""
 [extra]
 ''')
 write('config_parse', 'syntax', '[server\nhttp_listen = "unterminated\n')
+
+# console_feed_auth: a console feed's first message as the browser sends it (console/src/api.js:
+# JSON.stringify({type: 'auth', key})), the watch that may follow it, and near misses. The
+# target's admin key is fuzz-admin-key-0123456789.
+FEED_KEY = 'fuzz-admin-key-0123456789'
+write('console_feed_auth', 'auth', f'{{"type":"auth","key":"{FEED_KEY}"}}')
+write('console_feed_auth', 'auth_wrong_key', '{"type":"auth","key":"fuzz-admin-key-012345678"}')
+write('console_feed_auth', 'auth_escaped', '{"key":"fuzz\\u002dadmin-key-0123456789","type":"a\\u0075th"}')
+write('console_feed_auth', 'watch', '{"type":"watch","appId":"123456781234567812345678","roomId":"r1"}')
+write('console_feed_auth', 'auth_extra_fields', f'{{"type":"auth","key":"{FEED_KEY}","x":[1,2.5e3,null,true,{{"y":"z"}}]}}')
+write('console_feed_auth', 'not_json', 'auth ' + FEED_KEY)
+
