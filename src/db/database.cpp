@@ -76,7 +76,7 @@ Error Database::error(std::string_view what) const {
   std::string why = sqlite3_errmsg(db_.get());
   if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
     why +=
-        " (the file is damaged or not a MiniRTC database: move it away to start empty, or "
+        " (the file is damaged or not a MiniRTC database: move the file away to start empty, or "
         "restore a backup)";
   else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
     why += " (another process holds it: is another minirtc serving the same data dir?)";
@@ -93,6 +93,9 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
   if (rc != SQLITE_OK) return db.error("cannot open");
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout_ms));
+  // Before the first access: an exclusive WAL connection then never uses shared memory.
+  if (options.exclusive)
+    if (auto st = db.exec("PRAGMA locking_mode=EXCLUSIVE"); !st) return st.error();
 
   // The first statements read the header: a file that is not a database fails here.
   if (!options.read_only) {
@@ -112,14 +115,15 @@ Result<Database> Database::open(const std::string& path, const OpenOptions& opti
     auto row = check->step();
     if (!row) return db.error("integrity check failed");
     if (*row && check->text(0) != "ok")
-      return make_error(fmt::format(
-          "database {}: integrity check failed: {} (the file is damaged: move it away to start "
-          "empty, or restore a backup)",
-          path, check->text(0)));
+      return make_error(
+          fmt::format("database {}: integrity check failed: {} (the file is damaged: move the file "
+                      "away to start "
+                      "empty, or restore a backup)",
+                      path, check->text(0)));
   }
   if (!options.read_only) {
     // Take the write lock once now: a file another process keeps locked is an error at start,
-    // not a writer that fails later.
+    // not a writer that fails later. (Exclusive: the lock stays taken until the handle closes.)
     if (auto st = db.exec("BEGIN IMMEDIATE; COMMIT"); !st) return st.error();
   }
   return db;

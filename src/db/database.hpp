@@ -1,6 +1,8 @@
 #pragma once
-// The embedded database: one SQLite file in the data dir (`<data_dir>/minirtc.db`) for what must
-// outlive a restart (call records, pending callbacks, recordings). No server to run.
+// The embedded database: SQLite files in the data dir for what must outlive a restart, no server
+// to run: `<data_dir>/minirtc.db` (call records, recordings) and, opened the same way,
+// `<data_dir>/callbacks.db` (pending callbacks: a file of its own, server/callback_store.hpp says
+// why).
 //
 // Contract:
 //   - Database::open either returns a handle that reads and writes the file, or a clear error:
@@ -90,6 +92,11 @@ struct OpenOptions {
   std::uint32_t busy_timeout_ms = 5000;  // wait this long for another writer's lock
   bool read_only = false;
   bool check = true;  // PRAGMA quick_check at open
+  /// locking_mode=EXCLUSIVE: the write lock taken at open is kept for the connection's life, so
+  /// no other connection (another process, another opener in this one) can use the file until it
+  /// closes; with WAL, no -shm file. For a file with one writer and no other reader: the callback
+  /// queue (server/callback_store.hpp), where a second server must fail at start.
+  bool exclusive = false;
 };
 
 class Database {

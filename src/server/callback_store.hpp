@@ -1,31 +1,46 @@
 #pragma once
-// The callback queue on disk: one SQLite file, `<data_dir>/callbacks.db`, so pending callbacks
-// survive a restart or a crash. A row is one delivery: one event for one URL, with its EventId
-// (given once, when the event is queued: a redelivery after a crash carries the same EventId),
-// its attempts and when to try next. Rows of one lane (URL, app, room) are delivered in `seq`
-// order: the head of a lane is its smallest `seq`.
+// The callback queue on disk, so pending callbacks survive a restart or a crash. A row is one
+// delivery: one event for one URL, with its EventId (given once, when the event is queued: a
+// redelivery after a crash carries the same EventId), its attempts and when to try next. Rows of
+// one lane (URL, app, room) are delivered in `seq` order: the head of a lane is its smallest
+// `seq`.
 //
-// WAL journal with synchronous=NORMAL: a commit is a write into the log, not an fsync, so a
-// process crash (SIGKILL) loses no committed row and queuing costs the event loop microseconds;
-// a power cut may lose the last commits. locking_mode=EXCLUSIVE: a second server on the same data
-// directory fails at start ("database is locked") instead of delivering everything twice. A file
-// that is not a database, or fails SQLite's quick check, stops the start with the reason: the
-// queue is never silently replaced by an empty one.
+// The file is opened by the shared database layer (db::Database: WAL, synchronous=NORMAL, a quick
+// check at open, per-component migrations in `schema_versions`); this file holds only the
+// "callbacks" component's schema (its migrations, in callback_store.cpp) and its queries.
 //
-// Schema versions are per component (table `schema_versions`, component "callbacks"), each
-// migration a step in callback_store.cpp applied in one transaction.
+// Why a file of its own, `<data_dir>/callbacks.db`, and not a component of `minirtc.db`: the
+// queue is written on the event loop, because CallbackService sends nothing that is not committed
+// first (callbacks.hpp), and that loop also carries every viewer's media. In callbacks.db the
+// loop is the only writer, so a commit never waits for another connection's lock: it is an append
+// to the WAL without fsync. In minirtc.db it would share the one write lock with the usage
+// records' writer thread (db::BatchWriter), whose transactions hold it for a whole batch of up to
+// 5,000 records and through a checkpoint's fsync: an enqueue would wait out that lock (the busy
+// timeout is 5 s) with all media stalled behind it. Handing the queue to that writer thread
+// instead would make every delivery wait for the writer's next round (up to 200 ms, more while it
+// retries a full disk) before it may be sent, and bind the queue to the writer's policy of
+// dropping jobs when its queue is full or when the disk still refuses at shutdown, weaker than
+// "committed before sent". (SQLite's automatic checkpoint still runs on the loop, in the commit
+// that crosses 1,000 pages of WAL; it is what the queue cost before this change too.)
+//
+// Guarantees, as before:
+//   - WAL with synchronous=NORMAL: a process crash (SIGKILL) loses no committed row; a power cut
+//     may lose the last commits;
+//   - locking_mode=EXCLUSIVE with no busy wait: a second server on the same data directory fails
+//     at start ("database is locked") instead of delivering everything twice;
+//   - a file that is not a database, or fails the quick check, stops the start with the reason
+//     (db::Database::open): the queue is never silently replaced by an empty one.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "db/database.hpp"
 #include "util/result.hpp"
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace minirtc::server {
 
@@ -46,17 +61,16 @@ struct LaneKey {
 
 class CallbackStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  /// The queue's file name inside the data dir.
+  static constexpr std::string_view kFileName = "callbacks.db";
+  /// The component's name in `schema_versions`.
+  static constexpr std::string_view kComponent = "callbacks";
+  /// The "callbacks" component's migrations, in order (db::Database::migrate).
+  static std::span<const std::string_view> migrations();
 
+  /// Opens (creating, migrating) the queue at `path`. Errors name the file and the problem.
   static Result<std::unique_ptr<CallbackStore>> open(const std::string& path);
-  class Key {
-    Key() = default;
-    friend class CallbackStore;
-  };
-  CallbackStore(Key, sqlite3* db) : db_(db) {}
-  ~CallbackStore();
-  CallbackStore(const CallbackStore&) = delete;
-  CallbackStore& operator=(const CallbackStore&) = delete;
+  explicit CallbackStore(db::Database db) : db_(std::move(db)) {}
 
   /// All rows in one transaction, in order.
   Status enqueue(std::span<const QueuedDelivery> rows);
@@ -70,17 +84,9 @@ class CallbackStore {
   Result<std::uint64_t> count();
 
  private:
-  Status exec(const char* sql);
-  Status prepare();
-  Status migrate();
-  Error error(std::string_view what) const;
+  Result<db::Statement*> statement(std::string_view sql);
 
-  struct StmtDeleter {
-    void operator()(sqlite3_stmt* s) const noexcept;
-  };
-  using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
-  sqlite3* db_;
-  Stmt insert_, head_, reschedule_, remove_, lanes_, count_;
+  db::Database db_;
 };
 
 }  // namespace minirtc::server

@@ -43,8 +43,8 @@ webhook::RetryPolicy retry_policy(const CallbacksConfig& c) {
 Result<std::unique_ptr<CallbackService>> CallbackService::open(ServerContext& ctx) {
   std::error_code ec;
   std::filesystem::create_directories(ctx.config.data_dir, ec);
-  auto store =
-      CallbackStore::open((std::filesystem::path(ctx.config.data_dir) / "callbacks.db").string());
+  auto store = CallbackStore::open(
+      (std::filesystem::path(ctx.config.data_dir) / CallbackStore::kFileName).string());
   if (!store) return store.error();
   auto service = std::make_unique<CallbackService>(ctx, std::move(*store));
   boost::system::error_code tec;

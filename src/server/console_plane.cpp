@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "api/routes.hpp"
+#include "console/feed_message.hpp"
 #include "room/room_service.hpp"
 #include "server/log_limiter.hpp"
 #include "server/ws_outbox.hpp"
@@ -22,19 +23,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace json = boost::json;
-
-namespace {
-
-/// A feed message's string field; empty when the message is not a JSON object or lacks it.
-std::string message_field(std::string_view text, std::string_view name) {
-  auto v = api::parse_json_body(text);
-  if (!v || !v->is_object()) return {};
-  if (auto* f = v->as_object().if_contains(name); f && f->is_string())
-    return std::string(f->as_string());
-  return {};
-}
-
-}  // namespace
 
 /// One console browser's feed. Reads the browser's auth and watch messages; writes in order, one
 /// write at a time, bounded.
@@ -98,13 +86,12 @@ class FeedSession : public std::enable_shared_from_this<FeedSession>, public Clo
   }
 
   void on_message(std::string_view text) {
-    const auto type = message_field(text, "type");
     if (!authenticated_) {
-      if (type != "auth" || !api::bearer_matches(plane_.ctx_.config.admin_key,
-                                                 "Bearer " + message_field(text, "key"))) {
+      if (const auto auth = console::check_feed_auth(text, plane_.ctx_.config.admin_key);
+          auth != console::FeedAuth::Accepted) {
         plane_.ctx_.metrics.reject("admin_unauthorized");
-        log_limited(spdlog::level::warn, "console refused", "console feed {} refused: wrong key",
-                    peer_);
+        log_limited(spdlog::level::warn, "console refused", "console feed {} refused: {}", peer_,
+                    console::to_string(auth));
         return close_with(4401, "missing or wrong admin key");
       }
       authenticated_ = true;
@@ -117,9 +104,10 @@ class FeedSession : public std::enable_shared_from_this<FeedSession>, public Clo
       send(last_overview);
       return;
     }
-    if (type == "watch") {
-      app_id_ = message_field(text, "appId");
-      room_id_ = message_field(text, "roomId");
+    auto message = console::parse_feed_message(text);
+    if (message.type == "watch") {
+      app_id_ = std::move(message.app_id);
+      room_id_ = std::move(message.room_id);
       last_room.clear();
       if (!room_id_.empty()) {
         send(plane_.room_history_json(app_id_, room_id_));

@@ -153,3 +153,128 @@ key = ""
 [extra]
 ''')
 write('config_parse', 'syntax', '[server\nhttp_listen = "unterminated\n')
+
+# console_feed_auth: a console feed's first message as the browser sends it (console/src/api.js:
+# JSON.stringify({type: 'auth', key})), the watch that may follow it, and near misses. The
+# target's admin key is fuzz-admin-key-0123456789.
+FEED_KEY = 'fuzz-admin-key-0123456789'
+write('console_feed_auth', 'auth', f'{{"type":"auth","key":"{FEED_KEY}"}}')
+write('console_feed_auth', 'auth_wrong_key', '{"type":"auth","key":"fuzz-admin-key-012345678"}')
+write('console_feed_auth', 'auth_escaped', '{"key":"fuzz\\u002dadmin-key-0123456789","type":"a\\u0075th"}')
+write('console_feed_auth', 'watch', '{"type":"watch","appId":"123456781234567812345678","roomId":"r1"}')
+write('console_feed_auth', 'auth_extra_fields', f'{{"type":"auth","key":"{FEED_KEY}","x":[1,2.5e3,null,true,{{"y":"z"}}]}}')
+write('console_feed_auth', 'not_json', 'auth ' + FEED_KEY)
+
+
+# rtmp_play_client: an origin's whole answer to rtmp::PlayClient, as server/rtmp_session.cpp sends
+# it: S0S1S2 (a complex S1 with its digest, Scheme1 as the client asks; the target re-signs S2 for
+# its run's C1), then after connect WindowAckSize, SetPeerBandwidth, SetChunkSize 60000 and the
+# connect _result (transaction 1); createStream's _result (transaction 2, stream 1); after play
+# StreamBegin, onStatus Play.Reset and Play.Start, |RtmpSampleAccess; then the stream: onMetaData,
+# the AAC and AVC sequence headers and a few frames, in the header forms a ChunkEncoder uses
+# (fmt 0, then 1, 2 and 3 on the same chunk stream). A second seed ends in a refusal
+# (onStatus error NetStream.Play.StreamNotFound) and a third answers simple (S1 without a digest)
+# with a 128-byte chunk size, so media messages span chunks. Deterministic (fixed PRNG).
+import hashlib
+import hmac
+import random
+
+FMS_KEY = (b'Genuine Adobe Flash Media Server 001' + bytes([
+    0xf0, 0xee, 0xc2, 0x4a, 0x80, 0x68, 0xbe, 0xe8, 0x2e, 0x00, 0xd0, 0xd1, 0x02, 0x9e, 0x7e, 0x57,
+    0x6e, 0xec, 0x5d, 0x2d, 0x29, 0x80, 0x6f, 0xab, 0x93, 0xb8, 0xe6, 0x36, 0xcf, 0xeb, 0x31, 0xae]))
+
+
+def s0s1s2(rng, complex_s1=True):
+    s1 = bytearray(rng.getrandbits(8) for _ in range(1536))
+    s1[0:4] = b'\0\0\0\0'
+    if complex_s1:
+        s1[4:8] = struct.pack('>I', 0x04050001)  # the server's version field
+        off = 772 + 4 + sum(s1[772:776]) % 728   # Scheme1: the key block first
+        s1[off:off + 32] = hmac.new(FMS_KEY[:36], bytes(s1[:off] + s1[off + 32:]), hashlib.sha256).digest()
+    else:
+        s1[4:8] = b'\0\0\0\0'
+    s2 = bytes(rng.getrandbits(8) for _ in range(1536))
+    return b'\x03' + bytes(s1) + s2
+
+
+def amf(v):
+    if v is None:
+        return b'\x05'
+    if isinstance(v, bool):
+        return b'\x01' + (b'\x01' if v else b'\x00')
+    if isinstance(v, (int, float)):
+        return b'\x00' + struct.pack('>d', float(v))
+    if isinstance(v, str):
+        return b'\x02' + struct.pack('>H', len(v.encode())) + v.encode()
+    if isinstance(v, dict):
+        return b'\x03' + b''.join(struct.pack('>H', len(k)) + k.encode() + amf(x) for k, x in v.items()) + b'\0\0\x09'
+    if isinstance(v, tuple) and v[0] == 'ecma':
+        return (b'\x08' + struct.pack('>I', len(v[1])) +
+                b''.join(struct.pack('>H', len(k)) + k.encode() + amf(x) for k, x in v[1].items()) + b'\0\0\x09')
+    raise TypeError(v)
+
+
+def chunks(csid, mtype, ts, stream, payload, chunk_size, fmt=0, delta=0):
+    """One message: its first chunk with a fmt 0/1/2/3 header, continuations as fmt 3."""
+    if fmt == 0:
+        head = bytes([csid]) + ts.to_bytes(3, 'big') + len(payload).to_bytes(3, 'big') + bytes([mtype]) + struct.pack('<I', stream)
+    elif fmt == 1:
+        head = bytes([0x40 | csid]) + delta.to_bytes(3, 'big') + len(payload).to_bytes(3, 'big') + bytes([mtype])
+    elif fmt == 2:
+        head = bytes([0x80 | csid]) + delta.to_bytes(3, 'big')
+    else:
+        head = bytes([0xc0 | csid])
+    out = bytearray(head)
+    for i in range(0, max(len(payload), 1), chunk_size):
+        if i:
+            out.append(0xc0 | csid)
+        out += payload[i:i + chunk_size]
+    return bytes(out)
+
+
+def command(name, txid, obj, *args):
+    return amf(name) + amf(txid) + amf(obj) + b''.join(amf(a) for a in args)
+
+
+def on_status(level, code, description):
+    return command('onStatus', 0, None, {'level': level, 'code': code, 'description': description})
+
+
+def origin_answer(rng, complex_s1=True, chunk_size=60000, refuse=False):
+    out = bytearray(s0s1s2(rng, complex_s1))
+    # After the client's connect (chunk size 128 until SetChunkSize arrives).
+    out += chunks(2, 5, 0, 0, struct.pack('>I', 2500000), 128)           # WindowAckSize
+    out += chunks(2, 6, 0, 0, struct.pack('>IB', 2500000, 2), 128)       # SetPeerBandwidth, dynamic
+    out += chunks(2, 1, 0, 0, struct.pack('>I', chunk_size), 128)        # SetChunkSize
+    out += chunks(3, 20, 0, 0, command('_result', 1, {'fmsVer': 'FMS/3,0,1,123', 'capabilities': 31, 'mode': 1},
+                                       {'level': 'status', 'code': 'NetConnection.Connect.Success',
+                                        'description': 'Connection succeeded.', 'objectEncoding': 0}), chunk_size)
+    out += chunks(3, 20, 0, 0, command('_result', 2, None, 1), chunk_size)  # createStream: stream 1
+    if refuse:
+        out += chunks(6, 20, 0, 1, on_status('error', 'NetStream.Play.StreamNotFound', 'bad signature'), chunk_size)
+        return bytes(out)
+    out += chunks(2, 4, 0, 0, struct.pack('>HI', 0, 1), chunk_size)      # StreamBegin 1
+    out += chunks(6, 20, 0, 1, on_status('status', 'NetStream.Play.Reset', 'Playing and resetting'), chunk_size)
+    out += chunks(6, 20, 0, 1, on_status('status', 'NetStream.Play.Start', 'Started playing'), chunk_size)
+    out += chunks(6, 18, 0, 1, amf('|RtmpSampleAccess') + amf(True) + amf(True), chunk_size)
+    out += chunks(6, 18, 0, 1, amf('onMetaData') + amf(('ecma', {
+        'width': 640, 'height': 360, 'framerate': 25, 'videocodecid': 7, 'audiocodecid': 10,
+        'audiosamplerate': 44100, 'stereo': True})), chunk_size)
+    out += chunks(4, 8, 0, 1, bytes([0xaf, 0x00, 0x12, 0x10]), chunk_size)  # AAC sequence header
+    avc_config = bytes([0x01, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0x00, 0x0a, 0x67, 0x42, 0xc0, 0x1e, 0xda, 0x02,
+                        0x80, 0xbf, 0xe5, 0x84, 0x01, 0x00, 0x04, 0x68, 0xce, 0x3c, 0x80])
+    out += chunks(5, 9, 0, 1, bytes([0x17, 0x00, 0, 0, 0]) + avc_config, chunk_size)  # AVC sequence header
+    key = bytes([0x17, 0x01, 0, 0, 0]) + struct.pack('>I', 600) + bytes([0x65]) + bytes(rng.getrandbits(8) for _ in range(599))
+    out += chunks(5, 9, 40, 1, key, chunk_size)                               # key frame, fmt 0
+    inter = bytes([0x27, 0x01, 0, 0, 0]) + struct.pack('>I', 200) + bytes([0x41]) + bytes(rng.getrandbits(8) for _ in range(199))
+    out += chunks(5, 9, 0, 1, inter, chunk_size, fmt=1, delta=40)             # new length: fmt 1
+    out += chunks(5, 9, 0, 1, inter, chunk_size, fmt=2, delta=40)             # same length: fmt 2
+    out += chunks(5, 9, 0, 1, inter, chunk_size, fmt=3)                       # same delta: fmt 3
+    out += chunks(4, 8, 23, 1, bytes([0xaf, 0x01]) + bytes(rng.getrandbits(8) for _ in range(180)), chunk_size)
+    out += chunks(2, 4, 0, 0, struct.pack('>HI', 6, 123456), chunk_size)    # PingRequest
+    return bytes(out)
+
+
+write('rtmp_play_client', 'origin_play', b'\x10' + origin_answer(random.Random(1)))
+write('rtmp_play_client', 'origin_refuses', b'\x03' + origin_answer(random.Random(2), refuse=True))
+write('rtmp_play_client', 'simple_small_chunks', b'\xc8' + origin_answer(random.Random(3), complex_s1=False, chunk_size=128))

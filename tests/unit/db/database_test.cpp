@@ -183,6 +183,20 @@ TEST_F(DbTest, AFileLockedByAnotherProcessIsAnErrorAfterTheBusyTimeout) {
   EXPECT_TRUE(Database::open(path).ok());
 }
 
+TEST_F(DbTest, AnExclusiveHandleKeepsTheFileToItselfUntilClosed) {
+  {
+    Database first = must_open({.busy_timeout_ms = 0, .exclusive = true});
+    ASSERT_TRUE(first.exec("CREATE TABLE t (x INTEGER)").ok());  // then idle: no transaction open
+    auto second = Database::open(path, {.busy_timeout_ms = 0});
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.error().reason.find("locked"), std::string::npos) << second.error().reason;
+    EXPECT_FALSE(fs::exists(path + "-shm"));  // WAL without shared memory
+    ASSERT_TRUE(first.exec("INSERT INTO t VALUES (1)").ok());
+  }
+  Database again = must_open();
+  EXPECT_EQ(count(again, "t"), 1);
+}
+
 TEST_F(DbTest, CachedStatementsAreReused) {
   Database db = must_open();
   ASSERT_TRUE(db.exec("CREATE TABLE t (x INTEGER)").ok());

@@ -1,9 +1,15 @@
 // The callback queue on disk (server/callback_store.hpp) with a real SQLite file: order per lane,
-// rows kept across a reopen, one server per file, a damaged file refused.
+// rows kept across a reopen and across a SIGKILL of the process that committed them, one server
+// per file, a damaged file refused, the schema of the files written before the queue moved onto
+// db::Database opened as it is, a newer schema refused.
 
 #include "server/callback_store.hpp"
 
 #include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -82,6 +88,74 @@ TEST(CallbackStore, ADamagedFileIsAnErrorNeverReplaced) {
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().reason.find("not a database"), std::string::npos) << s.error().reason;
   EXPECT_EQ(fs::file_size(dir.db()), size);
+}
+
+TEST(CallbackStore, CommittedRowsSurviveASigkill) {
+  TempDir dir;
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Enqueue, say so, then wait to be killed: no close, no destructor runs.
+    auto s = CallbackStore::open(dir.db());
+    std::vector<QueuedDelivery> rows{row("r1", "a"), row("r1", "b")};
+    const char c = s && (*s)->enqueue(rows).ok() ? 'y' : 'n';
+    (void)!write(ready[1], &c, 1);
+    for (;;) pause();
+  }
+  char c = 0;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  ASSERT_EQ(c, 'y');
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  auto s = CallbackStore::open(dir.db());
+  ASSERT_TRUE(s) << s.error().reason;
+  EXPECT_EQ(*(*s)->count(), 2u);
+  EXPECT_EQ((**(*s)->head({"http://h/", "app", "r1"})).event_id, "a");
+}
+
+TEST(CallbackStore, OpensTheFilesOfTheFormerOpenerAsTheyAre) {
+  TempDir dir;
+  {
+    // What callbacks.db looked like when callback_store.cpp opened it itself: the same
+    // schema_versions table and the callbacks schema at version 1, with a row.
+    auto raw = db::Database::open(dir.db());
+    ASSERT_TRUE(raw) << raw.error().reason;
+    ASSERT_TRUE(
+        raw->exec("CREATE TABLE schema_versions(component TEXT PRIMARY KEY, "
+                  "version INTEGER NOT NULL); "
+                  "INSERT INTO schema_versions VALUES('callbacks', 1)"));
+    ASSERT_TRUE(raw->exec(std::string(CallbackStore::migrations()[0])));
+    ASSERT_TRUE(
+        raw->exec("INSERT INTO callback_queue(url, app_id, room_id, event_id, event_type, "
+                  "event_data, event_time_ms, attempts) "
+                  "VALUES('http://h/', 'app', 'r1', 'old', 'RoomCreated', '{}', 7, 3)"));
+  }
+  auto s = CallbackStore::open(dir.db());
+  ASSERT_TRUE(s) << s.error().reason;
+  auto h = (*s)->head({"http://h/", "app", "r1"});
+  ASSERT_TRUE(h && *h);
+  EXPECT_EQ((*h)->event_id, "old");
+  EXPECT_EQ((*h)->attempts, 3u);
+}
+
+TEST(CallbackStore, ANewerSchemaIsRefused) {
+  TempDir dir;
+  {
+    auto raw = db::Database::open(dir.db());
+    ASSERT_TRUE(raw) << raw.error().reason;
+    ASSERT_TRUE(
+        raw->exec("CREATE TABLE schema_versions(component TEXT PRIMARY KEY, "
+                  "version INTEGER NOT NULL); "
+                  "INSERT INTO schema_versions VALUES('callbacks', 99)"));
+  }
+  auto s = CallbackStore::open(dir.db());
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().reason.find("newer than this binary"), std::string::npos) << s.error().reason;
+  EXPECT_NE(s.error().reason.find("callbacks.db"), std::string::npos) << s.error().reason;
 }
 
 }  // namespace
