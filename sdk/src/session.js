@@ -284,6 +284,7 @@ export class Session {
       this.userId = String(params.userId);
       this.pingInterval = positiveOr(result.pingInterval, 10000);
       this.resumeWindow = positiveOr(result.resumeWindow, 0);
+      this._takeReportUrl(result);
       this.state = 'connected';
       this._startHeartbeat();
     } catch (err) {
@@ -351,6 +352,16 @@ export class Session {
     this._openFailures++;
     this._failedUrls.push(url);
     this._signalUrls = this._signalUrls.filter((u) => u !== url).concat(url);
+  }
+
+  /**
+   * The node that holds the session names its report URL in the join and resume results
+   * (docs/protocol.md §4.2): reports go there, also after a node took the session over without a
+   * redirect. Older servers send none: the config's (or a redirect's) stays.
+   * @param {any} result
+   */
+  _takeReportUrl(result) {
+    if (typeof result.reportUrl === 'string' && /^https?:\/\//.test(result.reportUrl)) this.reportUrl = result.reportUrl;
   }
 
   /** Throws when the session ended meanwhile (leave/destroy during join). */
@@ -569,6 +580,7 @@ export class Session {
       if (typeof result.sessionToken === 'string' && result.sessionToken) this.sessionToken = result.sessionToken;
       this.pingInterval = positiveOr(result.pingInterval, this.pingInterval);
       if (typeof result.resumeWindow === 'number') this.resumeWindow = Math.max(0, result.resumeWindow);
+      this._takeReportUrl(result);
       this.state = 'connected';
       settled = this._hooks.resumed(result);
       for (const w of this._resumeWaiters.splice(0)) w.resolve();

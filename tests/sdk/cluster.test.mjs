@@ -128,6 +128,36 @@ test('a join redirected more than 3 times fails with JOIN_ROOM_ERROR and the mes
   assert.equal(client.state, 'initialized');
 });
 
+test('a node that takes the session over without a redirect names its report URL in the resume result: reports go there', async () => {
+  const c = clusterWx();
+  const { client } = await inCall(c);
+  c.down.add('n1');
+  c.route = (node) => node; // n2 takes the session over itself
+  const resume = c.wx.handlers.resume;
+  c.wx.handlers.resume = (p, s) => Object.assign(resume(p, s), { reportUrl: reportUrl(nodeOf(s.url)) });
+  c.wx.socket.drop(1006, 'abnormal closure');
+  await until(() => client.state === 'connected', 'resumed');
+  assert.deepEqual(c.resumes.map((r) => r.node), ['n2']);
+  const posts = () => c.wx.requests.filter((r) => r.method === 'POST');
+  client.reportPusherStateChange(-1307, 'push failed'); // urgent: sent at once
+  await until(() => posts().length === 1, 'report sent');
+  assert.equal(posts()[0].url, reportUrl('n2'));
+});
+
+test('a reportUrl in the join result wins over the config\'s; one that is not http(s) is ignored', async () => {
+  for (const [named, expected] of [[reportUrl('n2'), reportUrl('n2')], ['javascript:alert(1)', reportUrl('n1')]]) {
+    const c = clusterWx();
+    const join = c.wx.handlers.join;
+    c.wx.handlers.join = (p, s) => Object.assign(join(p, s), { reportUrl: named });
+    const { client } = await inCall(c);
+    client.reportPusherStateChange(-1307, 'push failed');
+    const posts = () => c.wx.requests.filter((r) => r.method === 'POST');
+    await until(() => posts().length === 1, 'report sent');
+    assert.equal(posts()[0].url, expected);
+    client.destroy();
+  }
+});
+
 test('resume sends the session ids with its token', async () => {
   const c = clusterWx();
   const { client } = await inCall(c);

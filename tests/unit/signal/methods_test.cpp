@@ -26,6 +26,30 @@ TEST_F(SignalTest, JoinExactResultAndNotifications) {
   EXPECT_EQ(view->members[0].sdk_version, "1.0");
 }
 
+/// A node that names its report URL (every server does: docs/protocol.md §4.2).
+class SignalWithReportUrl : public SignalTest {
+ protected:
+  static DispatcherConfig with_url() {
+    DispatcherConfig c;
+    c.report_url = "https://rtc.example.com/n2/v1/report";
+    return c;
+  }
+  SignalWithReportUrl() : SignalTest({}, with_url()) {}
+};
+
+TEST_F(SignalWithReportUrl, JoinAndResumeResultsNameTheReportUrl) {
+  const std::string tail = R"(,"reportUrl":"https://rtc.example.com/n2/v1/report"})";
+  EXPECT_EQ(join(1, "alice"), ok(1, kJoinResult.substr(0, kJoinResult.size() - 1) + tail));
+  dispatcher.on_socket_closed(1, now);
+  auto r = dispatcher.on_text(
+      2, R"({"jsonrpc":"2.0","id":5,"method":"resume","params":{"sessionToken":"token-1"}})", now);
+  ASSERT_TRUE(r.reply);
+  EXPECT_NE(
+      r.reply->find(R"("subscriptions":[],"reportUrl":"https://rtc.example.com/n2/v1/report"})"),
+      std::string::npos)
+      << *r.reply;
+}
+
 TEST_F(SignalTest, RoomEventsPassThroughForObservers) {
   join(1, "alice");
   ASSERT_EQ(last.events.size(), 2u);
