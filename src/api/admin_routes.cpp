@@ -89,6 +89,42 @@ Handler for_app(Services& services, F f) {
   };
 }
 
+/// A room's routes: in cluster mode a room another node holds is answered there — a 307 to the
+/// same path and query on that node (the method and body are kept; the admin key is the
+/// cluster's, so the client sends it again).
+template <class F>
+Handler for_room(Services& services, F f) {
+  return for_app(services, [&services, f](const Call& c) -> Reply {
+    const auto app = c.param("app"), room = c.param("room");
+    if (!services.room(app, room))
+      if (auto node = services.room_elsewhere(app, room)) {
+        Reply r =
+            json_reply(json::serialize(json::object{
+                           {"error", "the room is held by node " + node->id}, {"node", node->id}}),
+                       307);
+        std::string location = node->http_base + std::string(c.request.path);
+        if (!c.request.query.empty()) location += "?" + std::string(c.request.query);
+        r.headers.emplace_back("Location", std::move(location));
+        return r;
+      }
+    return f(c);
+  });
+}
+
+/// GET /v1/admin/apps/{app}/rooms: this node's rooms, and in cluster mode every other live
+/// node's too (the room directory), each with the node holding it.
+Reply list_rooms(Services& services, std::string_view app) {
+  auto rooms = services.list_rooms(app);
+  const auto self = services.node_id();
+  if (self.empty()) return json_reply(signal::rooms_json(app, rooms));
+  std::vector<std::string> nodes(rooms.size(), self);
+  for (auto& r : services.remote_rooms(app)) {
+    rooms.push_back(std::move(r.summary));
+    nodes.push_back(std::move(r.node.id));
+  }
+  return json_reply(signal::rooms_json(app, rooms, nodes));
+}
+
 }  // namespace
 
 json::object stream_json(const StreamId& id, const media::StreamStats& st) {
@@ -130,60 +166,58 @@ void add_admin_routes(Router& router, Services& services) {
 
   router.get("/v1/admin/apps/{app}/rooms",
              for_app(services,
-                     [&services](const Call& c) {
-                       const auto app = c.param("app");
-                       return json_reply(signal::rooms_json(app, services.list_rooms(app)));
-                     }),
+                     [&services](const Call& c) { return list_rooms(services, c.param("app")); }),
              kAdmin);
   router.get("/v1/admin/apps/{app}/rooms/{room}",
-             for_app(services,
-                     [&services](const Call& c) {
-                       auto view = services.room(c.param("app"), c.param("room"));
-                       if (!view) return json_error(404, "no such room");
-                       return json_reply(signal::room_json(*view));
-                     }),
+             for_room(services,
+                      [&services](const Call& c) {
+                        auto view = services.room(c.param("app"), c.param("room"));
+                        if (!view) return json_error(404, "no such room");
+                        return json_reply(signal::room_json(*view));
+                      }),
              kAdmin);
-  router.post("/v1/admin/apps/{app}/rooms/{room}/dismiss",
-              for_app(services,
-                      [&services](const Call& c) {
-                        const auto app = c.param("app"), room = c.param("room");
-                        return outcome_reply(
-                            services.dismiss(app, room, reason_of(c.request.body, "room dismissed"),
-                                             c.request.now_ms),
-                            fmt::format("admin dismiss {}/{}", app, room));
-                      }),
-              kAdmin);
+  router.post(
+      "/v1/admin/apps/{app}/rooms/{room}/dismiss",
+      for_room(services,
+               [&services](const Call& c) {
+                 const auto app = c.param("app"), room = c.param("room");
+                 return outcome_reply(
+                     services.dismiss(app, room, reason_of(c.request.body, "room dismissed"),
+                                      c.request.now_ms),
+                     fmt::format("admin dismiss {}/{}", app, room));
+               }),
+      kAdmin);
   router.post("/v1/admin/apps/{app}/rooms/{room}/users/{user}/kick",
-              for_app(services,
-                      [&services](const Call& c) {
-                        const auto app = c.param("app"), room = c.param("room"),
-                                   user = c.param("user");
-                        return outcome_reply(
-                            services.kick(app, room, user, reason_of(c.request.body, "kicked"),
-                                          c.request.now_ms),
-                            fmt::format("admin kick {}/{}/{}", app, room, user));
-                      }),
+              for_room(services,
+                       [&services](const Call& c) {
+                         const auto app = c.param("app"), room = c.param("room"),
+                                    user = c.param("user");
+                         return outcome_reply(
+                             services.kick(app, room, user, reason_of(c.request.body, "kicked"),
+                                           c.request.now_ms),
+                             fmt::format("admin kick {}/{}/{}", app, room, user));
+                       }),
               kAdmin);
   router.post(
       "/v1/admin/apps/{app}/rooms/{room}/users/{user}/forbid-publish",
-      for_app(services,
-              [&services](const Call& c) {
-                const auto app = c.param("app"), room = c.param("room"), user = c.param("user");
-                const auto what = fmt::format("admin forbid-publish {}/{}/{}", app, room, user);
-                auto body = parse_json_body(c.request.body);
-                if (!body) {
-                  Reply r = json_error(400, "body must be JSON {\"forbidden\": true|false}");
-                  r.log = LogLine{LogLine::Level::Info, "admin refused",
-                                  with_context(body.error(), what).reason};
-                  return r;
-                }
-                bool forbidden = true;
-                if (auto* o = body->if_object())
-                  if (auto* f = o->if_contains("forbidden"); f && f->is_bool())
-                    forbidden = f->as_bool();
-                return outcome_reply(
-                    services.forbid_publish(app, room, user, forbidden, c.request.now_ms), what);
-              }),
+      for_room(services,
+               [&services](const Call& c) {
+                 const auto app = c.param("app"), room = c.param("room"), user = c.param("user");
+                 const auto what = fmt::format("admin forbid-publish {}/{}/{}", app, room, user);
+                 auto body = parse_json_body(c.request.body);
+                 if (!body) {
+                   Reply r = json_error(400, "body must be JSON {\"forbidden\": true|false}");
+                   r.log = LogLine{LogLine::Level::Info, "admin refused",
+                                   with_context(body.error(), what).reason};
+                   return r;
+                 }
+                 bool forbidden = true;
+                 if (auto* o = body->if_object())
+                   if (auto* f = o->if_contains("forbidden"); f && f->is_bool())
+                     forbidden = f->as_bool();
+                 return outcome_reply(
+                     services.forbid_publish(app, room, user, forbidden, c.request.now_ms), what);
+               }),
       kAdmin);
 }
 

@@ -58,6 +58,26 @@ class Services {
   virtual room::Outcome forbid_publish(std::string_view app_id, std::string_view room_id,
                                        std::string_view user_id, bool forbidden,
                                        std::uint64_t now_ms) = 0;
+
+  // ---- Cluster (docs/cluster.md "Cluster-wide admin"); a single node has none of this.
+  struct NodeRef {
+    std::string id;
+    std::string http_base;  // "http(s)://host:port[/prefix]" of that node
+  };
+  /// This node's id ("" on a single node).
+  virtual std::string node_id() const { return {}; }
+  /// The rooms of the app other live nodes hold (the cluster's room directory).
+  struct RemoteRoom {
+    NodeRef node;
+    room::RoomSummary summary;
+  };
+  virtual std::vector<RemoteRoom> remote_rooms(std::string_view /*app_id*/) const { return {}; }
+  /// The other node that holds the room, when there is one.
+  virtual std::optional<NodeRef> room_elsewhere(std::string_view /*app_id*/,
+                                                std::string_view /*room_id*/) const {
+    return std::nullopt;
+  }
+
   /// POST /v1/report body (signal::SignalDispatcher::on_report).
   virtual signal::HttpReply report(std::string_view body, std::uint64_t now_ms) = 0;
 

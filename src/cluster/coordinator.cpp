@@ -14,6 +14,23 @@ std::optional<Pin> parse_pin(const std::optional<std::string>& raw) {
   auto p = decode_pin(*raw);
   return p ? std::optional<Pin>(std::move(*p)) : std::nullopt;
 }
+/// A status callback to be called `n` times (n ≥ 1): `done` runs after the last call, with the
+/// first error if there was one.
+DoneStatus gather(std::size_t n, DoneStatus done) {
+  struct State {
+    std::size_t left;
+    std::optional<Error> error;
+    DoneStatus done;
+  };
+  auto state = std::make_shared<State>(State{n, std::nullopt, std::move(done)});
+  return [state](Status st) {
+    if (!st && !state->error) state->error = st.error();
+    if (--state->left != 0) return;
+    if (state->error) return state->done(*state->error);
+    state->done({});
+  };
+}
+
 }  // namespace
 
 void Coordinator::write_pin(const std::string& key, const std::optional<std::string>& current,
@@ -177,20 +194,7 @@ void Coordinator::save_sessions(std::string app_id, std::string room_id,
                                 std::vector<SessionRecord> changed, std::vector<std::string> gone,
                                 std::uint64_t now_ms, DoneStatus done) {
   const auto key = keys::room_sessions(app_id, room_id);
-  struct Pending {
-    std::size_t left = 0;
-    std::optional<Error> error;
-    DoneStatus done;
-  };
-  auto pending = std::make_shared<Pending>();
-  pending->left = changed.size() + 1;
-  pending->done = std::move(done);
-  auto finish_one = [pending](Status st) {
-    if (!st && !pending->error) pending->error = st.error();
-    if (--pending->left != 0) return;
-    if (pending->error) return pending->done(*pending->error);
-    pending->done({});
-  };
+  auto finish_one = gather(changed.size() + 1, std::move(done));
   for (auto& r : changed) {
     auto field = r.member.user_id;
     store_.hash_put(
@@ -242,6 +246,37 @@ void Coordinator::load_sessions(std::string app_id, std::string room_id, std::ui
         }
         done(std::move(out));
       });
+}
+
+void Coordinator::save_rooms(Store::Fields changed, std::vector<std::string> gone,
+                             DoneStatus done) {
+  const auto key = keys::node_rooms(config_.node_id);
+  auto one = gather(changed.size() + 1, std::move(done));
+  for (auto& [field, value] : changed)
+    store_.hash_put(key, std::move(field), std::move(value), config_.node_ttl_ms, one);
+  if (gone.empty()) return one({});
+  store_.hash_remove(key, std::move(gone), one);
+}
+
+void Coordinator::keep_rooms(Done<bool> done) {
+  store_.expire(keys::node_rooms(config_.node_id), config_.node_ttl_ms, std::move(done));
+}
+
+void Coordinator::read_rooms(std::string node_id, Done<std::vector<HeldRoom>> done) {
+  store_.hash_all(keys::node_rooms(node_id), [done = std::move(done)](Result<Store::Fields> f) {
+    if (!f) return done(f.error());
+    std::vector<HeldRoom> out;
+    for (const auto& [field, value] : *f) {
+      auto ids = parse_room_field(field);
+      auto summary = decode_room_entry(value);
+      if (!ids || !summary) continue;
+      HeldRoom h{ids->first, ids->second, std::move(*summary)};
+      h.summary.app_id = h.app_id;
+      h.summary.room_id = h.room_id;
+      out.push_back(std::move(h));
+    }
+    done(std::move(out));
+  });
 }
 
 }  // namespace minirtc::cluster

@@ -17,6 +17,7 @@
 #include "cluster/node_record.hpp"
 #include "cluster/pins.hpp"
 #include "cluster/placement.hpp"
+#include "cluster/room_directory.hpp"
 #include "cluster/session_record.hpp"
 #include "cluster/store.hpp"
 
@@ -78,6 +79,20 @@ class Coordinator {
   void refresh_pin(std::string app_id, std::string room_id, Pin mine, Done<PinStatus> done);
   /// The room ended here: its pin is deleted if it is still `mine`.
   void release_pin(std::string app_id, std::string room_id, Pin mine, DoneStatus done);
+
+  // ---- The room directory (cluster/room_directory.hpp): the rooms each node holds.
+
+  /// Writes this node's entries that changed (field room_field, value encode_room_entry) and
+  /// deletes those of rooms gone; every write sets the hash's TTL to node_ttl_ms.
+  void save_rooms(Store::Fields changed, std::vector<std::string> gone, DoneStatus done);
+  /// Keeps this node's directory for another node_ttl_ms (false: it is gone, write it again).
+  void keep_rooms(Done<bool> done);
+  /// The rooms `node_id` holds: (appId, roomId, summary); entries that do not parse are skipped.
+  struct HeldRoom {
+    std::string app_id, room_id;
+    room::RoomSummary summary;
+  };
+  void read_rooms(std::string node_id, Done<std::vector<HeldRoom>> done);
 
   // ---- Session records of the rooms a node holds (docs/cluster.md "Node loss").
 

@@ -22,6 +22,9 @@ std::string node_index() {
 std::string node(std::string_view node_id) {
   return join({"node:", node_id});
 }
+std::string node_rooms(std::string_view node_id) {
+  return join({"node:", node_id, ":rooms"});
+}
 std::string apps_fingerprint() {
   return join({"apps"});
 }

@@ -20,6 +20,9 @@ inline constexpr std::string_view kPrefix = "minirtc:";
 std::string node_index();
 /// The node's record (cluster/node_record.hpp), signed; TTL Config::node_ttl_ms.
 std::string node(std::string_view node_id);
+/// The rooms the node holds (cluster/room_directory.hpp): a hash "appId/roomId" → summary, TTL
+/// Config::node_ttl_ms like the record, refreshed with it.
+std::string node_rooms(std::string_view node_id);
 /// The fingerprint of the apps every node must share (cluster/signing.hpp); no TTL.
 std::string apps_fingerprint();
 /// Which node holds the room (cluster/pins.hpp), TTL Config::pin_ttl_ms, refreshed by the owner.

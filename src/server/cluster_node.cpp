@@ -84,9 +84,12 @@ Status ClusterNode::start(cluster::NodeRecord self,
   return {};
 }
 
-void ClusterNode::tick(const cluster::NodeRecord& load, const RoomList& rooms,
-                       const MembersOf& members_of, std::uint64_t now_ms) {
+void ClusterNode::tick(const cluster::NodeRecord& load,
+                       const std::vector<room::RoomSummary>& summaries, const MembersOf& members_of,
+                       std::uint64_t now_ms) {
   if (!coordinator_) return;
+  RoomList rooms;
+  for (const auto& s : summaries) rooms.emplace_back(s.app_id, s.room_id);
   self_.rooms = load.rooms;
   self_.sessions = load.sessions;
   self_.viewers = load.viewers;
@@ -107,6 +110,7 @@ void ClusterNode::tick(const cluster::NodeRecord& load, const RoomList& rooms,
       for (const auto& why : r->rejected)
         log_limited(spdlog::level::warn, "cluster node refused", "cluster: {}", why);
       live_ = std::move(r->live);
+      read_directory();
     });
   }
 
@@ -139,6 +143,72 @@ void ClusterNode::tick(const cluster::NodeRecord& load, const RoomList& rooms,
         });
   }
   sync_sessions(rooms, members_of, now_ms);
+  sync_directory(summaries);
+}
+
+void ClusterNode::sync_directory(const std::vector<room::RoomSummary>& rooms) {
+  cluster::Store::Fields changed;
+  std::map<std::string, std::string> now;
+  for (const auto& s : rooms) {
+    auto field = cluster::room_field(s.app_id, s.room_id);
+    auto entry = cluster::encode_room_entry(s);
+    auto old = directory_written_.find(field);
+    if (old == directory_written_.end() || old->second != entry) changed.emplace_back(field, entry);
+    now.emplace(std::move(field), std::move(entry));
+  }
+  std::vector<std::string> gone;
+  for (const auto& [field, entry] : directory_written_)
+    if (!now.contains(field)) gone.push_back(field);
+  directory_written_ = std::move(now);
+  auto again = [this, alive = alive_](Status st) {
+    if (!*alive || st) return;
+    directory_written_.clear();  // written again at the next tick
+  };
+  if (!changed.empty() || !gone.empty())
+    coordinator_->save_rooms(std::move(changed), std::move(gone), again);
+  else if (!directory_written_.empty())
+    coordinator_->keep_rooms([this, alive = alive_](Result<bool> kept) {
+      if (*alive && (!kept || !*kept)) directory_written_.clear();  // Redis lost it
+    });
+}
+
+void ClusterNode::read_directory() {
+  if (reading_directory_) return;
+  std::vector<cluster::NodeRecord> others;
+  for (const auto& n : live_)
+    if (n.id != self_.id) others.push_back(n);
+  if (others.empty()) {
+    directory_.clear();
+    return;
+  }
+  reading_directory_ = true;
+  auto next = std::make_shared<std::map<RoomKey, RemoteRoom>>();
+  auto left = std::make_shared<std::size_t>(others.size());
+  for (const auto& node : others)
+    coordinator_->read_rooms(node.id, [this, alive = alive_, node, next, left](
+                                          Result<std::vector<cluster::Coordinator::HeldRoom>> r) {
+      if (!*alive) return;
+      if (r)
+        for (auto& h : *r)
+          next->insert_or_assign({h.app_id, h.room_id}, RemoteRoom{node, std::move(h.summary)});
+      if (--*left != 0) return;
+      reading_directory_ = false;
+      directory_ = std::move(*next);
+    });
+}
+
+std::vector<ClusterNode::RemoteRoom> ClusterNode::remote_rooms(std::string_view app_id) const {
+  std::vector<RemoteRoom> out;
+  for (const auto& [key, room] : directory_)
+    if (key.first == app_id) out.push_back(room);
+  return out;
+}
+
+std::optional<cluster::NodeRecord> ClusterNode::room_owner(std::string_view app_id,
+                                                           std::string_view room_id) const {
+  auto it = directory_.find({std::string(app_id), std::string(room_id)});
+  if (it == directory_.end()) return std::nullopt;
+  return it->second.node;
 }
 
 void ClusterNode::sync_sessions(const RoomList& rooms, const MembersOf& members_of,
@@ -295,8 +365,7 @@ void ClusterNode::drain(const RoomList& rooms, const MembersOf& members_of, std:
     pending->done();
   };
   auto one = [pending, finish](std::string_view what, Status st) {
-    if (!st)
-      spdlog::warn("cluster drain: {} not written: {}", what, st.error().reason);
+    if (!st) spdlog::warn("cluster drain: {} not written: {}", what, st.error().reason);
     if (--pending->left == 0) finish();
   };
   drain_timer_->async_wait([finish, pending](const boost::system::error_code& ec) {

@@ -40,6 +40,7 @@
 #include "cluster/coordinator.hpp"
 #include "cluster/node_record.hpp"
 #include "room/resumable.hpp"
+#include "room/views.hpp"
 #include "server/config.hpp"
 #include "util/result.hpp"
 
@@ -75,9 +76,20 @@ class ClusterNode {
   using MembersOf =
       std::function<std::vector<room::ResumableMember>(const std::string&, const std::string&)>;
 
-  /// Once a second. `load` carries the load fields of the record; `rooms` the rooms held here.
-  void tick(const cluster::NodeRecord& load, const RoomList& rooms, const MembersOf& members_of,
-            std::uint64_t now_ms);
+  /// Once a second. `load` carries the load fields of the record; `rooms` the rooms held here
+  /// with their counts (for the room directory).
+  void tick(const cluster::NodeRecord& load, const std::vector<room::RoomSummary>& rooms,
+            const MembersOf& members_of, std::uint64_t now_ms);
+
+  /// The room directory as last read (every tick): rooms other live nodes hold.
+  struct RemoteRoom {
+    cluster::NodeRecord node;
+    room::RoomSummary summary;
+  };
+  std::vector<RemoteRoom> remote_rooms(std::string_view app_id) const;
+  /// The live node (not this one) that holds the room, if the directory says so.
+  std::optional<cluster::NodeRecord> room_owner(std::string_view app_id,
+                                                std::string_view room_id) const;
 
   /// The live nodes, least loaded first (this node included, even before its first read).
   std::vector<cluster::NodeRecord> nodes_by_load() const;
@@ -136,6 +148,13 @@ class ClusterNode {
   using RoomKey = std::pair<std::string, std::string>;
   std::map<RoomKey, std::map<std::string, Written>> written_;
   void sync_sessions(const RoomList& rooms, const MembersOf& members_of, std::uint64_t now_ms);
+  /// This node's directory entries: changed ones written, gone ones deleted, the hash kept.
+  void sync_directory(const std::vector<room::RoomSummary>& rooms);
+  /// Every other live node's entries, read after the nodes were.
+  void read_directory();
+  std::map<std::string, std::string> directory_written_;  // field → entry, as last written
+  std::map<RoomKey, RemoteRoom> directory_;               // other nodes' rooms, last read
+  bool reading_directory_ = false;
   /// A room located for a join or a resume: pinned here (remembered) or held by a live node.
   Result<bool> take_route(const RoomKey& room, const Result<cluster::Pin>& pin,
                           const std::vector<cluster::NodeRecord>& live, cluster::NodeRecord& owner);

@@ -300,7 +300,7 @@ void Server::cluster_tick(std::uint64_t now) {
   // The record's load: rooms and sessions from signalling, viewers and bytes out from the hub,
   // CPU from the kernel; rates over the time since the last sample.
   cluster::NodeRecord load;
-  const auto rooms = signal_->rooms();
+  const auto rooms = signal_->room_summaries();
   load.rooms = static_cast<std::uint32_t>(rooms.size());
   load.sessions = static_cast<std::uint32_t>(signal_->session_count());
   std::uint64_t bytes_out = 0;

@@ -447,6 +447,23 @@ class ServerServices final : public api::Services {
   std::vector<room::RoomSummary> list_rooms(std::string_view app_id) const override {
     return b_.rooms.list_rooms(app_id);
   }
+  std::string node_id() const override {
+    return b_.ctx.cluster ? b_.ctx.cluster->node_id() : std::string();
+  }
+  std::vector<RemoteRoom> remote_rooms(std::string_view app_id) const override {
+    std::vector<RemoteRoom> out;
+    if (b_.ctx.cluster)
+      for (auto& r : b_.ctx.cluster->remote_rooms(app_id))
+        out.push_back({{r.node.id, r.node.http_base()}, std::move(r.summary)});
+    return out;
+  }
+  std::optional<NodeRef> room_elsewhere(std::string_view app_id,
+                                        std::string_view room_id) const override {
+    if (!b_.ctx.cluster) return std::nullopt;
+    auto owner = b_.ctx.cluster->room_owner(app_id, room_id);
+    if (!owner) return std::nullopt;
+    return NodeRef{owner->id, owner->http_base()};
+  }
   std::optional<room::RoomView> room(std::string_view app_id,
                                      std::string_view room_id) const override {
     return b_.rooms.room(app_id, room_id);
@@ -573,6 +590,13 @@ std::vector<std::pair<std::string, std::string>> SignalPlane::rooms() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& app : bridge_->rooms.apps())
     for (const auto& r : bridge_->rooms.list_rooms(app)) out.emplace_back(app, r.room_id);
+  return out;
+}
+
+std::vector<room::RoomSummary> SignalPlane::room_summaries() const {
+  std::vector<room::RoomSummary> out;
+  for (const auto& app : bridge_->rooms.apps())
+    for (auto& r : bridge_->rooms.list_rooms(app)) out.push_back(std::move(r));
   return out;
 }
 

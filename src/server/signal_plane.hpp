@@ -53,6 +53,8 @@ class SignalPlane {
   const room::RoomService& room_service() const;
   /// Rooms held here (appId, roomId) and signalling sessions: the cluster record's load.
   std::vector<std::pair<std::string, std::string>> rooms() const;
+  /// Every room held here with its counts.
+  std::vector<room::RoomSummary> room_summaries() const;
   std::size_t session_count() const;
 
   // Hub events: they become room events (stream started / stopped / failed) for observers too.

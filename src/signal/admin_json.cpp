@@ -98,11 +98,13 @@ json::value member(const room::MemberView& m) {
 
 }  // namespace
 
-std::string rooms_json(std::string_view app_id, std::span<const room::RoomSummary> rooms) {
+std::string rooms_json(std::string_view app_id, std::span<const room::RoomSummary> rooms,
+                       std::span<const std::string> nodes) {
   json::array list;
-  for (const auto& s : rooms) {
+  for (std::size_t i = 0; i < rooms.size(); i++) {
     json::object o;
-    put_summary(o, s);
+    put_summary(o, rooms[i]);
+    if (i < nodes.size()) o["node"] = nodes[i];
     list.push_back(std::move(o));
   }
   json::object o;

@@ -2,7 +2,7 @@
 // JSON for the admin API and metrics, rendered from RoomService's read-only views. Key names
 // follow the wire protocol's style (camelCase, times as unix ms).
 //
-// rooms_json: {"appId":A,"rooms":[summary...]}
+// rooms_json: {"appId":A,"rooms":[summary... (+ "node" in cluster mode)]}
 //   summary = {"roomId","createdMs","users","visibleUsers","invisibleUsers","publications",
 //              "liveStreams","subscribedStreams","subscriptions"}
 // room_json:  {"appId", summary fields..., "publishForbidden":[userId...], "members":[{
@@ -26,7 +26,9 @@
 namespace minirtc::signal {
 
 /// `rooms`: RoomService::list_rooms(app_id).
-std::string rooms_json(std::string_view app_id, std::span<const room::RoomSummary> rooms);
+/// `nodes` (cluster mode): the id of the node holding each room, added as "node".
+std::string rooms_json(std::string_view app_id, std::span<const room::RoomSummary> rooms,
+                       std::span<const std::string> nodes = {});
 /// `view`: RoomService::room(app_id, room_id).
 std::string room_json(const room::RoomView& view);
 std::string counts_json(const room::Counts& counts);

@@ -61,6 +61,23 @@ class TestServices final : public Services {
   std::string metrics_text() override { return "minirtc_rooms 0\n"; }
   std::uint32_t random_u32() override { return 0x2a; }
 
+  // Cluster mode when `self` is set: `elsewhere` are the rooms other nodes hold.
+  std::string node_id() const override { return self; }
+  std::vector<RemoteRoom> remote_rooms(std::string_view app_id) const override {
+    std::vector<RemoteRoom> out;
+    for (const auto& r : elsewhere)
+      if (r.summary.app_id == app_id) out.push_back(r);
+    return out;
+  }
+  std::optional<NodeRef> room_elsewhere(std::string_view app_id,
+                                        std::string_view room_id) const override {
+    for (const auto& r : elsewhere)
+      if (r.summary.app_id == app_id && r.summary.room_id == room_id) return r.node;
+    return std::nullopt;
+  }
+  std::string self;
+  std::vector<RemoteRoom> elsewhere;
+
   std::vector<AppInfo> app_list{{kApp, "app-key", false}, {kDevApp, "dev-key", true}};
   std::string base = "http://127.0.0.1:8080";
   std::vector<StreamRow> stream_rows;

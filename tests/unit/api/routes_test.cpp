@@ -277,6 +277,51 @@ TEST_F(ApiTest, AdminAppsCountRooms) {
                         R"({"appId":")" + kDevApp + R"(","development":true,"rooms":0}]})");
 }
 
+TEST_F(ApiTest, ClusterAdminListsEveryNodesRoomsWithTheirNode) {
+  join(1, "alice");
+  services.self = "n1";
+  Services::RemoteRoom far;
+  far.node = {"n2", "http://10.0.0.2:8080/n2"};
+  far.summary.app_id = kApp;
+  far.summary.room_id = "r9";
+  far.summary.users = 3;
+  services.elsewhere.push_back(far);
+  auto r = admin("GET", "/v1/admin/apps/" + kApp + "/rooms");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_NE(r.body.find(R"("roomId":"r1",)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("subscriptions":0,"node":"n1"})"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("roomId":"r9","createdMs":0,"users":3,)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("node":"n2"})"), std::string::npos) << r.body;
+}
+
+TEST_F(ApiTest, ClusterAdminCommandsAboutARoomHeldElsewhereAreRedirectedThere) {
+  join(1, "alice");  // r1 is here
+  services.self = "n1";
+  Services::RemoteRoom far;
+  far.node = {"n2", "http://10.0.0.2:8080/n2"};
+  far.summary.app_id = kApp;
+  far.summary.room_id = "r9";
+  services.elsewhere.push_back(far);
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/rooms/r9"},
+           {"POST", "/rooms/r9/dismiss"},
+           {"POST", "/rooms/r9/users/bob/kick"},
+           {"POST", "/rooms/r9/users/bob/forbid-publish"}}) {
+    const auto target = "/v1/admin/apps/" + kApp + path;
+    auto r = admin(method, target + "?x=1", R"({"reason":"r"})");
+    EXPECT_EQ(r.status, 307u) << path;
+    ASSERT_EQ(r.headers.size(), 1u);
+    EXPECT_EQ(r.headers[0].first, "Location");
+    EXPECT_EQ(r.headers[0].second, "http://10.0.0.2:8080/n2" + target + "?x=1");
+    EXPECT_EQ(r.body, R"({"error":"the room is held by node n2","node":"n2"})");
+  }
+  // A room held here is answered here; one nobody holds is 404 as on one node.
+  EXPECT_EQ(admin("GET", "/v1/admin/apps/" + kApp + "/rooms/r1").status, 200u);
+  EXPECT_EQ(admin("GET", "/v1/admin/apps/" + kApp + "/rooms/nowhere").status, 404u);
+  // Without the key, nothing is said about where a room is.
+  EXPECT_EQ(request("GET", "/v1/admin/apps/" + kApp + "/rooms/r9").status, 401u);
+}
+
 TEST_F(ApiTest, AdminStreamsShowEveryStat) {
   EXPECT_EQ(admin("GET", "/v1/admin/streams").body, R"({"streams":[]})");
   media::StreamStats st;

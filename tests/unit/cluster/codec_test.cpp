@@ -7,6 +7,7 @@
 #include "cluster/keys.hpp"
 #include "cluster/node_record.hpp"
 #include "cluster/pins.hpp"
+#include "cluster/room_directory.hpp"
 #include "cluster/session_record.hpp"
 #include "cluster/signing.hpp"
 
@@ -152,6 +153,36 @@ TEST(SessionRecordCodec, BoundsSubscriptions) {
   for (std::size_t i = 0; i <= kMaxRecordSubscriptions; i++)
     s.member.subscriptions.push_back({"u" + std::to_string(i), StreamKind::Main});
   EXPECT_FALSE(decode_session_record(encode_session_record(s)).ok());
+}
+
+TEST(RoomDirectoryCodec, RoundTripsASummaryAndItsField) {
+  room::RoomSummary s;
+  s.created_ms = 1'700'000'000'000;
+  s.users = 4;
+  s.visible_users = 3;
+  s.invisible_users = 1;
+  s.publications = 2;
+  s.live_streams = 2;
+  s.subscribed_streams = 2;
+  s.subscriptions = 6;
+  auto back = decode_room_entry(encode_room_entry(s));
+  ASSERT_TRUE(back.ok()) << back.error().reason;
+  EXPECT_EQ(back->users, 4u);
+  EXPECT_EQ(back->subscriptions, 6u);
+  EXPECT_EQ(back->created_ms, s.created_ms);
+  auto ids = parse_room_field(room_field("abcdefghijklmnopqrstuvwx", "room-1"));
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(ids->first, "abcdefghijklmnopqrstuvwx");
+  EXPECT_EQ(ids->second, "room-1");
+  for (std::string_view bad :
+       {"", "abcdefghijklmnopqrstuvwx", "short/room", "abcdefghijklmnopqrstuvwx/",
+        "abcdefghijklmnopqrstuvwx/a b", "abcdefghijklmnopqrstuvwx/a/b"})
+    EXPECT_FALSE(parse_room_field(bad).ok()) << bad;
+  const auto good = encode_room_entry(s);
+  for (const std::string& bad :
+       {std::string("{}"), good.substr(1), replaced(good, R"("users":4)", R"("users":-4)"),
+        replaced(good, R"("users":4)", R"("users":4,"x":1)")})
+    EXPECT_FALSE(decode_room_entry(bad).ok()) << bad;
 }
 
 TEST(NodeMessages, ASignedMessageVerifiesWithTheSameSecretOnly) {
