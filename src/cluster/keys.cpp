@@ -34,6 +34,9 @@ std::string room_pin(std::string_view app_id, std::string_view room_id) {
 std::string room_sessions(std::string_view app_id, std::string_view room_id) {
   return join({"room:", room_tag(app_id, room_id), ":sessions"});
 }
+std::string broadcast() {
+  return join({"broadcast"});
+}
 std::string node_channel(std::string_view node_id) {
   return join({"node:", node_id, ":inbox"});
 }

@@ -30,6 +30,8 @@ std::string room_pin(std::string_view app_id, std::string_view room_id);
 /// The room's resumable sessions: a hash userId → signed session record
 /// (cluster/session_record.hpp), TTL Config::session_ttl_ms, refreshed by the room's node.
 std::string room_sessions(std::string_view app_id, std::string_view room_id);
+/// Channel of signed messages to every node (cluster/broadcast.hpp).
+std::string broadcast();
 /// Channel of signed messages addressed to one node (cluster/signing.hpp).
 std::string node_channel(std::string_view node_id);
 

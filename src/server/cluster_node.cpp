@@ -6,9 +6,11 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/hmac.hpp"
+#include "cluster/keys.hpp"
 #include "cluster/session_record.hpp"
 #include "cluster/signing.hpp"
 #include "redis/client.hpp"
+#include "server/context.hpp"
 #include "server/log_limiter.hpp"
 #include "server/redis_store.hpp"
 
@@ -73,6 +75,25 @@ Status ClusterNode::start(cluster::NodeRecord self,
   if (io_.stopped()) io_.restart();  // the server's run() starts the loop again
   if (!done) return make_error("Redis did not answer within the start timeout");
   if (!*done) return make_error("cluster: " + done->error().reason);
+  client_->subscribe(cluster::keys::broadcast(), [this, alive = alive_](const std::string&,
+                                                                        const std::string& text) {
+    if (!*alive) return;
+    auto msg = cluster::verify_node_message(config_.secret, text, now_ms(),
+                                            coordinator_->config().max_clock_skew_ms);
+    if (!msg) {
+      log_limited(spdlog::level::warn, "cluster broadcast refused",
+                  "cluster: broadcast refused: {}", msg.error().reason);
+      return;
+    }
+    if (msg->from == self_.id) return;  // applied here when it was sent
+    auto b = cluster::decode_broadcast(msg->body);
+    if (!b) {
+      log_limited(spdlog::level::warn, "cluster broadcast refused",
+                  "cluster: broadcast from {} refused: {}", msg->from, b.error().reason);
+      return;
+    }
+    if (on_broadcast_) on_broadcast_(*b);
+  });
   client_->on_state([id = self_.id](bool up) {
     if (up)
       spdlog::info("cluster: Redis is back; node {} re-registers and re-writes its pins", id);
@@ -110,6 +131,7 @@ void ClusterNode::tick(const cluster::NodeRecord& load,
       for (const auto& why : r->rejected)
         log_limited(spdlog::level::warn, "cluster node refused", "cluster: {}", why);
       live_ = std::move(r->live);
+      placed_.clear();  // the records just read count the viewers placed before
       read_directory();
     });
   }
@@ -403,6 +425,38 @@ void ClusterNode::drain(const RoomList& rooms, const MembersOf& members_of, std:
   pins_.clear();
   written_.clear();
   one("", {});  // this call's own count
+}
+
+std::optional<cluster::NodeRecord> ClusterNode::play_node(const StreamId& stream) {
+  (void)stream;  // placement is by load only: any node can pull any stream from its origin
+  if (!coordinator_) return std::nullopt;
+  auto nodes = live_with_self();
+  for (auto& n : nodes)
+    if (auto it = placed_.find(n.id); it != placed_.end()) n.viewers += it->second;
+  const auto id = cluster::pick_play_node(self_.id, nodes, coordinator_->config().capacity);
+  placed_[id]++;
+  if (id == self_.id) return std::nullopt;
+  for (const auto& n : nodes)
+    if (n.id == id) return n;
+  return std::nullopt;
+}
+
+std::optional<std::string> ClusterNode::origin_of(const StreamId& stream) const {
+  auto owner = room_owner(stream.app_id, stream.room_id);
+  if (!owner || owner->relay_address.empty()) return std::nullopt;
+  return "rtmp://" + owner->relay_address;
+}
+
+void ClusterNode::broadcast(const cluster::Broadcast& message) {
+  if (!client_) return;
+  client_->publish(cluster::keys::broadcast(),
+                   cluster::sign_node_message(config_.secret, self_.id, now_ms(),
+                                              cluster::encode_broadcast(message)),
+                   [](Result<redis::Reply> r) {
+                     if (!r)
+                       log_limited(spdlog::level::warn, "cluster broadcast",
+                                   "cluster: broadcast not sent: {}", r.error().reason);
+                   });
 }
 
 void ClusterNode::withdraw() {

@@ -37,8 +37,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "cluster/broadcast.hpp"
 #include "cluster/coordinator.hpp"
 #include "cluster/node_record.hpp"
+#include "core/ids.hpp"
 #include "room/resumable.hpp"
 #include "room/views.hpp"
 #include "server/config.hpp"
@@ -123,6 +125,22 @@ class ClusterNode {
   void drain(const RoomList& rooms, const MembersOf& members_of, std::uint64_t now_ms,
              std::chrono::milliseconds timeout, std::function<void()> done);
 
+  // ---- Edges (docs/cluster.md "Edges").
+
+  /// Where a viewer of `stream` (held here) plays: another node when this one is at capacity and
+  /// that one is not (pick_play_node over the live records, plus the viewers placed since they
+  /// were read); nullopt: here.
+  std::optional<cluster::NodeRecord> play_node(const StreamId& stream);
+  /// The origin of a stream held by another live node, "rtmp://RELAY_ADDRESS" (the relay's
+  /// find_origin); nullopt: unknown (not in the room directory yet) or held here.
+  std::optional<std::string> origin_of(const StreamId& stream) const;
+  /// Tells every other node (signed, over pub/sub); their handler applies it.
+  void broadcast(const cluster::Broadcast& message);
+  /// What other nodes broadcast, verified; set before start().
+  void on_broadcast(std::function<void(const cluster::Broadcast&)> handler) {
+    on_broadcast_ = std::move(handler);
+  }
+
   /// Clean stop: the record is deleted, so other nodes stop sending clients here at once.
   void withdraw();
 
@@ -155,6 +173,8 @@ class ClusterNode {
   std::map<std::string, std::string> directory_written_;  // field → entry, as last written
   std::map<RoomKey, RemoteRoom> directory_;               // other nodes' rooms, last read
   bool reading_directory_ = false;
+  std::map<std::string, std::uint32_t> placed_;  // viewers sent to each node since its last read
+  std::function<void(const cluster::Broadcast&)> on_broadcast_;
   /// A room located for a join or a resume: pinned here (remembered) or held by a live node.
   Result<bool> take_route(const RoomKey& room, const Result<cluster::Pin>& pin,
                           const std::vector<cluster::NodeRecord>& live, cluster::NodeRecord& owner);

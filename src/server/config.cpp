@@ -255,8 +255,9 @@ Result<Config> parse_config(std::string_view text, Config c) {
     errors.push_back(
         fmt::format("media.ingest_budget_bytes {} is below 1 MiB", c.media.ingest_budget_bytes));
   for (auto& [k, v] : root) {
-    static const std::set<std::string> kSections{"server", "media", "http",    "limits",   "room",
-                                                 "apps",   "relay", "cluster", "recording", "callbacks"};
+    static const std::set<std::string> kSections{"server",    "media",    "http",  "limits",
+                                                 "room",      "apps",     "relay", "cluster",
+                                                 "recording", "callbacks"};
     if (!kSections.count(std::string(k.str())))
       errors.push_back(fmt::format("unknown section '{}'", k.str()));
   }

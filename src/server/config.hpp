@@ -110,7 +110,7 @@ struct ClusterConfig {
   std::uint32_t pin_ttl_ms = 10000;  // a room pin not refreshed for this long frees the room
   /// SIGTERM/SIGINT: how long a draining node keeps serving media to clients moving elsewhere.
   std::uint32_t drain_timeout_ms = 30000;
-  std::uint32_t max_viewers = 0;     // placement capacity (0: no limit): viewers, Mbit/s, CPU %
+  std::uint32_t max_viewers = 0;  // placement capacity (0: no limit): viewers, Mbit/s, CPU %
   std::uint32_t max_egress_mbps = 0;
   std::uint32_t max_cpu_percent = 0;
 

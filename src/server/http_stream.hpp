@@ -22,7 +22,8 @@ class HttpStream {
   using executor_type = Plain::executor_type;
 
   explicit HttpStream(Plain plain) : v_(std::move(plain)) {}
-  HttpStream(Plain plain, boost::asio::ssl::context& tls) : v_(std::in_place_type<Tls>, std::move(plain), tls) {}
+  HttpStream(Plain plain, boost::asio::ssl::context& tls)
+      : v_(std::in_place_type<Tls>, std::move(plain), tls) {}
   HttpStream(HttpStream&&) = default;
   HttpStream& operator=(HttpStream&&) = default;
 

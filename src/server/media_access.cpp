@@ -21,11 +21,15 @@ std::string MediaAccess::publish_url(const StreamId& id, std::uint32_t expire_at
 }
 
 std::string MediaAccess::play_url(const StreamId& id, std::string_view viewer, bool flv,
-                                  std::uint32_t expire_at, const std::string& nonce) const {
+                                  std::uint32_t expire_at, const std::string& nonce,
+                                  const Bases& at) const {
   auth::UrlGrant g{auth::UrlAction::Play, id, std::string(viewer), expire_at, nonce};
   auto query = auth::sign_url_query(g, apps_.key_of(id.app_id).value_or(""));
-  if (flv) return fmt::format("{}/live/{}.flv?{}", http_base_, stream_key(id), query);
-  return fmt::format("{}/live/{}?{}", rtmp_base_, stream_key(id), query);
+  if (flv)
+    return fmt::format("{}/live/{}.flv?{}", at.http_base.empty() ? http_base_ : at.http_base,
+                       stream_key(id), query);
+  return fmt::format("{}/live/{}?{}", at.rtmp_base.empty() ? rtmp_base_ : at.rtmp_base,
+                     stream_key(id), query);
 }
 
 std::string MediaAccess::relay_query(const auth::UrlGrant& grant) const {

@@ -41,8 +41,13 @@ class MediaAccess {
   /// Signed URLs (docs/protocol.md §2).
   std::string publish_url(const StreamId& id, std::uint32_t expire_at,
                           const std::string& nonce) const;
+  /// Where a URL points when not at this node (an edge's public bases); empty: this node's.
+  struct Bases {
+    std::string http_base, rtmp_base;
+  };
   std::string play_url(const StreamId& id, std::string_view viewer, bool flv,
-                       std::uint32_t expire_at, const std::string& nonce) const;
+                       std::uint32_t expire_at, const std::string& nonce,
+                       const Bases& at = {}) const;
 
   /// The key of relay URLs ([cluster] secret); empty: relay URLs are refused.
   void set_cluster_secret(std::string secret) { cluster_secret_ = std::move(secret); }

@@ -128,6 +128,15 @@ Server::Server(Config config)
     relay_->set_find_origin([origin = config_.relay.origin](const StreamId&) {
       return std::optional<std::string>(origin);
     });
+  } else if (cluster_) {
+    // Cluster mode: a stream whose room another node holds comes from that node.
+    relay_->set_find_origin([this](const StreamId& id) { return cluster_->origin_of(id); });
+    cluster_->on_broadcast([this](const cluster::Broadcast& b) {
+      if (const auto* r = std::get_if<cluster::RevokeMessage>(&b))
+        access_.revoke(r->nonce, "URL revoked by the room's node", r->keep_until_s);
+      else if (const auto* m = std::get_if<cluster::ViewerMuteMessage>(&b))
+        hub_.set_viewer_mute(m->stream, m->viewer, m->audio, m->video);
+    });
   }
   hub_.on_viewers_changed(
       [this](const StreamId& id) { asio::post(io_, [this, id] { relay_->update(id); }); });
@@ -342,8 +351,8 @@ void Server::shutdown() {
 }
 
 void Server::drain() {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.cluster.drain_timeout_ms);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(config_.cluster.drain_timeout_ms);
   const auto rooms = signal_->rooms();
   spdlog::info("cluster: draining: {} rooms and {} sessions move to other nodes (at most {} ms)",
                rooms.size(), signal_->session_count(), config_.cluster.drain_timeout_ms);
@@ -352,7 +361,8 @@ void Server::drain() {
       [this](const std::string& app_id, const std::string& room_id) {
         return signal_->room_service().resumable_members(app_id, room_id);
       },
-      now_ms(), std::chrono::milliseconds(3000), [this, deadline] {
+      now_ms(), std::chrono::milliseconds(3000),
+      [this, deadline] {
         signal_->shutdown();  // 1001: the SDK resumes on another node, which takes the room
         wait_for_moves(deadline);
       });

@@ -94,7 +94,7 @@ class Server {
     double cpu_s = 0;
   } load_sample_;
   unsigned ticks_ = 0;
-  std::unique_ptr<UsageRecorder> usage_;  // call records: opened by listen()
+  std::unique_ptr<UsageRecorder> usage_;        // call records: opened by listen()
   std::unique_ptr<CallbackService> callbacks_;  // opened by listen(): its queue is on disk
   boost::asio::ip::tcp::acceptor http_acceptor_;
   boost::asio::ip::tcp::acceptor rtmp_acceptor_;

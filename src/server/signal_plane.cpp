@@ -36,16 +36,21 @@ namespace {
 /// Signed URLs and secrets for the room layer, from the app keys and a CSPRNG.
 class ServerMediaUrls final : public room::MediaUrls {
  public:
-  ServerMediaUrls(const MediaAccess& access, const Config& config)
-      : access_(access), config_(config) {}
+  ServerMediaUrls(const MediaAccess& access, const Config& config, ClusterNode* cluster)
+      : access_(access), config_(config), cluster_(cluster) {}
   std::string publish_url(const StreamId& stream, std::string_view nonce,
                           std::uint64_t now_ms) override {
     return access_.publish_url(stream, expiry(now_ms), std::string(nonce));
   }
   std::string play_url(const StreamId& stream, std::string_view viewer, room::PlayFormat format,
                        std::string_view nonce, std::uint64_t now_ms) override {
-    return access_.play_url(stream, viewer, format == room::PlayFormat::Flv, expiry(now_ms),
-                            std::string(nonce));
+    // Cluster mode: a viewer the room's node has no capacity for plays on an edge, which pulls
+    // the stream from here (docs/cluster.md "Edges").
+    std::optional<cluster::NodeRecord> edge;
+    if (cluster_) edge = cluster_->play_node(stream);
+    return access_.play_url(
+        stream, viewer, format == room::PlayFormat::Flv, expiry(now_ms), std::string(nonce),
+        edge ? MediaAccess::Bases{edge->http_base(), edge->rtmp_url} : MediaAccess::Bases{});
   }
   std::string new_nonce() override { return auth::new_nonce(); }
   std::string new_session_token() override { return auth::random_hex(24); }
@@ -61,6 +66,7 @@ class ServerMediaUrls final : public room::MediaUrls {
   }
   const MediaAccess& access_;
   const Config& config_;
+  ClusterNode* cluster_;
   std::uint32_t latest_expiry_ = 0;
 };
 
@@ -171,7 +177,7 @@ class RoomBridge {
  public:
   explicit RoomBridge(ServerContext& ctx)
       : ctx(ctx),
-        urls(ctx.access, ctx.config),
+        urls(ctx.access, ctx.config, ctx.cluster),
         rooms(room_config(ctx.config), urls),
         dispatcher(
             rooms,
@@ -207,12 +213,19 @@ class RoomBridge {
     std::visit(
         [this](const auto& e) {
           using T = std::decay_t<decltype(e)>;
+          // Cluster mode: revocations and viewer mutes hold on the edges too, where some of the
+          // room's viewers play (docs/cluster.md "Edges").
           if constexpr (std::is_same_v<T, room::RevokeUrl>) {
             ctx.access.revoke(e.nonce, "URL revoked", urls.latest_expiry());
+            if (ctx.cluster)
+              ctx.cluster->broadcast(cluster::RevokeMessage{e.nonce, urls.latest_expiry()});
           } else if constexpr (std::is_same_v<T, room::SetStreamMute>) {
             ctx.hub.set_stream_mute(e.stream, e.audio, e.video);
           } else if constexpr (std::is_same_v<T, room::SetViewerMute>) {
             ctx.hub.set_viewer_mute(e.stream, e.viewer, e.audio, e.video);
+            if (ctx.cluster)
+              ctx.cluster->broadcast(
+                  cluster::ViewerMuteMessage{e.stream, e.viewer, e.audio, e.video});
           } else if constexpr (std::is_same_v<T, room::CloseStream>) {
             ctx.hub.close_stream(e.stream, e.reason);
           }

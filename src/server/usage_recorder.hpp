@@ -17,11 +17,11 @@
 #include <string>
 #include <string_view>
 
+#include "api/request.hpp"
 #include "db/batch_writer.hpp"
 #include "db/database.hpp"
-#include "server/event_bus.hpp"
-#include "api/request.hpp"
 #include "http/query.hpp"
+#include "server/event_bus.hpp"
 #include "usage/ledger.hpp"
 #include "util/result.hpp"
 

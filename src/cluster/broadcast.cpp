@@ -1,0 +1,57 @@
+#include "cluster/broadcast.hpp"
+
+#include "auth/url_signer.hpp"
+#include "cluster/json_fields.hpp"
+
+namespace minirtc::cluster {
+
+namespace json = boost::json;
+
+std::string encode_broadcast(const Broadcast& message) {
+  json::object o;
+  if (const auto* r = std::get_if<RevokeMessage>(&message)) {
+    o["type"] = "revoke";
+    o["nonce"] = r->nonce;
+    o["keepUntil"] = r->keep_until_s;
+  } else {
+    const auto& m = std::get<ViewerMuteMessage>(message);
+    o["type"] = "viewerMute";
+    o["stream"] = stream_key(m.stream);
+    o["viewer"] = m.viewer;
+    o["audio"] = m.audio;
+    o["video"] = m.video;
+  }
+  return json::serialize(o);
+}
+
+Result<Broadcast> decode_broadcast(std::string_view body) {
+  Fields f(body, 2048, "broadcast");
+  std::string type;
+  f.string("type", type, 16);
+  if (type == "revoke") {
+    RevokeMessage r;
+    f.string("nonce", r.nonce, 64);
+    f.u32("keepUntil", r.keep_until_s);
+    if (auto st = f.finish(); !st) return st.error();
+    if (!auth::is_url_nonce(r.nonce)) return make_error("broadcast: nonce is not a URL nonce");
+    return Broadcast{std::move(r)};
+  }
+  if (type == "viewerMute") {
+    ViewerMuteMessage m;
+    std::string key;
+    f.string("stream", key, 512);
+    f.string("viewer", m.viewer, 128);
+    f.boolean("audio", m.audio);
+    f.boolean("video", m.video);
+    if (auto st = f.finish(); !st) return st.error();
+    auto id = parse_stream_key(key);
+    if (!id) return make_error("broadcast: stream is not a stream key");
+    m.stream = std::move(*id);
+    if (!is_valid_id(m.viewer)) return make_error("broadcast: viewer is not a valid id");
+    return Broadcast{std::move(m)};
+  }
+  if (auto st = f.finish(); !st) return st.error();
+  return make_error("broadcast: unknown type");
+}
+
+}  // namespace minirtc::cluster
