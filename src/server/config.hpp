@@ -110,7 +110,7 @@ struct ClusterConfig {
   std::uint32_t pin_ttl_ms = 10000;  // a room pin not refreshed for this long frees the room
   /// SIGTERM/SIGINT: how long a draining node keeps serving media to clients moving elsewhere.
   std::uint32_t drain_timeout_ms = 30000;
-  std::uint32_t max_viewers = 0;     // placement capacity (0: no limit): viewers, Mbit/s, CPU %
+  std::uint32_t max_viewers = 0;  // placement capacity (0: no limit): viewers, Mbit/s, CPU %
   std::uint32_t max_egress_mbps = 0;
   std::uint32_t max_cpu_percent = 0;
 
@@ -127,6 +127,9 @@ struct Config {
   std::string data_dir = "data";
   std::string log_level = "info";
   std::string admin_key;  // Bearer key for /v1/admin; empty: admin API disabled
+  /// admin_key is the embedded default's development one (`<data_dir>/dev-app.toml`, set by
+  /// `serve` when neither apps nor an admin key are configured), not one configured.
+  bool admin_key_development = false;
   std::string tls_cert, tls_key;
   std::vector<AppConfig> apps;
   MediaConfig media;

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include <iostream>
 
@@ -208,6 +209,12 @@ Status Server::listen() {
     if (auto st = cluster_->start(std::move(self), std::move(apps), std::chrono::seconds(5)); !st)
       return st;
   }
+  // The embedded default's admin key is printed like its app's keys (stdout, never the log).
+  if (config_.admin_key_development)
+    std::cout << fmt::format("console: {}/console/ adminKey={} (kept in {})", access_.http_base(),
+                             config_.admin_key,
+                             (std::filesystem::path(config_.data_dir) / "dev-app.toml").string())
+              << std::endl;
   // One machine-readable line, so scripts and tests can start servers on port 0 in parallel.
   std::cout << fmt::format("listening http={}:{} rtmp={}:{}{}", http_bound.address().to_string(),
                            http_bound.port(), rtmp_bound.address().to_string(), rtmp_bound.port(),
@@ -341,8 +348,8 @@ void Server::shutdown() {
 }
 
 void Server::drain() {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.cluster.drain_timeout_ms);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(config_.cluster.drain_timeout_ms);
   const auto rooms = signal_->rooms();
   spdlog::info("cluster: draining: {} rooms and {} sessions move to other nodes (at most {} ms)",
                rooms.size(), signal_->session_count(), config_.cluster.drain_timeout_ms);
@@ -351,7 +358,8 @@ void Server::drain() {
       [this](const std::string& app_id, const std::string& room_id) {
         return signal_->room_service().resumable_members(app_id, room_id);
       },
-      now_ms(), std::chrono::milliseconds(3000), [this, deadline] {
+      now_ms(), std::chrono::milliseconds(3000),
+      [this, deadline] {
         signal_->shutdown();  // 1001: the SDK resumes on another node, which takes the room
         wait_for_moves(deadline);
       });

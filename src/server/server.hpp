@@ -43,7 +43,8 @@ class Server {
   ~Server();
 
   /// Loads the TLS certificate (when configured), binds the listeners and prints the
-  /// machine-readable "listening ..." line.
+  /// machine-readable "listening ..." line (after the "console: URL adminKey=..." line when the
+  /// admin key is the embedded default's development one).
   Status listen();
   /// Where SIGHUP reads the configuration again (the file and flags `serve` started from).
   using ConfigSource = std::function<Result<Config>()>;
@@ -94,7 +95,7 @@ class Server {
     double cpu_s = 0;
   } load_sample_;
   unsigned ticks_ = 0;
-  std::unique_ptr<UsageRecorder> usage_;  // call records: opened by listen()
+  std::unique_ptr<UsageRecorder> usage_;        // call records: opened by listen()
   std::unique_ptr<CallbackService> callbacks_;  // opened by listen(): its queue is on disk
   boost::asio::ip::tcp::acceptor http_acceptor_;
   boost::asio::ip::tcp::acceptor rtmp_acceptor_;

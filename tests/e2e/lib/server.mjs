@@ -17,7 +17,9 @@ export function binaryPath() {
  *   rtmpListen: the RTMP address (default 127.0.0.1:0; a fixed port lets a test restart a node
  *   where others expect it)
  * @returns {Promise<{http: string, rtmp: string, httpUrl: string, rtmpUrl: string, wsUrl: string,
- *   devApp: {appId: string, appKey: string}|null, proc: import('node:child_process').ChildProcess,
+ *   devApp: {appId: string, appKey: string}|null,
+ *   devConsole: {url: string, adminKey: string}|null,
+ *   stdout: () => string, proc: import('node:child_process').ChildProcess,
  *   logs: () => string, stop: (signal?: string) => Promise<number|null>, dataDir: string}>}
  */
 export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(), dataDir, rtmpListen = '127.0.0.1:0' } = {}) {
@@ -40,6 +42,9 @@ export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
   });
   const dev = stdout.match(/development app: appId=(\S+) appKey=(\S+)/);
+  // The embedded default's development admin key (no admin key configured): printed before
+  // the listening line.
+  const devConsole = stdout.match(/^console: (\S+) adminKey=(\S+)/m);
   let stopped = false;
   return {
     ...listening,
@@ -47,6 +52,8 @@ export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(
     rtmpUrl: `rtmp://${listening.rtmp}`,
     wsUrl: `ws://${listening.http}/v1/signal`,
     devApp: dev ? { appId: dev[1], appKey: dev[2] } : null,
+    devConsole: devConsole ? { url: devConsole[1], adminKey: devConsole[2] } : null,
+    stdout: () => stdout,
     proc,
     dataDir: dir,
     logs: () => stderr,
