@@ -1,9 +1,9 @@
-// The console: sign-in, overview, room page, development tokens (and recordings/usage where the
-// server has them). Plain DOM, no framework: pages are built once and their tables updated in
-// place (keyed rows, changed cells only), so focus and the preview survive the live feed.
+// The console: sign-in, overview, room page, development tokens, recordings, usage. Plain DOM,
+// no framework: pages are built once and their tables updated in place (keyed rows, changed
+// cells only), so focus and the preview survive the live feed.
 import './style.css';
 import { t, lang } from './i18n.js';
-import { api, ApiError, getKey, setKey, clearKey, openFeed } from './api.js';
+import { api, apiUrl, ApiError, getKey, setKey, clearKey, openFeed } from './api.js';
 import { LiveChart } from './charts.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -114,6 +114,7 @@ async function showSignIn(error = '') {
     <form id="signin"><label for="key">${esc(t('adminKey'))}</label>
     <input id="key" type="password" autocomplete="current-password" required>
     <p class="hint">${esc(t('keyHint'))}</p>
+    <p class="hint">${esc(t('devKeyHint'))}</p>
     <p id="signin-error" class="error" role="alert">${esc(error)}</p>
     <button type="submit" class="primary">${esc(t('signIn'))}</button></form></section>`;
   $('#key').focus();
@@ -381,18 +382,156 @@ function tokensPage() {
   };
 }
 
-// ---- Recordings and usage: shown when the server has the routes
+// ---- Recordings (/v1/admin/recordings): listed every 5 s while the page is open
 
-function listPage(kind, path) {
-  main.innerHTML = `<section class="card"><h1>${esc(t(kind))}</h1><div id="list">${esc(t('connecting'))}</div></section>`;
-  api(path).then((data) => {
-    const rows = Object.values(data || {}).find(Array.isArray) || [];
-    const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 8);
-    $('#list').innerHTML = rows.length ? `<div class="scroll"><table><thead><tr>${cols.map((c) => `<th scope="col">${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${cols.map((c) => `<td>${esc(typeof r[c] === 'object' ? JSON.stringify(r[c]) : r[c])}</td>`).join('')}</tr>`).join('')}</tbody></table></div>` : esc(t('none'));
-  }).catch((e) => {
-    $('#list').textContent = e.status === 404 || e.status === 405 ? t('notYet', { what: t(kind) }) : e.message;
-  });
-  return {};
+const bytes = (n) => (n == null ? '—' : n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
+const duration = (ms) => {
+  if (ms == null) return '—';
+  const s = Math.round(ms / 1000);
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+const dateTime = (ms) => (ms ? new Date(ms).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB') : '—');
+
+/**
+ * The download URL the server minted is absolute, built on its public URL; the console follows
+ * its own rule instead (relative to where it is served), so the link works behind a proxy too.
+ */
+const relativeDownload = (url) => {
+  const at = url.indexOf('v1/recordings/');
+  return at < 0 ? url : apiUrl(url.slice(at));
+};
+
+function recordingsPage() {
+  main.innerHTML = `<section class="card"><h1>${esc(t('recordings'))}</h1>
+    <p class="hint">${esc(t('recordingsHelp'))}</p>
+    <p id="rec-error" class="error" role="alert"></p>
+    ${table('recordings', ['room', 'user', 'state', 'startedAt', 'duration', 'size', 'actions'])}</section>`;
+  const links = new Map(); // recording id → {url, expiresAt}: minted links stay until they expire
+  let list = [];
+  const render = () => {
+    const now = Date.now() / 1000;
+    updateRows($('#recordings tbody'), [...list].reverse().map((r) => {
+      const link = links.get(r.id);
+      const live = r.state === 'recording';
+      let actions = '';
+      if (link && link.expiresAt > now) {
+        actions = `<a class="download" href="${esc(link.url)}" download="${esc(r.id)}.mp4">${esc(t('downloadMp4'))}</a> <span class="hint">${esc(t('linkUntil', { time: time(link.expiresAt * 1000) }))}</span> `;
+      } else if (r.file?.endsWith('.mp4')) {
+        actions = `<button type="button" data-act="link" data-id="${esc(r.id)}">${esc(t('download'))}</button> `;
+      }
+      if (live) actions += `<button type="button" data-act="stop" data-id="${esc(r.id)}">${esc(t('stop'))}</button>`;
+      else if (r.state !== 'finishing') actions += `<button type="button" data-act="delete" data-id="${esc(r.id)}" class="danger">${esc(t('delete'))}</button>`;
+      const stateText = `${t(`rec_${r.state}`)}${r.recovered ? ` (${t('recovered')})` : ''}${r.error ? `: ${r.error}` : ''}`;
+      return {
+        key: r.id,
+        cells: [{ html: `${esc(r.roomId)} <small class="hint">${esc(r.appId)}</small>` }, `${r.userId}${r.stream?.endsWith('~screen') ? ' (screen)' : ''}`,
+          stateText, dateTime(r.startedAt), duration(r.durationMs), bytes(r.sizeBytes), { html: actions }],
+      };
+    }));
+  };
+  const load = async () => {
+    try {
+      list = (await api('v1/admin/recordings')).recordings || [];
+      $('#rec-error').textContent = '';
+      render();
+    } catch (e) { $('#rec-error').textContent = e.message; }
+  };
+  main.onclick = async (e) => {
+    const b = e.target.closest('button[data-act]');
+    if (!b) return;
+    const id = b.dataset.id;
+    const r = list.find((x) => x.id === id);
+    const path = `v1/admin/recordings/${encodeURIComponent(id)}`;
+    if (b.dataset.act === 'link') {
+      try {
+        const { url, expiresAt } = await api(`${path}/url`, { method: 'POST', body: {} });
+        links.set(id, { url: relativeDownload(url), expiresAt });
+        render();
+        main.querySelector(`tr[data-key="${CSS.escape(id)}"] a.download`)?.focus();
+      } catch (err) { toast(t('failed', { what: t('download'), why: err.message }), true); }
+    } else if (b.dataset.act === 'stop') {
+      await act(t('confirmStopRec', { user: r?.userId, room: r?.roomId }), t('stop'), () => api(`${path}/stop`, { method: 'POST', body: {} }));
+      load();
+    } else if (b.dataset.act === 'delete') {
+      await act(t('confirmDeleteRec', { user: r?.userId, room: r?.roomId }), t('delete'), () => api(path, { method: 'DELETE' }));
+      links.delete(id);
+      load();
+    }
+  };
+  load();
+  const timer = setInterval(load, 5000);
+  return { leave: () => { clearInterval(timer); main.onclick = null; } };
+}
+
+// ---- Usage (/v1/admin/apps/{appId}/usage): the call records of one app over a time range
+
+/** datetime-local value of a time (the browser's zone) and back. */
+const localInput = (ms) => { const d = new Date(ms); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); };
+const fromInput = (v) => (v ? new Date(v).getTime() : NaN);
+
+function usagePage() {
+  const apps = () => (state.overview?.apps || []).map((a) => a.appId);
+  main.innerHTML = `<section class="card"><h1>${esc(t('usage'))}</h1><p class="hint">${esc(t('usageHelp'))}</p>
+  <form id="usage-form" class="form inline">
+    <label>${esc(t('app'))}<input id="us-app" list="us-apps" required autocomplete="off"></label><datalist id="us-apps"></datalist>
+    <label>${esc(t('from'))}<input id="us-from" type="datetime-local" required></label>
+    <label>${esc(t('to'))}<input id="us-to" type="datetime-local"></label>
+    <button type="submit" class="primary">${esc(t('show'))}</button>
+  </form>
+  <p id="us-error" class="error" role="alert"></p>
+  <dl id="us-totals" class="stats" hidden></dl></section>
+  <section class="card"><h2>${esc(t('byRoom'))}</h2>${table('us-rooms', ['room', 'sessions', 'participantMinutes', 'publishedMinutes', 'subscribedMinutes', 'publishedBytes', 'subscribedBytes'])}</section>
+  <section class="card"><h2>${esc(t('sessionList'))}</h2>${table('us-sessions', ['room', 'user', 'visible', 'joinedAt', 'leftAt', 'leaveReason'])}
+  <button type="button" id="us-more" hidden>${esc(t('more'))}</button></section>`;
+  $('#us-from').value = localInput(Date.now() - 24 * 3600 * 1000);
+  const fillApps = () => {
+    $('#us-apps').innerHTML = apps().map((a) => `<option value="${esc(a)}">`).join('');
+    if (!$('#us-app').value && apps().length) { $('#us-app').value = apps()[0]; show(); }
+  };
+  let sessions = [];
+  let next = null;
+  let query = '';
+  const minutes = (v) => num(v, 2);
+  const renderSessions = () => {
+    updateRows($('#us-sessions tbody'), sessions.map((x, i) => ({
+      key: String(i),
+      cells: [x.roomId, `${x.userId}${x.mediaOnly ? ` (${t('mediaOnly')})` : ''}`, x.visible ? t('yes') : t('invisible'), dateTime(x.joinMs), dateTime(x.leaveMs), x.leaveReason],
+    })));
+    $('#us-more').hidden = !next;
+  };
+  const loadSessions = async (base, cursor) => {
+    const page = await api(`${base}/sessions?${query}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    sessions = cursor ? sessions.concat(page.sessions) : page.sessions;
+    next = page.next;
+    renderSessions();
+  };
+  async function show() {
+    const app = $('#us-app').value.trim();
+    const from = fromInput($('#us-from').value);
+    const to = $('#us-to').value ? fromInput($('#us-to').value) : Date.now();
+    if (!app || !Number.isFinite(from) || !Number.isFinite(to)) return;
+    query = `from=${Math.round(from)}&to=${Math.round(to)}`;
+    const base = `v1/admin/apps/${encodeURIComponent(app)}/usage`;
+    try {
+      const [total, rooms] = await Promise.all([api(`${base}?${query}`), api(`${base}?${query}&by=room`)]);
+      $('#us-error').textContent = '';
+      const stats = [['sessions', String(total.sessions)], ['participantMinutes', minutes(total.participantMinutes)],
+        ['publishedMinutes', minutes(total.publishedMinutes)], ['subscribedMinutes', minutes(total.subscribedMinutes)],
+        ['publishedBytes', bytes(total.publishedBytes)], ['subscribedBytes', bytes(total.subscribedBytes)]];
+      const dl = $('#us-totals');
+      dl.hidden = false;
+      dl.innerHTML = stats.map(([k, v]) => `<div data-k="${k}"><dt>${esc(t(k))}</dt><dd>${esc(v)}</dd></div>`).join('');
+      updateRows($('#us-rooms tbody'), rooms.rooms.map((r) => ({
+        key: r.roomId,
+        cells: [r.roomId, String(r.sessions), minutes(r.participantMinutes), minutes(r.publishedMinutes), minutes(r.subscribedMinutes), bytes(r.publishedBytes), bytes(r.subscribedBytes)],
+      })));
+      await loadSessions(base, null);
+    } catch (e) { $('#us-error').textContent = e.message; }
+  }
+  $('#usage-form').onsubmit = (e) => { e.preventDefault(); show(); };
+  $('#us-more').onclick = () => loadSessions(`v1/admin/apps/${encodeURIComponent($('#us-app').value.trim())}/usage`, next).catch((e) => { $('#us-error').textContent = e.message; });
+  fillApps();
+  return { overview: fillApps };
 }
 
 // ---- Router
@@ -403,8 +542,8 @@ function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   if (parts[0] === 'room' && parts[1] && parts[2]) { markNav(''); state.page = roomPage(parts[1], parts[2]); }
   else if (parts[0] === 'tokens') { markNav('tokens'); state.page = tokensPage(); }
-  else if (parts[0] === 'recordings') { markNav('recordings'); state.page = listPage('recordings', 'v1/admin/recordings'); }
-  else if (parts[0] === 'usage') { markNav('usage'); state.page = listPage('usage', 'v1/admin/usage'); }
+  else if (parts[0] === 'recordings') { markNav('recordings'); state.page = recordingsPage(); }
+  else if (parts[0] === 'usage') { markNav('usage'); state.page = usagePage(); }
   else { markNav('overview'); state.page = overviewPage(); }
   main.focus({ preventScroll: true });
 }

@@ -1,6 +1,8 @@
 // `minirtc serve`: the server. With no arguments: the embedded default on loopback, with a
-// development app whose keys are printed and kept in the data directory.
+// development app whose keys are printed and kept in the data directory, and (no admin key
+// configured either) a development admin key kept beside them, so the console works at once.
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -10,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/config_options.hpp"
 #include "server/accept_loop.hpp"
+#include "server/app_registry.hpp"
 #include "server/batch_sender.hpp"
 #include "server/server.hpp"
 
@@ -53,6 +56,17 @@ server::Config build_config(const ServeOptions& o) {
   if (c.cluster.enabled())
     if (auto st = server::check_cluster(c.cluster); !st)
       throw std::runtime_error(st.error().reason);
+  // The embedded default (a development app: no app configured) without an admin key from the
+  // file or the flags: the development admin key, kept with the development app's keys. A
+  // configuration with apps keeps the rule "no admin key, no admin API".
+  const bool dev = std::any_of(c.apps.begin(), c.apps.end(),
+                               [](const server::AppConfig& a) { return a.development; });
+  if (dev && c.admin_key.empty()) {
+    auto key = server::AppRegistry::load_or_add_dev_admin_key(c.data_dir);
+    if (!key) throw std::runtime_error(key.error().reason);
+    c.admin_key = std::move(*key);
+    c.admin_key_development = true;
+  }
 
   auto level = spdlog::level::from_str(c.log_level);
   if (level == spdlog::level::off && c.log_level != "off")
@@ -74,6 +88,11 @@ void run_serve(const ServeOptions& o) {
           app.id, c.data_dir);
     }
   }
+  if (c.admin_key_development)
+    spdlog::warn(
+        "embedded default: development admin key (in {}/dev-app.toml) opens the admin API and "
+        "the console at /console/ to anyone who has it",
+        c.data_dir);
   server::Server server(std::move(c));
   // SIGHUP reads the same file and flags again.
   server.set_config_source([o]() -> Result<server::Config> {

@@ -127,6 +127,9 @@ struct Config {
   std::string data_dir = "data";
   std::string log_level = "info";
   std::string admin_key;  // Bearer key for /v1/admin; empty: admin API disabled
+  /// admin_key is the embedded default's development one (`<data_dir>/dev-app.toml`, set by
+  /// `serve` when neither apps nor an admin key are configured), not one configured.
+  bool admin_key_development = false;
   std::string tls_cert, tls_key;
   std::vector<AppConfig> apps;
   MediaConfig media;

@@ -97,6 +97,7 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
 
   p.apps();
   p.live_secret("server.admin_key", r.admin_key, n.admin_key);
+  r.admin_key_development = n.admin_key_development;
   p.live("server.log_level", &Config::log_level);
   p.restart("server.http_listen", r.http_listen, n.http_listen);
   p.restart("server.rtmp_listen", r.rtmp_listen, n.rtmp_listen);

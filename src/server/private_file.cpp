@@ -102,7 +102,9 @@ Result<std::optional<PrivateFile>> read_private_file(const std::string& path) {
   return std::optional<PrivateFile>(std::move(file));
 }
 
-Status write_private_file(const std::string& path, std::string_view content) {
+namespace {
+
+Status write_private(const std::string& path, std::string_view content, bool replace) {
   namespace fs = std::filesystem;
   const fs::path final_path(path);
   std::string dir = final_path.parent_path().string();
@@ -127,8 +129,10 @@ Status write_private_file(const std::string& path, std::string_view content) {
   if (::fchmod(fd.get(), 0600) != 0) return fail("chmod", errno);  // whatever the umask did
   if (::fsync(fd.get()) != 0) return fail("fsync", errno);
   if (const int err = fd.close(); err != 0) return fail("close", err);
-  if (const int err = rename_noreplace(tmp, path); err != 0) {
-    if (err == EEXIST) {
+  if (const int err = replace ? (::rename(tmp.c_str(), path.c_str()) == 0 ? 0 : errno)
+                              : rename_noreplace(tmp, path);
+      err != 0) {
+    if (err == EEXIST && !replace) {
       ::unlink(tmp.c_str());
       return make_error(fmt::format("{} appeared while it was being created: left as it is", path));
     }
@@ -137,6 +141,16 @@ Status write_private_file(const std::string& path, std::string_view content) {
   if (const int err = fsync_dir(dir); err != 0)
     return make_error(fmt::format("cannot write {}: fsync of {}: {}", path, dir, why(err)));
   return {};
+}
+
+}  // namespace
+
+Status write_private_file(const std::string& path, std::string_view content) {
+  return write_private(path, content, false);
+}
+
+Status replace_private_file(const std::string& path, std::string_view content) {
+  return write_private(path, content, true);
 }
 
 }  // namespace minirtc::server

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include <iostream>
 
@@ -218,6 +219,12 @@ Status Server::listen() {
     if (auto st = cluster_->start(std::move(self), std::move(apps), std::chrono::seconds(5)); !st)
       return st;
   }
+  // The embedded default's admin key is printed like its app's keys (stdout, never the log).
+  if (config_.admin_key_development)
+    std::cout << fmt::format("console: {}/console/ adminKey={} (kept in {})", access_.http_base(),
+                             config_.admin_key,
+                             (std::filesystem::path(config_.data_dir) / "dev-app.toml").string())
+              << std::endl;
   // One machine-readable line, so scripts and tests can start servers on port 0 in parallel.
   std::cout << fmt::format("listening http={}:{} rtmp={}:{}{}", http_bound.address().to_string(),
                            http_bound.port(), rtmp_bound.address().to_string(), rtmp_bound.port(),

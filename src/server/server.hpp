@@ -43,7 +43,8 @@ class Server {
   ~Server();
 
   /// Loads the TLS certificate (when configured), binds the listeners and prints the
-  /// machine-readable "listening ..." line.
+  /// machine-readable "listening ..." line (after the "console: URL adminKey=..." line when the
+  /// admin key is the embedded default's development one).
   Status listen();
   /// Where SIGHUP reads the configuration again (the file and flags `serve` started from).
   using ConfigSource = std::function<Result<Config>()>;

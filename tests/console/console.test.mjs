@@ -151,8 +151,8 @@ test('Chinese labels for a Chinese browser', { skip }, async () => {
   }
 });
 
-test('without an admin key the console says how to set one', { skip }, async () => {
-  const bare = await startServer();
+test('without an admin key (apps configured: production) the console says how to set one', { skip }, async () => {
+  const bare = await startServer({ apps: ['noadminapp0123456789abcd:no-admin-key'] });
   const context = await browser.newContext();
   try {
     const p = await context.newPage();

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 
 /** The binary under test (env MINIRTC_BIN), or null when it is not built. */
 export function binaryPath() {
@@ -16,16 +16,22 @@ export function binaryPath() {
  *   apps: "APPID:APPKEY" entries (none: the embedded default's development app)
  *   rtmpListen: the RTMP address (default 127.0.0.1:0; a fixed port lets a test restart a node
  *   where others expect it)
+ *   cwd: start it as `make run` does, in this directory: `serve` with only the listen addresses
+ *   (port 0) and `extraArgs`, so the data directory is the default, `cwd`/data (kept: the
+ *   caller owns `cwd`)
  * @returns {Promise<{http: string, rtmp: string, httpUrl: string, rtmpUrl: string, wsUrl: string,
- *   devApp: {appId: string, appKey: string}|null, proc: import('node:child_process').ChildProcess,
+ *   devApp: {appId: string, appKey: string}|null,
+ *   devConsole: {url: string, adminKey: string}|null,
+ *   stdout: () => string, proc: import('node:child_process').ChildProcess,
  *   logs: () => string, stop: (signal?: string) => Promise<number|null>, dataDir: string}>}
  */
-export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(), dataDir, rtmpListen = '127.0.0.1:0' } = {}) {
+export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(), dataDir, rtmpListen = '127.0.0.1:0', cwd } = {}) {
   if (!bin) throw new Error('MINIRTC_BIN is not set or missing');
-  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'minirtc-test-'));
-  const args = ['serve', '--http-listen', '127.0.0.1:0', '--rtmp-listen', rtmpListen,
-    '--data-dir', dir, '--log-level', 'debug', ...apps.flatMap((a) => ['--app', a]), ...extraArgs];
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const dir = cwd ? join(cwd, 'data') : dataDir ?? mkdtempSync(join(tmpdir(), 'minirtc-test-'));
+  const args = cwd ? ['serve', '--http-listen', '127.0.0.1:0', '--rtmp-listen', rtmpListen, ...extraArgs]
+    : ['serve', '--http-listen', '127.0.0.1:0', '--rtmp-listen', rtmpListen,
+      '--data-dir', dir, '--log-level', 'debug', ...apps.flatMap((a) => ['--app', a]), ...extraArgs];
+  const proc = spawn(resolvePath(bin), args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
@@ -40,6 +46,9 @@ export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
   });
   const dev = stdout.match(/development app: appId=(\S+) appKey=(\S+)/);
+  // The embedded default's development admin key (no admin key configured): printed before
+  // the listening line.
+  const devConsole = stdout.match(/^console: (\S+) adminKey=(\S+)/m);
   let stopped = false;
   return {
     ...listening,
@@ -47,6 +56,8 @@ export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(
     rtmpUrl: `rtmp://${listening.rtmp}`,
     wsUrl: `ws://${listening.http}/v1/signal`,
     devApp: dev ? { appId: dev[1], appKey: dev[2] } : null,
+    devConsole: devConsole ? { url: devConsole[1], adminKey: devConsole[2] } : null,
+    stdout: () => stdout,
     proc,
     dataDir: dir,
     logs: () => stderr,
@@ -57,7 +68,7 @@ export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(
         const killer = setTimeout(() => proc.kill('SIGKILL'), 10000);
         const code = await exited;
         clearTimeout(killer);
-        if (!dataDir) rmSync(dir, { recursive: true, force: true });
+        if (!dataDir && !cwd) rmSync(dir, { recursive: true, force: true });
         return code;
       }
       return proc.exitCode;
