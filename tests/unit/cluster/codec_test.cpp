@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cluster/broadcast.hpp"
 #include "cluster/keys.hpp"
 #include "cluster/node_record.hpp"
 #include "cluster/pins.hpp"
@@ -183,6 +184,40 @@ TEST(RoomDirectoryCodec, RoundTripsASummaryAndItsField) {
        {std::string("{}"), good.substr(1), replaced(good, R"("users":4)", R"("users":-4)"),
         replaced(good, R"("users":4)", R"("users":4,"x":1)")})
     EXPECT_FALSE(decode_room_entry(bad).ok()) << bad;
+}
+
+TEST(BroadcastCodec, RevocationsAndViewerMutesRoundTrip) {
+  const Broadcast revoke = RevokeMessage{"0123456789abcdef", 1'700'000'600};
+  auto r = decode_broadcast(encode_broadcast(revoke));
+  ASSERT_TRUE(r.ok()) << r.error().reason;
+  EXPECT_EQ(*r, revoke);
+  const Broadcast mute =
+      ViewerMuteMessage{StreamId{"abcdefghijklmnopqrstuvwx", "room-1", "alice", StreamKind::Screen},
+                        "bob", true, false};
+  auto m = decode_broadcast(encode_broadcast(mute));
+  ASSERT_TRUE(m.ok()) << m.error().reason;
+  EXPECT_EQ(*m, mute);
+}
+
+TEST(BroadcastCodec, RefusesGarbage) {
+  const auto revoke = encode_broadcast(RevokeMessage{"0123456789abcdef", 5});
+  const auto mute = encode_broadcast(
+      ViewerMuteMessage{StreamId{"abcdefghijklmnopqrstuvwx", "room-1", "alice", StreamKind::Main},
+                        "bob", true, false});
+  for (const std::string& bad : {
+           std::string("{}"),
+           std::string("[]"),
+           replaced(revoke, R"("type":"revoke")", R"("type":"drop")"),
+           replaced(revoke, "0123456789abcdef", "0123456789ABCDEF"),
+           replaced(revoke, "0123456789abcdef", "short"),
+           replaced(revoke, R"("keepUntil":5)", R"("keepUntil":-5)"),
+           replaced(revoke, R"("keepUntil":5)", R"("keepUntil":5,"x":1)"),
+           replaced(mute, R"("viewer":"bob")", R"("viewer":"b b")"),
+           replaced(mute, "room-1", "room 1"),
+           replaced(mute, R"("audio":true)", R"("audio":"yes")"),
+           replaced(mute, R"(,"video":false)", ""),
+       })
+    EXPECT_FALSE(decode_broadcast(bad).ok()) << bad;
 }
 
 TEST(NodeMessages, ASignedMessageVerifiesWithTheSameSecretOnly) {
