@@ -12,19 +12,20 @@ export function binaryPath() {
 }
 
 /**
- * @param {{apps?: string[], extraArgs?: string[], bin?: string, rtmpListen?: string}} [options]
+ * @param {{apps?: string[], extraArgs?: string[], bin?: string, rtmpListen?: string, logLevel?: string}} [options]
  *   apps: "APPID:APPKEY" entries (none: the embedded default's development app)
+ *   logLevel: --log-level (default debug; the benchmarks use warn)
  *   rtmpListen: the RTMP address (default 127.0.0.1:0; a fixed port lets a test restart a node
  *   where others expect it)
  * @returns {Promise<{http: string, rtmp: string, httpUrl: string, rtmpUrl: string, wsUrl: string,
  *   devApp: {appId: string, appKey: string}|null, proc: import('node:child_process').ChildProcess,
  *   logs: () => string, stop: (signal?: string) => Promise<number|null>, dataDir: string}>}
  */
-export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(), dataDir, rtmpListen = '127.0.0.1:0' } = {}) {
+export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(), dataDir, rtmpListen = '127.0.0.1:0', logLevel = 'debug' } = {}) {
   if (!bin) throw new Error('MINIRTC_BIN is not set or missing');
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'minirtc-test-'));
   const args = ['serve', '--http-listen', '127.0.0.1:0', '--rtmp-listen', rtmpListen,
-    '--data-dir', dir, '--log-level', 'debug', ...apps.flatMap((a) => ['--app', a]), ...extraArgs];
+    '--data-dir', dir, '--log-level', logLevel, ...apps.flatMap((a) => ['--app', a]), ...extraArgs];
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
