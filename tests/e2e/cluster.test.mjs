@@ -203,7 +203,11 @@ test('Redis restarted empty: the room goes on, every node registers again by its
   const dave = new Phone(nodes[2].base);
   phones.push(dave);
   await dave.join(appId, makeToken({ appId, appKey, roomId, userId: 'dave', publish: true, subscribe: true }), roomId, 'dave');
-  await phones[0].waitEvent(EVENTS.PEER_ONLINE, (p) => p.uid === 'dave');
+  try { await phones[0].waitEvent(EVENTS.PEER_ONLINE, (p) => p.uid === 'dave'); } catch (e) {
+    for (const n of nodes) console.log(`==== ${n.id}\n` + n.logs().split('\n').slice(-60).join('\n'));
+    console.log('dave sockets', dave.wx.sockets.map((s) => s.url), JSON.stringify(dave.events.slice(0, 20)));
+    throw e;
+  }
   for (const p of phones.slice(0, 3)) assert.equal(p.named(EVENTS.DISCONNECT).length, 0);
 });
 

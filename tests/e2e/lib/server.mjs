@@ -12,8 +12,9 @@ export function binaryPath() {
 }
 
 /**
- * @param {{apps?: string[], extraArgs?: string[], bin?: string, rtmpListen?: string}} [options]
+ * @param {{apps?: string[], extraArgs?: string[], bin?: string, rtmpListen?: string, logLevel?: string}} [options]
  *   apps: "APPID:APPKEY" entries (none: the embedded default's development app)
+ *   logLevel: --log-level (default debug; the benchmarks use warn)
  *   rtmpListen: the RTMP address (default 127.0.0.1:0; a fixed port lets a test restart a node
  *   where others expect it)
  *   cwd: start it as `make run` does, in this directory: `serve` with only the listen addresses
@@ -25,12 +26,12 @@ export function binaryPath() {
  *   stdout: () => string, proc: import('node:child_process').ChildProcess,
  *   logs: () => string, stop: (signal?: string) => Promise<number|null>, dataDir: string}>}
  */
-export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(), dataDir, rtmpListen = '127.0.0.1:0', cwd } = {}) {
+export async function startServer({ apps = [], extraArgs = [], bin = binaryPath(), dataDir, rtmpListen = '127.0.0.1:0', cwd, logLevel = 'debug' } = {}) {
   if (!bin) throw new Error('MINIRTC_BIN is not set or missing');
   const dir = cwd ? join(cwd, 'data') : dataDir ?? mkdtempSync(join(tmpdir(), 'minirtc-test-'));
   const args = cwd ? ['serve', '--http-listen', '127.0.0.1:0', '--rtmp-listen', rtmpListen, ...extraArgs]
     : ['serve', '--http-listen', '127.0.0.1:0', '--rtmp-listen', rtmpListen,
-      '--data-dir', dir, '--log-level', 'debug', ...apps.flatMap((a) => ['--app', a]), ...extraArgs];
+      '--data-dir', dir, '--log-level', logLevel, ...apps.flatMap((a) => ['--app', a]), ...extraArgs];
   const proc = spawn(resolvePath(bin), args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
