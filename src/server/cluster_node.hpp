@@ -23,6 +23,11 @@
 // - Redis down: ticks fail and are logged (rate-limited); rooms held here go on from memory;
 //   joins for rooms not held here fail with a clear error until Redis answers again, when the
 //   next tick re-registers and re-writes the pins by itself.
+// - Room directory: the rooms held here with their counts, written when they change; the other
+//   live nodes' read every tick (remote_rooms, room_owner: the admin API and the relay's origin).
+// - Edges: play_node() places a viewer by load (the room's node while it has capacity);
+//   broadcast() sends revocations and viewer mutes to every node, on_broadcast() applies theirs.
+// - drain(): SIGTERM in cluster mode (Server::drain).
 // Not thread-safe: the server's loop only.
 
 #include <cstdint>
