@@ -99,23 +99,16 @@ void Coordinator::read_nodes(std::uint64_t now_ms, Done<Nodes> done) {
       done(std::move(pending->nodes));
     };
     for (auto& id : *ids) {
-      store_.get(keys::node(id), [this, id, now_ms, pending,
-                                  finish_one](Result<std::optional<std::string>> v) {
-        if (!v) {
-          pending->error = v.error();
-        } else if (!v->has_value()) {
+      read_node(id, now_ms, [this, id, pending, finish_one](Result<NodeRead> r) {
+        if (!r) {
+          pending->error = r.error();
+        } else if (r->record) {
+          pending->nodes.live.push_back(std::move(*r->record));
+        } else if (!r->refused.empty()) {
+          pending->nodes.rejected.push_back("node " + id + ": " + r->refused);
+        } else {
           // Expired: dead. Pruned so the index does not grow with every node ever started.
           store_.set_remove(keys::node_index(), id, [](Status) {});
-        } else {
-          auto msg = verify_node_message(config_.secret, **v, now_ms,
-                                         config_.node_ttl_ms + config_.max_clock_skew_ms);
-          auto rec = msg ? decode_node_record(msg->body) : Result<NodeRecord>(msg.error());
-          if (rec && msg->from != rec->id) rec = make_error("signed by another node");
-          if (rec && rec->id != id) rec = make_error("record of another node id");
-          if (rec)
-            pending->nodes.live.push_back(std::move(*rec));
-          else
-            pending->nodes.rejected.push_back("node " + id + ": " + rec.error().reason);
         }
         finish_one();
       });
@@ -123,8 +116,23 @@ void Coordinator::read_nodes(std::uint64_t now_ms, Done<Nodes> done) {
   });
 }
 
+void Coordinator::read_node(std::string node_id, std::uint64_t now_ms, Done<NodeRead> done) {
+  store_.get(keys::node(node_id),
+             [this, node_id, now_ms, done = std::move(done)](Result<std::optional<std::string>> v) {
+               if (!v) return done(v.error());
+               if (!v->has_value()) return done(NodeRead{});
+               auto msg = verify_node_message(config_.secret, **v, now_ms,
+                                              config_.node_ttl_ms + config_.max_clock_skew_ms);
+               auto rec = msg ? decode_node_record(msg->body) : Result<NodeRecord>(msg.error());
+               if (rec && msg->from != rec->id) rec = make_error("signed by another node");
+               if (rec && rec->id != node_id) rec = make_error("record of another node id");
+               if (!rec) return done(NodeRead{std::nullopt, rec.error().reason});
+               done(NodeRead{std::move(*rec), {}});
+             });
+}
+
 void Coordinator::locate_room(std::string app_id, std::string room_id, std::vector<NodeRecord> live,
-                              std::uint64_t now_ms, Done<Pin> done) {
+                              std::uint64_t now_ms, Done<Located> done) {
   locate_attempt(std::move(app_id), std::move(room_id),
                  std::make_shared<const std::vector<NodeRecord>>(std::move(live)), now_ms, 3,
                  std::move(done));
@@ -132,25 +140,38 @@ void Coordinator::locate_room(std::string app_id, std::string room_id, std::vect
 
 void Coordinator::locate_attempt(std::string app_id, std::string room_id,
                                  std::shared_ptr<const std::vector<NodeRecord>> live,
-                                 std::uint64_t now_ms, int attempts_left, Done<Pin> done) {
+                                 std::uint64_t now_ms, int attempts_left, Done<Located> done) {
   if (attempts_left == 0) return done(make_error("room pin kept changing; try again"));
   const auto key = keys::room_pin(app_id, room_id);
   store_.get(key, [=, this](Result<std::optional<std::string>> v) {
     if (!v) return done(v.error());
     const auto current = parse_pin(*v);
-    const bool owner_alive =
-        current && std::any_of(live->begin(), live->end(),
-                               [&](const NodeRecord& n) { return n.id == current->node_id; });
-    if (owner_alive) return done(*current);
-    auto pick = pick_room_node(*live, config_.capacity);
-    if (!pick) return done(make_error("no live node to place the room on"));
-    Pin fresh{*pick, now_ms};
-    auto retry = [=, this](Result<bool> written) {
-      if (!written) return done(written.error());
-      if (*written) return done(fresh);
-      locate_attempt(app_id, room_id, live, now_ms, attempts_left - 1, done);
+    auto in_live = [&](const std::string& id) -> const NodeRecord* {
+      for (const auto& n : *live)
+        if (n.id == id) return &n;
+      return nullptr;
     };
-    write_pin(key, *v, fresh, retry);
+    if (current)
+      if (const auto* owner = in_live(current->node_id)) return done(Located{*current, *owner});
+    // The pin of a node the snapshot lacks, or none: place the room anew.
+    auto place = [=, this] {
+      auto pick = pick_room_node(*live, config_.capacity);
+      if (!pick) return done(make_error("no live node to place the room on"));
+      Pin fresh{*pick, now_ms};
+      auto retry = [=, this](Result<bool> written) {
+        if (!written) return done(written.error());
+        if (*written) return done(Located{fresh, *in_live(fresh.node_id)});
+        locate_attempt(app_id, room_id, live, now_ms, attempts_left - 1, done);
+      };
+      write_pin(key, *v, fresh, retry);
+    };
+    if (!current) return place();
+    // Its record decides, not the snapshot.
+    read_node(current->node_id, now_ms, [=](Result<NodeRead> r) {
+      if (!r) return done(r.error());
+      if (r->record) return done(Located{*current, std::move(*r->record)});
+      place();
+    });
   });
 }
 

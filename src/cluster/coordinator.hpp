@@ -68,11 +68,25 @@ class Coordinator {
   };
   void read_nodes(std::uint64_t now_ms, Done<Nodes> done);
 
-  /// The pin of the room: the current one when its node is among `live`; otherwise a new one for
-  /// the least-loaded live node (pick_room_node), written atomically (set-if-absent, or replacing
-  /// exactly the dead node's pin), so two nodes racing for a new room agree on one winner.
+  /// The pin of the room and its node's record: the current pin when its node is alive — among
+  /// `live`, or, when `live` lacks it, with a valid record in the store (a snapshot read during a
+  /// Redis restart may miss nodes that are alive: a room must not move on such a view); otherwise
+  /// a new pin for the least-loaded live node (pick_room_node), written atomically (set-if-absent,
+  /// or replacing exactly the dead node's pin), so two nodes racing for a new room agree on one
+  /// winner.
+  struct Located {
+    Pin pin;
+    NodeRecord owner;
+  };
   void locate_room(std::string app_id, std::string room_id, std::vector<NodeRecord> live,
-                   std::uint64_t now_ms, Done<Pin> done);
+                   std::uint64_t now_ms, Done<Located> done);
+  /// One node's record: `record` when alive (present, signed by it, fresh); neither when it
+  /// expired; `refused` (why) when a record is there that does not verify. Errors: the store's.
+  struct NodeRead {
+    std::optional<NodeRecord> record;
+    std::string refused;
+  };
+  void read_node(std::string node_id, std::uint64_t now_ms, Done<NodeRead> done);
 
   /// The owner's refresh of its pin `mine` (see pins.hpp): extends it, writes it back when Redis
   /// lost it, takes the room back from a losing claimant, or yields to a winning one.
@@ -117,7 +131,7 @@ class Coordinator {
  private:
   void locate_attempt(std::string app_id, std::string room_id,
                       std::shared_ptr<const std::vector<NodeRecord>> live, std::uint64_t now_ms,
-                      int attempts_left, Done<Pin> done);
+                      int attempts_left, Done<Located> done);
   /// Writes `pin` over exactly `current` (compare-and-set), or if absent when there is none.
   void write_pin(const std::string& key, const std::optional<std::string>& current, const Pin& pin,
                  Done<bool> done);

@@ -233,6 +233,22 @@ std::optional<cluster::NodeRecord> ClusterNode::room_owner(std::string_view app_
   return it->second.node;
 }
 
+std::vector<cluster::SessionRecord> ClusterNode::records_of(const RoomKey& room,
+                                                            const MembersOf& members_of,
+                                                            std::uint64_t updated_at_ms) const {
+  std::vector<cluster::SessionRecord> out;
+  for (auto& member : members_of(room.first, room.second)) {
+    cluster::SessionRecord r;
+    r.app_id = room.first;
+    r.room_id = room.second;
+    r.node_id = self_.id;
+    r.member = std::move(member);
+    r.updated_at_ms = updated_at_ms;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void ClusterNode::sync_sessions(const RoomList& rooms, const MembersOf& members_of,
                                 std::uint64_t now_ms) {
   const auto resign_after = coordinator_->config().max_session_record_age_ms / 2;
@@ -241,12 +257,7 @@ void ClusterNode::sync_sessions(const RoomList& rooms, const MembersOf& members_
     auto& before = written_[room];
     auto& after = now_written[room];
     std::vector<cluster::SessionRecord> changed;
-    for (auto& member : members_of(room.first, room.second)) {
-      cluster::SessionRecord r;
-      r.app_id = room.first;
-      r.room_id = room.second;
-      r.node_id = self_.id;
-      r.member = std::move(member);
+    for (auto& r : records_of(room, members_of, 0)) {
       Written w{cluster::encode_session_record(r), now_ms};
       auto old = before.find(r.member.user_id);
       if (old != before.end() && old->second.body == w.body &&
@@ -299,32 +310,27 @@ std::vector<cluster::NodeRecord> ClusterNode::nodes_by_load() const {
   return cluster::order_by_load(live_with_self(), cap);
 }
 
-Result<bool> ClusterNode::take_route(const RoomKey& room, const Result<cluster::Pin>& pin,
-                                     const std::vector<cluster::NodeRecord>& live,
+Result<bool> ClusterNode::take_route(const RoomKey& room,
+                                     const Result<cluster::Coordinator::Located>& located,
                                      cluster::NodeRecord& owner) {
-  if (!pin) return make_error("cluster store unreachable: " + pin.error().reason);
-  if (pin->node_id == self_.id) {
-    pins_[room] = *pin;
+  if (!located) return make_error("cluster store unreachable: " + located.error().reason);
+  if (located->pin.node_id == self_.id) {
+    pins_[room] = located->pin;
     return true;
   }
-  for (const auto& n : live)
-    if (n.id == pin->node_id) {
-      owner = n;
-      return false;
-    }
-  return make_error("the room's node is not reachable; try again");
+  owner = located->owner;
+  return false;
 }
 
 void ClusterNode::route_join(const std::string& app_id, const std::string& room_id,
                              std::uint64_t now_ms, std::function<void(Result<Route>)> done) {
   if (!coordinator_) return done(make_error("cluster not started"));
-  auto live = live_with_self();
   coordinator_->locate_room(
-      app_id, room_id, live, now_ms,
-      [this, alive = alive_, app_id, room_id, live, done](Result<cluster::Pin> pin) {
+      app_id, room_id, live_with_self(), now_ms,
+      [this, alive = alive_, app_id, room_id, done](Result<cluster::Coordinator::Located> at) {
         if (!*alive) return;
         Route route;
-        auto here = take_route({app_id, room_id}, pin, live, route.owner);
+        auto here = take_route({app_id, room_id}, at, route.owner);
         if (!here) return done(here.error());
         route.here = *here;
         done(std::move(route));
@@ -354,18 +360,17 @@ void ClusterNode::route_resume(const std::string& app_id, const std::string& roo
         if (!known) return done(make_error("unknown or expired session"));
         auto members = std::make_shared<std::vector<room::ResumableMember>>();
         for (auto& r : sessions->records) members->push_back(std::move(r.member));
-        auto live = live_with_self();
-        coordinator_->locate_room(
-            app_id, room_id, live, now_ms,
-            [this, alive, app_id, room_id, live, members, done](Result<cluster::Pin> pin) {
-              if (!*alive) return;
-              ResumeRoute route;
-              auto here = take_route({app_id, room_id}, pin, live, route.owner);
-              if (!here) return done(here.error());
-              route.here = *here;
-              if (route.here) route.members = std::move(*members);
-              done(std::move(route));
-            });
+        coordinator_->locate_room(app_id, room_id, live_with_self(), now_ms,
+                                  [this, alive, app_id, room_id, members,
+                                   done](Result<cluster::Coordinator::Located> at) {
+                                    if (!*alive) return;
+                                    ResumeRoute route;
+                                    auto here = take_route({app_id, room_id}, at, route.owner);
+                                    if (!here) return done(here.error());
+                                    route.here = *here;
+                                    if (route.here) route.members = std::move(*members);
+                                    done(std::move(route));
+                                  });
       });
 }
 
@@ -399,16 +404,7 @@ void ClusterNode::drain(const RoomList& rooms, const MembersOf& members_of, std:
   coordinator_->withdraw_record([one](Status st) { one("the node record", std::move(st)); });
   // Every member as it is now, whatever was written before.
   for (const auto& room : rooms) {
-    std::vector<cluster::SessionRecord> all;
-    for (auto& member : members_of(room.first, room.second)) {
-      cluster::SessionRecord r;
-      r.app_id = room.first;
-      r.room_id = room.second;
-      r.node_id = self_.id;
-      r.member = std::move(member);
-      r.updated_at_ms = now_ms;
-      all.push_back(std::move(r));
-    }
+    auto all = records_of(room, members_of, now_ms);
     std::vector<std::string> gone;
     if (auto it = written_.find(room); it != written_.end())
       for (const auto& [user, w] : it->second) {

@@ -171,6 +171,9 @@ class ClusterNode {
   using RoomKey = std::pair<std::string, std::string>;
   std::map<RoomKey, std::map<std::string, Written>> written_;
   void sync_sessions(const RoomList& rooms, const MembersOf& members_of, std::uint64_t now_ms);
+  /// The room's members as this node's session records.
+  std::vector<cluster::SessionRecord> records_of(const RoomKey& room, const MembersOf& members_of,
+                                                 std::uint64_t updated_at_ms) const;
   /// This node's directory entries: changed ones written, gone ones deleted, the hash kept.
   void sync_directory(const std::vector<room::RoomSummary>& rooms);
   /// Every other live node's entries, read after the nodes were.
@@ -181,8 +184,8 @@ class ClusterNode {
   std::map<std::string, std::uint32_t> placed_;  // viewers sent to each node since its last read
   std::function<void(const cluster::Broadcast&)> on_broadcast_;
   /// A room located for a join or a resume: pinned here (remembered) or held by a live node.
-  Result<bool> take_route(const RoomKey& room, const Result<cluster::Pin>& pin,
-                          const std::vector<cluster::NodeRecord>& live, cluster::NodeRecord& owner);
+  Result<bool> take_route(const RoomKey& room, const Result<cluster::Coordinator::Located>& located,
+                          cluster::NodeRecord& owner);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 };

@@ -303,15 +303,27 @@ void SignalSession::handle(std::string text) {
   read();
 }
 
-bool SignalSession::route_join(const std::string& text) {
-  if (text.find("\"join\"") == std::string::npos || bridge_.rooms.is_joined(id_)) return false;
+namespace {
+/// The frame as a request of `method`, if it is one (a cheap search first: most frames are not).
+std::optional<signal::Request> request_of(const std::string& text, std::string_view method) {
+  if (text.find(fmt::format("\"{}\"", method)) == std::string::npos) return std::nullopt;
   auto parsed = signal::parse_request(text, signal::FrameLimits{});
   auto* request = std::get_if<signal::Request>(&parsed);
-  if (!request || request->method != "join") return false;
-  auto field = [&](std::string_view key) -> std::string {
-    auto* v = request->params.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
+  if (!request || request->method != method) return std::nullopt;
+  return std::move(*request);
+}
+/// A string param ("" when absent or not a string).
+std::string string_param(const signal::Request& request, std::string_view key) {
+  auto* v = request.params.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+}  // namespace
+
+bool SignalSession::route_join(const std::string& text) {
+  if (bridge_.rooms.is_joined(id_)) return false;
+  auto request = request_of(text, "join");
+  if (!request) return false;
+  auto field = [&](std::string_view key) { return string_param(*request, key); };
   const auto app_id = field("appId"), room_id = field("roomId"), user_id = field("userId"),
              token = field("token");
   // Held here already, or a join the room layer refuses anyway (bad ids, bad token): local. Only
@@ -358,14 +370,10 @@ void SignalSession::send_redirect(const json::value& id, const cluster::NodeReco
 }
 
 bool SignalSession::route_resume(const std::string& text) {
-  if (text.find("\"resume\"") == std::string::npos || bridge_.rooms.is_joined(id_)) return false;
-  auto parsed = signal::parse_request(text, signal::FrameLimits{});
-  auto* request = std::get_if<signal::Request>(&parsed);
-  if (!request || request->method != "resume") return false;
-  auto field = [&](std::string_view key) -> std::string {
-    auto* v = request->params.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
+  if (bridge_.rooms.is_joined(id_)) return false;
+  auto request = request_of(text, "resume");
+  if (!request) return false;
+  auto field = [&](std::string_view key) { return string_param(*request, key); };
   const auto app_id = field("appId"), room_id = field("roomId"), user_id = field("userId"),
              token = field("sessionToken");
   // Known here, or without the room's ids (an SDK from before clusters): local, as on one node.

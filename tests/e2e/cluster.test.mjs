@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startServer, binaryPath } from './lib/server.mjs';
 import { startRedis } from './lib/redis.mjs';
+import { startClusterNode } from './lib/cluster_node.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { waitFor } from './lib/media.mjs';
@@ -26,14 +27,8 @@ let dir;
 const nodes = [];
 const phones = [];
 
-async function startNode(id, extra = []) {
-  const node = await startServer({
-    apps: [`${appId}:${appKey}`],
-    extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', redis.url, '--node-id', id,
-      '--path-prefix', `/${id}`, '--admin-key', adminKey, ...extra],
-  });
-  return Object.assign(node, { id, base: `${node.httpUrl}/${id}` });
-}
+const startNode = (id, extra = []) =>
+  startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey, extra });
 
 async function getJson(url, headers = {}) {
   const res = await fetch(url, { headers });

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, binaryPath } from './lib/server.mjs';
+import { binaryPath } from './lib/server.mjs';
 import { startRedis } from './lib/redis.mjs';
+import { startClusterNode } from './lib/cluster_node.mjs';
 import { Phone, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { pushTestStream, playHttpFlv, waitFor } from './lib/media.mjs';
@@ -25,14 +26,7 @@ const nodes = [];
 const phones = [];
 const cleanup = [];
 
-async function startNode(id) {
-  const node = await startServer({
-    apps: [`${appId}:${appKey}`],
-    extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', redis.url, '--node-id', id,
-      '--path-prefix', `/${id}`, '--admin-key', adminKey],
-  });
-  return Object.assign(node, { id, base: `${node.httpUrl}/${id}` });
-}
+const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey });
 
 const auth = { authorization: `Bearer ${adminKey}` };
 const metric = async (node, name) => {

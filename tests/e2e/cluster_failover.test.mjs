@@ -12,8 +12,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, binaryPath } from './lib/server.mjs';
+import { binaryPath } from './lib/server.mjs';
 import { startRedis } from './lib/redis.mjs';
+import { startClusterNode } from './lib/cluster_node.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { pushTestStream, playHttpFlv, waitFor } from './lib/media.mjs';
@@ -31,14 +32,7 @@ const phones = [];
 const pushers = new Map();  // userId → ffmpeg
 const players = [];         // every player ever started: {viewer, uid, url, player, startedAt}
 
-async function startNode(id) {
-  const node = await startServer({
-    apps: [`${appId}:${appKey}`],
-    extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', redis.url, '--node-id', id,
-      '--path-prefix', `/${id}`, '--admin-key', adminKey],
-  });
-  return Object.assign(node, { id, base: `${node.httpUrl}/${id}` });
-}
+const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey });
 
 const admin = async (node, path) => {
   const res = await fetch(`${node.base}/v1/admin${path}`, { headers: { authorization: `Bearer ${adminKey}` } });

@@ -69,9 +69,10 @@ class CoordinatorTest : public ::testing::Test {
     return got.ok().live;
   }
   Pin locate(Coordinator& c, std::string_view room) {
-    Got<Pin> got;
+    Got<Coordinator::Located> got;
     c.locate_room(std::string(kApp), std::string(room), live(c), store.now(), got.cb());
-    return got.ok();
+    EXPECT_EQ(got.ok().owner.id, got.ok().pin.node_id);
+    return got.ok().pin;
   }
   PinStatus refresh(Coordinator& c, std::string_view room, const Pin& mine) {
     Got<PinStatus> got;
@@ -179,11 +180,32 @@ TEST_F(CoordinatorTest, TwoNodesPinningOneNewRoomAtOnceAgreeOnOneOwner) {
   auto n1_view = live(n1), n2_view = live(n2);
   n1_view[1].sessions = 100;  // n1 thinks n2 is busy
   n2_view[0].sessions = 100;  // n2 thinks n1 is busy
-  Got<Pin> a, b;
+  Got<Coordinator::Located> a, b;
   n1.locate_room(std::string(kApp), "room-a", n1_view, store.now(), a.cb());
   n2.locate_room(std::string(kApp), "room-a", n2_view, store.now() + 1, b.cb());
-  EXPECT_EQ(a.ok().node_id, "n1");
-  EXPECT_EQ(b.ok(), a.ok());
+  EXPECT_EQ(a.ok().pin.node_id, "n1");
+  EXPECT_EQ(b.ok().pin, a.ok().pin);
+}
+
+TEST_F(CoordinatorTest, ASnapshotThatMissesALiveOwnerDoesNotMoveItsRoom) {
+  // After a Redis restart a node may read the registry before every node wrote its record
+  // again: its view lacks the room's node, whose record is back by the time it asks.
+  publish(n1, record("n1"));
+  publish(n2, record("n2"));
+  const auto pin = locate(n1, "room-a");
+  ASSERT_EQ(pin.node_id, "n1");
+  std::vector<NodeRecord> partial{record("n2")};  // n2's stale view: only itself
+  Got<Coordinator::Located> got;
+  n2.locate_room(std::string(kApp), "room-a", partial, store.now(), got.cb());
+  EXPECT_EQ(got.ok().pin, pin);
+  EXPECT_EQ(got.ok().owner.id, "n1");
+  EXPECT_EQ(got.ok().owner.public_url, record("n1").public_url);
+  // Once n1's record really expired, the same view moves it.
+  store.advance(3000);
+  publish(n2, record("n2"));
+  Got<Coordinator::Located> moved;
+  n2.locate_room(std::string(kApp), "room-a", partial, store.now(), moved.cb());
+  EXPECT_EQ(moved.ok().pin.node_id, "n2");
 }
 
 TEST_F(CoordinatorTest, ARoomOfADeadNodeIsPinnedAgainToALiveOne) {

@@ -1,0 +1,18 @@
+// One node of a test cluster: the real binary with a shared cluster config file, a real Redis,
+// its node id as path prefix (as behind one domain, docs/cluster.md) and an admin key.
+import { join } from 'node:path';
+import { startServer } from './server.mjs';
+
+/**
+ * @param {{id: string, redisUrl: string, dir: string, app: string, adminKey: string, extra?: string[]}} o
+ *   dir holds cluster.toml; app is "APPID:APPKEY"
+ * @returns the server of startServer, plus {id, base} (base: its HTTP URL with the prefix)
+ */
+export async function startClusterNode({ id, redisUrl, dir, app, adminKey, extra = [] }) {
+  const node = await startServer({
+    apps: [app],
+    extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', redisUrl, '--node-id', id,
+      '--path-prefix', `/${id}`, '--admin-key', adminKey, ...extra],
+  });
+  return Object.assign(node, { id, base: `${node.httpUrl}/${id}` });
+}
