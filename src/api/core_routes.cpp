@@ -1,5 +1,6 @@
 // /healthz, /metrics, /v1/signal without an upgrade, FLV play paths not handed over.
 
+#include "api/metrics_label.hpp"
 #include "api/routes.hpp"
 
 namespace minirtc::api {
@@ -11,7 +12,10 @@ void add_core_routes(Router& router, Services& services) {
   router.add(
       {"GET", "HEAD"}, "/metrics",
       [&services](const Call&) {
-        Reply r = json_reply(services.metrics_text());
+        // A cluster node labels every sample with its id (docs/cluster.md).
+        const auto node = services.node_id();
+        Reply r = json_reply(node.empty() ? services.metrics_text()
+                                          : label_samples(services.metrics_text(), "node", node));
         r.content_type = "text/plain; version=0.0.4";
         return r;
       },

@@ -97,6 +97,10 @@ test('every node lists the three nodes, /v1/config their signalling URLs', { ski
     assert.equal(config.status, 200);
     assert.deepEqual([...config.body.signalUrls].sort(),
       nodes.map((n) => `ws://${n.http}/${n.id}/v1/signal`).sort());
+    // Every sample of its /metrics names the node.
+    const samples = (await (await fetch(`${node.base}/metrics`)).text()).split('\n').filter((l) => l && !l.startsWith('#'));
+    assert.ok(samples.length > 20);
+    for (const line of samples) assert.match(line, new RegExp(`[{,]node="${node.id}"[,}]`), line);
   }
 });
 
