@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { startServer, binaryPath } from './lib/server.mjs';
 import { startRedis } from './lib/redis.mjs';
 import { startClusterNode } from './lib/cluster_node.mjs';
@@ -15,6 +17,7 @@ import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { waitFor } from './lib/media.mjs';
 
+const run = promisify(execFile);
 const appId = 'clustertest0123456789abc';
 const appKey = 'cluster-test-key';
 const adminKey = 'cluster-admin-key';
@@ -188,6 +191,24 @@ test('admin on any node: every node lists the room with its node; commands about
   assert.equal(done.status, 200);
   await phones[2].waitEvent(EVENTS.CLIENT_BANNED);
   await phones[0].waitEvent(EVENTS.PEER_LEAVE, (p) => p.uid === 'carol');
+});
+
+test('minirtc url in cluster mode points at the node that holds the room, and pins a new room by load', { skip }, async () => {
+  const roomId = `sdk-${process.pid}`;  // held by one node since the tests above
+  const url = async (room, extra = []) => (await run(binaryPath(), ['url', 'publish', '--config', join(dir, 'cluster.toml'),
+    '--redis', redis.url, '--app', `${appId}:${appKey}`, '--app-id', appId, '--room', room, '--user', 'obs', ...extra])).stdout.trim();
+  let owner = null;
+  for (const n of nodes) if ((await fetch(`${n.base}/v1/admin/apps/${appId}/rooms/${roomId}`, { headers: { authorization: `Bearer ${adminKey}` }, redirect: 'manual' })).status === 200) owner = n;
+  assert.ok(owner);
+  assert.ok((await url(roomId)).startsWith(`${owner.rtmpUrl}/live/`), 'the room\'s node');
+  const fresh = `new-${process.pid}`;
+  const pushTo = await url(fresh);
+  const pin = await redis.cli('GET', `minirtc:room:{${appId}/${fresh}}:pin`);
+  const pinned = nodes.find((n) => pin.startsWith(`v1 ${n.id} `));
+  assert.ok(pinned, `a new room is pinned to a live node (${pin})`);
+  assert.ok(pushTo.startsWith(`${pinned.rtmpUrl}/live/`), `${pushTo} on ${pinned.id}`);
+  // --rtmp-base still wins.
+  assert.ok((await url(roomId, ['--rtmp-base', 'rtmp://example.com:1'])).startsWith('rtmp://example.com:1/live/'));
 });
 
 test('Redis restarted empty: the room goes on, every node registers again by itself', { skip }, async () => {
