@@ -227,12 +227,8 @@ void Coordinator::save_sessions(std::string app_id, std::string room_id,
   store_.hash_remove(key, std::move(gone), finish_one);
 }
 
-void Coordinator::keep_sessions(std::string app_id, std::string room_id, DoneStatus done) {
-  store_.expire(keys::room_sessions(app_id, room_id), config_.session_ttl_ms,
-                [done = std::move(done)](Result<bool> r) {
-                  if (!r) return done(r.error());
-                  done({});
-                });
+void Coordinator::keep_sessions(std::string app_id, std::string room_id, Done<bool> done) {
+  store_.expire(keys::room_sessions(app_id, room_id), config_.session_ttl_ms, std::move(done));
 }
 
 void Coordinator::drop_sessions(std::string app_id, std::string room_id, DoneStatus done) {

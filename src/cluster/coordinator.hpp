@@ -114,8 +114,9 @@ class Coordinator {
   /// to session_ttl_ms) and deletes the records of the users in `gone`. One error, the first.
   void save_sessions(std::string app_id, std::string room_id, std::vector<SessionRecord> changed,
                      std::vector<std::string> gone, std::uint64_t now_ms, DoneStatus done);
-  /// Keeps the room's records for another session_ttl_ms (the owner, every tick).
-  void keep_sessions(std::string app_id, std::string room_id, DoneStatus done);
+  /// Keeps the room's records for another session_ttl_ms (the owner, every tick); false: they
+  /// are gone (Redis restarted empty): write them again.
+  void keep_sessions(std::string app_id, std::string room_id, Done<bool> done);
   /// Deletes every record of the room (it ended here).
   void drop_sessions(std::string app_id, std::string room_id, DoneStatus done);
   /// Every record of the room that verifies (cluster secret, signed by the node it names, not

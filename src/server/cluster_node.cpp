@@ -284,7 +284,12 @@ void ClusterNode::sync_sessions(const RoomList& rooms, const MembersOf& members_
       coordinator_->save_sessions(room.first, room.second, std::move(changed), std::move(gone),
                                   now_ms, forget);
     else if (!after.empty())
-      coordinator_->keep_sessions(room.first, room.second, forget);
+      coordinator_->keep_sessions(room.first, room.second,
+                                  [this, alive = alive_, room](Result<bool> kept) {
+                                    // Gone (Redis restarted empty) or not reachable: all of the
+                                    // room's records are written again at the next tick.
+                                    if (*alive && (!kept || !*kept)) written_.erase(room);
+                                  });
   }
   // Rooms that ended here: their records go (a member still in them would have been listed).
   for (const auto& [room, w] : written_)

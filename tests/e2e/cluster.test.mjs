@@ -220,6 +220,11 @@ test('Redis restarted empty: the room goes on, every node registers again by its
   // The pin of the room is written back by its node: a new user reaching any node gets there.
   await waitFor(async () => (await redis.cli('KEYS', 'minirtc:room:*:pin')).includes(roomId),
     { timeoutMs: 10000 * SLOW, what: 'the room pin written again' });
+  // Its session records and its room directory entry too (nothing changed in the room meanwhile).
+  await waitFor(async () => Number(await redis.cli('HLEN', `minirtc:room:{${appId}/${roomId}}:sessions`)) >= 2,
+    { timeoutMs: 10000 * SLOW, what: 'the session records written again' });
+  await waitFor(async () => (await redis.cli('KEYS', 'minirtc:node:*:rooms')).length > 0,
+    { timeoutMs: 10000 * SLOW, what: 'the room directory written again' });
   const dave = new Phone(nodes[2].base);
   phones.push(dave);
   await dave.join(appId, makeToken({ appId, appKey, roomId, userId: 'dave', publish: true, subscribe: true }), roomId, 'dave');

@@ -336,11 +336,16 @@ TEST_F(CoordinatorTest, SessionRecordsGoneAreDeletedAndTheHashLivesWhileKept) {
   // The owner keeps them alive; when it stops (it died), they expire after session_ttl_ms.
   for (int i = 0; i < 40; i++) {
     store.advance(1000);
-    n1.keep_sessions(std::string(kApp), "r1", [](Status) {});
+    Got<bool> kept;
+    n1.keep_sessions(std::string(kApp), "r1", kept.cb());
+    EXPECT_TRUE(kept.ok());
   }
   EXPECT_EQ(store.peek_hash(keys::room_sessions(kApp, "r1")).size(), 1u);
   store.advance(config("n1").session_ttl_ms);
   EXPECT_TRUE(store.peek_hash(keys::room_sessions(kApp, "r1")).empty());
+  Got<bool> gone;  // the owner learns they are gone (as after Redis restarted empty)
+  n1.keep_sessions(std::string(kApp), "r1", gone.cb());
+  EXPECT_FALSE(gone.ok());
 }
 
 TEST_F(CoordinatorTest, ForgedMisplacedOrOldSessionRecordsAreRefused) {
