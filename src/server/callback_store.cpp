@@ -32,7 +32,10 @@ constexpr std::string_view kHead =
 constexpr std::string_view kReschedule =
     "UPDATE callback_queue SET attempts=?, first_attempt_ms=?, next_at_ms=? WHERE seq=?";
 constexpr std::string_view kRemove = "DELETE FROM callback_queue WHERE seq=?";
-constexpr std::string_view kLanes = "SELECT DISTINCT url, app_id, room_id FROM callback_queue";
+// SQLite takes the bare column next_at_ms from the row that gives MIN(seq): the lane's head.
+constexpr std::string_view kLanes =
+    "SELECT url, app_id, room_id, next_at_ms, MIN(seq) FROM callback_queue "
+    "GROUP BY url, app_id, room_id";
 constexpr std::string_view kCount = "SELECT COUNT(*) FROM callback_queue";
 
 }  // namespace
@@ -121,13 +124,14 @@ Status CallbackStore::remove(std::int64_t seq) {
   return (*s)->bind_all(seq).run();
 }
 
-Result<std::vector<LaneKey>> CallbackStore::lanes() {
+Result<std::vector<LaneHead>> CallbackStore::lanes() {
   auto s = statement(kLanes);
   if (!s) return s.error();
   auto& q = **s;
-  std::vector<LaneKey> out;
+  std::vector<LaneHead> out;
   Result<bool> row = false;
-  while ((row = q.step()) && *row) out.push_back({q.text(0), q.text(1), q.text(2)});
+  while ((row = q.step()) && *row)
+    out.push_back({{q.text(0), q.text(1), q.text(2)}, static_cast<std::uint64_t>(q.int64(3))});
   q.reset();
   if (!row) return row.error();
   return out;

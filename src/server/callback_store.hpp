@@ -41,6 +41,7 @@
 
 #include "db/database.hpp"
 #include "util/result.hpp"
+#include "webhook/delivery_queue.hpp"
 
 namespace minirtc::server {
 
@@ -54,9 +55,11 @@ struct QueuedDelivery {
   std::uint64_t next_at_ms = 0;
 };
 
-struct LaneKey {
-  std::string url, app_id, room_id;
-  auto operator<=>(const LaneKey&) const = default;
+using LaneKey = webhook::LaneKey;  // (url, app, room)
+
+struct LaneHead {
+  LaneKey lane;
+  std::uint64_t next_at_ms = 0;  // of the lane's first row
 };
 
 class CallbackStore {
@@ -79,8 +82,8 @@ class CallbackStore {
   Status reschedule(std::int64_t seq, std::uint32_t attempts, std::uint64_t first_attempt_ms,
                     std::uint64_t next_at_ms);
   Status remove(std::int64_t seq);
-  /// Every lane with rows (at start).
-  Result<std::vector<LaneKey>> lanes();
+  /// Every lane with rows, with when its first row is due (at start).
+  Result<std::vector<LaneHead>> lanes();
   Result<std::uint64_t> count();
 
  private:

@@ -58,7 +58,8 @@ Result<std::unique_ptr<CallbackService>> CallbackService::open(ServerContext& ct
   }
   auto lanes = service->store_->lanes();
   if (!lanes) return lanes.error();
-  for (auto& l : *lanes) service->lanes_.emplace(std::move(l), Lane{});
+  // A lane whose head was waiting for a retry keeps waiting until its stored time.
+  for (const auto& l : *lanes) service->lanes_.add(l.lane, l.next_at_ms);
   auto n = service->store_->count();
   if (!n) return n.error();
   service->queued_ = *n;
@@ -128,7 +129,7 @@ void CallbackService::flush() {
     return store_failed(st.error());
   }
   queued_ += rows.size();
-  for (const auto& r : rows) lanes_.try_emplace(LaneKey{r.url, r.app_id, r.room_id});
+  for (const auto& r : rows) lanes_.add(LaneKey{r.url, r.app_id, r.room_id});
   pump();
 }
 
@@ -138,40 +139,28 @@ void CallbackService::store_failed(const Error& e) {
 
 void CallbackService::pump() {
   if (stopped_) return;
-  const auto now = now_ms();
-  for (auto it = lanes_.begin(); it != lanes_.end();) {
-    if (in_flight_ >= ctx_.config.callbacks.max_in_flight) return;
-    auto& [key, lane] = *it;
-    const auto busy = in_flight_by_url_.find(key.url);
-    if (lane.in_flight || lane.next_at_ms > now ||
-        (busy != in_flight_by_url_.end() && busy->second >= kMaxInFlightPerUrl)) {
-      ++it;
-      continue;
-    }
-    auto head = store_->head(key);
+  // Only lanes that may send now come out of the queue (webhook/delivery_queue.hpp).
+  while (auto key = lanes_.next(now_ms(), ctx_.config.callbacks.max_in_flight)) {
+    auto head = store_->head(*key);
     if (!head) {
-      store_failed(head.error());
-      return;
+      lanes_.release(*key);
+      return store_failed(head.error());
     }
     if (!*head) {
-      it = lanes_.erase(it);
+      lanes_.emptied(*key);
       continue;
     }
     auto d = std::move(**head);
-    if (d.next_at_ms > now) {
-      lane.next_at_ms = d.next_at_ms;
-      ++it;
-      continue;
-    }
     // What the configuration says now decides where it goes (SIGHUP may have changed it).
     const auto* app = ctx_.apps.find(d.app_id);
     if (!app || std::find(app->callback_urls.begin(), app->callback_urls.end(), d.url) ==
                     app->callback_urls.end()) {
-      if (!drop(d, app ? "url_removed" : "app_removed")) return;
-      continue;  // the lane's next row
+      const bool ok = drop(d, app ? "url_removed" : "app_removed");
+      lanes_.release(*key);  // first in its URL's line again: the lane's next row
+      if (!ok) return;
+      continue;
     }
-    start(key, lane, std::move(d));
-    ++it;
+    start(*key, std::move(d));
   }
 }
 
@@ -188,11 +177,12 @@ bool CallbackService::drop(const QueuedDelivery& d, std::string_view reason) {
   return true;
 }
 
-void CallbackService::start(const LaneKey& key, Lane& lane, QueuedDelivery d) {
+void CallbackService::start(const LaneKey& key, QueuedDelivery d) {
   const auto* app = ctx_.apps.find(d.app_id);
   auto url = webhook::parse_callback_url(d.url);
   if (!url) {  // checked when the configuration loads: cannot happen
     drop(d, "url_removed");
+    lanes_.release(key);
     return;
   }
   webhook::Envelope e;
@@ -205,9 +195,6 @@ void CallbackService::start(const LaneKey& key, Lane& lane, QueuedDelivery d) {
   PostRequest req{std::move(*url), webhook::envelope_body(e, app->callback_secret()),
                   std::chrono::milliseconds(ctx_.config.callbacks.timeout_ms),
                   ctx_.config.callbacks.max_response_bytes};
-  lane.in_flight = true;
-  ++in_flight_;
-  ++in_flight_by_url_[key.url];
   if (d.attempts > 0) ++retried_;
   const auto started = now_ms();
   post_callback(ctx_.io, tls_, std::move(req),
@@ -219,13 +206,10 @@ void CallbackService::start(const LaneKey& key, Lane& lane, QueuedDelivery d) {
 
 void CallbackService::finish(const LaneKey& key, QueuedDelivery d, std::uint64_t started_ms,
                              const PostOutcome& outcome) {
-  --in_flight_;
-  if (--in_flight_by_url_[key.url] == 0) in_flight_by_url_.erase(key.url);
-  auto lane = lanes_.find(key);
-  if (lane != lanes_.end()) lane->second.in_flight = false;
   const auto now = now_ms();
   if (outcome.delivered()) {
     if (auto st = store_->remove(d.seq); !st) store_failed(st.error());
+    lanes_.delivered(key);  // and every lane waiting on this URL is due now
     --queued_;
     ++delivered_;
     record(d, "delivered", outcome.status, {}, started_ms, d.attempts + 1);
@@ -236,8 +220,9 @@ void CallbackService::finish(const LaneKey& key, QueuedDelivery d, std::uint64_t
       outcome.error.empty() ? fmt::format("HTTP status {}", outcome.status) : outcome.error;
   d.attempts += 1;
   if (d.first_attempt_ms == 0) d.first_attempt_ms = started_ms;
-  auto next = webhook::next_attempt_ms(retry_policy(ctx_.config.callbacks), d.attempts,
-                                       d.first_attempt_ms, now);
+  // The lane waits until `next`; nullopt: given up, the lane goes on with its next row.
+  auto next =
+      lanes_.failed(key, retry_policy(ctx_.config.callbacks), d.attempts, d.first_attempt_ms, now);
   log_limited(spdlog::level::info, "callback failed",
               "callback {} {} to {} failed (attempt {}): {}{}", d.event_type, d.event_id, d.url,
               d.attempts, error, next ? "" : "; given up");
@@ -250,7 +235,6 @@ void CallbackService::finish(const LaneKey& key, QueuedDelivery d, std::uint64_t
   }
   if (auto st = store_->reschedule(d.seq, d.attempts, d.first_attempt_ms, *next); !st)
     store_failed(st.error());
-  if (lane != lanes_.end()) lane->second.next_at_ms = *next;
   pump();
 }
 
@@ -274,7 +258,7 @@ void CallbackService::append_metrics(std::string& out) const {
       "# TYPE minirtc_callbacks_failed_total counter\nminirtc_callbacks_failed_total {}\n"
       "# HELP minirtc_callbacks_retried_total Callback attempts that were retries\n"
       "# TYPE minirtc_callbacks_retried_total counter\nminirtc_callbacks_retried_total {}\n",
-      queued_ + pending_.size(), in_flight_, delivered_, failed_, retried_);
+      queued_ + pending_.size(), lanes_.in_flight(), delivered_, failed_, retried_);
   out +=
       "# HELP minirtc_callbacks_dropped_total Callback deliveries never delivered, by reason\n"
       "# TYPE minirtc_callbacks_dropped_total counter\n";
@@ -285,7 +269,7 @@ void CallbackService::append_metrics(std::string& out) const {
 std::string CallbackService::admin_json() const {
   json::object o;
   o["queued"] = queued_ + pending_.size();
-  o["inFlight"] = in_flight_;
+  o["inFlight"] = lanes_.in_flight();
   o["delivered"] = delivered_;
   o["failed"] = failed_;
   o["retried"] = retried_;

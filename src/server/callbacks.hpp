@@ -7,7 +7,10 @@
 // app, room) sends its oldest delivery and only after a 200 the next one. A failed attempt (no
 // 200 within callbacks.timeout_ms, a refused connection, an answer longer than
 // callbacks.max_response_bytes) is retried by webhook/retry.hpp's rule, then given up and
-// counted. Events raised during one handler are written in one transaction, right after it.
+// counted; a 200 from a URL makes every lane waiting on it for a retry due at once (the receiver
+// is back). Which lane sends when is webhook/delivery_queue.hpp's rule, so a pump costs the lanes
+// that may send, not the lanes queued. Events raised during one handler are written in one
+// transaction, right after it.
 //
 // Nothing here blocks signalling or media: sends are asynchronous on the server's loop, at most
 // callbacks.max_in_flight at once (kMaxInFlightPerUrl per URL, so one hanging receiver cannot
@@ -31,6 +34,7 @@
 #include "server/callback_store.hpp"
 #include "server/context.hpp"
 #include "server/event_bus.hpp"
+#include "webhook/delivery_queue.hpp"
 #include "webhook/events.hpp"
 
 namespace minirtc::server {
@@ -58,7 +62,8 @@ class CallbackService final : public EventSink {
   /// Queues the event for each URL of its app that wants it (nothing when none does). Written to
   /// disk at the end of the current handler, with the other events raised in it.
   void emit(CallbackEvent event);
-  /// Sends what is due. Called on the server's tick and whenever a send ends.
+  /// Sends what is due. Called on the server's tick (which is when retries come due) and whenever
+  /// a send ends.
   void pump();
   void append_metrics(std::string& out) const;
   /// GET /v1/admin/callbacks: counters and the latest deliveries with their outcomes.
@@ -67,10 +72,6 @@ class CallbackService final : public EventSink {
   void stop() { stopped_ = true; }
 
  private:
-  struct Lane {
-    bool in_flight = false;
-    std::uint64_t next_at_ms = 0;
-  };
   struct Recent {
     std::string event_id, event_type, app_id, room_id, url, outcome, error;
     unsigned status = 0;
@@ -79,7 +80,7 @@ class CallbackService final : public EventSink {
   };
 
   void flush();
-  void start(const LaneKey& key, Lane& lane, QueuedDelivery d);
+  void start(const LaneKey& key, QueuedDelivery d);
   void finish(const LaneKey& key, QueuedDelivery d, std::uint64_t started_ms,
               const PostOutcome& outcome);
   bool drop(const QueuedDelivery& d, std::string_view reason);  // false: the store failed
@@ -90,10 +91,8 @@ class CallbackService final : public EventSink {
   ServerContext& ctx_;
   std::unique_ptr<CallbackStore> store_;
   boost::asio::ssl::context tls_;
-  std::vector<QueuedDelivery> pending_;  // emitted, not yet written
-  std::map<LaneKey, Lane> lanes_;
-  std::map<std::string, std::uint32_t> in_flight_by_url_;
-  std::uint32_t in_flight_ = 0;
+  std::vector<QueuedDelivery> pending_;               // emitted, not yet written
+  webhook::DeliveryQueue lanes_{kMaxInFlightPerUrl};  // which lane sends when
   std::uint64_t queued_ = 0;
   std::uint64_t delivered_ = 0, failed_ = 0, retried_ = 0;
   std::map<std::string, std::uint64_t> dropped_;  // reason → count

@@ -51,11 +51,21 @@ TEST(CallbackStore, LanesKeepTheirOrderAndSurviveAReopen) {
     ASSERT_TRUE(h && *h);
     EXPECT_EQ((*h)->event_id, "a");
     ASSERT_TRUE((*s)->reschedule((*h)->seq, 2, 100, 5000));
+    // A later row's time is not the lane's: lanes() reports the head's.
+    auto c = (*s)->head({"http://h/", "app", "r2"});
+    ASSERT_TRUE(c && *c);
+    ASSERT_TRUE((*s)->reschedule((*c)->seq + 1, 0, 0, 7));  // row "c", second in lane r1
   }
   auto s = CallbackStore::open(dir.db());
   ASSERT_TRUE(s) << s.error().reason;
   EXPECT_EQ(*(*s)->count(), 3u);
-  EXPECT_EQ((*s)->lanes()->size(), 2u);
+  auto lanes = (*s)->lanes();
+  ASSERT_TRUE(lanes) << lanes.error().reason;
+  ASSERT_EQ(lanes->size(), 2u);
+  for (const auto& l : *lanes) {
+    EXPECT_EQ(l.lane.url, "http://h/");
+    EXPECT_EQ(l.next_at_ms, l.lane.room_id == "r1" ? 5000u : 0u) << l.lane.room_id;
+  }
   auto h = (*s)->head({"http://h/", "app", "r1"});
   ASSERT_TRUE(h && *h);
   EXPECT_EQ((*h)->event_id, "a");
