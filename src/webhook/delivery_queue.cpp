@@ -1,7 +1,7 @@
 // The rule is described in delivery_queue.hpp. Invariants kept here: a lane is in exactly one of
 // its URL's `due` list (state Due), its URL's `waiting` list and `waiting_` (state Waiting), or
 // neither (InFlight); a URL is in `ready_` (flag `ready`) only while it has a due lane and a free
-// slot, at most once; `due_` counts the due lanes.
+// slot, at most once; in `probes_` (flag `probing`) at most once; `due_` counts the due lanes.
 #include "webhook/delivery_queue.hpp"
 
 namespace minirtc::webhook {
@@ -22,6 +22,16 @@ void DeliveryQueue::add(const LaneKey& key, std::uint64_t due_at_ms) {
 }
 
 std::optional<LaneKey> DeliveryQueue::next(std::uint64_t now_ms, std::uint32_t max_in_flight) {
+  // Probes whose time has come: a URL still without a due or in-flight lane tries the lane that
+  // failed first.
+  while (!probes_.empty() && probes_.begin()->first <= now_ms) {
+    Url& url = *probes_.begin()->second;
+    probes_.erase(probes_.begin());
+    url.probing = false;
+    ++visited_;
+    if (url.due.empty() && url.in_flight == 0 && !url.waiting.empty())
+      make_due(*url.waiting.front());
+  }
   // Lanes whose retry time has come join their URL's line.
   while (!waiting_.empty() && waiting_.begin()->first <= now_ms) {
     ++visited_;
@@ -73,7 +83,14 @@ std::optional<std::uint64_t> DeliveryQueue::failed(const LaneKey& key, const Ret
   lane->state = State::Waiting;  // was Unplaced
   lane->in_url = lane->url->waiting.insert(lane->url->waiting.end(), lane);
   lane->in_waiting = waiting_.emplace(*at, lane);
+  schedule_probe(*lane->url, now_ms);
   return at;
+}
+
+void DeliveryQueue::schedule_probe(Url& url, std::uint64_t now_ms) {
+  if (probe_interval_ms_ == 0 || url.probing || !url.due.empty() || url.in_flight != 0) return;
+  url.probing = true;
+  url.probe = probes_.emplace(now_ms + probe_interval_ms_, &url);
 }
 
 void DeliveryQueue::release(const LaneKey& key) {
@@ -90,8 +107,10 @@ void DeliveryQueue::emptied(const LaneKey& key) {
   end_claim(lane);
   const auto url = urls_.find(it->first.url);  // before the erase: `key` may be the lane's own
   lanes_.erase(it);
-  if (--url->second.lanes == 0 && url->second.in_flight == 0 && !url->second.ready)
+  if (--url->second.lanes == 0 && url->second.in_flight == 0 && !url->second.ready) {
+    if (url->second.probing) probes_.erase(url->second.probe);
     urls_.erase(url);
+  }
 }
 
 std::uint32_t DeliveryQueue::in_flight(const std::string& url) const {

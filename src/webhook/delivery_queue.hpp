@@ -22,6 +22,14 @@
 // `max_in_flight_per_url` requests at once. The attempts already made still count: a woken
 // delivery that fails again waits its next, longer, delay, and the retry window still ends it.
 //
+// A URL whose every lane waits is probed: `probe_interval_ms` after the failure that left none
+// due or in flight, its lane that failed first is tried once, ahead of its back-off, whatever the
+// rest of the schedule says (and again after each failed probe). So a receiver back after an
+// outage hears from its queue within the probe interval, rather than when the earliest back-off
+// ends (which grows to retry_max_delay_ms: 31 s after a 20 s outage of rooms that failed together,
+// bench/RESULTS.md); its 200 then wakes the rest. A probe is an attempt like any other (it counts
+// towards the lane's back-off); a down receiver sees at most one probe per interval per URL.
+//
 // Pure and single-threaded: times come in as arguments (milliseconds, the caller's clock),
 // decisions go out as return values. The caller must end every claim from next() with exactly one
 // of delivered / failed / release / emptied.
@@ -44,8 +52,12 @@ struct LaneKey {
 
 class DeliveryQueue {
  public:
-  explicit DeliveryQueue(std::uint32_t max_in_flight_per_url)
-      : per_url_limit_(max_in_flight_per_url == 0 ? 1 : max_in_flight_per_url) {}
+  /// `probe_interval_ms` 0: no probes.
+  explicit DeliveryQueue(std::uint32_t max_in_flight_per_url,
+                         std::uint64_t probe_interval_ms = kDefaultProbeIntervalMs)
+      : per_url_limit_(max_in_flight_per_url == 0 ? 1 : max_in_flight_per_url),
+        probe_interval_ms_(probe_interval_ms) {}
+  static constexpr std::uint64_t kDefaultProbeIntervalMs = 5000;
   DeliveryQueue(const DeliveryQueue&) = delete;
   DeliveryQueue& operator=(const DeliveryQueue&) = delete;
 
@@ -97,18 +109,24 @@ class DeliveryQueue {
     std::size_t lanes = 0;
     bool ready = false;  // in ready_
     std::list<Lane*> due, waiting;
+    bool probing = false;  // in probes_
+    std::multimap<std::uint64_t, Url*>::iterator probe;
   };
 
   Lane* claimed(const LaneKey& key);  // nullptr unless in flight
   void make_due(Lane& lane, bool front = false);
   void end_claim(Lane& lane);
   void update_ready(Url& url);
+  /// After a failure: when every lane of the URL waits, its probe is due an interval from now.
+  void schedule_probe(Url& url, std::uint64_t now_ms);
 
   std::uint32_t per_url_limit_;
   std::map<LaneKey, Lane> lanes_;
   std::map<std::string, Url, std::less<>> urls_;
   std::multimap<std::uint64_t, Lane*> waiting_;  // retry time → lane
   std::list<Url*> ready_;                        // URLs with a due lane and a free slot
+  std::multimap<std::uint64_t, Url*> probes_;    // probe time → URL whose every lane waits
+  std::uint64_t probe_interval_ms_;
   std::uint32_t in_flight_ = 0;
   std::size_t due_ = 0;
   std::uint64_t visited_ = 0;

@@ -3,6 +3,7 @@
 // up) and checks per-room order, at-least-once, the in-flight limits and the drain after a return.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <random>
@@ -231,6 +232,49 @@ TEST(DeliveryQueue, CostIsTheLanesThatMaySendNotTheLanesQueued) {
 // rooms' back-offs are spread over the outage). Checks: each room's rows arrive in order, each at
 // least once; never two sends of one lane at once; never more than the limits in flight; once the
 // receiver is back, the backlog does not wait for the rooms' back-off.
+TEST(DeliveryQueue, AUrlWhoseEveryLaneWaitsIsProbedOncePerInterval) {
+  // Three rooms failed together for the 5th time (as after a long outage): their next try is
+  // 31 s after their first attempt.
+  DeliveryQueue p(kPerUrl, 5000);
+  for (int i = 0; i < 3; ++i) p.add(lane("r" + std::to_string(i)));
+  auto first = drain(p, 0);
+  ASSERT_EQ(first.size(), 3u);
+  for (const auto& k : first) ASSERT_TRUE(p.failed(k, kPolicy, 5, 1, 0));  // next try at 31 s
+  EXPECT_TRUE(drain(p, 4'999).empty());
+  auto probe = drain(p, 5'000);
+  ASSERT_EQ(probe.size(), 1u) << "one lane, the one that failed first";
+  EXPECT_EQ(probe[0], first[0]);
+  // It fails again: the next probe is an interval later, not before.
+  ASSERT_TRUE(p.failed(probe[0], kPolicy, 6, 1, 5'000));
+  EXPECT_TRUE(drain(p, 9'999).empty());
+  auto again = drain(p, 10'000);
+  ASSERT_EQ(again.size(), 1u);
+  // This one gets its 200: every lane of the URL is due at once.
+  p.delivered(again[0]);
+  EXPECT_EQ(drain(p, 10'000).size(), 3u);
+}
+
+TEST(DeliveryQueue, NoProbeWhileALaneOfTheUrlIsDueOrInFlight) {
+  DeliveryQueue q(kPerUrl, 5000);
+  q.add(lane("r1"));
+  q.add(lane("r2"));
+  auto sent = drain(q, 0);
+  ASSERT_EQ(sent.size(), 2u);
+  ASSERT_TRUE(q.failed(sent[0], kPolicy, 5, 1, 0));  // r2 still in flight: no probe scheduled
+  EXPECT_TRUE(drain(q, 6'000).empty());
+  q.delivered(sent[1]);  // r2's 200 wakes r1 (and r2 goes on with its next row)
+  auto woken = drain(q, 6'000);
+  EXPECT_EQ(woken.size(), 2u);
+  EXPECT_NE(std::find(woken.begin(), woken.end(), sent[0]), woken.end());
+  DeliveryQueue off(kPerUrl, 0);  // probes off: the back-off alone
+  off.add(lane("r1"));
+  auto k = drain(off, 0);
+  auto at = off.failed(k[0], kPolicy, 5, 1, 0);
+  ASSERT_TRUE(at);
+  EXPECT_TRUE(drain(off, *at - 1).empty());
+  EXPECT_EQ(drain(off, *at).size(), 1u);
+}
+
 TEST(DeliveryQueue, SimulatedOutageKeepsOrderAndDrainsOnTheReceiversReturn) {
   constexpr int kRooms = 300, kRowsPerRoom = 5;
   constexpr std::uint64_t kUpAt = 20'000, kAttemptMs = 5;
