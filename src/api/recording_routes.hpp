@@ -1,5 +1,5 @@
 #pragma once
-// The recording routes (docs/operations.md, "Recording admin API"; docs/protocol.md §6):
+// The recording routes (docs/operations.md, "Recording admin API"; docs/protocol.md §7):
 //
 //   GET    /v1/admin/recordings                 every recording, oldest first
 //   POST   /v1/admin/recordings/start           {"appId", "roomId", "userId"?, "screen"?}

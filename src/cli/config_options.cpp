@@ -10,7 +10,9 @@ namespace minirtc::cli {
 void ConfigOptions::add_to(CLI::App& command) {
   command.add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
   command.add_option("--app", apps, "APPID:APPKEY of an app (repeatable)");
-  command.add_option("--data-dir", data_dir, "directory for the development app's keys");
+  command.add_option(
+      "--data-dir", data_dir,
+      "data directory: the development app's keys, call records, callback queue, recordings");
 }
 
 server::Config ConfigOptions::resolve(bool create_dev_app) const {

@@ -235,10 +235,17 @@ Result<Config> parse_config(std::string_view text, Config c) {
       else if (record != "none")
         errors.push_back(fmt::format("apps.record of '{}' must be \"all\" or \"none\"", app.id));
       r.check_unknown();
-      for (const auto& u : app.callback_urls)
+      for (std::size_t i = 0; i < app.callback_urls.size(); i++) {
+        const auto& u = app.callback_urls[i];
         if (auto parsed = webhook::parse_callback_url(u); !parsed)
           errors.push_back(
               fmt::format("apps.callback_urls of '{}': {}", app.id, parsed.error().reason));
+        // Twice the same URL would get every event twice.
+        if (std::find(app.callback_urls.begin(), app.callback_urls.begin() + i, u) !=
+            app.callback_urls.begin() + i)
+          errors.push_back(
+              fmt::format("apps.callback_urls of '{}': {} is listed twice", app.id, u));
+      }
       if (auto f = webhook::EventFilter::parse(app.callback_events); !f)
         errors.push_back(fmt::format("apps.callback_events of '{}': {}", app.id, f.error().reason));
       errors.insert(errors.end(), r.errors().begin(), r.errors().end());

@@ -162,15 +162,13 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
   p.restart("relay.retry_initial_ms", r.relay.retry_initial_ms, n.relay.retry_initial_ms);
   p.restart("relay.retry_max_ms", r.relay.retry_max_ms, n.relay.retry_max_ms);
   p.restart("relay.url_ttl_s", r.relay.url_ttl_s, n.relay.url_ttl_s);
-  if (r.cluster.secret != n.cluster.secret)  // the values stay out of the log
-    p.plan().need_restart.push_back("cluster.secret: changed (needs a restart; the old one kept)");
 
   // [cluster]: a node's identity and its Redis are fixed for its life.
   p.restart("cluster.redis", r.cluster.redis, n.cluster.redis);
   p.restart("cluster.node_id", r.cluster.node_id, n.cluster.node_id);
   p.restart("cluster.relay_listen", r.cluster.relay_listen, n.cluster.relay_listen);
   p.restart("cluster.path_prefix", r.cluster.path_prefix, n.cluster.path_prefix);
-  if (r.cluster.secret != n.cluster.secret)
+  if (r.cluster.secret != n.cluster.secret)  // the values stay out of the log
     p.plan().need_restart.push_back("cluster.secret: changed (needs a restart; the old one kept)");
   p.restart("cluster.node_ttl_ms", r.cluster.node_ttl_ms, n.cluster.node_ttl_ms);
   p.restart("cluster.pin_ttl_ms", r.cluster.pin_ttl_ms, n.cluster.pin_ttl_ms);

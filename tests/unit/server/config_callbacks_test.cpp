@@ -32,6 +32,13 @@ TEST(ConfigCallbacks, OneUrlAsAStringAndTheKeyDefaultsToTheAppKey) {
   EXPECT_EQ(c->callbacks.timeout_ms, 5000u);  // the spec's 5 s
 }
 
+TEST(ConfigCallbacks, AUrlListedTwiceIsAnError) {
+  auto c = parse_config(std::string(kApp) + "callback_urls = [\"http://h/\", \"http://h/\"]\n");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().reason.find("http://h/ is listed twice"), std::string::npos)
+      << c.error().reason;
+}
+
 TEST(ConfigCallbacks, AnEmptyListIsNoCallbacks) {
   auto c = parse_config(std::string(kApp) + "callback_urls = []\ncallback_events = []\n");
   ASSERT_TRUE(c) << c.error().reason;  // toml++ calls an empty array not homogeneous
