@@ -1,7 +1,7 @@
 # MiniRTC: the two commands of the README.
 #   make run   installs what is missing, builds (Release), starts `minirtc serve` on its defaults
 #   make test  installs what is missing, builds, runs every test (unit, end-to-end, ASan+UBSan, fuzz smoke, SDK)
-# Other targets: build, asan, fuzz, fuzz-long, bench, bench-callbacks, soak, format, sdk, clean.
+# Other targets: build, asan, fuzz, fuzz-long, bench, bench-callbacks, bench-cluster, soak, format, sdk, clean.
 
 JOBS ?= $(shell nproc)
 RELEASE := build/release
@@ -11,7 +11,7 @@ CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo -G Ninja)
 
 FUZZ_LONG_SECONDS ?= 600
 
-.PHONY: setup build asan fuzz fuzz-long run test bench bench-callbacks soak format sdk clean
+.PHONY: setup build asan fuzz fuzz-long run test bench bench-callbacks bench-cluster soak format sdk clean
 
 setup:
 	@scripts/setup.sh
@@ -50,6 +50,13 @@ bench: build
 # bench/out/callbacks_recording.{json,md} (record them in bench/RESULTS.md by hand).
 bench-callbacks: build
 	MINIRTC_BIN=$(CURDIR)/$(RELEASE)/minirtc node bench/callbacks_recording.mjs
+
+# The cluster's figures (not part of `make test` nor `make bench`; ~1.5 minutes): a real Redis and
+# three real nodes on loopback: 5,000 joins over the nodes with redirects, failover of 300
+# sessions (SIGKILL, then drain on SIGTERM), the edge hop's latency and first frames; writes
+# bench/out/cluster.{json,md} (record them in bench/RESULTS.md by hand).
+bench-cluster: build
+	MINIRTC_BIN=$(CURDIR)/$(RELEASE)/minirtc node bench/cluster.mjs
 
 # The long run under churn and background attacks (not part of `make test`): SOAK_MINUTES
 # (default 60), SOAK_ROOMS (default 50); writes build/soak/soak.json and build/soak/soak.md.

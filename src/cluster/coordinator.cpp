@@ -146,7 +146,8 @@ void Coordinator::locate_attempt(std::string app_id, std::string room_id,
   store_.get(key, [=, this](Result<std::optional<std::string>> v) {
     if (!v) return done(v.error());
     const auto current = parse_pin(*v);
-    auto in_live = [&](const std::string& id) -> const NodeRecord* {
+    // `live` by value: `retry` below calls this after this callback (and its closure) is gone.
+    auto in_live = [live](const std::string& id) -> const NodeRecord* {
       for (const auto& n : *live)
         if (n.id == id) return &n;
       return nullptr;

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { startServer } from './server.mjs';
 
 /**
- * @param {{id: string, redisUrl: string, dir: string, app: string, adminKey: string, extra?: string[]}} o
- *   dir holds cluster.toml; app is "APPID:APPKEY"
+ * @param {{id: string, redisUrl: string, dir: string, app: string, adminKey: string, extra?: string[], logLevel?: string}} o
+ *   dir holds cluster.toml; app is "APPID:APPKEY"; logLevel as startServer's (the benchmarks use warn)
  * @returns the server of startServer, plus {id, base} (base: its HTTP URL with the prefix)
  */
-export async function startClusterNode({ id, redisUrl, dir, app, adminKey, extra = [] }) {
+export async function startClusterNode({ id, redisUrl, dir, app, adminKey, extra = [], logLevel }) {
   const node = await startServer({
     apps: [app],
+    logLevel,
     extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', redisUrl, '--node-id', id,
       '--path-prefix', `/${id}`, '--admin-key', adminKey, ...extra],
   });
