@@ -131,7 +131,8 @@ void ClusterNode::tick(const cluster::NodeRecord& load,
       for (const auto& why : r->rejected)
         log_limited(spdlog::level::warn, "cluster node refused", "cluster: {}", why);
       live_ = std::move(r->live);
-      placed_.clear();  // the records just read count the viewers placed before
+      placed_.clear();  // the records just read count the viewers and sessions placed before
+      placed_sessions_.clear();
       read_directory();
     });
   }
@@ -309,6 +310,18 @@ std::vector<cluster::NodeRecord> ClusterNode::live_with_self() const {
   return nodes;
 }
 
+std::vector<cluster::NodeRecord> ClusterNode::placement_view() const {
+  // The records are a second old at most: what this node placed since, it adds itself, so a burst
+  // of joins or subscribes spreads instead of herding onto the node that looked emptiest.
+  auto nodes = live_with_self();
+  for (auto& n : nodes) {
+    if (auto it = placed_.find(n.id); it != placed_.end()) n.viewers += it->second;
+    if (auto it = placed_sessions_.find(n.id); it != placed_sessions_.end())
+      n.sessions += it->second;
+  }
+  return nodes;
+}
+
 std::vector<cluster::NodeRecord> ClusterNode::nodes_by_load() const {
   cluster::Capacity cap;
   if (coordinator_) cap = coordinator_->config().capacity;
@@ -319,6 +332,7 @@ Result<bool> ClusterNode::take_route(const RoomKey& room,
                                      const Result<cluster::Coordinator::Located>& located,
                                      cluster::NodeRecord& owner) {
   if (!located) return make_error("cluster store unreachable: " + located.error().reason);
+  placed_sessions_[located->pin.node_id]++;
   if (located->pin.node_id == self_.id) {
     pins_[room] = located->pin;
     return true;
@@ -331,7 +345,7 @@ void ClusterNode::route_join(const std::string& app_id, const std::string& room_
                              std::uint64_t now_ms, std::function<void(Result<Route>)> done) {
   if (!coordinator_) return done(make_error("cluster not started"));
   coordinator_->locate_room(
-      app_id, room_id, live_with_self(), now_ms,
+      app_id, room_id, placement_view(), now_ms,
       [this, alive = alive_, app_id, room_id, done](Result<cluster::Coordinator::Located> at) {
         if (!*alive) return;
         Route route;
@@ -365,7 +379,7 @@ void ClusterNode::route_resume(const std::string& app_id, const std::string& roo
         if (!known) return done(make_error("unknown or expired session"));
         auto members = std::make_shared<std::vector<room::ResumableMember>>();
         for (auto& r : sessions->records) members->push_back(std::move(r.member));
-        coordinator_->locate_room(app_id, room_id, live_with_self(), now_ms,
+        coordinator_->locate_room(app_id, room_id, placement_view(), now_ms,
                                   [this, alive, app_id, room_id, members,
                                    done](Result<cluster::Coordinator::Located> at) {
                                     if (!*alive) return;
@@ -431,9 +445,7 @@ void ClusterNode::drain(const RoomList& rooms, const MembersOf& members_of, std:
 std::optional<cluster::NodeRecord> ClusterNode::play_node(const StreamId& stream) {
   (void)stream;  // placement is by load only: any node can pull any stream from its origin
   if (!coordinator_) return std::nullopt;
-  auto nodes = live_with_self();
-  for (auto& n : nodes)
-    if (auto it = placed_.find(n.id); it != placed_.end()) n.viewers += it->second;
+  auto nodes = placement_view();
   const auto id = cluster::pick_play_node(self_.id, nodes, coordinator_->config().capacity);
   placed_[id]++;
   if (id == self_.id) return std::nullopt;

@@ -182,6 +182,9 @@ class ClusterNode {
   std::map<RoomKey, RemoteRoom> directory_;               // other nodes' rooms, last read
   bool reading_directory_ = false;
   std::map<std::string, std::uint32_t> placed_;  // viewers sent to each node since its last read
+  std::map<std::string, std::uint32_t> placed_sessions_;  // joins and resumes routed, likewise
+  /// The live records plus what this node placed since it read them: placement decides on it.
+  std::vector<cluster::NodeRecord> placement_view() const;
   std::function<void(const cluster::Broadcast&)> on_broadcast_;
   /// A room located for a join or a resume: pinned here (remembered) or held by a live node.
   Result<bool> take_route(const RoomKey& room, const Result<cluster::Coordinator::Located>& located,
