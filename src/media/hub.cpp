@@ -23,6 +23,7 @@ Source& Hub::publish(const StreamId& id, PublisherHandle* publisher, std::uint64
   // media follows at once (the pusher reconnected before its old connection was seen dead). The
   // new publisher is in place before the old one hears of it, so an unpublish from the old one
   // is already a no-op (and counted as a takeover by the source).
+  if (old && old != publisher) publisher_departs(source);
   source.begin_publish(publisher, now_ms);
   if (old && old != publisher) old->close_publisher("taken over by a new publisher");
   return source;
@@ -30,6 +31,7 @@ Source& Hub::publish(const StreamId& id, PublisherHandle* publisher, std::uint64
 
 void Hub::unpublish(Source& source, PublisherHandle* publisher, const StreamEnd& how) {
   if (source.publisher() != publisher) return;
+  publisher_departs(source);
   const bool was_announced = source.announced_live();
   source.set_announced_live(false);
   source.end_publish();
@@ -56,8 +58,24 @@ Source& Hub::attach(const StreamId& id, ViewerSink* viewer) {
   return source;
 }
 
+void Hub::publisher_departs(const Source& source) {
+  if (!on_departure_ || !source.publisher()) return;
+  on_departure_(source.id(), {.who = source.publisher(),
+                              .publisher = true,
+                              .viewer_id = {},
+                              .bytes = source.publish_bytes_in(),
+                              .width = source.width(),
+                              .height = source.height()});
+}
+
 void Hub::detach(Source& source, ViewerSink* viewer) {
-  source.remove_viewer(viewer);
+  if (source.remove_viewer(viewer) && on_departure_)
+    on_departure_(source.id(), {.who = viewer,
+                                .publisher = false,
+                                .viewer_id = viewer->viewer_id(),
+                                .bytes = viewer->viewer_stats().bytes_out,
+                                .width = source.width(),
+                                .height = source.height()});
   const StreamId id = source.id();
   erase_if_idle(source);
   if (on_viewers_) on_viewers_(id);

@@ -1,12 +1,15 @@
 #pragma once
 // The stream hub: every stream of every app, by StreamId. Publishers take streams (a second
 // publisher takes over at once), viewers attach before or after the publisher, idle publishers
-// are swept, and the signalling plane hears when a stream goes live or ends.
+// are swept, and the signalling plane hears when a stream goes live or ends. Whoever counts
+// traffic (call records) hears when a publisher or viewer leaves a stream and what it carried,
+// while the source still exists: a source with nobody left is erased at once.
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -29,17 +32,31 @@ struct StreamEnd {
   bool failed = false;
 };
 
+/// A publisher or viewer leaving a stream, and what it carried while it was attached.
+struct Departure {
+  const void* who = nullptr;  // the PublisherHandle or ViewerSink: identity only
+  bool publisher = false;
+  std::string_view viewer_id;  // a viewer's viewer_id()
+  std::uint64_t bytes = 0;     // a publisher's bytes in since its publish began; a viewer's out
+  std::uint32_t width = 0, height = 0;  // the stream's last video resolution (0: none seen)
+};
+
 class Hub {
  public:
   using LiveCallback = std::function<void(const StreamId&, bool has_audio, bool has_video)>;
   using EndedCallback = std::function<void(const StreamId&, const StreamEnd&)>;
   using ViewersCallback = std::function<void(const StreamId&)>;
+  using DepartureCallback = std::function<void(const StreamId&, const Departure&)>;
 
   explicit Hub(HubConfig config = {}) : config_(config) {}
   void on_live(LiveCallback cb) { on_live_ = std::move(cb); }
   void on_ended(EndedCallback cb) { on_ended_ = std::move(cb); }
   /// A viewer attached to or detached from the stream (what the relay's demand follows).
   void on_viewers_changed(ViewersCallback cb) { on_viewers_ = std::move(cb); }
+  /// A publisher's publish ended (unpublish, takeover, idle sweep, close) or a viewer detached.
+  /// Called synchronously inside that hub call, before the source may be erased; it must not
+  /// call the hub. One per departure; none for what is still attached (ask find() for that).
+  void on_departure(DepartureCallback cb) { on_departure_ = std::move(cb); }
 
   /// Makes `publisher` the stream's publisher. A current publisher is closed first (takeover);
   /// viewers stay attached. The returned Source lives while it has a publisher or viewers.
@@ -84,6 +101,8 @@ class Hub {
   void erase_if_idle(Source& source);
   /// Ends the current publish (as unpublish() would) and closes the publisher's connection.
   void drop_publisher(Source& source, const StreamEnd& how);
+  /// Tells on_departure that the source's current publisher leaves (before end_publish).
+  void publisher_departs(const Source& source);
 
   HubConfig config_;
   std::unordered_map<StreamId, std::unique_ptr<Source>, StreamIdHash> sources_;
@@ -95,6 +114,7 @@ class Hub {
   LiveCallback on_live_;
   EndedCallback on_ended_;
   ViewersCallback on_viewers_;
+  DepartureCallback on_departure_;
 };
 
 }  // namespace minirtc::media

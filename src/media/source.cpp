@@ -24,6 +24,7 @@ void Source::begin_publish(PublisherHandle* publisher, std::uint64_t now_ms) {
   stats_.publishing = true;
   stats_.live = false;
   stats_.publish_started_ms = now_ms;
+  publish_base_bytes_ = stats_.bytes_in;
   last_media_ms_ = now_ms;
   timeline_.restart();
   // Frames of the previous encoder cannot follow the new one's sequence headers, and viewers
@@ -163,13 +164,14 @@ void Source::send_start_sequence(ViewerSink* viewer) const {
     if (forwarded(*p)) viewer->deliver_backlog(p);
 }
 
-void Source::remove_viewer(ViewerSink* viewer) {
+bool Source::remove_viewer(ViewerSink* viewer) {
   auto it = std::find(viewers_.begin(), viewers_.end(), viewer);
-  if (it == viewers_.end()) return;
+  if (it == viewers_.end()) return false;
   auto s = viewer->viewer_stats();
   departed_bytes_out_ += s.bytes_out;
   departed_dropped_ += s.dropped_video + s.dropped_audio;
   viewers_.erase(it);
+  return true;
 }
 
 void Source::set_mute(bool audio, bool video) {

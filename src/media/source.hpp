@@ -66,6 +66,14 @@ class Source {
   /// counts from. Metadata and sequence headers are not media.
   std::uint64_t last_media_ms() const noexcept { return last_media_ms_; }
   bool live() const noexcept { return stats_.live; }
+  /// Bytes the current publisher sent since its publish began (0 without a publisher); stats()'s
+  /// bytes_in is the whole source's, over every publish since the source was made.
+  std::uint64_t publish_bytes_in() const noexcept {
+    return publisher_ ? stats_.bytes_in - publish_base_bytes_ : 0;
+  }
+  /// The last video resolution a sequence header gave (0 before any).
+  std::uint32_t width() const noexcept { return stats_.width; }
+  std::uint32_t height() const noexcept { return stats_.height; }
   /// The hub announced the stream live and not yet ended. Unlike live(), a takeover keeps it: the
   /// stream stays up for its viewers, and its end is announced when the last publisher leaves,
   /// whether or not that one sent media.
@@ -74,7 +82,8 @@ class Source {
 
   // Viewer side.
   void add_viewer(ViewerSink* viewer);
-  void remove_viewer(ViewerSink* viewer);
+  /// False when `viewer` was not attached.
+  bool remove_viewer(ViewerSink* viewer);
   const std::vector<ViewerSink*>& viewers() const noexcept { return viewers_; }
 
   /// muteLocal: stop forwarding audio / video of this stream to everyone. Video resumes at a key.
@@ -107,6 +116,7 @@ class Source {
   StreamStats stats_;
   RateMeter video_rate_, audio_rate_, frame_rate_;
   std::uint64_t last_media_ms_ = 0;
+  std::uint64_t publish_base_bytes_ = 0;  // stats_.bytes_in when the current publish began
   std::optional<std::uint32_t> last_keyframe_ts_;
   std::uint64_t departed_bytes_out_ = 0, departed_dropped_ = 0;
 };

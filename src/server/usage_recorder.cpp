@@ -1,6 +1,7 @@
 #include "server/usage_recorder.hpp"
 
 #include <charconv>
+#include <cstdint>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -17,18 +18,25 @@ namespace json = boost::json;
 
 namespace {
 
+std::uint64_t identity(const void* who) {
+  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(who));
+}
+
+/// What is still attached to the stream when a record closes: its publisher (viewer "") or the
+/// viewer's players. What left before was told to the ledger when it left (on_departure).
 usage::MediaFigures figures_of(media::Hub& hub, const StreamId& id, const std::string& viewer) {
   usage::MediaFigures f;
   media::Source* source = hub.find(id);
   if (source == nullptr) return f;
-  const auto stats = source->stats(0);
-  f.width = stats.width;
-  f.height = stats.height;
+  f.width = source->width();
+  f.height = source->height();
   if (viewer.empty()) {
-    f.bytes = stats.bytes_in;
+    if (source->publisher())
+      f.attached.push_back({identity(source->publisher()), source->publish_bytes_in()});
   } else {
     for (auto* v : source->viewers())
-      if (v->viewer_id() == viewer) f.bytes += v->viewer_stats().bytes_out;
+      if (v->viewer_id() == viewer)
+        f.attached.push_back({identity(v), v->viewer_stats().bytes_out});
   }
   return f;
 }
@@ -90,14 +98,26 @@ Result<std::unique_ptr<UsageRecorder>> UsageRecorder::open(const std::string& da
 
 UsageRecorder::UsageRecorder(db::Database reader, db::Database writer, EventBus& bus,
                              media::Hub& hub)
-    : reader_(std::move(reader)),
+    : hub_(hub),
+      reader_(std::move(reader)),
       writer_(std::move(writer)),
       ledger_([&hub](const StreamId& id, const std::string& viewer) {
         return figures_of(hub, id, viewer);
       }),
-      subscription_(bus.subscribe(*this)) {}
+      subscription_(bus.subscribe(*this)) {
+  // Synchronous, inside the hub's call: the source (and the departing connection) still exist.
+  hub_.on_departure([this](const StreamId& id, const media::Departure& d) {
+    ledger_.on_departure(id, {.publisher = d.publisher,
+                              .viewer = d.viewer_id,
+                              .carried = {identity(d.who), d.bytes},
+                              .width = d.width,
+                              .height = d.height});
+  });
+}
 
-UsageRecorder::~UsageRecorder() = default;
+UsageRecorder::~UsageRecorder() {
+  hub_.on_departure({});
+}
 
 void UsageRecorder::submit(usage::Records&& records) {
   if (records.sessions.empty() && records.streams.empty()) return;

@@ -1,8 +1,10 @@
 #pragma once
 // Call records in the server: an EventSink that follows the room events with a usage::Ledger,
-// asks the media hub for a closing record's bytes and resolution, and queues finished records on
-// the database's batched writer (off the event loop). It also answers the admin usage API from a
-// read connection of its own:
+// and queues finished records on the database's batched writer (off the event loop). Bytes and
+// resolution come from the media hub at two moments (usage/ledger.hpp): when a publisher or
+// viewer leaves a stream (the hub's on_departure, which this recorder takes while it lives) and,
+// for what is still attached, when a record closes. Nothing runs per packet. It also answers the
+// admin usage API from a read connection of its own:
 //
 //   GET /v1/admin/apps/{appId}/usage?from=MS&to=MS[&roomId=R][&by=room]
 //       {"appId", "from", "to", "sessions", "participantMinutes", "publishedMinutes",
@@ -33,7 +35,8 @@ namespace minirtc::server {
 
 class UsageRecorder final : public EventSink {
  public:
-  /// Opens (migrating) `<data_dir>/minirtc.db`; errors name the file and the problem.
+  /// Opens (migrating) `<data_dir>/minirtc.db`; errors name the file and the problem. Takes the
+  /// hub's on_departure until destroyed.
   static Result<std::unique_ptr<UsageRecorder>> open(const std::string& data_dir, EventBus& bus,
                                                      media::Hub& hub);
   ~UsageRecorder();
@@ -53,6 +56,7 @@ class UsageRecorder final : public EventSink {
   UsageRecorder(db::Database reader, db::Database writer, EventBus& bus, media::Hub& hub);
   void submit(usage::Records&& records);
 
+  media::Hub& hub_;
   db::Database reader_;
   db::BatchWriter writer_;
   usage::Ledger ledger_;

@@ -7,6 +7,21 @@ namespace minirtc::usage {
 
 namespace {
 using room::EventKind;
+
+void keep_resolution(StreamRecord& r, std::uint32_t width, std::uint32_t height) {
+  if (width == 0 && height == 0) return;
+  r.width = width;
+  r.height = height;
+}
+}  // namespace
+
+Ledger::StreamKey Ledger::publication_key(const StreamId& s) {
+  return {0, s.app_id, s.room_id, s.user_id, std::string(), s.kind == StreamKind::Screen ? 1 : 0};
+}
+
+Ledger::StreamKey Ledger::subscription_key(const StreamId& s, std::string_view viewer) {
+  return {
+      1, s.app_id, s.room_id, std::string(viewer), s.user_id, s.kind == StreamKind::Screen ? 1 : 0};
 }
 
 void Ledger::close_stream(std::map<StreamKey, StreamRecord>::iterator it, std::uint64_t end_ms,
@@ -19,15 +34,35 @@ void Ledger::close_stream(std::map<StreamKey, StreamRecord>::iterator it, std::u
     const StreamId id{r.app_id, r.room_id, sub ? r.publisher : r.user_id,
                       r.screen ? StreamKind::Screen : StreamKind::Main};
     const MediaFigures f = figures_(id, sub ? r.user_id : std::string());
-    r.bytes = f.bytes;
-    r.width = f.width;
-    r.height = f.height;
+    for (const Carried& c : f.attached) {
+      // Still attached: counted up to now; its departure adds only what comes after.
+      std::uint64_t before = 0;
+      if (c.who != 0) {
+        auto& counted = counted_.try_emplace(c.who, 0).first->second;
+        before = std::min(counted, c.bytes);
+        counted = c.bytes;
+      }
+      r.bytes += c.bytes - before;
+    }
+    keep_resolution(r, f.width, f.height);
   }
   out.streams.push_back(std::move(r));
 }
 
+void Ledger::on_departure(const StreamId& stream, const Departure& d) {
+  std::uint64_t bytes = d.carried.bytes;
+  if (auto c = counted_.find(d.carried.who); d.carried.who != 0 && c != counted_.end()) {
+    bytes -= std::min(c->second, bytes);
+    counted_.erase(c);
+  }
+  auto it =
+      streams_.find(d.publisher ? publication_key(stream) : subscription_key(stream, d.viewer));
+  if (it == streams_.end()) return;
+  it->second.bytes += bytes;
+  keep_resolution(it->second, d.width, d.height);
+}
+
 void Ledger::on_event(const room::Event& e, Records& out) {
-  const int kind = e.stream == StreamKind::Screen ? 1 : 0;
   switch (e.kind) {
     case EventKind::UserJoined: {
       SessionRecord s;
@@ -59,21 +94,23 @@ void Ledger::on_event(const room::Event& e, Records& out) {
     case EventKind::PublicationStarted:
     case EventKind::SubscriptionStarted: {
       const bool sub = e.kind == EventKind::SubscriptionStarted;
+      const StreamId id{e.app_id, e.room_id, sub ? e.publisher : e.user_id, e.stream};
       StreamRecord r;
       r.type = sub ? StreamRecord::Type::Subscription : StreamRecord::Type::Publication;
       r.app_id = e.app_id;
       r.room_id = e.room_id;
       r.user_id = e.user_id;
-      r.publisher = e.publisher;
+      r.publisher = sub ? e.publisher : std::string();
       r.screen = e.stream == StreamKind::Screen;
       r.start_ms = e.time_ms;
-      streams_[{sub ? 1 : 0, e.app_id, e.room_id, e.user_id, e.publisher, kind}] = std::move(r);
+      streams_[sub ? subscription_key(id, e.user_id) : publication_key(id)] = std::move(r);
       break;
     }
     case EventKind::PublicationEnded:
     case EventKind::SubscriptionEnded: {
       const bool sub = e.kind == EventKind::SubscriptionEnded;
-      auto it = streams_.find({sub ? 1 : 0, e.app_id, e.room_id, e.user_id, e.publisher, kind});
+      const StreamId id{e.app_id, e.room_id, sub ? e.publisher : e.user_id, e.stream};
+      auto it = streams_.find(sub ? subscription_key(id, e.user_id) : publication_key(id));
       if (it != streams_.end()) close_stream(it, e.time_ms, out);
       break;
     }
@@ -104,6 +141,7 @@ void Ledger::on_event(const room::Event& e, Records& out) {
 
 void Ledger::close_all(std::uint64_t now_ms, Records& out) {
   while (!streams_.empty()) close_stream(streams_.begin(), now_ms, out);
+  counted_.clear();  // nothing is open any more for their departures
   for (auto& [key, s] : sessions_) {
     s.leave_ms = std::max(now_ms, s.join_ms);
     s.leave_reason = "server_stopped";

@@ -822,5 +822,85 @@ TEST_F(HubTest, ViewerChangesAreReported) {
   EXPECT_EQ(hub.find(id), nullptr);
 }
 
+TEST_F(HubTest, DeparturesTellWhatEachPublisherAndViewerCarriedBeforeTheSourceGoes) {
+  // What call records count: told inside the hub's call, while the source is still found.
+  struct Seen {
+    StreamId id;
+    const void* who;
+    bool publisher;
+    std::string viewer;
+    std::uint64_t bytes;
+    std::uint32_t width, height;
+    bool source_found;
+  };
+  std::vector<Seen> seen;
+  hub.on_departure([&](const StreamId& sid, const Departure& d) {
+    seen.push_back({sid, d.who, d.publisher, std::string(d.viewer_id), d.bytes, d.width, d.height,
+                    hub.find(sid) != nullptr});
+  });
+  FakePublisher first, second;
+  FakeViewer viewer("bob");
+  Source& s = hub.publish(id, &first, 0);
+  feed_all(s);  // 320x240
+  const std::uint64_t first_bytes = s.stats(1000).bytes_in;
+  ASSERT_GT(first_bytes, 0u);
+  EXPECT_EQ(s.publish_bytes_in(), first_bytes);
+  hub.attach(id, &viewer);
+  viewer.bytes_out = 777;
+
+  // A takeover: the first publisher's publish ends with what it sent; the second counts anew.
+  hub.publish(id, &second, 1500);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].who, &first);
+  EXPECT_TRUE(seen[0].publisher);
+  EXPECT_EQ(seen[0].bytes, first_bytes);
+  EXPECT_EQ(seen[0].width, 320u);
+  EXPECT_EQ(seen[0].height, 240u);
+  EXPECT_EQ(s.publish_bytes_in(), 0u);
+  audio(s, 40, 1500, 100);  // 102 bytes
+  EXPECT_EQ(s.publish_bytes_in(), 102u);
+  EXPECT_EQ(s.stats(1500).bytes_in, first_bytes + 102);
+
+  // The viewer leaves with its bytes out.
+  hub.detach(s, &viewer);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].who, &viewer);
+  EXPECT_FALSE(seen[1].publisher);
+  EXPECT_EQ(seen[1].viewer, "bob");
+  EXPECT_EQ(seen[1].bytes, 777u);
+  EXPECT_EQ(seen[1].width, 320u);
+  hub.detach(s, &viewer);  // not attached any more: nothing
+  EXPECT_EQ(seen.size(), 2u);
+
+  // The publisher unpublishes: told before the source (nobody left) is erased.
+  hub.unpublish(s, &second);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[2].who, &second);
+  EXPECT_EQ(seen[2].bytes, 102u);
+  EXPECT_TRUE(seen[2].source_found);
+  EXPECT_EQ(hub.find(id), nullptr);
+}
+
+TEST_F(HubTest, AClosedOrSweptPublisherIsADeparture) {
+  std::vector<std::pair<const void*, std::uint64_t>> seen;
+  hub.on_departure([&](const StreamId&, const Departure& d) { seen.emplace_back(d.who, d.bytes); });
+  FakePublisher kicked, idle;
+  Source& s = hub.publish(id, &kicked, 0);
+  audio(s, 0, 0, 50);  // 52 bytes
+  hub.close_stream(id, "kicked");
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, &kicked);
+  EXPECT_EQ(seen[0].second, 52u);
+  EXPECT_EQ(hub.find(id), nullptr);
+
+  Source& t = hub.publish(stream("carol"), &idle, 0);
+  audio(t, 0, 0, 30);
+  hub.sweep(0 + hub.config().publisher_idle_timeout_ms + 1);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].first, &idle);
+  EXPECT_EQ(seen[1].second, 32u);
+  EXPECT_EQ(hub.find(stream("carol")), nullptr);
+}
+
 }  // namespace
 }  // namespace minirtc::media

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "usage/ledger.hpp"
 #include "usage/store.hpp"
@@ -31,9 +35,10 @@ Event ev(EventKind kind, std::uint64_t t, std::string user = "", std::string pub
 
 TEST(Ledger, SessionsAndStreamsCloseIntoRecords) {
   Ledger ledger([](const StreamId& id, const std::string& viewer) {
-    // The media plane's figures: the publisher sent 1000 bytes at 640x360, each viewer got 600.
-    return viewer.empty() ? MediaFigures{1000, 640, 360}
-                          : MediaFigures{id.user_id == "alice" ? 600u : 0u, 640, 360};
+    // The media plane's figures, all still attached at the close: the publisher sent 1000 bytes
+    // at 640x360, the viewer of alice got 600.
+    return viewer.empty() ? MediaFigures{{{1, 1000}}, 640, 360}
+                          : MediaFigures{{{2, id.user_id == "alice" ? 600u : 0u}}, 640, 360};
   });
   Records out;
   ledger.on_event(ev(EventKind::UserJoined, kT0, "alice"), out);
@@ -79,6 +84,131 @@ TEST(Ledger, SessionsAndStreamsCloseIntoRecords) {
   EXPECT_FALSE(out.sessions[1].visible);
   EXPECT_EQ(out.sessions[1].leave_reason, "server_stopped");
   EXPECT_EQ(ledger.open_sessions(), 0u);
+}
+
+/// The media plane of the ledger tests: what is still attached to each stream, by viewer ("" =
+/// the publisher), and the streams' resolution.
+struct FakeMedia {
+  std::map<std::pair<std::string, std::string>, std::vector<Carried>> attached;  // (user, viewer)
+  std::uint32_t width = 0, height = 0;
+  Ledger::Figures figures() {
+    return [this](const StreamId& id, const std::string& viewer) {
+      MediaFigures f;
+      if (auto it = attached.find({id.user_id, viewer}); it != attached.end())
+        f.attached = it->second;
+      f.width = width;
+      f.height = height;
+      return f;
+    };
+  }
+};
+
+StreamId stream_of(std::string user, StreamKind kind = StreamKind::Main) {
+  return StreamId{"app", "r1", std::move(user), kind};
+}
+
+Departure publisher_left(std::uint64_t who, std::uint64_t bytes, std::uint32_t w = 0,
+                         std::uint32_t h = 0) {
+  return {.publisher = true, .viewer = {}, .carried = {who, bytes}, .width = w, .height = h};
+}
+
+Departure viewer_left(std::string_view viewer, std::uint64_t who, std::uint64_t bytes,
+                      std::uint32_t w = 0, std::uint32_t h = 0) {
+  return {.publisher = false, .viewer = viewer, .carried = {who, bytes}, .width = w, .height = h};
+}
+
+TEST(Ledger, WhatLeftBeforeTheRecordClosedIsCounted) {
+  // A pusher that stopped (its stream long gone from the hub when the room ends the
+  // publication), then a player that left before its subscription ended.
+  FakeMedia media;  // nothing attached any more, no resolution known at the close
+  Ledger ledger(media.figures());
+  Records out;
+  ledger.on_event(ev(EventKind::PublicationStarted, kT0, "cam"), out);
+  ledger.on_event(ev(EventKind::SubscriptionStarted, kT0, "bob", "cam"), out);
+  // The pusher reconnected once: two publishes, both counted; the resolution of the last.
+  ledger.on_departure(stream_of("cam"), publisher_left(11, 4000, 640, 360));
+  ledger.on_departure(stream_of("cam"), publisher_left(12, 2500, 320, 240));
+  // bob's player twice; someone else's player and a console preview count for nobody.
+  ledger.on_departure(stream_of("cam"), viewer_left("bob", 21, 1500, 320, 240));
+  ledger.on_departure(stream_of("cam"), viewer_left("bob", 22, 500));  // resolution unknown: kept
+  ledger.on_departure(stream_of("cam"), viewer_left("carol", 23, 9999));
+  ledger.on_departure(stream_of("cam"), viewer_left("console-1", 24, 9999));
+  // Another stream of the same user (screen) and another user's stream are other records.
+  ledger.on_departure(stream_of("cam", StreamKind::Screen), publisher_left(13, 9999));
+  ledger.on_departure(stream_of("dan"), publisher_left(14, 9999));
+
+  ledger.on_event(ev(EventKind::SubscriptionEnded, kT0 + kMin, "bob", "cam"), out);
+  ledger.on_event(ev(EventKind::PublicationEnded, kT0 + kMin, "cam"), out);
+  ASSERT_EQ(out.streams.size(), 2u);
+  EXPECT_EQ(out.streams[0].type, StreamRecord::Type::Subscription);
+  EXPECT_EQ(out.streams[0].bytes, 2000u);
+  EXPECT_EQ(out.streams[0].width, 320u);  // the stream's, seen when its first player left
+  EXPECT_EQ(out.streams[0].height, 240u);
+  EXPECT_EQ(out.streams[1].type, StreamRecord::Type::Publication);
+  EXPECT_EQ(out.streams[1].bytes, 6500u);
+  EXPECT_EQ(out.streams[1].width, 320u);
+  EXPECT_EQ(out.streams[1].height, 240u);
+  EXPECT_EQ(ledger.counted_attachments(), 0u);
+}
+
+TEST(Ledger, AnAttachmentStillThereAtTheCloseIsCountedOnce) {
+  // An unsubscribe or unpublish ends the record before the connection is closed; a kick may
+  // close the stream first. Both orders count each byte once.
+  FakeMedia media;
+  media.width = 1280;
+  media.height = 720;
+  Ledger ledger(media.figures());
+  Records out;
+  ledger.on_event(ev(EventKind::PublicationStarted, kT0, "cam"), out);
+  ledger.on_departure(stream_of("cam"), publisher_left(11, 300));  // an earlier connection
+  media.attached[{"cam", ""}] = {{12, 1000}};
+  ledger.on_event(ev(EventKind::PublicationEnded, kT0 + kMin, "cam"), out);
+  ASSERT_EQ(out.streams.size(), 1u);
+  EXPECT_EQ(out.streams[0].bytes, 1300u);
+  EXPECT_EQ(out.streams[0].width, 1280u);
+  EXPECT_EQ(ledger.counted_attachments(), 1u);
+  // Its connection closes a moment later, having sent 40 bytes more: no record is open.
+  media.attached.clear();
+  ledger.on_departure(stream_of("cam"), publisher_left(12, 1040));
+  EXPECT_EQ(ledger.counted_attachments(), 0u);
+
+  // A new publication opens before the old connection's departure: it gets only what came after
+  // the old record closed, and at its own close only the growth of what is still there.
+  ledger.on_event(ev(EventKind::PublicationStarted, kT0 + 2 * kMin, "cam"), out);
+  media.attached[{"cam", ""}] = {{31, 5000}};
+  ledger.on_event(ev(EventKind::PublicationEnded, kT0 + 3 * kMin, "cam"), out);
+  ledger.on_event(ev(EventKind::PublicationStarted, kT0 + 3 * kMin, "cam"), out);
+  media.attached[{"cam", ""}] = {{31, 5600}};
+  ledger.on_event(ev(EventKind::PublicationEnded, kT0 + 4 * kMin, "cam"), out);
+  ledger.on_event(ev(EventKind::PublicationStarted, kT0 + 4 * kMin, "cam"), out);
+  media.attached.clear();
+  ledger.on_departure(stream_of("cam"), publisher_left(31, 5650));
+  ledger.on_event(ev(EventKind::PublicationEnded, kT0 + 5 * kMin, "cam"), out);
+  ASSERT_EQ(out.streams.size(), 4u);
+  EXPECT_EQ(out.streams[1].bytes, 5000u);
+  EXPECT_EQ(out.streams[2].bytes, 600u);
+  EXPECT_EQ(out.streams[3].bytes, 50u);
+  EXPECT_EQ(ledger.counted_attachments(), 0u);
+
+  // Shutdown forgets what was counted for attachments still there.
+  ledger.on_event(ev(EventKind::SubscriptionStarted, kT0 + 5 * kMin, "bob", "cam"), out);
+  media.attached[{"cam", "bob"}] = {{41, 10}, {42, 20}};
+  ledger.close_all(kT0 + 6 * kMin, out);
+  ASSERT_EQ(out.streams.size(), 5u);
+  EXPECT_EQ(out.streams[4].bytes, 30u);
+  EXPECT_EQ(ledger.counted_attachments(), 0u);
+}
+
+TEST(Ledger, BytesBeforeTheRecordOpensCountForNobody) {
+  FakeMedia media;
+  Ledger ledger(media.figures());
+  Records out;
+  ledger.on_departure(stream_of("cam"), publisher_left(11, 300, 640, 360));
+  ledger.on_event(ev(EventKind::PublicationStarted, kT0, "cam"), out);
+  ledger.on_event(ev(EventKind::PublicationEnded, kT0 + kMin, "cam"), out);
+  ASSERT_EQ(out.streams.size(), 1u);
+  EXPECT_EQ(out.streams[0].bytes, 0u);
+  EXPECT_EQ(out.streams[0].width, 0u);
 }
 
 TEST(Ledger, AReplacedUserIsTwoSessions) {
