@@ -54,6 +54,7 @@ import { startReceiver } from '../tests/e2e/lib/callback_receiver.mjs';
 import { User, freePort } from '../tests/e2e/lib/callback_harness.mjs';
 import { signedUrl, sleep } from '../tests/e2e/lib/media.mjs';
 import { makeToken } from '../examples/token/token.mjs';
+import { cpuSeconds, rssKb, pct, median, r1, r2, waitUntil, pool, machine as measureMachine } from './lib/measure.mjs';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -99,18 +100,9 @@ const env = (k, d) => (process.env[k] !== undefined && process.env[k] !== '' ? p
 const num = (k, d) => Number(env(k, d));
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = env('CB_OUT', join(ROOT, 'bench', 'out'));
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const APP = { id: 'cbbench0123456789abcdef0', key: 'cbbench-app-key-not-secret' };
 const ADMIN_KEY = 'cbbench-admin';
 
-function cpuSeconds(pid) {  // utime + stime of every thread
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;  // fields 14 and 15
-}
-function rssKb(pid) {
-  return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)/m)[1]);
-}
 function ioWriteBytes(pid) {
   const t = readFileSync(`/proc/${pid}/io`, 'utf8');
   return { writeBytes: Number(t.match(/^write_bytes: (\d+)/m)[1]), wchar: Number(t.match(/^wchar: (\d+)/m)[1]) };
@@ -128,33 +120,6 @@ const cbMetrics = (m) => ({
   dropped: Object.fromEntries(Object.entries(m).filter(([k]) => k.startsWith('minirtc_callbacks_dropped_total'))
     .map(([k, v]) => [k.match(/reason="([^"]+)"/)[1], v])),
 });
-function pct(values, p) {
-  if (!values.length) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-}
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-const r1 = (x) => Math.round(x * 10) / 10;
-const r2 = (x) => Math.round(x * 100) / 100;
-async function waitUntil(cond, timeoutMs, what, stepMs = 100) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
-/** Runs fn(i) for i in [0, n) with at most `limit` at once. */
-async function pool(n, limit, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, limit) }, async () => {
-    while (next < n) await fn(next++);
-  }));
-}
 
 function writeConfig({ apps, callbacks = {}, room = {}, extra = '' }) {
   const dir = mkdtempSync(join(tmpdir(), 'minirtc-cbbench-'));
@@ -549,15 +514,9 @@ async function partRecording() {
 
 // ---------------------------------------------------------------- report
 function machine() {
-  const sh = (cmd, args) => { try { return execFileSync(cmd, args).toString().trim(); } catch { return '?'; } };
-  return {
-    date_utc: new Date().toISOString(),
-    commit: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
-    nproc: Number(sh('nproc', [])),
-    lscpu: sh('lscpu', []).split('\n').slice(0, 10).join('\n'),
-    uptime_start: sh('uptime', []),
-    binary: process.env.MINIRTC_BIN,
-  };
+  let commit = '?';
+  try { commit = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']).toString().trim(); } catch { /* not a checkout */ }
+  return measureMachine({ commit, binary: process.env.MINIRTC_BIN });
 }
 
 function markdown(r) {

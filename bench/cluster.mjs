@@ -68,6 +68,7 @@ import { startRedis } from '../tests/e2e/lib/redis.mjs';
 import { startClusterNode } from '../tests/e2e/lib/cluster_node.mjs';
 import { signedUrl, sleep } from '../tests/e2e/lib/media.mjs';
 import { makeToken } from '../examples/token/token.mjs';
+import { cpuSeconds, rssKb, pct, r1, r2, waitUntil, pool, machine as measureMachine } from './lib/measure.mjs';
 
 const now = () => performance.now();
 
@@ -76,7 +77,6 @@ const env = (k, d) => (process.env[k] !== undefined && process.env[k] !== '' ? p
 const num = (k, d) => Number(env(k, d));
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = env('CL_OUT', join(ROOT, 'bench', 'out'));
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const APP = { id: 'clbench0123456789abcdef0', key: 'clbench-app-key-not-secret' };
 const ADMIN_KEY = 'clbench-admin';
 const SECRET = 'clbench-cluster-secret-0123456789';
@@ -85,14 +85,6 @@ const IDS = ['n1', 'n2', 'n3'];
 const NODE_ARGS = env('CL_NODE_ARGS', '').split(/\s+/).filter(Boolean);
 const GENERATOR_LIMIT = 85;  // % of one core: above it the figures may be the load generator's
 
-function cpuSeconds(pid) {  // utime + stime of every thread
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;  // fields 14 and 15
-}
-function rssKb(pid) {
-  return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)/m)[1]);
-}
 /** The machine's CPU counters: {busy, total} jiffies of all CPUs. */
 function machineCpu() {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -100,31 +92,9 @@ function machineCpu() {
   const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
 }
-function pct(values, p) {
-  if (!values.length) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
-const r1 = (x) => Math.round(x * 10) / 10;
-const r2 = (x) => Math.round(x * 100) / 100;
 const dist = (v) => (v.length ? { n: v.length, p50: r2(pct(v, 50)), p90: r2(pct(v, 90)), p99: r2(pct(v, 99)), max: r2(Math.max(...v)), min: r2(Math.min(...v)) }
   : { n: 0 });
 const shuffle = (a) => { for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; } return a; };
-async function waitUntil(cond, timeoutMs, what, stepMs = 100) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
-/** Runs fn(i) for i in [0, n) with at most `limit` at once. */
-async function pool(n, limit, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, limit) }, async () => {
-    while (next < n) await fn(next++);
-  }));
-}
 
 /** CPU (this process, the nodes, Redis, the machine) over a window: start() then stop(). */
 function cpuWindow(pids) {
@@ -716,23 +686,16 @@ async function partRelay() {
 
 // ---------------------------------------------------------------- report
 function machine() {
-  const sh = (cmd, args) => { try { return execFileSync(cmd, args).toString().trim(); } catch { return ''; } };
-  return {
-    lscpu: sh('lscpu', []).split('\n').slice(0, 10).join('\n'),
-    nproc: Number(sh('nproc', [])),
-    uptime_start: sh('uptime', []),
-    node: process.version,
-    redis: sh('redis-server', ['--version']),
-    node_args: NODE_ARGS,
-    date_start: new Date().toISOString(),
-  };
+  let redisVersion = '';
+  try { redisVersion = execFileSync('redis-server', ['--version']).toString().trim(); } catch { /* none */ }
+  return measureMachine({ redis: redisVersion, node_args: NODE_ARGS });
 }
 
 function markdown(r) {
   const L = [];
   const d = (x) => (x && x.n ? `${x.p50} / ${x.p90} / ${x.p99} / ${x.max}` : '-');
   const cpu = (w) => Object.entries(w.cpu_percent).map(([k, v]) => `${k} ${v}%`).join(', ');
-  L.push(`# Cluster bench (${r.machine.date_start})`, '');
+  L.push(`# Cluster bench (${r.machine.date_utc})`, '');
   L.push(`Machine: ${r.machine.nproc} CPUs; load at start \`${r.machine.uptime_start}\`, at end \`${r.machine.uptime_end}\`. Total ${r.total_s} s.`, '');
   if (r.joins) {
     L.push('**Joins across nodes** (3 nodes, one Redis, loopback; each client opens its socket to a random node and follows the redirect)', '');
