@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 GEN=""; command -v ninja >/dev/null 2>&1 && GEN="-G Ninja"
 
 step() { printf '\n==== %s ====\n' "$*"; }
