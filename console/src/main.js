@@ -480,6 +480,7 @@ function usagePage() {
   </form>
   <p id="us-error" class="error" role="alert"></p>
   <dl id="us-totals" class="stats" hidden></dl></section>
+  <section class="card"><h2>${esc(t('perDay'))}</h2><div id="us-days"></div></section>
   <section class="card"><h2>${esc(t('byRoom'))}</h2>${table('us-rooms', ['room', 'sessions', 'participantMinutes', 'publishedMinutes', 'subscribedMinutes', 'publishedBytes', 'subscribedBytes'])}</section>
   <section class="card"><h2>${esc(t('sessionList'))}</h2>${table('us-sessions', ['room', 'user', 'visible', 'joinedAt', 'leftAt', 'leaveReason'])}
   <button type="button" id="us-more" hidden>${esc(t('more'))}</button></section>`;
@@ -491,6 +492,25 @@ function usagePage() {
   let sessions = [];
   let next = null;
   let query = '';
+  let days = null;  // the per-day chart, made on the first show()
+  /** Local midnights from the day of `from` to the day of `to`, at most 62 days (the latest). */
+  const dayStarts = (from, to) => {
+    const d = new Date(from);
+    d.setHours(0, 0, 0, 0);
+    const out = [];
+    for (; d.getTime() < to; d.setDate(d.getDate() + 1)) out.push(d.getTime());
+    return out.slice(-62);
+  };
+  /** One usage query per day of the range (the API sums a range): minutes per day, charted. */
+  const showDays = async (base, from, to) => {
+    const starts = dayStarts(from, to);
+    const figures = await Promise.all(starts.map((s, i) => {
+      const end = Math.min(i + 1 < starts.length ? starts[i + 1] : to, to);
+      return api(`${base}?from=${Math.max(s, from)}&to=${end}`);
+    }));
+    days ??= new LiveChart($('#us-days'), { name: t('perDay'), labels: [t('participantMinutes'), t('publishedMinutes'), t('subscribedMinutes')] });
+    days.set(figures.map((f, i) => [starts[i], f.participantMinutes, f.publishedMinutes, f.subscribedMinutes]));
+  };
   const minutes = (v) => num(v, 2);
   const renderSessions = () => {
     updateRows($('#us-sessions tbody'), sessions.map((x, i) => ({
@@ -525,7 +545,7 @@ function usagePage() {
         key: r.roomId,
         cells: [r.roomId, String(r.sessions), minutes(r.participantMinutes), minutes(r.publishedMinutes), minutes(r.subscribedMinutes), bytes(r.publishedBytes), bytes(r.subscribedBytes)],
       })));
-      await loadSessions(base, null);
+      await Promise.all([loadSessions(base, null), showDays(base, from, to)]);
     } catch (e) { $('#us-error').textContent = e.message; }
   }
   $('#usage-form').onsubmit = (e) => { e.preventDefault(); show(); };

@@ -165,6 +165,14 @@ test('usage: the app\'s sessions and minutes, by room and session, as the usage 
   assert.deepEqual(rec.slice(0, 4), ['rec-room', '1', recRoom.participantMinutes.toFixed(2), recRoom.publishedMinutes.toFixed(2)]);
   assert.ok(recRoom.publishedMinutes * 60 >= PUSH_SECONDS - 0.5, JSON.stringify(recRoom));
 
+  // Per day: one point per day of the range (the form's default: the last 24 hours, so two days
+  // unless it began at midnight), labelled with the three kinds of minutes.
+  await page.waitForFunction(() => Number(document.querySelector('#us-days')?.dataset.points) >= 1);
+  const points = Number(await page.getAttribute('#us-days', 'data-points'));
+  assert.ok(points >= 1 && points <= 2, `points ${points}`);
+  const label = await page.getAttribute('#us-days', 'aria-label');
+  assert.match(label, /Participant minutes|participant/i, label);
+
   const sessions = await page.locator('#us-sessions tbody tr').allTextContents();
   for (const who of [/call-room\s*alice/, /call-room\s*bob/, /rec-room\s*obs \(media only\)/])
     assert.ok(sessions.some((s) => who.test(s)), `${who} in ${JSON.stringify(sessions)}`);
