@@ -383,7 +383,7 @@ export class Client extends Emitter {
       throw err;
     }
     if (this._session !== session) throw rtcError(ERROR_CODES.JOIN_ROOM_ERROR, 'join cancelled by leave()');
-    this._reporter.start(session.reportUrl, session.sessionToken);
+    this._reporter.start(session.reportUrl, session.sessionToken, { appId: session.appId, roomId: session.roomId });
     return userId;
   }
 
@@ -437,7 +437,7 @@ export class Client extends Emitter {
       Array.isArray(result.publications) ? result.publications : [],
       Array.isArray(result.subscriptions) ? result.subscriptions : [],
     );
-    this._reporter.start(session.reportUrl, session.sessionToken);
+    this._reporter.start(session.reportUrl, session.sessionToken, { appId: session.appId, roomId: session.roomId });
     return (async () => {
       for (const { uid, screen } of unwanted) this._unsubscribeRpc(session, uid, screen).catch(() => {});
       const complete = await session.afterBurst();

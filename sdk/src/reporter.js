@@ -1,5 +1,7 @@
 // Batches the components' state and net status reports to POST /v1/report (docs/protocol.md §5):
-// at most one request per interval, failure codes at once, never throws.
+// at most one request per interval, failure codes at once, never throws. Each batch names the
+// session's room (appId, roomId): in a cluster, a node that does not hold the session forwards the
+// batch to the node that does, so reportUrl may be any node's.
 
 import { logError } from './emitter.js';
 
@@ -74,6 +76,8 @@ export class Reporter {
     this._queue = [];
     this._url = '';
     this._sessionToken = '';
+    /** @type {{appId: string, roomId: string} | null} */
+    this._room = null;
     this._active = false;
     /** @type {any} */
     this._timer = null;
@@ -82,12 +86,14 @@ export class Reporter {
 
   /**
    * Starts (or, after a resume, retargets) reporting for a session.
-   * @param {string} url reportUrl from the config
+   * @param {string} url reportUrl from the join/resume result (the config's when it names none)
    * @param {string} sessionToken
+   * @param {{appId: string, roomId: string}} [room] the session's room, named in every batch
    */
-  start(url, sessionToken) {
+  start(url, sessionToken, room) {
     this._url = typeof url === 'string' ? url : '';
     this._sessionToken = sessionToken;
+    this._room = room && room.appId && room.roomId ? { appId: room.appId, roomId: room.roomId } : null;
     this._active = Boolean(this._url && sessionToken);
     // The first batch of a session collects the burst of states a starting pusher/player makes.
     if (this._lastSent === -Infinity) this._lastSent = Date.now();
@@ -105,6 +111,7 @@ export class Reporter {
     this._active = false;
     this._url = '';
     this._sessionToken = '';
+    this._room = null;
     this._queue = [];
     this._lastSent = -Infinity;
     this._clearTimer();
@@ -166,7 +173,11 @@ export class Reporter {
     if (!this._active || this._queue.length === 0) return;
     const reports = this._queue.splice(0, MAX_BATCH);
     this._lastSent = Date.now();
-    const body = JSON.stringify({ sessionToken: this._sessionToken, reports });
+    const body = JSON.stringify(
+      this._room
+        ? { sessionToken: this._sessionToken, appId: this._room.appId, roomId: this._room.roomId, reports }
+        : { sessionToken: this._sessionToken, reports },
+    );
     try {
       Promise.resolve(this._post(this._url, body)).catch(() => {
         // Reports are best effort: a lost batch is not retried.

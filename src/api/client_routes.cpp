@@ -35,8 +35,25 @@ Reply config(Services& services, const Call& c) {
   return json_reply(json::serialize(o));
 }
 
+/// Applied here; or, in cluster mode, when this node does not know the session and the body names
+/// a room another live node holds, 202 {"forwarded": node} with the report sent to that node
+/// (docs/protocol.md §5): the client does not get that node's answer.
 Reply report(Services& services, const Call& c) {
   auto r = services.report(c.request.body, c.request.now_ms);
+  if (r.status == 404 && !r.app_id.empty() && !services.node_id().empty() &&
+      !services.room(r.app_id, r.room_id)) {
+    if (auto node = services.room_elsewhere(r.app_id, r.room_id)) {
+      json::object o;
+      o["forwarded"] = node->id;
+      Reply reply = json_reply(json::serialize(o), 202);
+      reply.effects.emplace_back(ForwardReport{node->id, std::string(c.request.body)});
+      return reply;
+    }
+    Reply reply = json_error(
+        404, fmt::format("unknown session: no live node holds room {}/{}", r.app_id, r.room_id));
+    reply.rejected = "report_refused";
+    return reply;
+  }
   Reply reply = json_reply(std::move(r.body), static_cast<unsigned>(r.status));
   if (r.status != 200) reply.rejected = "report_refused";
   reply.effects.emplace_back(std::move(r.dispatch));

@@ -3,8 +3,8 @@
 // header(s) as sent, the time), a Reply out (status, content type, body, `Allow`, further header
 // fields, whether to close the connection) with the effects the I/O layer applies after the
 // handler returned: room notifications and media effects of an admin command, a report's
-// notifications, a URL to revoke, a stream to mute for everyone; and a rejection reason to count, a
-// line to log.
+// notifications, a URL to revoke, a stream to mute for everyone, a report to forward to another
+// cluster node; and a rejection reason to count, a line to log.
 //
 // Why values: the routes' rules (auth, limits, status codes, JSON shapes) are tested without a
 // socket, and the I/O layer (server/http_session, server/signal_plane) only carries bytes and
@@ -51,10 +51,19 @@ struct MuteStream {
   bool video = false;
 };
 
+/// Cluster mode: send this POST /v1/report body to the node that holds its room (a signed message
+/// addressed to `node_id`, docs/cluster.md "Reports"); that node applies it as if it had been
+/// posted there.
+struct ForwardReport {
+  std::string node_id;
+  std::string body;
+};
+
 /// What the I/O layer does once the handler returned, in list order: a room command's Outcome is
 /// rendered by the signalling dispatcher and applied (notifications, closes, media effects); a
 /// DispatchResult (report) is applied as it is.
-using Effect = std::variant<room::Outcome, signal::DispatchResult, RevokeUrl, MuteStream>;
+using Effect =
+    std::variant<room::Outcome, signal::DispatchResult, RevokeUrl, MuteStream, ForwardReport>;
 
 struct LogLine {
   enum class Level : std::uint8_t { Info, Warn };

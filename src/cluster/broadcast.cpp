@@ -2,6 +2,7 @@
 
 #include "auth/url_signer.hpp"
 #include "cluster/json_fields.hpp"
+#include "cluster/node_record.hpp"
 
 namespace minirtc::cluster {
 
@@ -13,6 +14,10 @@ std::string encode_broadcast(const Broadcast& message) {
     o["type"] = "revoke";
     o["nonce"] = r->nonce;
     o["keepUntil"] = r->keep_until_s;
+  } else if (const auto* f = std::get_if<ReportForwardMessage>(&message)) {
+    o["type"] = "report";
+    o["to"] = f->to;
+    o["body"] = f->body;
   } else {
     const auto& m = std::get<ViewerMuteMessage>(message);
     o["type"] = "viewerMute";
@@ -25,9 +30,21 @@ std::string encode_broadcast(const Broadcast& message) {
 }
 
 Result<Broadcast> decode_broadcast(std::string_view body) {
-  Fields f(body, 2048, "broadcast");
+  Fields f(body, kMaxBroadcastBody, "broadcast");
   std::string type;
   f.string("type", type, 16);
+  if (type == "report") {
+    ReportForwardMessage r;
+    f.string("to", r.to, 64);
+    f.string("body", r.body, kMaxForwardedReport);
+    if (auto st = f.finish(); !st) return st.error();
+    if (!is_valid_node_id(r.to)) return make_error("broadcast: to is not a node id");
+    if (r.body.empty()) return make_error("broadcast: report body is empty");
+    return Broadcast{std::move(r)};
+  }
+  if (body.size() > kMaxSmallBroadcast)
+    return make_error("broadcast: longer than " + std::to_string(kMaxSmallBroadcast) +
+                      " bytes for its type");
   if (type == "revoke") {
     RevokeMessage r;
     f.string("nonce", r.nonce, 64);

@@ -4,10 +4,18 @@
 // hold on the edge nodes serving its viewers (docs/cluster.md "Edges").
 //   - revoke: a play (or publish) URL is no longer valid (unsubscribe, leave, kick, expiry):
 //     every node refuses it from now on and closes the connections that use it;
-//   - viewer mute: muteRemote of one viewer on one stream, applied where that viewer plays.
+//   - viewer mute: muteRemote of one viewer on one stream, applied where that viewer plays;
+//   - report: a POST /v1/report body that reached a node which does not hold its session,
+//     addressed to the node that holds the room (`to`); only that node applies it, exactly as if
+//     it had been posted there (the session-token check included), every other node ignores it.
 // The body is JSON with every field of its kind present and nothing else; decode refuses
-// anything else with a reason. Pure: values in, values out.
+// anything else with a reason. Sizes are checked before anything is parsed: a whole signed
+// message is at most kMaxBroadcastMessage bytes (verify_node_message's limit on this channel), a
+// body at most kMaxBroadcastBody, a revoke or viewer mute at most 2 KiB, the forwarded report
+// body at most kMaxForwardedReport (the report route's own limit, so every report a node would
+// accept can be forwarded: its JSON escaping at most doubles it). Pure: values in, values out.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,7 +40,22 @@ struct ViewerMuteMessage {
   bool operator==(const ViewerMuteMessage&) const = default;
 };
 
-using Broadcast = std::variant<RevokeMessage, ViewerMuteMessage>;
+struct ReportForwardMessage {
+  std::string to;    // the node id that holds the room
+  std::string body;  // the POST /v1/report body as the client sent it
+  bool operator==(const ReportForwardMessage&) const = default;
+};
+
+/// The longest forwarded report body: the report route's limit (signal::ReportLimits).
+inline constexpr std::size_t kMaxForwardedReport = 64 * 1024;
+/// The longest broadcast body: a forwarded report whose every byte needs escaping, and its fields.
+inline constexpr std::size_t kMaxBroadcastBody = 2 * kMaxForwardedReport + 1024;
+/// The longest signed broadcast accepted from the channel (the envelope's fields added).
+inline constexpr std::size_t kMaxBroadcastMessage = kMaxBroadcastBody + 256;
+/// The longest revoke or viewer mute body.
+inline constexpr std::size_t kMaxSmallBroadcast = 2048;
+
+using Broadcast = std::variant<RevokeMessage, ViewerMuteMessage, ReportForwardMessage>;
 
 std::string encode_broadcast(const Broadcast& message);
 Result<Broadcast> decode_broadcast(std::string_view body);

@@ -42,8 +42,9 @@ std::string sign_node_message(std::string_view secret, std::string_view from, st
 }
 
 Result<NodeMessage> verify_node_message(std::string_view secret, std::string_view text,
-                                        std::uint64_t now_ms, std::uint64_t max_age_ms) {
-  if (text.size() > kMaxNodeMessage) return make_error("node message too long");
+                                        std::uint64_t now_ms, std::uint64_t max_age_ms,
+                                        std::size_t max_bytes) {
+  if (text.size() > max_bytes) return make_error("node message too long");
   std::string_view rest = text;
   auto version = field(rest);
   auto from = field(rest);

@@ -16,6 +16,7 @@
 //
 // Pure: values in, values out (OpenSSL's HMAC).
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -27,7 +28,7 @@
 
 namespace minirtc::cluster {
 
-/// Longest envelope accepted.
+/// Longest envelope accepted (registry records, session records).
 inline constexpr std::size_t kMaxNodeMessage = 64 * 1024;
 
 struct NodeMessage {
@@ -38,8 +39,11 @@ struct NodeMessage {
 
 std::string sign_node_message(std::string_view secret, std::string_view from, std::uint64_t sent_ms,
                               std::string_view body);
+/// `max_bytes`: the longest `text` accepted, checked before anything else (the broadcast channel
+/// passes its own, broadcast.hpp's kMaxBroadcastMessage).
 Result<NodeMessage> verify_node_message(std::string_view secret, std::string_view text,
-                                        std::uint64_t now_ms, std::uint64_t max_age_ms);
+                                        std::uint64_t now_ms, std::uint64_t max_age_ms,
+                                        std::size_t max_bytes = kMaxNodeMessage);
 
 /// (appId, appKey) pairs in any order → 64 hex characters.
 std::string app_fingerprint(std::string_view secret,

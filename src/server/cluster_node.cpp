@@ -79,7 +79,8 @@ Status ClusterNode::start(cluster::NodeRecord self,
                                                                         const std::string& text) {
     if (!*alive) return;
     auto msg = cluster::verify_node_message(config_.secret, text, now_ms(),
-                                            coordinator_->config().max_clock_skew_ms);
+                                            coordinator_->config().max_clock_skew_ms,
+                                            cluster::kMaxBroadcastMessage);
     if (!msg) {
       log_limited(spdlog::level::warn, "cluster broadcast refused",
                   "cluster: broadcast refused: {}", msg.error().reason);
@@ -92,7 +93,10 @@ Status ClusterNode::start(cluster::NodeRecord self,
                   "cluster: broadcast from {} refused: {}", msg->from, b.error().reason);
       return;
     }
-    if (on_broadcast_) on_broadcast_(*b);
+    // A forwarded report is for one node: the others drop it unread.
+    if (const auto* r = std::get_if<cluster::ReportForwardMessage>(&*b); r && r->to != self_.id)
+      return;
+    if (on_broadcast_) on_broadcast_(*b, msg->from);
   });
   client_->on_state([id = self_.id](bool up) {
     if (up)

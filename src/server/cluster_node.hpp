@@ -27,6 +27,8 @@
 //   live nodes' read every tick (remote_rooms, room_owner: the admin API and the relay's origin).
 // - Edges: play_node() places a viewer by load (the room's node while it has capacity);
 //   broadcast() sends revocations and viewer mutes to every node, on_broadcast() applies theirs.
+// - Reports: a report for a session held elsewhere is broadcast addressed to the room's node
+//   (docs/cluster.md "Reports"); only that node's on_broadcast() gets it.
 // - drain(): SIGTERM in cluster mode (Server::drain).
 // Not thread-safe: the server's loop only.
 
@@ -141,10 +143,10 @@ class ClusterNode {
   std::optional<std::string> origin_of(const StreamId& stream) const;
   /// Tells every other node (signed, over pub/sub); their handler applies it.
   void broadcast(const cluster::Broadcast& message);
-  /// What other nodes broadcast, verified; set before start().
-  void on_broadcast(std::function<void(const cluster::Broadcast&)> handler) {
-    on_broadcast_ = std::move(handler);
-  }
+  /// What other nodes broadcast, verified (the sender's id with it); a forwarded report only
+  /// when it is addressed to this node. Set before start().
+  using BroadcastHandler = std::function<void(const cluster::Broadcast&, const std::string& from)>;
+  void on_broadcast(BroadcastHandler handler) { on_broadcast_ = std::move(handler); }
 
   /// Clean stop: the record is deleted, so other nodes stop sending clients here at once.
   void withdraw();
@@ -185,7 +187,7 @@ class ClusterNode {
   std::map<std::string, std::uint32_t> placed_sessions_;  // joins and resumes routed, likewise
   /// The live records plus what this node placed since it read them: placement decides on it.
   std::vector<cluster::NodeRecord> placement_view() const;
-  std::function<void(const cluster::Broadcast&)> on_broadcast_;
+  BroadcastHandler on_broadcast_;
   /// A room located for a join or a resume: pinned here (remembered) or held by a live node.
   Result<bool> take_route(const RoomKey& room, const Result<cluster::Coordinator::Located>& located,
                           cluster::NodeRecord& owner);

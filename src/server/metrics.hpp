@@ -43,9 +43,11 @@ struct Metrics {
   std::uint64_t relay_retries_total = 0;
   std::uint64_t relay_failures_total = 0;
   std::uint64_t relay_downstreams = 0;
-  std::uint64_t cluster_redirects_total = 0;       // joins sent to the node that holds the room
-  std::uint64_t cluster_rooms_restored_total = 0;  // rooms taken over from a node that is gone
-  std::map<std::string, std::uint64_t> rejected;   // reason class → count
+  std::uint64_t cluster_redirects_total = 0;          // joins sent to the node that holds the room
+  std::uint64_t cluster_rooms_restored_total = 0;     // rooms taken over from a node that is gone
+  std::uint64_t cluster_reports_forwarded_total = 0;  // reports sent to the room's node
+  std::uint64_t cluster_reports_applied_total = 0;    // reports forwarded here, applied
+  std::map<std::string, std::uint64_t> rejected;      // reason class → count
   // Connections refused at a door (server/admission.hpp), by (door, reason): "door_full",
   // "per_ip", "evicted" (a stranger closed to make room), "out_of_descriptors" (accept failed).
   std::map<std::pair<std::string_view, std::string_view>, std::uint64_t> connections_refused;

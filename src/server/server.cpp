@@ -132,11 +132,13 @@ Server::Server(Config config)
   } else if (cluster_) {
     // Cluster mode: a stream whose room another node holds comes from that node.
     relay_->set_find_origin([this](const StreamId& id) { return cluster_->origin_of(id); });
-    cluster_->on_broadcast([this](const cluster::Broadcast& b) {
+    cluster_->on_broadcast([this](const cluster::Broadcast& b, const std::string& from) {
       if (const auto* r = std::get_if<cluster::RevokeMessage>(&b))
         access_.revoke(r->nonce, "URL revoked by the room's node", r->keep_until_s);
       else if (const auto* m = std::get_if<cluster::ViewerMuteMessage>(&b))
         hub_.set_viewer_mute(m->stream, m->viewer, m->audio, m->video);
+      else if (const auto* f = std::get_if<cluster::ReportForwardMessage>(&b))
+        signal_->apply_forwarded_report(from, f->body);
     });
   }
   hub_.on_viewers_changed(

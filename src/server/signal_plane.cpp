@@ -651,8 +651,31 @@ void SignalPlane::append_metrics(std::string& out) {
                    "# TYPE minirtc_cluster_rooms_restored_total counter\n"
                    "minirtc_cluster_rooms_restored_total{{node=\"{}\"}} {}\n",
                    cluster->node_id(), bridge_->ctx.metrics.cluster_rooms_restored_total);
+    fmt::format_to(std::back_inserter(out),
+                   "# HELP minirtc_cluster_reports_forwarded_total Reports posted here for a "
+                   "session another node holds, sent to that node\n"
+                   "# TYPE minirtc_cluster_reports_forwarded_total counter\n"
+                   "minirtc_cluster_reports_forwarded_total{{node=\"{}\"}} {}\n"
+                   "# HELP minirtc_cluster_reports_applied_total Reports other nodes forwarded "
+                   "here, applied\n"
+                   "# TYPE minirtc_cluster_reports_applied_total counter\n"
+                   "minirtc_cluster_reports_applied_total{{node=\"{}\"}} {}\n",
+                   cluster->node_id(), bridge_->ctx.metrics.cluster_reports_forwarded_total,
+                   cluster->node_id(), bridge_->ctx.metrics.cluster_reports_applied_total);
     gauge("minirtc_cluster_nodes", "Live nodes of the cluster", cluster->nodes_by_load().size());
   }
+}
+
+void SignalPlane::apply_forwarded_report(std::string_view from, std::string_view body) {
+  auto r = bridge_->dispatcher.on_report(body, now_ms());
+  if (r.status != 200) {
+    bridge_->ctx.metrics.reject("cluster_report_refused");
+    log_limited(spdlog::level::info, "cluster report refused",
+                "cluster: report forwarded by node {} not applied: {} {}", from, r.status, r.body);
+    return;
+  }
+  bridge_->ctx.metrics.cluster_reports_applied_total++;
+  bridge_->apply(std::move(r.dispatch), nullptr);
 }
 
 api::Reply SignalPlane::handle_http(const api::Request& request) {
@@ -669,6 +692,12 @@ api::Reply SignalPlane::handle_http(const api::Request& request) {
             bridge_->ctx.access.revoke(e.nonce, e.reason);
           } else if constexpr (std::is_same_v<T, api::MuteStream>) {
             bridge_->ctx.hub.set_stream_mute(e.id, e.audio, e.video);
+          } else if constexpr (std::is_same_v<T, api::ForwardReport>) {
+            if (bridge_->ctx.cluster) {
+              bridge_->ctx.cluster->broadcast(
+                  cluster::ReportForwardMessage{std::move(e.node_id), std::move(e.body)});
+              bridge_->ctx.metrics.cluster_reports_forwarded_total++;
+            }
           }
         },
         effect);

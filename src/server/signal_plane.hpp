@@ -46,6 +46,9 @@ class SignalPlane {
   /// Every HTTP route (api/routes.hpp); the reply's effects are applied before it returns (the
   /// reply keeps its rejection reason and log line for the HTTP session, which knows the peer).
   api::Reply handle_http(const api::Request& request);
+  /// A POST /v1/report body node `from` forwarded here (cluster mode): applied as if it had been
+  /// posted here; refused (unknown session, bad body) it is counted and logged, rate-limited.
+  void apply_forwarded_report(std::string_view from, std::string_view body);
   /// The router, for modules that add routes (before the server starts serving).
   api::Router& router() noexcept { return router_; }
   void append_metrics(std::string& out);

@@ -201,6 +201,8 @@ HttpReply SignalDispatcher::on_report(std::string_view body, std::uint64_t now_m
   if (outcome.error) {
     reply.status = 404;
     reply.body = error_body("unknown session");
+    reply.app_id = std::move(batch->app_id);
+    reply.room_id = std::move(batch->room_id);
     return reply;
   }
   json::object accepted;

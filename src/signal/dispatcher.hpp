@@ -65,6 +65,9 @@ struct HttpReply {
   int status = 200;
   std::string body;  // JSON
   DispatchResult dispatch;
+  /// 404: the room the body names (appId, roomId), empty when it names none; a cluster node
+  /// forwards the report to the node that holds that room (api/client_routes.cpp).
+  std::string app_id, room_id;
 };
 
 class SignalDispatcher {

@@ -5,6 +5,8 @@
 #include <limits>
 #include <optional>
 
+#include "core/ids.hpp"
+
 namespace minirtc::signal {
 
 namespace json = boost::json;
@@ -110,6 +112,15 @@ Result<ReportBatch> parse_report_body(std::string_view body, const ReportLimits&
 
   ReportBatch batch;
   batch.session_token = std::string(token->get_string());
+  const json::value* app = o->if_contains("appId");
+  const json::value* room = o->if_contains("roomId");
+  if (app != nullptr || room != nullptr) {
+    if (app == nullptr || room == nullptr || !app->is_string() || !room->is_string() ||
+        !is_valid_app_id(app->get_string()) || !is_valid_id(room->get_string()))
+      return make_error("appId and roomId must both be valid ids (or both absent)");
+    batch.app_id = std::string(app->get_string());
+    batch.room_id = std::string(room->get_string());
+  }
   for (const json::value& entry : reports->get_array()) {
     if (batch.reports.size() >= limits.max_reports) {
       ++batch.skipped;

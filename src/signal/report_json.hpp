@@ -1,7 +1,9 @@
 #pragma once
-// The body of POST /v1/report (docs/protocol.md §5): {sessionToken, reports: [...]}. The body as a
-// whole must be valid (size, JSON, token, array); single reports that are malformed or of an
-// unknown type are skipped, so one bad entry does not lose a batch.
+// The body of POST /v1/report (docs/protocol.md §5): {sessionToken, appId?, roomId?, reports:
+// [...]}. The body as a whole must be valid (size, JSON, token, array; appId and roomId, which name
+// the session's room so that a cluster node that does not hold it can forward the report, both
+// valid ids or both absent); single reports that are malformed or of an unknown type are skipped,
+// so one bad entry does not lose a batch.
 
 #include <cstddef>
 #include <string>
@@ -23,6 +25,7 @@ struct ReportLimits {
 
 struct ReportBatch {
   std::string session_token;
+  std::string app_id, room_id;  // empty: the body does not name the room (SDKs before clusters)
   std::vector<room::ClientReport> reports;
   std::size_t skipped = 0;
 };

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { newClient, setup } from './lib/sdk.mjs';
 import { FakeWx, APP_ID, SERVER, REPORT_URL, flush, until } from './lib/fake_wx.mjs';
 
+const ROOM = 'room'; // setup()'s join
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const posts = (wx) => wx.requests.filter((r) => r.method === 'POST');
 
@@ -38,6 +39,9 @@ test('one batch per interval: all state reports, the latest net status per strea
   assert.equal(req.header['content-type'], 'application/json');
   const body = JSON.parse(req.data);
   assert.equal(body.sessionToken, 'sess-1');
+  // The session's room, so that a cluster node that does not hold the session can forward it.
+  assert.equal(body.appId, APP_ID);
+  assert.equal(body.roomId, ROOM);
   const strip = (r) => {
     assert.equal(typeof r.time, 'number');
     const { time, ...rest } = r;
@@ -174,6 +178,8 @@ test('reports made while reconnecting are sent after the resume', async () => {
   await until(() => posts(wx).length === 1, 'batch after resume', 1000);
   const body = JSON.parse(posts(wx)[0].data);
   assert.equal(body.sessionToken, 'sess-2');
+  assert.equal(body.appId, APP_ID);
+  assert.equal(body.roomId, ROOM);
   assert.equal(body.reports[0].code, 1102);
 });
 

@@ -169,6 +169,77 @@ TEST_F(ApiTest, ReportRefusals) {
   EXPECT_EQ(big.body, error_body("body too large"));
 }
 
+/// How many ForwardReport effects `r` carries.
+std::size_t forwards(const Reply& r) {
+  std::size_t n = 0;
+  for (const auto& e : r.effects) n += std::holds_alternative<ForwardReport>(e) ? 1 : 0;
+  return n;
+}
+
+TEST_F(ApiTest, ClusterReportForASessionHeldElsewhereIsForwardedToTheRoomsNode) {
+  join(1, "alice");  // r1 is here
+  services.self = "n1";
+  Services::RemoteRoom far;
+  far.node = {"n2", "http://10.0.0.2:8080/n2"};
+  far.summary.app_id = kApp;
+  far.summary.room_id = "r9";
+  services.elsewhere.push_back(far);
+  const std::string body = R"({"sessionToken":"theirs","appId":")" + kApp +
+                           R"(","roomId":"r9","reports":[{"type":"pusherState","code":1}]})";
+  Reply r = request("POST", "/v1/report", body);
+  EXPECT_EQ(r.status, 202u);
+  EXPECT_EQ(r.body, R"({"forwarded":"n2"})");
+  EXPECT_TRUE(r.rejected.empty());
+  ASSERT_EQ(r.effects.size(), 1u);
+  const auto& f = std::get<ForwardReport>(r.effects[0]);
+  EXPECT_EQ(f.node_id, "n2");
+  EXPECT_EQ(f.body, body);  // as sent: the room's node checks the session token
+
+  // A room no live node holds: 404 with the reason, nothing forwarded.
+  Reply gone =
+      request("POST", "/v1/report",
+              R"({"sessionToken":"theirs","appId":")" + kApp + R"(","roomId":"r7","reports":[]})");
+  EXPECT_EQ(gone.status, 404u);
+  EXPECT_EQ(gone.body, error_body("unknown session: no live node holds room " + kApp + "/r7"));
+  EXPECT_EQ(gone.rejected, "report_refused");
+  EXPECT_TRUE(gone.effects.empty());
+
+  // The room is here but the session is not: the plain 404, nothing forwarded.
+  Reply here =
+      request("POST", "/v1/report",
+              R"({"sessionToken":"zzz","appId":")" + kApp + R"(","roomId":"r1","reports":[]})");
+  EXPECT_EQ(here.status, 404u);
+  EXPECT_EQ(here.body, error_body("unknown session"));
+  EXPECT_EQ(forwards(here), 0u);
+
+  // Without the room (an SDK from before clusters): the plain 404 as on one node.
+  Reply old = request("POST", "/v1/report", R"({"sessionToken":"theirs","reports":[]})");
+  EXPECT_EQ(old.status, 404u);
+  EXPECT_EQ(old.body, error_body("unknown session"));
+  EXPECT_EQ(forwards(old), 0u);
+
+  // A session known here is applied here even when the body names another room.
+  Reply mine = request("POST", "/v1/report",
+                       R"({"sessionToken":"token-1","appId":")" + kApp +
+                           R"(","roomId":"r9","reports":[{"type":"pusherState","code":1}]})");
+  EXPECT_EQ(mine.status, 200u);
+  EXPECT_EQ(mine.body, R"({"accepted":1})");
+}
+
+TEST_F(ApiTest, ReportForwardingIsClusterOnly) {
+  Services::RemoteRoom far;  // listed, but this node is not in a cluster
+  far.node = {"n2", "http://10.0.0.2:8080/n2"};
+  far.summary.app_id = kApp;
+  far.summary.room_id = "r9";
+  services.elsewhere.push_back(far);
+  Reply r =
+      request("POST", "/v1/report",
+              R"({"sessionToken":"theirs","appId":")" + kApp + R"(","roomId":"r9","reports":[]})");
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_EQ(r.body, error_body("unknown session"));
+  EXPECT_EQ(forwards(r), 0u);
+}
+
 // ---- /v1/dev/token.
 
 TEST_F(ApiTest, DevTokenForTheDevelopmentAppVerifies) {

@@ -220,6 +220,46 @@ TEST(BroadcastCodec, RefusesGarbage) {
     EXPECT_FALSE(decode_broadcast(bad).ok()) << bad;
 }
 
+TEST(BroadcastCodec, ForwardedReportsRoundTripUpToTheReportLimit) {
+  const Broadcast small = ReportForwardMessage{"n2", R"({"sessionToken":"t","reports":[]})"};
+  auto r = decode_broadcast(encode_broadcast(small));
+  ASSERT_TRUE(r.ok()) << r.error().reason;
+  EXPECT_EQ(*r, small);
+  // The worst case: a report body of the route's full size made of characters JSON escapes.
+  const Broadcast big = ReportForwardMessage{"n2", std::string(kMaxForwardedReport, '"')};
+  const auto text = encode_broadcast(big);
+  EXPECT_LE(text.size(), kMaxBroadcastBody);
+  auto b = decode_broadcast(text);
+  ASSERT_TRUE(b.ok()) << b.error().reason;
+  EXPECT_EQ(*b, big);
+  // Signed, it passes the channel's size limit, and that limit alone.
+  const auto signed_text = sign_node_message("s", "node-with-a-long-id", 1000, text);
+  EXPECT_TRUE(verify_node_message("s", signed_text, 1000, 5000, kMaxBroadcastMessage).ok());
+  EXPECT_FALSE(verify_node_message("s", signed_text, 1000, 5000).ok());
+}
+
+TEST(BroadcastCodec, RefusesOversizedOrMalformedForwardedReports) {
+  const auto good = encode_broadcast(ReportForwardMessage{"n2", R"({"sessionToken":"t"})"});
+  for (const std::string& bad : {
+           replaced(good, R"("to":"n2")", R"("to":"n 2")"),
+           replaced(good, R"("to":"n2")", R"("to":"")"),
+           replaced(good, R"("to":"n2",)", ""),
+           replaced(good, R"("body":"{\"sessionToken\":\"t\"}")", R"("body":"")"),
+           replaced(good, R"("body":"{\"sessionToken\":\"t\"}")", R"("body":{"sessionToken":"t"})"),
+           replaced(good, R"("to":"n2")", R"("to":"n2","x":1)"),
+           // A body over the report limit, and a message over the broadcast limit.
+           encode_broadcast(ReportForwardMessage{"n2", std::string(kMaxForwardedReport + 1, 'a')}),
+           std::string(kMaxBroadcastBody + 1, ' '),
+       })
+    EXPECT_FALSE(decode_broadcast(bad).ok()) << bad.substr(0, 200);
+  // Revocations and mutes keep their small limit: padding one past 2 KiB is refused.
+  auto revoke = encode_broadcast(RevokeMessage{"0123456789abcdef", 5});
+  revoke.insert(1, std::string(kMaxSmallBroadcast + 1 - revoke.size(), ' '));
+  EXPECT_FALSE(decode_broadcast(revoke).ok());
+  revoke.erase(1, 1);
+  EXPECT_TRUE(decode_broadcast(revoke).ok());
+}
+
 TEST(NodeMessages, ASignedMessageVerifiesWithTheSameSecretOnly) {
   const auto text = sign_node_message("secret-1", "n1", 1000, R"({"kick":"alice"})");
   auto m = verify_node_message("secret-1", text, 1500, 5000);

@@ -53,6 +53,28 @@ TEST(ReportBody, BodyErrors) {
   EXPECT_FALSE(parse_report_body(deep, {}).ok());
 }
 
+TEST(ReportBody, TheRoomIsOptionalButBothIdsValidWhenNamed) {
+  auto none = parse_report_body(R"({"sessionToken":"t","reports":[]})", {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->app_id.empty());
+  EXPECT_TRUE(none->room_id.empty());
+  auto both = parse_report_body(
+      R"({"sessionToken":"t","appId":"0123456789abcdef01234567","roomId":"r-1","reports":[]})", {});
+  ASSERT_TRUE(both.ok()) << both.error().reason;
+  EXPECT_EQ(both->app_id, "0123456789abcdef01234567");
+  EXPECT_EQ(both->room_id, "r-1");
+  for (const char* bad : {
+           R"({"sessionToken":"t","appId":"0123456789abcdef01234567","reports":[]})",
+           R"({"sessionToken":"t","roomId":"r-1","reports":[]})",
+           R"({"sessionToken":"t","appId":"short","roomId":"r-1","reports":[]})",
+           R"({"sessionToken":"t","appId":"0123456789abcdef01234567","roomId":"r 1","reports":[]})",
+           R"({"sessionToken":"t","appId":"0123456789abcdef01234567","roomId":7,"reports":[]})",
+       })
+    EXPECT_EQ(parse_report_body(bad, {}).error().reason,
+              "appId and roomId must both be valid ids (or both absent)")
+        << bad;
+}
+
 TEST(ReportBody, BadEntriesAreSkipped) {
   auto b = parse_report_body(
       R"({"sessionToken":"t","reports":[1,{},{"type":"x"},{"type":"pusherState"},)"

@@ -1,0 +1,186 @@
+// Reports in a cluster (docs/cluster.md "Reports"): two real nodes on one real Redis. A user
+// joined on the room's node posts its report to the other node; that node forwards it (202) as a
+// signed message addressed to the room's node, which applies it as if it had been posted there:
+// the member's quality in the admin view changes, the reporter gets `streamFailed`, and a wrong
+// session token is refused there. A forged (unsigned) or oversized forward published straight to
+// the channel is refused and logged; a report naming a room no node holds gets 404 with the reason.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { binaryPath } from './lib/server.mjs';
+import { startRedis } from './lib/redis.mjs';
+import { startClusterNode } from './lib/cluster_node.mjs';
+import { SLOW } from './lib/sdk_phone.mjs';
+import { makeToken } from '../../examples/token/token.mjs';
+import { waitFor } from './lib/media.mjs';
+
+const appId = 'clusterrep0123456789abcd';
+const appKey = 'cluster-report-key';
+const adminKey = 'cluster-report-admin';
+const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
+
+let redis;
+let dir;
+const nodes = [];
+const sockets = [];
+
+const auth = { authorization: `Bearer ${adminKey}` };
+async function getJson(url, headers = {}) {
+  const res = await fetch(url, { headers });
+  return { status: res.status, body: await res.json() };
+}
+async function postReport(node, body) {
+  const res = await fetch(`${node.base}/v1/report`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+/** A counter of `node`'s /metrics (the sample whose labels include `label`); 0 when absent. */
+async function metric(node, name, label = '') {
+  const text = await (await fetch(`${node.base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+/** The member's pusher state in the room's admin view on `node` (null: none yet). */
+async function pusherState(node, roomId, userId) {
+  const r = await getJson(`${node.base}/v1/admin/apps/${appId}/rooms/${roomId}`, auth);
+  if (r.status !== 200) return null;
+  const m = r.body.members.find((x) => x.userId === userId);
+  return m && m.quality.pusher.length > 0 ? m.quality.pusher[0].state : null;
+}
+
+/** A JSON-RPC join kept open: {ws, reply, notes} (notes: every notification received). */
+function openJoin(url, roomId, userId) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    sockets.push(ws);
+    const notes = [];
+    const timer = setTimeout(() => reject(new Error(`no join reply from ${url}`)), 10000 * SLOW);
+    ws.on('open', () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'join', params: {
+      appId, roomId, userId, token: makeToken({ appId, appKey, roomId, userId, publish: true, subscribe: true }) } })));
+    ws.on('message', (m) => {
+      const msg = JSON.parse(String(m));
+      if (msg.method) notes.push(msg);
+      if (msg.id !== 1) return;
+      clearTimeout(timer);
+      resolve({ ws, reply: msg, notes });
+    });
+    ws.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** PUBLISH over a raw RESP connection (redis-cli's arguments cannot be this long). */
+function publish(port, channel, message) {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    const bulk = (x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`;
+    s.on('connect', () => s.write(`*3\r\n${bulk('PUBLISH')}${bulk(channel)}${bulk(message)}`));
+    s.on('data', (d) => { s.end(); resolve(String(d).trim()); });
+    s.on('error', reject);
+  });
+}
+
+before(async () => {
+  if (skip) return;
+  redis = await startRedis();
+  dir = mkdtempSync(join(tmpdir(), 'minirtc-cluster-report-'));
+  writeFileSync(join(dir, 'cluster.toml'),
+    '[cluster]\nsecret = "a-cluster-secret-for-report-tests"\nnode_ttl_ms = 5000\npin_ttl_ms = 10000\n');
+  for (const id of ['n1', 'n2']) {
+    nodes.push(await startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey }));
+  }
+  for (const n of nodes) {
+    await waitFor(async () => (await getJson(`${n.base}/v1/admin/nodes`, auth)).body.nodes.length === 2,
+      { timeoutMs: 10000 * SLOW, what: `${n.id} sees both nodes` });
+  }
+});
+
+after(async () => {
+  for (const ws of sockets) ws.terminate();
+  for (const n of nodes) await n.stop();
+  if (redis) await redis.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('a report posted to a node that does not hold the session reaches the room\'s node', { skip }, async () => {
+  const roomId = `rep-${process.pid}`;
+  // Join where the room is pinned (by load: follow the redirect when there is one).
+  let joined = await openJoin(`ws://${nodes[0].http}/n1/v1/signal`, roomId, 'alice');
+  if (joined.reply.error) {
+    const redirect = joined.reply.error.data.redirect;
+    joined = await openJoin(redirect, roomId, 'alice');
+  }
+  assert.ok(joined.reply.result, JSON.stringify(joined.reply));
+  const { sessionToken, reportUrl } = joined.reply.result;
+  const owner = nodes.find((n) => reportUrl === `${n.base}/v1/report`);
+  assert.ok(owner, reportUrl);
+  const other = nodes.find((n) => n !== owner);
+  // The other node learns who holds the room from the directory (read every second).
+  await waitFor(async () => {
+    const r = await getJson(`${other.base}/v1/admin/apps/${appId}/rooms`, auth);
+    return r.body.rooms.some((x) => x.roomId === roomId && x.node === owner.id);
+  }, { timeoutMs: 10000 * SLOW, what: 'the room in the other node\'s directory' });
+
+  // An SDK from before clusters names no room: refused as on one node.
+  const old = await postReport(other, { sessionToken, reports: [{ type: 'pusherState', code: 1001, message: 'x', time: Date.now() }] });
+  assert.equal(old.status, 404);
+  assert.deepEqual(old.body, { error: 'unknown session' });
+
+  const forwardedBefore = await metric(other, 'minirtc_cluster_reports_forwarded_total');
+  const appliedBefore = await metric(owner, 'minirtc_cluster_reports_applied_total');
+  const sent = await postReport(other, { sessionToken, appId, roomId, reports: [
+    { type: 'pusherState', code: -1307, message: 'reconnects exhausted', time: Date.now() }] });
+  assert.equal(sent.status, 202);
+  assert.deepEqual(sent.body, { forwarded: owner.id });
+  await waitFor(async () => (await pusherState(owner, roomId, 'alice'))?.code === -1307,
+    { timeoutMs: 5000 * SLOW, what: 'the forwarded state on the room\'s node' });
+  assert.equal((await pusherState(owner, roomId, 'alice')).message, 'reconnects exhausted');
+  await waitFor(async () => joined.notes.some((n) => n.method === 'streamFailed'),
+    { timeoutMs: 5000 * SLOW, what: 'streamFailed to the reporter' });
+  assert.equal(await metric(other, 'minirtc_cluster_reports_forwarded_total'), forwardedBefore + 1);
+  assert.equal(await metric(owner, 'minirtc_cluster_reports_applied_total'), appliedBefore + 1);
+
+  // A wrong session token is forwarded too (the node that gets it cannot tell) and refused by the
+  // room's node, which checks it as for a report posted there.
+  const refused = () => metric(owner, 'minirtc_rejected_total', 'reason="cluster_report_refused"');
+  const refusedBefore = await refused();
+  const wrong = await postReport(other, { sessionToken: 'not-the-token', appId, roomId, reports: [
+    { type: 'pusherState', code: 1001, message: 'wrong token', time: Date.now() }] });
+  assert.equal(wrong.status, 202);
+  await waitFor(async () => /report forwarded by node n\d not applied: 404/.test(owner.logs()),
+    { timeoutMs: 5000 * SLOW, what: 'the refusal logged on the room\'s node' });
+  assert.equal((await pusherState(owner, roomId, 'alice')).code, -1307);
+  assert.equal(await metric(owner, 'minirtc_cluster_reports_applied_total'), appliedBefore + 1);
+  assert.equal(await refused(), refusedBefore + 1);
+
+  // A room no live node holds: 404 with the reason, nothing forwarded.
+  const none = await postReport(other, { sessionToken, appId, roomId: 'nobody-holds-this', reports: [] });
+  assert.equal(none.status, 404);
+  assert.equal(none.body.error, `unknown session: no live node holds room ${appId}/nobody-holds-this`);
+  assert.equal(await metric(other, 'minirtc_cluster_reports_forwarded_total'), forwardedBefore + 2);
+
+  // Forged: a forward with a made-up signature, and one over the channel's size limit, published
+  // straight to Redis. Both are refused (logged) and change nothing.
+  const forgedBody = JSON.stringify({ type: 'report', to: owner.id, body: JSON.stringify({ sessionToken, appId, roomId,
+    reports: [{ type: 'pusherState', code: 1234, message: 'forged', time: Date.now() }] }) });
+  await publish(redis.port, 'minirtc:broadcast', `v1.${other.id}.${Date.now()}.${'ab'.repeat(32)}.${forgedBody}`);
+  await waitFor(async () => /broadcast refused: node message: signature invalid/.test(owner.logs()),
+    { timeoutMs: 5000 * SLOW, what: 'the forged forward refused' });
+  const huge = JSON.stringify({ type: 'report', to: owner.id, body: 'x'.repeat(300 * 1024) });
+  await publish(redis.port, 'minirtc:broadcast', `v1.${other.id}.${Date.now()}.${'ab'.repeat(32)}.${huge}`);
+  await waitFor(async () => /broadcast refused: node message too long/.test(owner.logs()),
+    { timeoutMs: 5000 * SLOW, what: 'the oversized forward refused' });
+  assert.equal((await pusherState(owner, roomId, 'alice')).code, -1307);
+  assert.equal(await metric(owner, 'minirtc_cluster_reports_applied_total'), appliedBefore + 1);
+
+  // And a real forward after them still goes through.
+  const again = await postReport(other, { sessionToken, appId, roomId, reports: [
+    { type: 'pusherState', code: 1008, message: 'encoder started', time: Date.now() }] });
+  assert.equal(again.status, 202);
+  await waitFor(async () => (await pusherState(owner, roomId, 'alice'))?.code === 1008,
+    { timeoutMs: 5000 * SLOW, what: 'the second forwarded state' });
+});
