@@ -2,11 +2,21 @@
 // `make bench-cluster`: the cluster's figures (docs/cluster.md) measured on the real binary
 // (MINIRTC_BIN): a real redis-server and three real nodes on loopback, raw WebSocket clients
 // (the `ws` package) speaking the signalling JSON-RPC of docs/protocol.md §4, ffmpeg as the
-// publisher and HTTP-FLV viewers read with node:http. Not part of `make test` nor `make bench`;
-// prints a JSON and a markdown summary and writes both to bench/out/ (cluster.json,
-// cluster.md). Nothing here decides pass or fail: the numbers are reported as measured.
+// publisher and HTTP-FLV viewers read with node:http, and the C++ load generator (`minirtc
+// bench`) for the relay under load. Not part of `make test` nor `make bench`; prints a JSON and a
+// markdown summary (machine, command, date, commit included) and writes both to bench/out/
+// (cluster.json, cluster.md). Nothing here decides pass or fail: the numbers are reported as
+// measured.
 //
-// Three parts (CL_PARTS, default "joins failover relay"), each on a fresh Redis and fresh nodes:
+// Options (each also an environment variable, the flag winning): --scenarios (CL_PARTS; default
+// all: joins,failover,drain,edge,relay), --failover-runs (CL_FO_RUNS, 10), --failover-sessions
+// (CL_FO_SESSIONS, 300), --failover-rooms (CL_FO_ROOMS, 30), --relay-viewers (CL_RELAY_VIEWERS,
+// 1000), --relay-rounds (CL_RELAY_ROUNDS, 3), --relay-seconds (CL_RELAY_SECONDS, 20), --relay-ramp
+// (CL_RELAY_RAMP, 10), --relay-proto (CL_RELAY_PROTO, rtmp), --edge-viewers (CL_EDGE_VIEWERS, 10),
+// --edge-seconds (CL_EDGE_SECONDS, 20), --out (CL_OUT). CL_SERVER_CPU (0) and CL_BENCH_CPU (1):
+// the cores of the relay part.
+//
+// Five scenarios, each run on a fresh Redis and fresh nodes:
 //
 // joins     CL_SESSIONS (5,000) signalling sessions in CL_ROOMS (500) rooms (in a random order;
 //           the first 8 members of a room visible, the rest invisible: the default
@@ -22,7 +32,7 @@
 //           A run whose load generator used ≥ 85% of a core is void: it is run again with half the
 //           concurrency and rate (at most CL_JOIN_TRIES, 3, runs), and only a valid run is the
 //           result.
-// failover  CL_FO_SESSIONS (300) sessions in CL_FO_ROOMS (30) rooms joined while only node n1
+// failover  --failover-sessions (300) sessions in --failover-rooms (30) rooms joined while only n1
 //           runs (so every room is pinned there), then n2 and n3 start. Each client resumes as the
 //           SDK does (sdk/src/session.js): on socket loss it opens the first URL of its list that
 //           opens (2 s per URL; one that fails goes last), sends `resume {sessionToken, appId,
@@ -30,25 +40,46 @@
 //           again after a back-off of 0.1 s doubling up to 1 s, asking GET /v1/config again after
 //           an attempt in which a socket failed to open, until the resume window (20 s) has
 //           passed; a refusal without a redirect ends it (failed). n1 is killed with SIGKILL;
-//           measured per client: the kill → the successful resume result. Then the same on a
-//           fresh cluster with SIGTERM (drain) of n1: the signal → the resume result, and when
-//           n1 exited. Also: attempts and redirects per client, the nodes the rooms moved to, rooms
-//           split over two nodes.
-// relay     One publisher: a signalling session joins room "relay" (via a random node,
+//           measured per client: the kill → the successful resume result (signalling only: no
+//           media flows in this part). --failover-runs (10) runs, each on fresh processes: each
+//           run's p50/p99/max (max: every client back), all sessions pooled, the runs' spread.
+//           Also: attempts and redirects per client, the nodes the rooms moved to, rooms split
+//           over two nodes.
+// drain     The same once with SIGTERM (drain) of n1: the signal → the resume result, and when n1
+//           exited.
+// edge      One publisher: a signalling session joins room "relay" (via a random node,
 //           redirect followed) and `publish`es; ffmpeg pushes a pre-encoded 640x360 25 fps
 //           H.264 (2 s GOP) + AAC file with `-re -c copy` to the push URL (the room's node: the
-//           origin). CL_RELAY_VIEWERS (10) HTTP-FLV viewers on the origin and as many on one
+//           origin). --edge-viewers (10) HTTP-FLV viewers on the origin and as many on one
 //           edge, with play URLs from `minirtc url play --format flv --http-base <node base>`
 //           (signed with the app key, which every node shares). Each video tag is matched between
 //           viewers by a hash of its body (the edge's timeline may shift timestamps) and
 //           its arrival compared: the edge hop's added latency = an edge viewer's arrival − the
-//           median arrival of that tag at the origin viewers, over CL_RELAY_SECONDS (20) s. The
+//           median arrival of that tag at the origin viewers, over --edge-seconds (20) s. The
 //           same for origin viewers against their own median is the measurement's noise floor.
 //           First frame (request written → first video frame that is not a sequence header): on
 //           the origin, on an edge with no upstream yet (cold: the first viewer opens the relay
 //           pull) and with one (warm), over CL_COLD_ROUNDS (3) rounds on both edges (each round
 //           waits until the edge closed its upstream, relay.idle_grace_ms 5 s after its last
 //           viewer).
+// relay     The relay under load, with the C++ load generator (`minirtc bench --scenario fanout`:
+//           one publisher paced by the FLV's timestamps, RTMP viewers, latency = kernel receive
+//           stamp − the publisher's send time, every 10th viewer; see bench/README.md "Metrics"),
+//           Redis and the nodes pinned to CL_SERVER_CPU and the load generator to CL_BENCH_CPU as
+//           bench/run.sh does. --relay-rounds (3) rounds of three layouts on fresh processes, the
+//           order reversed every other round (this VM's speed drifts between minutes): `single`,
+//           one node without a cluster with --relay-viewers (1,000) viewers (the single-node
+//           figure); `relay`, a member holds a room on a node (the origin: a room is in the room
+//           directory the edges find origins in only while it has members), the publisher pushes
+//           there and every viewer plays from the two other nodes (URLs signed for the edges,
+//           `--play-rtmp`; viewer i from edge i % 2), each edge pulling the stream once; `direct2`,
+//           the same cluster with 2 viewers on the origin (what 2 relay pulls should cost). Per
+//           round: added latency = relay − single (p50 and p99) and the origin's process CPU in
+//           relay / in direct2 (`--watch`: utime+stime over the load generator's window); then
+//           the median and range over the valid rounds. A layout's run is void when its load
+//           generator used ≥ 85% of its core, a viewer or the publisher failed, or (relay) the
+//           edges' /metrics, polled every second through the window, did not show exactly one
+//           relay upstream each (opened once) and the origin two relay downstreams.
 //
 // Times are performance.now() in this one process, read when a socket's data event runs (so
 // they include this process's queueing: its CPU and event-loop delay are reported beside them).
