@@ -10,7 +10,8 @@
 //
 // Options (each also an environment variable, the flag winning): --scenarios (CL_PARTS; default
 // all: joins,failover,drain,edge,relay), --failover-runs (CL_FO_RUNS, 10), --failover-sessions
-// (CL_FO_SESSIONS, 300), --failover-rooms (CL_FO_ROOMS, 30), --relay-viewers (CL_RELAY_VIEWERS,
+// (CL_FO_SESSIONS, 300), --failover-rooms (CL_FO_ROOMS, 30), --failover-media-rooms
+// (CL_FO_MEDIA_ROOMS, 1), --relay-viewers (CL_RELAY_VIEWERS,
 // 1000), --relay-rounds (CL_RELAY_ROUNDS, 3), --relay-seconds (CL_RELAY_SECONDS, 20), --relay-ramp
 // (CL_RELAY_RAMP, 10), --relay-proto (CL_RELAY_PROTO, rtmp), --edge-viewers (CL_EDGE_VIEWERS, 10),
 // --edge-seconds (CL_EDGE_SECONDS, 20), --out (CL_OUT). CL_SERVER_CPU (0) and CL_BENCH_CPU (1):
@@ -40,9 +41,13 @@
 //           again after a back-off of 0.1 s doubling up to 1 s, asking GET /v1/config again after
 //           an attempt in which a socket failed to open, until the resume window (20 s) has
 //           passed; a refusal without a redirect ends it (failed). n1 is killed with SIGKILL;
-//           measured per client: the kill → the successful resume result (signalling only: no
-//           media flows in this part). --failover-runs (10) runs, each on fresh processes: each
-//           run's p50/p99/max (max: every client back), all sessions pooled, the runs' spread.
+//           measured per client: the kill → the successful resume result. Media in the first
+//           --failover-media-rooms (1) rooms: member u0 publishes (ffmpeg -re -c copy) and up to 3
+//           members play it over HTTP-FLV; after the signal each does what the app does on
+//           UPDATE_URL (push to / play the URLs of its resume reply): the kill → each viewer's
+//           first video frame from its new URL ("playing again"). --failover-runs (10) runs, each
+//           on fresh processes: each run's p50/p99/max (max: every client back), all sessions
+//           pooled, the runs' spread.
 //           Also: attempts and redirects per client, the nodes the rooms moved to, rooms split
 //           over two nodes.
 // drain     The same once with SIGTERM (drain) of n1: the signal → the resume result, and when n1
@@ -113,7 +118,7 @@ const SCENARIOS = ['joins', 'failover', 'drain', 'edge', 'relay'];
 const { values: ARGS } = parseArgs({
   options: {
     scenarios: { type: 'string' }, 'failover-runs': { type: 'string' }, 'failover-sessions': { type: 'string' },
-    'failover-rooms': { type: 'string' }, 'relay-viewers': { type: 'string' }, 'relay-rounds': { type: 'string' },
+    'failover-rooms': { type: 'string' }, 'failover-media-rooms': { type: 'string' }, 'relay-viewers': { type: 'string' }, 'relay-rounds': { type: 'string' },
     'relay-seconds': { type: 'string' }, 'relay-ramp': { type: 'string' }, 'relay-proto': { type: 'string' },
     'edge-viewers': { type: 'string' }, 'edge-seconds': { type: 'string' }, out: { type: 'string' },
   },
@@ -124,6 +129,7 @@ const OPT = {
   failoverRuns: Number(opt('failover-runs', 'CL_FO_RUNS', 10)),
   failoverSessions: Number(opt('failover-sessions', 'CL_FO_SESSIONS', 300)),
   failoverRooms: Number(opt('failover-rooms', 'CL_FO_ROOMS', 30)),
+  failoverMediaRooms: Number(opt('failover-media-rooms', 'CL_FO_MEDIA_ROOMS', 1)),
   relayViewers: Number(opt('relay-viewers', 'CL_RELAY_VIEWERS', 1000)),
   relayRounds: Number(opt('relay-rounds', 'CL_RELAY_ROUNDS', 3)),
   relaySeconds: Number(opt('relay-seconds', 'CL_RELAY_SECONDS', 20)),
@@ -438,8 +444,10 @@ class Member {
       const reply = await sig.call('resume', params, 3000);
       if (reply?.result) {
         this.resumedAt = now();
+        this.resumeResult = reply.result;
         if (reply.result.sessionToken) this.sessionToken = reply.result.sessionToken;
         this.attach(sig);
+        this.onResumed?.();
         return 'ok';
       }
       sig.close();
@@ -487,10 +495,84 @@ class Member {
   close() { this.stopPing(); this.sig?.close(); }
 }
 
-async function failoverCase(signal, { sessions, rooms }) {
+/** Media in the first `mediaRooms` rooms, before the signal: member u0 publishes (ffmpeg `-re -c
+ *  copy` to its push URL) and up to 3 other members play it over HTTP-FLV (their subscribe's
+ *  URL). After the signal each does what the app does on UPDATE_URL: the publisher pushes to the
+ *  push URL of its resume reply, each viewer plays its subscription's new URL (again after 200 ms
+ *  while the new node refuses it). → {pubs, subs, arm(t0), stop()} */
+async function failoverMedia(members, rooms, mediaRooms) {
+  const src = sourceFile(90);
+  const perRoom = Math.floor(members.length / rooms);
+  const procs = [];
+  const push = (url) => {
+    const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-i', src, '-c', 'copy', '-f', 'flv', url],
+      { stdio: ['ignore', 'ignore', 'ignore'] });
+    procs.push(p);
+    return p;
+  };
+  const pubs = [];
+  const subs = [];
+  for (let r = 0; r < Math.min(mediaRooms, rooms); r++) {
+    const pub = members[r];
+    const reply = await pub.sig.call('publish', {}, 5000);
+    if (!reply?.result?.url) throw new Error(`publish: ${JSON.stringify(reply)}`);
+    pubs.push({ member: pub, proc: push(reply.result.url), pushedAgainAt: null });
+    for (let k = 1; k <= Math.min(3, perRoom - 1); k++) {
+      const sub = members[r + k * rooms];
+      let url = null;
+      await waitUntil(async () => {
+        url = (await sub.sig.call('subscribe', { userId: pub.userId, format: 'flv' }, 3000))?.result?.url ?? null;
+        return url !== null;
+      }, 15000, `${sub.userId} subscribed to ${pub.roomId}/${pub.userId}`, 200);
+      const viewer = flvViewer(url);
+      await firstFrame(viewer);
+      subs.push({ member: sub, publisher: pub.userId, viewer, next: null, playingAt: null, tries: 0 });
+    }
+  }
+  const play = (s, url) => {
+    if (s.playingAt !== null || s.stopped) return;
+    s.tries++;
+    s.next?.close();
+    const v = flvViewer(url);
+    s.next = v;
+    const check = setInterval(() => {
+      if (v.firstFrameMs !== null) { clearInterval(check); s.playingAt = v.startedAt + v.firstFrameMs; return; }
+      if (v.error || (v.status !== null && v.status !== 200)) { clearInterval(check); setTimeout(() => play(s, url), 200); }
+    }, 5);
+    s.timers = [...(s.timers ?? []), check];
+  };
+  return {
+    pubs, subs,
+    /** From the signal on: each resume switches to the URLs of its reply. */
+    arm() {
+      for (const p of pubs) {
+        p.member.onResumed = () => {
+          const url = p.member.resumeResult?.publications?.[0]?.url;
+          if (!url) return;
+          if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+          p.proc = push(url);
+          p.pushedAgainAt = now();
+        };
+      }
+      for (const s of subs) {
+        s.member.onResumed = () => {
+          const url = s.member.resumeResult?.subscriptions?.find((x) => x.userId === s.publisher)?.url;
+          if (url) { s.viewer.close(); play(s, url); }
+        };
+      }
+    },
+    stop() {
+      for (const s of subs) { s.stopped = true; for (const t of s.timers ?? []) clearInterval(t); s.viewer.close(); s.next?.close(); }
+      for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    },
+  };
+}
+
+async function failoverCase(signal, { sessions, rooms, mediaRooms = OPT.failoverMediaRooms }) {
   // Only n1 runs while the clients join: every room is pinned there.
   const c = await startCluster(['n1']);
   const members = [];
+  let media = null;
   try {
     const servers = () => IDS.filter((id) => c.nodes[id]).map((id) => c.nodes[id].base);
     for (let i = 0; i < sessions; i++) {
@@ -500,6 +582,7 @@ async function failoverCase(signal, { sessions, rooms }) {
     const tJoin = now();
     await pool(sessions, 16, async (i) => { await members[i].join(); });
     const joinS = (now() - tJoin) / 1000;
+    media = mediaRooms > 0 ? await failoverMedia(members, rooms, mediaRooms) : null;
     await c.start('n2');
     await c.start('n3');
     await c.settle(3);
@@ -521,12 +604,17 @@ async function failoverCase(signal, { sessions, rooms }) {
     const pids = c.pids();
     delete pids.n1;
     const stop = cpuWindow(pids);
+    media?.arm();
     const t0 = now();
     const stopped = victim.stop(signal);
     const exitedAt = stopped.then(() => now() - t0);
     const timeoutMs = num('CL_FO_TIMEOUT_S', 30) * 1000;
     await waitUntil(() => members.every((m) => m.resumedAt !== null && m.resumedAt > t0 && m.node !== 'n1' || m.failed), timeoutMs,
       'every client resumed or failed', 50).catch(() => {});
+    if (media) {
+      await waitUntil(() => media.subs.every((s) => s.playingAt !== null), Math.max(1000, t0 + timeoutMs - now()),
+        'every viewer playing again', 20).catch(() => {});
+    }
     const win = stop();
     const exitMs = await Promise.race([exitedAt, sleep(15000).then(() => null)]);
     const ok = members.filter((m) => m.resumedAt !== null && m.resumedAt > t0 && m.node !== 'n1');
@@ -554,9 +642,22 @@ async function failoverCase(signal, { sessions, rooms }) {
       admin_nodes_before: before, admin_nodes_after: after,
       ...win,
     };
+    if (media) {
+      const playing = media.subs.filter((s) => s.playingAt !== null);
+      result.media = {
+        rooms: media.pubs.length, publishers: media.pubs.length, viewers: media.subs.length,
+        playing_again: playing.length, not_playing: media.subs.length - playing.length,
+        // The signal → the viewer's first video frame from its new URL (every viewer: the max).
+        ms_from_signal_to_playing: dist(playing.map((s) => s.playingAt - t0)),
+        ms_from_signal_to_push_again: dist(media.pubs.filter((p) => p.pushedAgainAt !== null).map((p) => p.pushedAgainAt - t0)),
+        play_tries: dist(playing.map((s) => s.tries)),
+      };
+      console.error(`  media: ${playing.length}/${media.subs.length} viewers playing again; signal → first frame p50/max ${result.media.ms_from_signal_to_playing.p50}/${result.media.ms_from_signal_to_playing.max} ms`);
+    }
     console.error(`failover ${signal}: ${ok.length}/${sessions} resumed; signal → resume p50/p99/max ${result.ms_from_signal_to_resume.p50}/${result.ms_from_signal_to_resume.p99}/${result.ms_from_signal_to_resume.max} ms; generator ${win.generator_cpu_percent}%`);
-    return { result, ms };
+    return { result, ms, playing: media ? media.subs.filter((s) => s.playingAt !== null).map((s) => s.playingAt - t0) : [] };
   } finally {
+    media?.stop();
     for (const m of members) m.close();
     await c.stop();
   }
@@ -568,10 +669,12 @@ async function partFailover() {
   const size = { sessions: OPT.failoverSessions, rooms: OPT.failoverRooms };
   const runs = [];
   const all = [];
+  const allPlaying = [];
   const t0 = now();
   for (let i = 0; i < OPT.failoverRuns; i++) {
     console.error(`failover run ${i + 1}/${OPT.failoverRuns}`);
-    const { result, ms } = await failoverCase('SIGKILL', size);
+    const { result, ms, playing } = await failoverCase('SIGKILL', size);
+    allPlaying.push(...playing);
     delete result.admin_nodes_before;  // one run's records are in the drain part; here they repeat
     delete result.admin_nodes_after;
     runs.push(result);
@@ -588,6 +691,11 @@ async function partFailover() {
     every_client_back_ms: dist(of((r) => r.ms_from_signal_to_resume.max)),
     run_p50_range_ms: range(of((r) => r.ms_from_signal_to_resume.p50)),
     run_p99_range_ms: range(of((r) => r.ms_from_signal_to_resume.p99)),
+    // Media (OPT.failoverMediaRooms rooms of each run): kill → each viewer's first frame again.
+    media_viewers_per_run: runs[0]?.media?.viewers ?? 0,
+    media_not_playing: runs.reduce((a, r) => a + (r.media?.not_playing ?? 0), 0),
+    all_viewers_playing_ms: dist(allPlaying),
+    every_viewer_playing_ms: dist(of((r) => (r.media?.not_playing === 0 ? r.media.ms_from_signal_to_playing.max : NaN))),
     per_run: runs,
   };
 }
@@ -1023,10 +1131,10 @@ function markdown(r) {
   const foRows = [...(r.failover?.per_run ?? []), ...(r.drain ? [r.drain] : [])];
   if (foRows.length) {
     L.push('**Failover** (all rooms pinned on n1, n2 and n3 idle; clients resume as the SDK does; times from the signal to the resume result; each row a fresh Redis and fresh nodes)', '');
-    L.push('| run | signal | sessions / rooms | resumed (failed) | to resume p50 / p90 / p99 / max ms | socket lost after (p50 / max) | loss → resume p50 / max | attempts p50 / max | redirects p50 / max | config asks p50 / max | rooms now on | split rooms | n1 exited after | generator CPU | nodes CPU (window) |');
-    L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    L.push('| run | signal | sessions / rooms | resumed (failed) | to resume p50 / p90 / p99 / max ms | socket lost after (p50 / max) | loss → resume p50 / max | attempts p50 / max | redirects p50 / max | config asks p50 / max | rooms now on | split rooms | n1 exited after | media viewers playing again (of) | signal → their first frame p50 / max ms | generator CPU | nodes CPU (window) |');
+    L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const [i, f] of foRows.entries()) {
-      L.push(`| ${f.signal === 'SIGKILL' ? i + 1 : '-'} | ${f.signal} | ${f.sessions} / ${f.rooms} | ${f.resumed} (${f.failed}) | ${d(f.ms_from_signal_to_resume)} | ${f.socket_lost_ms_after_signal.p50} / ${f.socket_lost_ms_after_signal.max} | ${f.ms_from_socket_loss_to_resume.p50} / ${f.ms_from_socket_loss_to_resume.max} | ${f.attempts.p50} / ${f.attempts.max} | ${f.redirects.p50} / ${f.redirects.max} | ${f.config_asks.p50} / ${f.config_asks.max} | ${JSON.stringify(f.rooms_now_on)} | ${f.rooms_on_more_than_one_node} | ${f.victim_exit_ms_after_signal ?? '-'} ms | ${f.generator_cpu_percent}% | ${cpu(f)} (${f.window_s} s) |`);
+      L.push(`| ${f.signal === 'SIGKILL' ? i + 1 : '-'} | ${f.signal} | ${f.sessions} / ${f.rooms} | ${f.resumed} (${f.failed}) | ${d(f.ms_from_signal_to_resume)} | ${f.socket_lost_ms_after_signal.p50} / ${f.socket_lost_ms_after_signal.max} | ${f.ms_from_socket_loss_to_resume.p50} / ${f.ms_from_socket_loss_to_resume.max} | ${f.attempts.p50} / ${f.attempts.max} | ${f.redirects.p50} / ${f.redirects.max} | ${f.config_asks.p50} / ${f.config_asks.max} | ${JSON.stringify(f.rooms_now_on)} | ${f.rooms_on_more_than_one_node} | ${f.victim_exit_ms_after_signal ?? '-'} ms | ${f.media ? `${f.media.playing_again} (${f.media.viewers})` : '-'} | ${f.media?.ms_from_signal_to_playing.n ? `${f.media.ms_from_signal_to_playing.p50} / ${f.media.ms_from_signal_to_playing.max}` : '-'} | ${f.generator_cpu_percent}% | ${cpu(f)} (${f.window_s} s) |`);
     }
     L.push('');
     for (const [i, f] of foRows.entries()) if (f.failures.length) L.push(`${f.signal} (row ${i + 1}) failures: ${f.failures.join('; ')}`, '');
@@ -1036,7 +1144,11 @@ function markdown(r) {
       L.push('| kill → resume result, ms | p50 / p90 / p99 / max (min) | n |', '|---|---|---|');
       L.push(`| every session of every run | ${d(f.all_sessions_ms)} (${f.all_sessions_ms.min ?? '-'}) | ${f.all_sessions_ms.n} |`);
       L.push(`| per run: the last client back | ${d(f.every_client_back_ms)} (${f.every_client_back_ms.min ?? '-'}) | ${f.every_client_back_ms.n} |`);
-      L.push('', `Spread of the runs: p50 ${f.run_p50_range_ms?.join('–') ?? '-'} ms, p99 ${f.run_p99_range_ms?.join('–') ?? '-'} ms.`, '');
+      if (f.media_viewers_per_run) {
+        L.push(`| media viewers (${f.media_viewers_per_run} a run): kill → first video frame from the new node | ${d(f.all_viewers_playing_ms)} (${f.all_viewers_playing_ms.min ?? '-'}) | ${f.all_viewers_playing_ms.n} |`);
+        L.push(`| per run: the last media viewer playing again (runs where all did) | ${d(f.every_viewer_playing_ms)} (${f.every_viewer_playing_ms.min ?? '-'}) | ${f.every_viewer_playing_ms.n} |`);
+      }
+      L.push('', `Spread of the runs (resume result): p50 ${f.run_p50_range_ms?.join('–') ?? '-'} ms, p99 ${f.run_p99_range_ms?.join('–') ?? '-'} ms. Media viewers not playing again within the timeout: ${f.media_not_playing}.`, '');
     }
   }
   if (r.edge) {
