@@ -79,8 +79,9 @@
 //           there and every viewer plays from the two other nodes (URLs signed for the edges,
 //           `--play-rtmp`; viewer i from edge i % 2), each edge pulling the stream once; `direct2`,
 //           the same cluster with 2 viewers on the origin (what 2 relay pulls should cost). Per
-//           round: added latency = relay − single (p50 and p99) and the origin's process CPU in
-//           relay / in direct2 (`--watch`: utime+stime over the load generator's window); then
+//           round: added latency = relay − single (p50 and p99) and the origin's CPU time in
+//           relay / in direct2 (`--watch`: the scheduler's account of all its threads over the
+//           load generator's window, /proc/PID/task/*/schedstat, ns; utime+stime beside it); then
 //           the median and range over the valid rounds. A layout's run is void when its load
 //           generator used ≥ 85% of its core, a viewer or the publisher failed, or (relay) the
 //           edges' /metrics, polled every second through the window, did not show exactly one
@@ -1068,8 +1069,11 @@ async function partRelay() {
     const ok = x.single.valid && x.relay.valid;
     x.added_latency_p50_ms = ok ? r2(x.relay.latency_p50_ms - x.single.latency_p50_ms) : null;
     x.added_latency_p99_ms = ok ? r2(x.relay.latency_p99_ms - x.single.latency_p99_ms) : null;
-    x.origin_cpu_ratio = x.relay.valid && x.direct2.valid && x.direct2.cpu_seconds_origin > 0
-      ? r2(x.relay.cpu_seconds_origin / x.direct2.cpu_seconds_origin) : null;
+    // The scheduler's nanosecond account (clock ticks of 10 ms are too coarse for the origin's
+    // few hundredths of a second); utime+stime when the kernel has no schedstat.
+    const originCpu = (k) => k.cpu_sched_seconds_origin ?? k.cpu_seconds_origin;
+    x.origin_cpu_ratio = x.relay.valid && x.direct2.valid && originCpu(x.direct2) > 0
+      ? r2(originCpu(x.relay) / originCpu(x.direct2)) : null;
     rounds.push(x);
   }
   const stat = (v) => {
@@ -1167,16 +1171,17 @@ function markdown(r) {
   if (r.relay) {
     const x = r.relay;
     const pin = x.pinned ? `servers (Redis, nodes) on CPU ${x.pinned.servers_cpu}, the load generator on CPU ${x.pinned.load_generator_cpu}` : 'not pinned';
-    L.push(`**Relay under load** (\`minirtc bench --scenario fanout\`: one paced publisher, ${x.viewers} ${x.viewer_protocol.toUpperCase()} viewers, latency from kernel receive stamps of every 10th viewer; ${x.window_s} s window after a ${x.ramp_s} s ramp; ${pin}. Per round, each on fresh processes: *single* = one node without a cluster, every viewer on it; *relay* = publisher on the origin, the viewers split over the two edges (play URLs signed for the edges, which pull the stream from the origin); *direct2* = the same cluster with 2 viewers on the origin. Added latency = relay − single; origin CPU ratio = the origin's process CPU in *relay* / in *direct2*)`, '');
-    L.push('| round (order) | single p50 / p99 / max ms | relay p50 / p99 / max ms | edge1 p99 / edge2 p99 | added p50 / p99 ms | origin CPU relay / direct2 (ratio) | edges CPU | single node CPU | load generator CPU single / relay | relay checks: edge upstreams, opens, origin downstreams | valid |');
+    L.push(`**Relay under load** (\`minirtc bench --scenario fanout\`: one paced publisher, ${x.viewers} ${x.viewer_protocol.toUpperCase()} viewers, latency from kernel receive stamps of every 10th viewer; ${x.window_s} s window after a ${x.ramp_s} s ramp; ${pin}. Per round, each on fresh processes: *single* = one node without a cluster, every viewer on it; *relay* = publisher on the origin, the viewers split over the two edges (play URLs signed for the edges, which pull the stream from the origin); *direct2* = the same cluster with 2 viewers on the origin. Added latency = relay − single; origin CPU ratio = the origin's CPU time in the window (all its threads, the scheduler's account: /proc/PID/task/*/schedstat) in *relay* / in *direct2*)`, '');
+    L.push('| round (order) | single p50 / p99 / max ms | relay p50 / p99 / max ms | edge1 p99 / edge2 p99 | added p50 / p99 ms | origin CPU s relay / direct2 (ratio) | edges CPU | single node CPU | load generator CPU single / relay | relay checks: edge upstreams, opens, origin downstreams | valid |');
     L.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    const cpuS = (k) => { const v = k?.cpu_sched_seconds_origin ?? k?.cpu_seconds_origin; return v === undefined ? '-' : `${Math.round(v * 1000) / 1000} s (${r2((v / k.window_seconds) * 100)}%)`; };
     const lat = (k) => (k?.latency_count ? `${r2(k.latency_p50_ms)} / ${r2(k.latency_p99_ms)} / ${r2(k.latency_max_ms)}` : '-');
     for (const y of x.rounds) {
       const { single: s, relay: re, direct2: d2 } = y;
       const m = re?.window_metrics;
       const checks = m ? `${JSON.stringify(m.edge1.upstreams)} ${JSON.stringify(m.edge2.upstreams)}, ${JSON.stringify(Object.values(m.relay_opens_total_after))}, ${JSON.stringify(m.origin_relay_downstreams)}` : '-';
       const valid = ['single', 'relay', 'direct2'].map((k) => (y[k]?.valid ? '' : `${k} void: ${y[k]?.void_reasons?.join('; ')}`)).filter(Boolean).join(' / ') || 'yes';
-      L.push(`| ${y.round} (${y.order.join(', ')}) | ${lat(s)} | ${lat(re)} | ${r2(re?.latency_target0_p99_ms ?? NaN)} / ${r2(re?.latency_target1_p99_ms ?? NaN)} | ${y.added_latency_p50_ms ?? '-'} / ${y.added_latency_p99_ms ?? '-'} | ${r1(re?.cpu_percent_origin ?? NaN)}% / ${r1(d2?.cpu_percent_origin ?? NaN)}% (${y.origin_cpu_ratio ?? '-'}) | ${r1(re?.cpu_percent_edge1 ?? NaN)}% + ${r1(re?.cpu_percent_edge2 ?? NaN)}% | ${r1(s?.cpu_percent_node ?? NaN)}% | ${r1(s?.bench_cpu_percent ?? NaN)}% / ${r1(re?.bench_cpu_percent ?? NaN)}% | ${checks} | ${valid} |`);
+      L.push(`| ${y.round} (${y.order.join(', ')}) | ${lat(s)} | ${lat(re)} | ${r2(re?.latency_target0_p99_ms ?? NaN)} / ${r2(re?.latency_target1_p99_ms ?? NaN)} | ${y.added_latency_p50_ms ?? '-'} / ${y.added_latency_p99_ms ?? '-'} | ${cpuS(re)} / ${cpuS(d2)} (${y.origin_cpu_ratio ?? '-'}) | ${r1(re?.cpu_percent_edge1 ?? NaN)}% + ${r1(re?.cpu_percent_edge2 ?? NaN)}% | ${r1(s?.cpu_percent_node ?? NaN)}% | ${r1(s?.bench_cpu_percent ?? NaN)}% / ${r1(re?.bench_cpu_percent ?? NaN)}% | ${checks} | ${valid} |`);
     }
     const st = (v, unit = '') => (v.n ? `${v.median}${unit} (range ${v.min}–${v.max}${unit}, ${v.n} valid round${v.n > 1 ? 's' : ''})` : 'no valid round');
     L.push('', `Added latency of the relay hop, p99: ${st(x.added_latency_p99_ms, ' ms')}; p50: ${st(x.added_latency_p50_ms, ' ms')}. Origin CPU with ${x.viewers} viewers on the edges / with 2 direct viewers: ${st(x.origin_cpu_ratio, '×')}.`, '');

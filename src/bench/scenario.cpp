@@ -480,7 +480,11 @@ awaitable<void> Runner::drive_media() {
   const auto sendq0 = server_send_queue_kb(server_ports);
   const auto self0 = sample_self();
   std::vector<std::optional<ProcSample>> watch0;
-  for (const auto& [label, pid] : watch_) watch0.push_back(sample_process(pid));
+  std::vector<std::optional<double>> watch_sched0;
+  for (const auto& [label, pid] : watch_) {
+    watch0.push_back(sample_process(pid));
+    watch_sched0.push_back(sched_cpu_seconds(pid));
+  }
   const auto t0 = now_ns();
   window_ = true;
   lock.unlock();
@@ -497,7 +501,11 @@ awaitable<void> Runner::drive_media() {
   const auto sendq1 = server_send_queue_kb(server_ports);
   const auto self1 = sample_self();
   std::vector<std::optional<ProcSample>> watch1;
-  for (const auto& [label, pid] : watch_) watch1.push_back(sample_process(pid));
+  std::vector<std::optional<double>> watch_sched1;
+  for (const auto& [label, pid] : watch_) {
+    watch1.push_back(sample_process(pid));
+    watch_sched1.push_back(sched_cpu_seconds(pid));
+  }
 
   int ready = 0, failed = 0, no_frame = 0, slow_count = 0;
   double bytes = 0, slow_bytes = 0;
@@ -566,6 +574,8 @@ awaitable<void> Runner::drive_media() {
     const double cpu = watch1[i]->cpu_seconds - watch0[i]->cpu_seconds;
     r.add("cpu_seconds_" + label, cpu, "s");
     r.add("cpu_percent_" + label, 100.0 * cpu / seconds, "%");
+    if (watch_sched0[i] && watch_sched1[i])
+      r.add("cpu_sched_seconds_" + label, *watch_sched1[i] - *watch_sched0[i], "s");
   }
   report_self(r, self0, self1, seconds);
   close_all();
