@@ -51,12 +51,15 @@ bench: build
 bench-callbacks: build
 	MINIRTC_BIN=$(CURDIR)/$(RELEASE)/minirtc node bench/callbacks_recording.mjs
 
-# The cluster's figures (not part of `make test` nor `make bench`; ~1.5 minutes): a real Redis and
-# three real nodes on loopback: 5,000 joins over the nodes with redirects, failover of 300
-# sessions (SIGKILL, then drain on SIGTERM), the edge hop's latency and first frames; writes
+# The cluster's figures (not part of `make test` nor `make bench`; ~10 minutes on 2 cores): a real
+# Redis and three real nodes on loopback: 5,000 joins over the nodes with redirects, kill -9
+# failover of 300 sessions in 10 runs, drain on SIGTERM, the edge hop's latency and first frames,
+# and the relay under load (1,000 load-generator viewers on two edges vs one node, the origin's
+# CPU vs 2 direct viewers, 3 rounds, servers and load generator pinned to one core each); writes
 # bench/out/cluster.{json,md} (record them in bench/RESULTS.md by hand).
 bench-cluster: build
-	MINIRTC_BIN=$(CURDIR)/$(RELEASE)/minirtc node bench/cluster.mjs
+	MINIRTC_BIN=$(CURDIR)/$(RELEASE)/minirtc node bench/cluster.mjs \
+	  --scenarios joins,failover,drain,edge,relay --failover-runs 10 --relay-viewers 1000 --relay-rounds 3
 
 # The long run under churn and background attacks (not part of `make test`): SOAK_MINUTES
 # (default 60), SOAK_ROOMS (default 50); writes build/soak/soak.json and build/soak/soak.md.

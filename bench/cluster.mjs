@@ -2,11 +2,22 @@
 // `make bench-cluster`: the cluster's figures (docs/cluster.md) measured on the real binary
 // (MINIRTC_BIN): a real redis-server and three real nodes on loopback, raw WebSocket clients
 // (the `ws` package) speaking the signalling JSON-RPC of docs/protocol.md §4, ffmpeg as the
-// publisher and HTTP-FLV viewers read with node:http. Not part of `make test` nor `make bench`;
-// prints a JSON and a markdown summary and writes both to bench/out/ (cluster.json,
-// cluster.md). Nothing here decides pass or fail: the numbers are reported as measured.
+// publisher and HTTP-FLV viewers read with node:http, and the C++ load generator (`minirtc
+// bench`) for the relay under load. Not part of `make test` nor `make bench`; prints a JSON and a
+// markdown summary (machine, command, date, commit included) and writes both to bench/out/
+// (cluster.json, cluster.md). Nothing here decides pass or fail: the numbers are reported as
+// measured.
 //
-// Three parts (CL_PARTS, default "joins failover relay"), each on a fresh Redis and fresh nodes:
+// Options (each also an environment variable, the flag winning): --scenarios (CL_PARTS; default
+// all: joins,failover,drain,edge,relay), --failover-runs (CL_FO_RUNS, 10), --failover-sessions
+// (CL_FO_SESSIONS, 300), --failover-rooms (CL_FO_ROOMS, 30), --failover-media-rooms
+// (CL_FO_MEDIA_ROOMS, 1), --relay-viewers (CL_RELAY_VIEWERS,
+// 1000), --relay-rounds (CL_RELAY_ROUNDS, 3), --relay-seconds (CL_RELAY_SECONDS, 20), --relay-ramp
+// (CL_RELAY_RAMP, 10), --relay-proto (CL_RELAY_PROTO, rtmp), --edge-viewers (CL_EDGE_VIEWERS, 10),
+// --edge-seconds (CL_EDGE_SECONDS, 20), --out (CL_OUT). CL_SERVER_CPU (0) and CL_BENCH_CPU (1):
+// the cores of the relay part.
+//
+// Five scenarios, each run on a fresh Redis and fresh nodes:
 //
 // joins     CL_SESSIONS (5,000) signalling sessions in CL_ROOMS (500) rooms (in a random order;
 //           the first 8 members of a room visible, the rest invisible: the default
@@ -22,7 +33,7 @@
 //           A run whose load generator used ≥ 85% of a core is void: it is run again with half the
 //           concurrency and rate (at most CL_JOIN_TRIES, 3, runs), and only a valid run is the
 //           result.
-// failover  CL_FO_SESSIONS (300) sessions in CL_FO_ROOMS (30) rooms joined while only node n1
+// failover  --failover-sessions (300) sessions in --failover-rooms (30) rooms joined while only n1
 //           runs (so every room is pinned there), then n2 and n3 start. Each client resumes as the
 //           SDK does (sdk/src/session.js): on socket loss it opens the first URL of its list that
 //           opens (2 s per URL; one that fails goes last), sends `resume {sessionToken, appId,
@@ -30,25 +41,51 @@
 //           again after a back-off of 0.1 s doubling up to 1 s, asking GET /v1/config again after
 //           an attempt in which a socket failed to open, until the resume window (20 s) has
 //           passed; a refusal without a redirect ends it (failed). n1 is killed with SIGKILL;
-//           measured per client: the kill → the successful resume result. Then the same on a
-//           fresh cluster with SIGTERM (drain) of n1: the signal → the resume result, and when
-//           n1 exited. Also: attempts and redirects per client, the nodes the rooms moved to, rooms
-//           split over two nodes.
-// relay     One publisher: a signalling session joins room "relay" (via a random node,
+//           measured per client: the kill → the successful resume result. Media in the first
+//           --failover-media-rooms (1) rooms: member u0 publishes (ffmpeg -re -c copy) and up to 3
+//           members play it over HTTP-FLV; after the signal each does what the app does on
+//           UPDATE_URL (push to / play the URLs of its resume reply): the kill → each viewer's
+//           first video frame from its new URL ("playing again"). --failover-runs (10) runs, each
+//           on fresh processes: each run's p50/p99/max (max: every client back), all sessions
+//           pooled, the runs' spread.
+//           Also: attempts and redirects per client, the nodes the rooms moved to, rooms split
+//           over two nodes.
+// drain     The same once with SIGTERM (drain) of n1: the signal → the resume result, and when n1
+//           exited.
+// edge      One publisher: a signalling session joins room "relay" (via a random node,
 //           redirect followed) and `publish`es; ffmpeg pushes a pre-encoded 640x360 25 fps
 //           H.264 (2 s GOP) + AAC file with `-re -c copy` to the push URL (the room's node: the
-//           origin). CL_RELAY_VIEWERS (10) HTTP-FLV viewers on the origin and as many on one
+//           origin). --edge-viewers (10) HTTP-FLV viewers on the origin and as many on one
 //           edge, with play URLs from `minirtc url play --format flv --http-base <node base>`
 //           (signed with the app key, which every node shares). Each video tag is matched between
 //           viewers by a hash of its body (the edge's timeline may shift timestamps) and
 //           its arrival compared: the edge hop's added latency = an edge viewer's arrival − the
-//           median arrival of that tag at the origin viewers, over CL_RELAY_SECONDS (20) s. The
+//           median arrival of that tag at the origin viewers, over --edge-seconds (20) s. The
 //           same for origin viewers against their own median is the measurement's noise floor.
 //           First frame (request written → first video frame that is not a sequence header): on
 //           the origin, on an edge with no upstream yet (cold: the first viewer opens the relay
 //           pull) and with one (warm), over CL_COLD_ROUNDS (3) rounds on both edges (each round
 //           waits until the edge closed its upstream, relay.idle_grace_ms 5 s after its last
 //           viewer).
+// relay     The relay under load, with the C++ load generator (`minirtc bench --scenario fanout`:
+//           one publisher paced by the FLV's timestamps, RTMP viewers, latency = kernel receive
+//           stamp − the publisher's send time, every 10th viewer; see bench/README.md "Metrics"),
+//           Redis and the nodes pinned to CL_SERVER_CPU and the load generator to CL_BENCH_CPU as
+//           bench/run.sh does. --relay-rounds (3) rounds of three layouts on fresh processes, the
+//           order reversed every other round (this VM's speed drifts between minutes): `single`,
+//           one node without a cluster with --relay-viewers (1,000) viewers (the single-node
+//           figure); `relay`, a member holds a room on a node (the origin: a room is in the room
+//           directory the edges find origins in only while it has members), the publisher pushes
+//           there and every viewer plays from the two other nodes (URLs signed for the edges,
+//           `--play-rtmp`; viewer i from edge i % 2), each edge pulling the stream once; `direct2`,
+//           the same cluster with 2 viewers on the origin (what 2 relay pulls should cost). Per
+//           round: added latency = relay − single (p50 and p99) and the origin's CPU time in
+//           relay / in direct2 (`--watch`: the scheduler's account of all its threads over the
+//           load generator's window, /proc/PID/task/*/schedstat, ns; utime+stime beside it); then
+//           the median and range over the valid rounds. A layout's run is void when its load
+//           generator used ≥ 85% of its core, a viewer or the publisher failed, or (relay) the
+//           edges' /metrics, polled every second through the window, did not show exactly one
+//           relay upstream each (opened once) and the origin two relay downstreams.
 //
 // Times are performance.now() in this one process, read when a socket's data event runs (so
 // they include this process's queueing: its CPU and event-loop delay are reported beside them).
@@ -61,14 +98,15 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { binaryPath } from '../tests/e2e/lib/server.mjs';
+import { binaryPath, startServer } from '../tests/e2e/lib/server.mjs';
 import { startRedis } from '../tests/e2e/lib/redis.mjs';
 import { startClusterNode } from '../tests/e2e/lib/cluster_node.mjs';
 import { signedUrl, sleep } from '../tests/e2e/lib/media.mjs';
 import { makeToken } from '../examples/token/token.mjs';
-import { cpuSeconds, rssKb, pct, r1, r2, waitUntil, pool, machine as measureMachine } from './lib/measure.mjs';
+import { cpuSeconds, rssKb, pct, median, r1, r2, waitUntil, pool, machine as measureMachine } from './lib/measure.mjs';
 
 const now = () => performance.now();
 
@@ -76,7 +114,35 @@ const now = () => performance.now();
 const env = (k, d) => (process.env[k] !== undefined && process.env[k] !== '' ? process.env[k] : d);
 const num = (k, d) => Number(env(k, d));
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = env('CL_OUT', join(ROOT, 'bench', 'out'));
+const SCENARIOS = ['joins', 'failover', 'drain', 'edge', 'relay'];
+// Command-line options; each falls back to its environment variable, then to its default.
+const { values: ARGS } = parseArgs({
+  options: {
+    scenarios: { type: 'string' }, 'failover-runs': { type: 'string' }, 'failover-sessions': { type: 'string' },
+    'failover-rooms': { type: 'string' }, 'failover-media-rooms': { type: 'string' }, 'relay-viewers': { type: 'string' }, 'relay-rounds': { type: 'string' },
+    'relay-seconds': { type: 'string' }, 'relay-ramp': { type: 'string' }, 'relay-proto': { type: 'string' },
+    'edge-viewers': { type: 'string' }, 'edge-seconds': { type: 'string' }, out: { type: 'string' },
+  },
+});
+const opt = (flag, k, d) => (ARGS[flag] !== undefined ? ARGS[flag] : env(k, d));
+const OPT = {
+  scenarios: opt('scenarios', 'CL_PARTS', SCENARIOS.join(',')).split(/[\s,]+/).filter(Boolean),
+  failoverRuns: Number(opt('failover-runs', 'CL_FO_RUNS', 10)),
+  failoverSessions: Number(opt('failover-sessions', 'CL_FO_SESSIONS', 300)),
+  failoverRooms: Number(opt('failover-rooms', 'CL_FO_ROOMS', 30)),
+  failoverMediaRooms: Number(opt('failover-media-rooms', 'CL_FO_MEDIA_ROOMS', 1)),
+  relayViewers: Number(opt('relay-viewers', 'CL_RELAY_VIEWERS', 1000)),
+  relayRounds: Number(opt('relay-rounds', 'CL_RELAY_ROUNDS', 3)),
+  relaySeconds: Number(opt('relay-seconds', 'CL_RELAY_SECONDS', 20)),
+  relayRamp: Number(opt('relay-ramp', 'CL_RELAY_RAMP', 10)),
+  relayProto: opt('relay-proto', 'CL_RELAY_PROTO', 'rtmp'),
+  edgeViewers: Number(opt('edge-viewers', 'CL_EDGE_VIEWERS', 10)),
+  edgeSeconds: Number(opt('edge-seconds', 'CL_EDGE_SECONDS', 20)),
+};
+for (const sc of OPT.scenarios) if (!SCENARIOS.includes(sc)) throw new Error(`unknown scenario ${sc} (${SCENARIOS.join(', ')})`);
+if (OPT.failoverSessions % OPT.failoverRooms) throw new Error('--failover-sessions must be a multiple of --failover-rooms');
+if (!['rtmp', 'flv'].includes(OPT.relayProto)) throw new Error('--relay-proto: rtmp or flv');
+const OUT = opt('out', 'CL_OUT', join(ROOT, 'bench', 'out'));
 const APP = { id: 'clbench0123456789abcdef0', key: 'clbench-app-key-not-secret' };
 const ADMIN_KEY = 'clbench-admin';
 const SECRET = 'clbench-cluster-secret-0123456789';
@@ -379,8 +445,10 @@ class Member {
       const reply = await sig.call('resume', params, 3000);
       if (reply?.result) {
         this.resumedAt = now();
+        this.resumeResult = reply.result;
         if (reply.result.sessionToken) this.sessionToken = reply.result.sessionToken;
         this.attach(sig);
+        this.onResumed?.();
         return 'ok';
       }
       sig.close();
@@ -428,12 +496,84 @@ class Member {
   close() { this.stopPing(); this.sig?.close(); }
 }
 
-async function failoverCase(signal) {
-  const sessions = num('CL_FO_SESSIONS', 300);
-  const rooms = num('CL_FO_ROOMS', 30);
+/** Media in the first `mediaRooms` rooms, before the signal: member u0 publishes (ffmpeg `-re -c
+ *  copy` to its push URL) and up to 3 other members play it over HTTP-FLV (their subscribe's
+ *  URL). After the signal each does what the app does on UPDATE_URL: the publisher pushes to the
+ *  push URL of its resume reply, each viewer plays its subscription's new URL (again after 200 ms
+ *  while the new node refuses it). → {pubs, subs, arm(t0), stop()} */
+async function failoverMedia(members, rooms, mediaRooms) {
+  const src = sourceFile(90);
+  const perRoom = Math.floor(members.length / rooms);
+  const procs = [];
+  const push = (url) => {
+    const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-i', src, '-c', 'copy', '-f', 'flv', url],
+      { stdio: ['ignore', 'ignore', 'ignore'] });
+    procs.push(p);
+    return p;
+  };
+  const pubs = [];
+  const subs = [];
+  for (let r = 0; r < Math.min(mediaRooms, rooms); r++) {
+    const pub = members[r];
+    const reply = await pub.sig.call('publish', {}, 5000);
+    if (!reply?.result?.url) throw new Error(`publish: ${JSON.stringify(reply)}`);
+    pubs.push({ member: pub, proc: push(reply.result.url), pushedAgainAt: null });
+    for (let k = 1; k <= Math.min(3, perRoom - 1); k++) {
+      const sub = members[r + k * rooms];
+      let url = null;
+      await waitUntil(async () => {
+        url = (await sub.sig.call('subscribe', { userId: pub.userId, format: 'flv' }, 3000))?.result?.url ?? null;
+        return url !== null;
+      }, 15000, `${sub.userId} subscribed to ${pub.roomId}/${pub.userId}`, 200);
+      const viewer = flvViewer(url);
+      await firstFrame(viewer);
+      subs.push({ member: sub, publisher: pub.userId, viewer, next: null, playingAt: null, tries: 0 });
+    }
+  }
+  const play = (s, url) => {
+    if (s.playingAt !== null || s.stopped) return;
+    s.tries++;
+    s.next?.close();
+    const v = flvViewer(url);
+    s.next = v;
+    const check = setInterval(() => {
+      if (v.firstFrameMs !== null) { clearInterval(check); s.playingAt = v.startedAt + v.firstFrameMs; return; }
+      if (v.error || (v.status !== null && v.status !== 200)) { clearInterval(check); setTimeout(() => play(s, url), 200); }
+    }, 5);
+    s.timers = [...(s.timers ?? []), check];
+  };
+  return {
+    pubs, subs,
+    /** From the signal on: each resume switches to the URLs of its reply. */
+    arm() {
+      for (const p of pubs) {
+        p.member.onResumed = () => {
+          const url = p.member.resumeResult?.publications?.[0]?.url;
+          if (!url) return;
+          if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+          p.proc = push(url);
+          p.pushedAgainAt = now();
+        };
+      }
+      for (const s of subs) {
+        s.member.onResumed = () => {
+          const url = s.member.resumeResult?.subscriptions?.find((x) => x.userId === s.publisher)?.url;
+          if (url) { s.viewer.close(); play(s, url); }
+        };
+      }
+    },
+    stop() {
+      for (const s of subs) { s.stopped = true; for (const t of s.timers ?? []) clearInterval(t); s.viewer.close(); s.next?.close(); }
+      for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    },
+  };
+}
+
+async function failoverCase(signal, { sessions, rooms, mediaRooms = OPT.failoverMediaRooms }) {
   // Only n1 runs while the clients join: every room is pinned there.
   const c = await startCluster(['n1']);
   const members = [];
+  let media = null;
   try {
     const servers = () => IDS.filter((id) => c.nodes[id]).map((id) => c.nodes[id].base);
     for (let i = 0; i < sessions; i++) {
@@ -443,6 +583,7 @@ async function failoverCase(signal) {
     const tJoin = now();
     await pool(sessions, 16, async (i) => { await members[i].join(); });
     const joinS = (now() - tJoin) / 1000;
+    media = mediaRooms > 0 ? await failoverMedia(members, rooms, mediaRooms) : null;
     await c.start('n2');
     await c.start('n3');
     await c.settle(3);
@@ -464,12 +605,17 @@ async function failoverCase(signal) {
     const pids = c.pids();
     delete pids.n1;
     const stop = cpuWindow(pids);
+    media?.arm();
     const t0 = now();
     const stopped = victim.stop(signal);
     const exitedAt = stopped.then(() => now() - t0);
     const timeoutMs = num('CL_FO_TIMEOUT_S', 30) * 1000;
     await waitUntil(() => members.every((m) => m.resumedAt !== null && m.resumedAt > t0 && m.node !== 'n1' || m.failed), timeoutMs,
       'every client resumed or failed', 50).catch(() => {});
+    if (media) {
+      await waitUntil(() => media.subs.every((s) => s.playingAt !== null), Math.max(1000, t0 + timeoutMs - now()),
+        'every viewer playing again', 20).catch(() => {});
+    }
     const win = stop();
     const exitMs = await Promise.race([exitedAt, sleep(15000).then(() => null)]);
     const ok = members.filter((m) => m.resumedAt !== null && m.resumedAt > t0 && m.node !== 'n1');
@@ -497,16 +643,67 @@ async function failoverCase(signal) {
       admin_nodes_before: before, admin_nodes_after: after,
       ...win,
     };
+    if (media) {
+      const playing = media.subs.filter((s) => s.playingAt !== null);
+      result.media = {
+        rooms: media.pubs.length, publishers: media.pubs.length, viewers: media.subs.length,
+        playing_again: playing.length, not_playing: media.subs.length - playing.length,
+        // The signal → the viewer's first video frame from its new URL (every viewer: the max).
+        ms_from_signal_to_playing: dist(playing.map((s) => s.playingAt - t0)),
+        ms_from_signal_to_push_again: dist(media.pubs.filter((p) => p.pushedAgainAt !== null).map((p) => p.pushedAgainAt - t0)),
+        play_tries: dist(playing.map((s) => s.tries)),
+      };
+      console.error(`  media: ${playing.length}/${media.subs.length} viewers playing again; signal → first frame p50/max ${result.media.ms_from_signal_to_playing.p50}/${result.media.ms_from_signal_to_playing.max} ms`);
+    }
     console.error(`failover ${signal}: ${ok.length}/${sessions} resumed; signal → resume p50/p99/max ${result.ms_from_signal_to_resume.p50}/${result.ms_from_signal_to_resume.p99}/${result.ms_from_signal_to_resume.max} ms; generator ${win.generator_cpu_percent}%`);
-    return result;
+    return { result, ms, playing: media ? media.subs.filter((s) => s.playingAt !== null).map((s) => s.playingAt - t0) : [] };
   } finally {
+    media?.stop();
     for (const m of members) m.close();
     await c.stop();
   }
 }
 
+/** kill -9 of n1, OPT.failoverRuns times, each on a fresh Redis and fresh nodes: every run's
+ *  figures, all sessions pooled, and the spread of the runs. */
 async function partFailover() {
-  return { kill: await failoverCase('SIGKILL'), drain: await failoverCase('SIGTERM') };
+  const size = { sessions: OPT.failoverSessions, rooms: OPT.failoverRooms };
+  const runs = [];
+  const all = [];
+  const allPlaying = [];
+  const t0 = now();
+  for (let i = 0; i < OPT.failoverRuns; i++) {
+    console.error(`failover run ${i + 1}/${OPT.failoverRuns}`);
+    const { result, ms, playing } = await failoverCase('SIGKILL', size);
+    allPlaying.push(...playing);
+    delete result.admin_nodes_before;  // one run's records are in the drain part; here they repeat
+    delete result.admin_nodes_after;
+    runs.push(result);
+    all.push(...ms);
+  }
+  const of = (f) => runs.map(f).filter((x) => Number.isFinite(x));
+  const range = (v) => (v.length ? [r2(Math.min(...v)), r2(Math.max(...v))] : null);
+  return {
+    runs: runs.length, sessions_per_run: size.sessions, rooms_per_run: size.rooms, duration_s: r1((now() - t0) / 1000),
+    resumed: runs.reduce((a, r) => a + r.resumed, 0), failed: runs.reduce((a, r) => a + r.failed, 0),
+    // Per session, every run pooled: kill → that client's resume result.
+    all_sessions_ms: dist(all),
+    // Per run: kill → the last client's resume result (every client back), and the runs' p50/p99.
+    every_client_back_ms: dist(of((r) => r.ms_from_signal_to_resume.max)),
+    run_p50_range_ms: range(of((r) => r.ms_from_signal_to_resume.p50)),
+    run_p99_range_ms: range(of((r) => r.ms_from_signal_to_resume.p99)),
+    // Media (OPT.failoverMediaRooms rooms of each run): kill → each viewer's first frame again.
+    media_viewers_per_run: runs[0]?.media?.viewers ?? 0,
+    media_not_playing: runs.reduce((a, r) => a + (r.media?.not_playing ?? 0), 0),
+    all_viewers_playing_ms: dist(allPlaying),
+    every_viewer_playing_ms: dist(of((r) => (r.media?.not_playing === 0 ? r.media.ms_from_signal_to_playing.max : NaN))),
+    per_run: runs,
+  };
+}
+
+/** SIGTERM (drain) of n1, once. */
+async function partDrain() {
+  return (await failoverCase('SIGTERM', { sessions: OPT.failoverSessions, rooms: OPT.failoverRooms })).result;
 }
 
 // ---------------------------------------------------------------- part 3: relay latency
@@ -568,9 +765,9 @@ async function firstFrame(v, timeoutMs = 20000) {
   return v.firstFrameMs;
 }
 
-async function partRelay() {
-  const viewersN = num('CL_RELAY_VIEWERS', 10);
-  const seconds = num('CL_RELAY_SECONDS', 20);
+async function partEdge() {
+  const viewersN = OPT.edgeViewers;
+  const seconds = OPT.edgeSeconds;
   const coldRounds = num('CL_COLD_ROUNDS', 3);
   const src = sourceFile(seconds + 30 + coldRounds * 20);
   const c = await startCluster(IDS);
@@ -675,7 +872,7 @@ async function partRelay() {
       relay_upstreams_at_edge: upstreams, relay_downstreams_at_origin: downstreams,
       ...win,
     };
-    console.error(`relay: edge hop +${result.edge_added_latency_ms.p50}/${result.edge_added_latency_ms.p99} ms (p50/p99) over ${tagsMatched} tags; first frame cold ${result.first_frame_ms_edge_cold.p50} ms, warm ${result.first_frame_ms_edge_warm.p50} ms`);
+    console.error(`edge: edge hop +${result.edge_added_latency_ms.p50}/${result.edge_added_latency_ms.p99} ms (p50/p99) over ${tagsMatched} tags; first frame cold ${result.first_frame_ms_edge_cold.p50} ms, warm ${result.first_frame_ms_edge_warm.p50} ms`);
     return result;
   } finally {
     for (const v of viewers) v.close();
@@ -684,11 +881,229 @@ async function partRelay() {
   }
 }
 
+// ---------------------------------------------------------------- part 5: relay under load
+// The load generator (`minirtc bench --scenario fanout`, C++, kernel receive stamps) against
+// three layouts, each on fresh processes, servers pinned to one core and the load generator to
+// the other (as bench/run.sh): `single` (one node without a cluster, every viewer on it: the
+// single-node figure), `relay` (the publisher on the origin, every viewer on the two edges) and
+// `direct2` (the same cluster, 2 viewers playing from the origin: what 2 relay pulls should cost).
+const LG_APP = `${APP.id}:${APP.key}`;
+const SERVER_CPU = env('CL_SERVER_CPU', '0');
+const BENCH_CPU = env('CL_BENCH_CPU', '1');
+
+/** Pinning as bench/run.sh: possible with taskset and ≥ 2 CPUs. */
+function canPin() {
+  try { execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }); } catch { return false; }
+  return Number(execFileSync('nproc').toString().trim()) >= 2;
+}
+let PIN = null;
+/** Every thread of `pid` onto the servers' core. */
+function pinServer(pid) {
+  if (PIN) execFileSync('taskset', ['-a', '-pc', SERVER_CPU, String(pid)], { stdio: 'ignore' });
+}
+
+/** The fan-out publisher's media, the same file as bench/run.sh's (made once in bench/out/). */
+function lgSourceFile() {
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, 'source.flv');
+  if (!existsSync(file)) {
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
+      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-t', '60', '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'main', '-bf', '0', '-pix_fmt', 'yuv420p',
+      '-b:v', '436k', '-maxrate', '436k', '-bufsize', '872k', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0',
+      '-c:a', 'aac', '-b:a', '64k', '-ac', '1', '-f', 'flv', file]);
+  }
+  return file;
+}
+
+/** One `minirtc bench --scenario fanout` run (pinned to the load generator's core) → its JSON. */
+function runLoadgen(label, args, { ramp = OPT.relayRamp } = {}) {
+  const json = join(OUT, `relay_${label}.json`);
+  rmSync(json, { force: true });
+  const argv = [binaryPath(), 'bench', '--scenario', 'fanout', '--proto', OPT.relayProto, '--flv', lgSourceFile(),
+    '--app', LG_APP, '--ramp', String(ramp), '--settle', '3', '--duration', String(OPT.relaySeconds), '--label', label,
+    '--json', json, ...args];
+  const cmd = PIN ? ['taskset', '-c', BENCH_CPU, ...argv] : argv;
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    p.on('exit', (code) => {
+      if (code !== 0 || !existsSync(json)) { reject(new Error(`minirtc bench (${label}) exited ${code}: ${out.slice(-2000)}`)); return; }
+      resolve(JSON.parse(readFileSync(json, 'utf8')));
+    });
+  });
+}
+
+/** Polls `names` of each node's /metrics every second → stop() gives the samples taken from
+ *  `fromS` seconds on (the load generator's window: its publisher's 2.5 s, the ramp, the settle). */
+function pollMetrics(nodes, names, fromS) {
+  const t0 = now();
+  const samples = [];
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    const t = (now() - t0) / 1000;
+    const row = { t: r1(t) };
+    for (const [id, n] of Object.entries(nodes)) {
+      let text = '';
+      try { text = await (await fetch(`${n.base}/metrics`)).text(); } catch (e) { row.errors = [...(row.errors ?? []), `${id}: ${e.message}`]; }
+      row[id] = Object.fromEntries(names.map((name) => {
+        const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+        return [name, line ? Number(line.split(' ').pop()) : null];
+      }));
+    }
+    if (t >= fromS) samples.push(row);
+    busy = false;
+  }, 1000);
+  return () => { clearInterval(timer); return samples; };
+}
+
+/** What the report keeps of a load-generator run; void (with the reason) when its figures cannot
+ *  be trusted: the load generator saturated, a viewer or the publisher failed, no latency sample. */
+function lgSummary(j, viewers) {
+  const pick = Object.fromEntries(Object.entries(j).filter(([k]) => /^(latency|cpu_|viewers|play_target|publisher|bench_cpu|delivered|server_cpu|window|first_frame_not|warnings)/.test(k)));
+  const reasons = [];
+  if (j.bench_cpu_percent >= GENERATOR_LIMIT) reasons.push(`load generator ${r1(j.bench_cpu_percent)}% of its core`);
+  if (j.publishers_live !== 1 || j.publisher_failure_reasons) reasons.push(`publisher: ${j.publisher_failure_reasons ?? 'not live'}`);
+  if (j.viewers_connected !== viewers || j.viewers_failed) reasons.push(`${j.viewers_failed} of ${viewers} viewers failed (${j.viewer_failure_reasons ?? 'not connected'})`);
+  if (!j.latency_count) reasons.push('no latency sample');
+  return { ...pick, void_reasons: reasons };
+}
+
+/** One layout of one round: 'single' | 'relay' | 'direct2'. */
+async function relayCase(kind, round) {
+  const viewers = kind === 'direct2' ? 2 : OPT.relayViewers;
+  const label = `${kind}.r${round}`;
+  if (kind === 'single') {
+    const s = await startServer({ apps: [LG_APP], logLevel: 'warn', extraArgs: ['--max-unauthenticated-per-ip', '0', ...NODE_ARGS] });
+    try {
+      pinServer(s.proc.pid);
+      const j = await runLoadgen(label, ['--rtmp', s.rtmp, '--http', s.http, '--viewers', String(viewers),
+        '--server-pid', String(s.proc.pid), '--watch', `node=${s.proc.pid}`]);
+      const out = { kind, viewers, ...lgSummary(j, viewers) };
+      out.valid = out.void_reasons.length === 0;
+      return out;
+    } finally { await s.stop('SIGKILL'); }
+  }
+  const c = await startCluster(IDS);
+  let sig;
+  let pinger;
+  try {
+    for (const pid of Object.values(c.pids())) pinServer(pid);
+    // A member holds the room on its node (the origin): the edges find the stream's origin in
+    // the room directory, which lists rooms that have members.
+    const room = `lg-${kind}-${round}-${Date.now().toString(36)}`;
+    const j0 = await joinVia(c.nodes[IDS[round % IDS.length]].ws, joinParams(room, 'holder', true));
+    sig = j0.sig;
+    pinger = setInterval(() => sig.call('ping', {}, 3000), 10000);
+    const origin = nodeOf(sig.url);
+    const edges = IDS.filter((id) => id !== origin);
+    await sleep(2500);  // written to the directory at the origin's next tick, read at the edges'
+    const o = c.nodes[origin];
+    const args = ['--rtmp', o.rtmp, '--http', o.http, '--room', room, '--viewers', String(viewers),
+      '--watch', `origin=${o.proc.pid}`, ...edges.flatMap((id, k) => ['--watch', `edge${k + 1}=${c.nodes[id].proc.pid}`]),
+      '--watch', `redis=${redisPid(c.redis)}`];
+    if (kind === 'relay') {
+      args.push('--play-rtmp', edges.map((id) => c.nodes[id].rtmp).join(','), '--play-http', edges.map((id) => c.nodes[id].http).join(','));
+    }
+    const ramp = kind === 'direct2' ? 1 : OPT.relayRamp;
+    const names = ['minirtc_viewers', 'minirtc_relay_upstreams', 'minirtc_relay_downstreams', 'minirtc_relay_opens_total'];
+    const stopPoll = pollMetrics(Object.fromEntries(IDS.map((id) => [id, c.nodes[id]])), names, 2.5 + ramp + 3 + 1);
+    let j;
+    let samples;
+    try { j = await runLoadgen(label, args, { ramp }); } finally { samples = stopPoll(); }
+    const opens = Object.fromEntries(await Promise.all(IDS.map(async (id) => [id, await metric(c.nodes[id], 'minirtc_relay_opens_total')])));
+    const out = { kind, viewers, origin, edges, room, ...lgSummary(j, viewers) };
+    // The node names of the load generator's targets (edge1/edge2 in its JSON: play_target0/1).
+    out.edge_names = { edge1: edges[0], edge2: edges[1] };
+    const seen = (id, name) => [...new Set(samples.map((s) => s[id]?.[name]))];
+    out.window_metrics = {
+      samples: samples.length,
+      origin_relay_downstreams: seen(origin, 'minirtc_relay_downstreams'),
+      origin_viewers: seen(origin, 'minirtc_viewers'),
+      ...Object.fromEntries(edges.map((id, k) => [`edge${k + 1}`, { upstreams: seen(id, 'minirtc_relay_upstreams'), viewers: seen(id, 'minirtc_viewers') }])),
+      relay_opens_total_after: opens,
+      errors: [...new Set(samples.flatMap((s) => s.errors ?? []))].slice(0, 5),
+    };
+    if (kind === 'relay') {
+      // Every viewer really pulls through the relay: exactly one upstream per edge through the
+      // window, opened once, and two downstreams at the origin.
+      const m = out.window_metrics;
+      const one = (v) => v.length === 1 && v[0] === 1;
+      if (!samples.length) out.void_reasons.push('no /metrics sample in the window');
+      for (const [k, id] of edges.map((id, k) => [k, id])) {
+        if (!one(m[`edge${k + 1}`].upstreams)) out.void_reasons.push(`${id}: relay upstreams ${JSON.stringify(m[`edge${k + 1}`].upstreams)} (want exactly 1)`);
+        if (opens[id] !== 1) out.void_reasons.push(`${id}: ${opens[id]} relay opens (want 1)`);
+      }
+      if (!(m.origin_relay_downstreams.length === 1 && m.origin_relay_downstreams[0] === 2)) out.void_reasons.push(`origin: relay downstreams ${JSON.stringify(m.origin_relay_downstreams)} (want 2)`);
+    }
+    out.valid = out.void_reasons.length === 0;
+    return out;
+  } finally {
+    clearInterval(pinger);
+    sig?.terminate();
+    await c.stop();
+  }
+}
+
+/** OPT.relayRounds rounds of single, relay and direct2 (the order reversed every other round):
+ *  per round the relay's added latency (relay − single, p50 and p99) and the origin's CPU
+ *  against 2 direct viewers; then the median and range over the valid rounds. */
+async function partRelay() {
+  PIN = canPin();
+  if (!PIN) console.error('relay: not pinned (taskset missing or < 2 CPUs)');
+  lgSourceFile();
+  const rounds = [];
+  for (let round = 1; round <= OPT.relayRounds; round++) {
+    const order = round % 2 ? ['single', 'relay', 'direct2'] : ['direct2', 'relay', 'single'];
+    const x = { round, order };
+    for (const kind of order) {
+      console.error(`relay round ${round}: ${kind}`);
+      try { x[kind] = await relayCase(kind, round); } catch (e) { x[kind] = { kind, valid: false, void_reasons: [String(e.message ?? e).slice(0, 500)] }; }
+      const k = x[kind];
+      console.error(`  ${kind}: latency p50/p99 ${k.latency_p50_ms}/${k.latency_p99_ms} ms, origin/node CPU ${k.cpu_percent_origin ?? k.cpu_percent_node}%, load generator ${r1(k.bench_cpu_percent)}%${k.valid ? '' : ` VOID: ${k.void_reasons.join('; ')}`}`);
+    }
+    const ok = x.single.valid && x.relay.valid;
+    x.added_latency_p50_ms = ok ? r2(x.relay.latency_p50_ms - x.single.latency_p50_ms) : null;
+    x.added_latency_p99_ms = ok ? r2(x.relay.latency_p99_ms - x.single.latency_p99_ms) : null;
+    // The scheduler's nanosecond account (clock ticks of 10 ms are too coarse for the origin's
+    // few hundredths of a second); utime+stime when the kernel has no schedstat.
+    const originCpu = (k) => k.cpu_sched_seconds_origin ?? k.cpu_seconds_origin;
+    x.origin_cpu_ratio = x.relay.valid && x.direct2.valid && originCpu(x.direct2) > 0
+      ? r2(originCpu(x.relay) / originCpu(x.direct2)) : null;
+    rounds.push(x);
+  }
+  const stat = (v) => {
+    const f = v.filter((y) => y !== null && Number.isFinite(y));
+    return f.length ? { n: f.length, median: r2(median(f)), min: r2(Math.min(...f)), max: r2(Math.max(...f)) } : { n: 0 };
+  };
+  return {
+    viewers: OPT.relayViewers, rounds_asked: OPT.relayRounds, window_s: OPT.relaySeconds, ramp_s: OPT.relayRamp,
+    viewer_protocol: OPT.relayProto, pinned: PIN ? { servers_cpu: SERVER_CPU, load_generator_cpu: BENCH_CPU } : null,
+    added_latency_p99_ms: stat(rounds.map((x) => x.added_latency_p99_ms)),
+    added_latency_p50_ms: stat(rounds.map((x) => x.added_latency_p50_ms)),
+    origin_cpu_ratio: stat(rounds.map((x) => x.origin_cpu_ratio)),
+    rounds,
+  };
+}
+
 // ---------------------------------------------------------------- report
 function machine() {
   let redisVersion = '';
   try { redisVersion = execFileSync('redis-server', ['--version']).toString().trim(); } catch { /* none */ }
-  return measureMachine({ redis: redisVersion, node_args: NODE_ARGS });
+  const git = (...a) => { try { return execFileSync('git', ['-C', ROOT, ...a]).toString().trim(); } catch { return '?'; } };
+  const dirty = git('status', '--porcelain', '--untracked-files=no');
+  const vars = Object.entries(process.env).filter(([k]) => k.startsWith('CL_')).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return measureMachine({
+    redis: redisVersion, node_args: NODE_ARGS,
+    command: [...vars, `node bench/cluster.mjs`, ...process.argv.slice(2)].join(' '),
+    options: OPT,
+    commit: `${git('rev-parse', '--short', 'HEAD')}${dirty && dirty !== '?' ? ' (with uncommitted changes)' : ''}`,
+    binary: binaryPath(),
+  });
 }
 
 function markdown(r) {
@@ -696,7 +1111,8 @@ function markdown(r) {
   const d = (x) => (x && x.n ? `${x.p50} / ${x.p90} / ${x.p99} / ${x.max}` : '-');
   const cpu = (w) => Object.entries(w.cpu_percent).map(([k, v]) => `${k} ${v}%`).join(', ');
   L.push(`# Cluster bench (${r.machine.date_utc})`, '');
-  L.push(`Machine: ${r.machine.nproc} CPUs; load at start \`${r.machine.uptime_start}\`, at end \`${r.machine.uptime_end}\`. Total ${r.total_s} s.`, '');
+  L.push(`Machine: ${r.machine.nproc} CPUs (${(r.machine.lscpu.match(/Model name:\s*(.*)/) ?? [])[1] ?? '?'}); load at start \`${r.machine.uptime_start}\`, at end \`${r.machine.uptime_end}\`. Total ${r.total_s} s.`, '');
+  L.push(`Command: \`MINIRTC_BIN=${r.machine.binary} ${r.machine.command}\`; commit ${r.machine.commit}; Node ${r.machine.node}; ${r.machine.redis}.`, '');
   if (r.joins) {
     L.push('**Joins across nodes** (3 nodes, one Redis, loopback; each client opens its socket to a random node and follows the redirect)', '');
     L.push('| run | sessions / rooms | in flight / opens per s | joined (failed) | duration | joins/s | redirected | join ms from open p50 / p90 / p99 / max | from connect | direct | redirected | generator CPU (loop delay p99) | machine CPU of 2 cores | valid |');
@@ -716,19 +1132,32 @@ function markdown(r) {
       L.push('', `Redis CPU ${x.cpu_percent.redis}%. Rooms whose members ended on more than one node: ${x.rooms_on_more_than_one_node}. Hops: ${JSON.stringify(x.hops)}.`, '');
     }
   }
-  if (r.failover) {
-    L.push('**Failover** (all rooms pinned on n1, n2 and n3 idle; clients resume as the SDK does; times from the signal)', '');
-    L.push('| signal | sessions / rooms | resumed (failed) | to resume p50 / p90 / p99 / max ms | socket lost after (p50 / max) | loss → resume p50 / max | attempts p50 / max | redirects p50 / max | config asks p50 / max | rooms now on | split rooms | n1 exited after | generator CPU | nodes CPU (window) |');
-    L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const f of [r.failover.kill, r.failover.drain]) {
-      L.push(`| ${f.signal} | ${f.sessions} / ${f.rooms} | ${f.resumed} (${f.failed}) | ${d(f.ms_from_signal_to_resume)} | ${f.socket_lost_ms_after_signal.p50} / ${f.socket_lost_ms_after_signal.max} | ${f.ms_from_socket_loss_to_resume.p50} / ${f.ms_from_socket_loss_to_resume.max} | ${f.attempts.p50} / ${f.attempts.max} | ${f.redirects.p50} / ${f.redirects.max} | ${f.config_asks.p50} / ${f.config_asks.max} | ${JSON.stringify(f.rooms_now_on)} | ${f.rooms_on_more_than_one_node} | ${f.victim_exit_ms_after_signal ?? '-'} ms | ${f.generator_cpu_percent}% | ${cpu(f)} (${f.window_s} s) |`);
+  const foRows = [...(r.failover?.per_run ?? []), ...(r.drain ? [r.drain] : [])];
+  if (foRows.length) {
+    L.push('**Failover** (all rooms pinned on n1, n2 and n3 idle; clients resume as the SDK does; times from the signal to the resume result; each row a fresh Redis and fresh nodes)', '');
+    L.push('| run | signal | sessions / rooms | resumed (failed) | to resume p50 / p90 / p99 / max ms | socket lost after (p50 / max) | loss → resume p50 / max | attempts p50 / max | redirects p50 / max | config asks p50 / max | rooms now on | split rooms | n1 exited after | media viewers playing again (of) | signal → their first frame p50 / max ms | generator CPU | nodes CPU (window) |');
+    L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const [i, f] of foRows.entries()) {
+      L.push(`| ${f.signal === 'SIGKILL' ? i + 1 : '-'} | ${f.signal} | ${f.sessions} / ${f.rooms} | ${f.resumed} (${f.failed}) | ${d(f.ms_from_signal_to_resume)} | ${f.socket_lost_ms_after_signal.p50} / ${f.socket_lost_ms_after_signal.max} | ${f.ms_from_socket_loss_to_resume.p50} / ${f.ms_from_socket_loss_to_resume.max} | ${f.attempts.p50} / ${f.attempts.max} | ${f.redirects.p50} / ${f.redirects.max} | ${f.config_asks.p50} / ${f.config_asks.max} | ${JSON.stringify(f.rooms_now_on)} | ${f.rooms_on_more_than_one_node} | ${f.victim_exit_ms_after_signal ?? '-'} ms | ${f.media ? `${f.media.playing_again} (${f.media.viewers})` : '-'} | ${f.media?.ms_from_signal_to_playing.n ? `${f.media.ms_from_signal_to_playing.p50} / ${f.media.ms_from_signal_to_playing.max}` : '-'} | ${f.generator_cpu_percent}% | ${cpu(f)} (${f.window_s} s) |`);
     }
     L.push('');
-    for (const f of [r.failover.kill, r.failover.drain]) if (f.failures.length) L.push(`${f.signal} failures: ${f.failures.join('; ')}`, '');
+    for (const [i, f] of foRows.entries()) if (f.failures.length) L.push(`${f.signal} (row ${i + 1}) failures: ${f.failures.join('; ')}`, '');
+    const f = r.failover;
+    if (f) {
+      L.push(`kill -9 over ${f.runs} runs of ${f.sessions_per_run} sessions in ${f.rooms_per_run} rooms (${f.duration_s} s): ${f.resumed} resumed, ${f.failed} failed.`, '');
+      L.push('| kill → resume result, ms | p50 / p90 / p99 / max (min) | n |', '|---|---|---|');
+      L.push(`| every session of every run | ${d(f.all_sessions_ms)} (${f.all_sessions_ms.min ?? '-'}) | ${f.all_sessions_ms.n} |`);
+      L.push(`| per run: the last client back | ${d(f.every_client_back_ms)} (${f.every_client_back_ms.min ?? '-'}) | ${f.every_client_back_ms.n} |`);
+      if (f.media_viewers_per_run) {
+        L.push(`| media viewers (${f.media_viewers_per_run} a run): kill → first video frame from the new node | ${d(f.all_viewers_playing_ms)} (${f.all_viewers_playing_ms.min ?? '-'}) | ${f.all_viewers_playing_ms.n} |`);
+        L.push(`| per run: the last media viewer playing again (runs where all did) | ${d(f.every_viewer_playing_ms)} (${f.every_viewer_playing_ms.min ?? '-'}) | ${f.every_viewer_playing_ms.n} |`);
+      }
+      L.push('', `Spread of the runs (resume result): p50 ${f.run_p50_range_ms?.join('–') ?? '-'} ms, p99 ${f.run_p99_range_ms?.join('–') ?? '-'} ms. Media viewers not playing again within the timeout: ${f.media_not_playing}.`, '');
+    }
   }
-  if (r.relay) {
-    const x = r.relay;
-    L.push(`**Relay** (publisher on ${x.origin} via signalling, \`ffmpeg -re -c copy\` of ${x.source}; ${x.viewers_per_node} HTTP-FLV viewers on the origin and ${x.viewers_per_node} on edge ${x.edge}; ${x.window_s} s window)`, '');
+  if (r.edge) {
+    const x = r.edge;
+    L.push(`**Edge hop** (publisher on ${x.origin} via signalling, \`ffmpeg -re -c copy\` of ${x.source}; ${x.viewers_per_node} HTTP-FLV viewers on the origin and ${x.viewers_per_node} on edge ${x.edge}; ${x.window_s} s window)`, '');
     L.push('| figure | p50 / p90 / p99 / max ms (min) | n |');
     L.push('|---|---|---|');
     const row = (name, v) => L.push(`| ${name} | ${d(v)} (${v.min ?? '-'}) | ${v.n} |`);
@@ -739,6 +1168,24 @@ function markdown(r) {
     row('first frame on an edge, warm', x.first_frame_ms_edge_warm);
     L.push('', `Video tags matched: ${x.video_tags_matched} (missing at the edge: ${x.tags_missing_at_edge}); edge timestamp − origin timestamp: ${JSON.stringify(x.edge_timestamp_shift_ms)}; first frames not a keyframe: ${x.first_frames_not_keyframe}; relay upstreams at the edge ${x.relay_upstreams_at_edge}, downstreams at the origin ${x.relay_downstreams_at_origin}. Cold samples: ${x.cold.map((c) => `${c.edge}#${c.round} ${c.ms}`).join(', ')}. CPU in the window: ${cpu(x)}, generator ${x.generator_cpu_percent}%.`, '');
   }
+  if (r.relay) {
+    const x = r.relay;
+    const pin = x.pinned ? `servers (Redis, nodes) on CPU ${x.pinned.servers_cpu}, the load generator on CPU ${x.pinned.load_generator_cpu}` : 'not pinned';
+    L.push(`**Relay under load** (\`minirtc bench --scenario fanout\`: one paced publisher, ${x.viewers} ${x.viewer_protocol.toUpperCase()} viewers, latency from kernel receive stamps of every 10th viewer; ${x.window_s} s window after a ${x.ramp_s} s ramp; ${pin}. Per round, each on fresh processes: *single* = one node without a cluster, every viewer on it; *relay* = publisher on the origin, the viewers split over the two edges (play URLs signed for the edges, which pull the stream from the origin); *direct2* = the same cluster with 2 viewers on the origin. Added latency = relay − single; origin CPU ratio = the origin's CPU time in the window (all its threads, the scheduler's account: /proc/PID/task/*/schedstat) in *relay* / in *direct2*)`, '');
+    L.push('| round (order) | single p50 / p99 / max ms | relay p50 / p99 / max ms | edge1 p99 / edge2 p99 | added p50 / p99 ms | origin CPU s relay / direct2 (ratio) | edges CPU | single node CPU | load generator CPU single / relay | relay checks: edge upstreams, opens, origin downstreams | valid |');
+    L.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    const cpuS = (k) => { const v = k?.cpu_sched_seconds_origin ?? k?.cpu_seconds_origin; return v === undefined ? '-' : `${Math.round(v * 1000) / 1000} s (${r2((v / k.window_seconds) * 100)}%)`; };
+    const lat = (k) => (k?.latency_count ? `${r2(k.latency_p50_ms)} / ${r2(k.latency_p99_ms)} / ${r2(k.latency_max_ms)}` : '-');
+    for (const y of x.rounds) {
+      const { single: s, relay: re, direct2: d2 } = y;
+      const m = re?.window_metrics;
+      const checks = m ? `${JSON.stringify(m.edge1.upstreams)} ${JSON.stringify(m.edge2.upstreams)}, ${JSON.stringify(Object.values(m.relay_opens_total_after))}, ${JSON.stringify(m.origin_relay_downstreams)}` : '-';
+      const valid = ['single', 'relay', 'direct2'].map((k) => (y[k]?.valid ? '' : `${k} void: ${y[k]?.void_reasons?.join('; ')}`)).filter(Boolean).join(' / ') || 'yes';
+      L.push(`| ${y.round} (${y.order.join(', ')}) | ${lat(s)} | ${lat(re)} | ${r2(re?.latency_target0_p99_ms ?? NaN)} / ${r2(re?.latency_target1_p99_ms ?? NaN)} | ${y.added_latency_p50_ms ?? '-'} / ${y.added_latency_p99_ms ?? '-'} | ${cpuS(re)} / ${cpuS(d2)} (${y.origin_cpu_ratio ?? '-'}) | ${r1(re?.cpu_percent_edge1 ?? NaN)}% + ${r1(re?.cpu_percent_edge2 ?? NaN)}% | ${r1(s?.cpu_percent_node ?? NaN)}% | ${r1(s?.bench_cpu_percent ?? NaN)}% / ${r1(re?.bench_cpu_percent ?? NaN)}% | ${checks} | ${valid} |`);
+    }
+    const st = (v, unit = '') => (v.n ? `${v.median}${unit} (range ${v.min}–${v.max}${unit}, ${v.n} valid round${v.n > 1 ? 's' : ''})` : 'no valid round');
+    L.push('', `Added latency of the relay hop, p99: ${st(x.added_latency_p99_ms, ' ms')}; p50: ${st(x.added_latency_p50_ms, ' ms')}. Origin CPU with ${x.viewers} viewers on the edges / with 2 direct viewers: ${st(x.origin_cpu_ratio, '×')}.`, '');
+  }
   return L.join('\n');
 }
 
@@ -747,12 +1194,14 @@ if (!binaryPath()) {
   process.exit(1);
 }
 mkdirSync(OUT, { recursive: true });
-const parts = env('CL_PARTS', 'joins failover relay').split(/\s+/);
 const t0 = now();
 const result = { machine: machine() };
-if (parts.includes('joins')) { console.error('== joins across nodes'); result.joins = await partJoins(); }
-if (parts.includes('failover')) { console.error('== failover'); result.failover = await partFailover(); }
-if (parts.includes('relay')) { console.error('== relay latency'); result.relay = await partRelay(); }
+const has = (sc) => OPT.scenarios.includes(sc);
+if (has('joins')) { console.error('== joins across nodes'); result.joins = await partJoins(); }
+if (has('failover')) { console.error(`== failover (kill -9, ${OPT.failoverRuns} runs)`); result.failover = await partFailover(); }
+if (has('drain')) { console.error('== drain (SIGTERM)'); result.drain = await partDrain(); }
+if (has('edge')) { console.error('== edge hop and first frames'); result.edge = await partEdge(); }
+if (has('relay')) { console.error(`== relay under load (${OPT.relayViewers} viewers, ${OPT.relayRounds} rounds)`); result.relay = await partRelay(); }
 result.machine.uptime_end = execFileSync('uptime').toString().trim();
 result.total_s = Math.round((now() - t0) / 1000);
 const md = markdown(result);

@@ -165,6 +165,29 @@ std::optional<ProcSample> sample_process(int pid) {
   return s;
 }
 
+std::optional<std::uint64_t> parse_schedstat_ns(std::string_view schedstat) {
+  const auto space = schedstat.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  return to_u64(schedstat.substr(0, space), 10, true);
+}
+
+std::optional<double> sched_cpu_seconds(int pid) {
+  std::error_code ec;
+  std::uint64_t ns = 0;
+  bool any = false;
+  const auto dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    auto text = read_file(entry.path().string() + "/schedstat");
+    if (!text) continue;  // the thread ended meanwhile
+    auto v = parse_schedstat_ns(*text);
+    if (!v) return std::nullopt;
+    ns += *v;
+    any = true;
+  }
+  if (ec || !any) return std::nullopt;
+  return static_cast<double>(ns) / 1e9;
+}
+
 std::optional<int> pinned_cpu(int pid) {
   cpu_set_t set;
   CPU_ZERO(&set);

@@ -136,6 +136,7 @@ class Runner {
   };
   struct Viewer {
     std::size_t publisher = 0;
+    std::size_t target = 0;  // index into the play targets (BenchOptions::play_rtmp/play_http)
     bool slow = false;
     bool stamped = false;  // arrival times from the kernel: its latency is measured
     std::int64_t start_ns = 0;
@@ -159,8 +160,9 @@ class Runner {
 
   void start_publisher(std::size_t index, const std::string& room, const std::string& user);
   void pace(Publisher& p);
-  void start_viewer(std::size_t publisher, const std::string& room, const std::string& user,
-                    const std::string& viewer_id, bool flv, bool slow);
+  /// `index`: the viewer's place in the ramp; it picks the play target and the latency sample.
+  void start_viewer(std::size_t index, std::size_t publisher, const std::string& room,
+                    const std::string& user, const std::string& viewer_id, bool flv, bool slow);
   void on_media(Viewer& v, int type, std::uint32_t ts, std::span<const std::uint8_t> payload,
                 std::int64_t now);
   void close_all();
@@ -189,6 +191,14 @@ class Runner {
   std::mutex mu_;
   Naming naming_;
   tcp::endpoint rtmp_ep_, http_ep_;
+  // Where viewers play (the publisher's server unless --play-rtmp / --play-http name others).
+  struct PlayTarget {
+    tcp::endpoint ep;
+    std::string host_port;
+  };
+  std::vector<PlayTarget> play_rtmp_, play_http_;
+  std::vector<LatencyHistogram> target_latency_;    // the sample's latency, per play target
+  std::vector<std::pair<std::string, int>> watch_;  // (label, pid) of --watch
   MediaClip clip_;
   ServerWatch server_;
   std::vector<std::unique_ptr<Publisher>> publishers_;
@@ -260,15 +270,21 @@ void Runner::pace(Publisher& p) {
   });
 }
 
-void Runner::start_viewer(std::size_t publisher, const std::string& room, const std::string& user,
-                          const std::string& viewer_id, bool flv, bool slow) {
+void Runner::start_viewer(std::size_t index, std::size_t publisher, const std::string& room,
+                          const std::string& user, const std::string& viewer_id, bool flv,
+                          bool slow) {
   viewers_.push_back(std::make_unique<Viewer>());
   auto& v = *viewers_.back();
   v.publisher = publisher;
   v.slow = slow;
+  // Viewer i plays from target i % n; the sample takes every Nth viewer of each target alike.
+  const auto& targets = flv ? play_http_ : play_rtmp_;
+  v.target = index % targets.size();
+  const auto& target = targets[v.target];
   // Kernel receive stamps cost the load generator a readiness wait and a recvmsg with control
   // data per read; a sample of viewers measures latency, the rest only read.
-  v.stamped = o_.stamp_every > 0 && (viewers_.size() - 1) % o_.stamp_every == 0;
+  v.stamped = o_.stamp_every > 0 &&
+              (index / targets.size()) % static_cast<std::size_t>(o_.stamp_every) == 0;
   auto& io = v.stamped ? sample_io_ : io_;
   v.start_ns = now_ns();
   const double rate = slow ? clip_.bitrate_bps() / 8.0 * o_.slow_factor : 0.0;
@@ -283,21 +299,22 @@ void Runner::start_viewer(std::size_t publisher, const std::string& room, const 
     h.on_tag = [this, &v](flv::TagType type, std::uint32_t ts, std::span<const std::uint8_t> body,
                           std::int64_t now) { on_media(v, static_cast<int>(type), ts, body, now); };
     h.on_closed = on_closed;
-    v.flv = std::make_shared<FlvClient>(
-        io, http_ep_, o_.http, naming_.flv_path(room, user, viewer_id), std::move(h), rate);
+    v.flv =
+        std::make_shared<FlvClient>(io, target.ep, target.host_port,
+                                    naming_.flv_path(room, user, viewer_id), std::move(h), rate);
     if (v.stamped) v.flv->stamp_arrivals();
     asio::post(io, [c = v.flv] { c->start(); });
   } else {
-    RtmpTarget target{rtmp_ep_, "live", "rtmp://" + naming_.rtmp_host_port + "/live",
-                      naming_.rtmp_stream(room, user, viewer_id, false)};
+    RtmpTarget play{target.ep, "live", "rtmp://" + target.host_port + "/live",
+                    naming_.rtmp_stream(room, user, viewer_id, false)};
     RtmpClient::Handlers h;
     h.on_ready = [this, &v] { viewer_ready(v); };
     h.on_media = [this, &v](std::uint8_t type, std::uint32_t ts,
                             std::span<const std::uint8_t> payload,
                             std::int64_t now) { on_media(v, type, ts, payload, now); };
     h.on_closed = on_closed;
-    v.rtmp = std::make_shared<RtmpClient>(io, RtmpClient::Role::Play, std::move(target),
-                                          std::move(h), rate);
+    v.rtmp = std::make_shared<RtmpClient>(io, RtmpClient::Role::Play, std::move(play), std::move(h),
+                                          rate);
     if (v.stamped) v.rtmp->stamp_arrivals();
     asio::post(io, [c = v.rtmp] { c->start(); });
   }
@@ -329,6 +346,7 @@ void Runner::on_media(Viewer& v, int type, std::uint32_t ts, std::span<const std
   if (*sent < v.start_ns) return;
   // Slow viewers are never in the sample; their latency (their own throttling) is from read times.
   if (v.stamped || v.slow) totals.latency.record(ns_to_ms(arrival - *sent));
+  if (v.stamped && !v.slow) target_latency_[v.target].record(ns_to_ms(arrival - *sent));
   totals.latency_at_read.record(ns_to_ms(now_ns() - *sent));
 }
 
@@ -400,7 +418,7 @@ awaitable<void> Runner::drive_media() {
       for (int u = 0; u < o_.room_size; ++u)
         streams.emplace_back(fmt::format("{}call{}", run_tag_, room), fmt::format("u{}", u));
   } else {
-    streams.emplace_back(run_tag_ + "fanout", "pub");
+    streams.emplace_back(o_.room.empty() ? run_tag_ + "fanout" : o_.room, "pub");
   }
   for (std::size_t i = 0; i < streams.size(); ++i)
     publishers_.push_back(std::make_unique<Publisher>());
@@ -442,7 +460,7 @@ awaitable<void> Runner::drive_media() {
     const auto& w = wants[i];
     const bool slow = slow_every > 0 &&
                       static_cast<int>(i % static_cast<std::size_t>(slow_every)) == slow_every - 1;
-    start_viewer(w.publisher, streams[w.publisher].first, streams[w.publisher].second, w.viewer,
+    start_viewer(i, w.publisher, streams[w.publisher].first, streams[w.publisher].second, w.viewer,
                  flv, slow);
   }
   co_await sleep_s(o_.settle_seconds);
@@ -453,6 +471,7 @@ awaitable<void> Runner::drive_media() {
   normal_.latency.clear();
   normal_.latency_at_read.clear();
   slow_.latency.clear();
+  for (auto& h : target_latency_) h.clear();
   normal_.unmatched = slow_.unmatched = 0;
   const int failed_before_window = viewer_failures_.count;
   const auto w0 = server_.sample();
@@ -460,6 +479,12 @@ awaitable<void> Runner::drive_media() {
   const auto tcp0 = tcp_socket_memory_kb();
   const auto sendq0 = server_send_queue_kb(server_ports);
   const auto self0 = sample_self();
+  std::vector<std::optional<ProcSample>> watch0;
+  std::vector<std::optional<double>> watch_sched0;
+  for (const auto& [label, pid] : watch_) {
+    watch0.push_back(sample_process(pid));
+    watch_sched0.push_back(sched_cpu_seconds(pid));
+  }
   const auto t0 = now_ns();
   window_ = true;
   lock.unlock();
@@ -475,6 +500,12 @@ awaitable<void> Runner::drive_media() {
   const auto tcp1 = tcp_socket_memory_kb();
   const auto sendq1 = server_send_queue_kb(server_ports);
   const auto self1 = sample_self();
+  std::vector<std::optional<ProcSample>> watch1;
+  std::vector<std::optional<double>> watch_sched1;
+  for (const auto& [label, pid] : watch_) {
+    watch1.push_back(sample_process(pid));
+    watch_sched1.push_back(sched_cpu_seconds(pid));
+  }
 
   int ready = 0, failed = 0, no_frame = 0, slow_count = 0;
   double bytes = 0, slow_bytes = 0;
@@ -499,6 +530,16 @@ awaitable<void> Runner::drive_media() {
   r.add("window_seconds", seconds, "s");
   r.add("delivered_mbps", bytes * 8 / seconds / 1e6, "Mbit/s");
   r.add_latency("latency", normal_.latency);
+  if (!o_.play_rtmp.empty() || !o_.play_http.empty()) {
+    const auto& targets = flv ? play_http_ : play_rtmp_;
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+      int connected = 0;
+      for (auto& v : viewers_) connected += v->target == t && v->ready && !v->failed;
+      r.add(fmt::format("play_target{}", t), targets[t].host_port);
+      r.add(fmt::format("viewers_connected_target{}", t), connected);
+      r.add_latency(fmt::format("latency_target{}", t), target_latency_[t]);
+    }
+  }
   r.add_latency("latency_at_read", normal_.latency_at_read);
   r.add("latency_unmatched_messages", normal_.unmatched);
   r.add_latency("play_start", normal_.ready);
@@ -523,6 +564,18 @@ awaitable<void> Runner::drive_media() {
     r.add("server_send_queue_window_end_kb", *sendq1, "KiB");
     r.add("server_send_queue_growth_in_window_kb",
           static_cast<std::int64_t>(*sendq1) - static_cast<std::int64_t>(*sendq0), "KiB");
+  }
+  for (std::size_t i = 0; i < watch_.size(); ++i) {
+    const auto& label = watch_[i].first;
+    if (!watch0[i] || !watch1[i]) {
+      r.add("cpu_seconds_" + label, "unavailable (process gone)");
+      continue;
+    }
+    const double cpu = watch1[i]->cpu_seconds - watch0[i]->cpu_seconds;
+    r.add("cpu_seconds_" + label, cpu, "s");
+    r.add("cpu_percent_" + label, 100.0 * cpu / seconds, "%");
+    if (watch_sched0[i] && watch_sched1[i])
+      r.add("cpu_sched_seconds_" + label, *watch_sched1[i] - *watch_sched0[i], "s");
   }
   report_self(r, self0, self1, seconds);
   close_all();
@@ -658,6 +711,27 @@ Result<Report> Runner::run() {
   rtmp_ep_ = *rtmp;
   http_ep_ = *http;
   naming_.rtmp_host_port = o_.rtmp;
+  auto targets = [](const std::vector<std::string>& named, const std::string& fallback,
+                    std::vector<PlayTarget>& out) -> Status {
+    for (const auto& hp : named.empty() ? std::vector<std::string>{fallback} : named) {
+      auto ep = parse_endpoint(hp);
+      if (!ep) return ep.error();
+      out.push_back({*ep, hp});
+    }
+    return {};
+  };
+  if (auto st = targets(o_.play_rtmp, o_.rtmp, play_rtmp_); !st) return st.error();
+  if (auto st = targets(o_.play_http, o_.http, play_http_); !st) return st.error();
+  target_latency_.resize(std::max(play_rtmp_.size(), play_http_.size()));
+  for (const auto& w : o_.watch) {
+    const auto eq = w.find('=');
+    int pid = 0;
+    if (eq != std::string::npos) std::from_chars(w.data() + eq + 1, w.data() + w.size(), pid);
+    if (eq == std::string::npos || eq == 0 || pid <= 0)
+      return make_error("--watch wants LABEL=PID, got " + w);
+    if (!sample_process(pid)) return make_error("cannot read /proc of --watch " + w);
+    watch_.emplace_back(w.substr(0, eq), pid);
+  }
   if (!o_.app.empty()) {
     const auto colon = o_.app.find(':');
     if (colon == std::string::npos) return make_error("--app wants APPID:APPKEY");

@@ -1,8 +1,15 @@
 #pragma once
 // The scenarios of `minirtc bench` (issue 5): fan-out, calls, slow viewers, signalling. Each
 // runs every client on one io_context in the calling thread and returns a Report.
+//
+// Fan-out through a cluster's relay (bench/cluster.mjs, part relay): the publisher pushes to
+// `rtmp` while the viewers play from other nodes (`play_rtmp` / `play_http`, spread evenly, the
+// latency sample too), in a room named by `room` so the caller can hold that room on the
+// publisher's node (a room is in the cluster's directory, where an edge finds its origin, only
+// while it has a member). `watch` adds the CPU of other processes over the same window.
 
 #include <string>
+#include <vector>
 
 #include "bench/report.hpp"
 #include "util/result.hpp"
@@ -30,6 +37,13 @@ struct BenchOptions {
   double duration_seconds = 20;
   int server_pid = 0;  // 0: no server CPU/memory figures
   std::string label;
+  /// Fan-out: the room of the stream (empty: a fresh name per run).
+  std::string room;
+  /// Fan-out and slow viewers: HOST:PORT of the nodes the viewers play from (viewer i from
+  /// entry i % size); empty: `rtmp` / `http`, the publisher's server.
+  std::vector<std::string> play_rtmp, play_http;
+  /// "LABEL=PID": processes whose CPU seconds over the window are reported (cpu_seconds_LABEL).
+  std::vector<std::string> watch;
 };
 
 Result<Report> run_scenario(const BenchOptions& options);

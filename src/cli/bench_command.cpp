@@ -1,6 +1,8 @@
 // `minirtc bench`: the load generator. One scenario per run against one server (MiniRTC with
 // signed URLs when --app is given, or any RTMP server with plain URLs, e.g. nginx-rtmp); prints
-// a table and optionally writes JSON. bench/run.sh drives the full comparison.
+// a table and optionally writes JSON. bench/run.sh drives the full comparison. --play-rtmp /
+// --play-http point the viewers at other nodes than the publisher's (a cluster's edges:
+// bench/cluster.mjs, part relay).
 
 #include <fstream>
 #include <iostream>
@@ -69,6 +71,16 @@ void register_bench_command(CLI::App& root) {
   cmd->add_option("--label", b.label,
                   "name of the target in the report (e.g. minirtc, nginx-rtmp)");
   cmd->add_option("--json", o->json_out, "also write the report as JSON to this file");
+  cmd->add_option("--room", b.room, "fanout: the stream's room (default: a fresh name per run)");
+  cmd->add_option("--play-rtmp", b.play_rtmp,
+                  "fanout: HOST:PORT of the nodes RTMP viewers play from, viewer i from entry "
+                  "i % count, with per-node latency (default: --rtmp, the publisher's server)")
+      ->delimiter(',');
+  cmd->add_option("--play-http", b.play_http,
+                  "fanout: the same for HTTP-FLV viewers (default: --http)")
+      ->delimiter(',');
+  cmd->add_option("--watch", b.watch,
+                  "LABEL=PID: also report that process's CPU over the window (repeatable)");
   cmd->callback([o] { run_bench(*o); });
 }
 

@@ -123,6 +123,27 @@ TEST(ProcStats, ParsesStatWithAwkwardName) {
   EXPECT_FALSE(parse_stat_times("no paren"));
 }
 
+TEST(ProcStats, ParsesSchedstat) {
+  EXPECT_EQ(parse_schedstat_ns("699140737 1797998895 4978\n"), 699140737u);
+  EXPECT_EQ(parse_schedstat_ns("52449 0 1"), 52449u);
+  EXPECT_FALSE(parse_schedstat_ns("x 1 2"));
+  EXPECT_FALSE(parse_schedstat_ns("12a 1 2"));
+  EXPECT_FALSE(parse_schedstat_ns(""));
+}
+
+TEST(ProcStats, SchedCpuSecondsOfThisProcess) {
+  // This process has run: its scheduler time is positive and grows with work.
+  auto t0 = sched_cpu_seconds(static_cast<int>(getpid()));
+  ASSERT_TRUE(t0);
+  EXPECT_GT(*t0, 0.0);
+  volatile std::uint64_t x = 0;
+  for (std::uint64_t i = 0; i < 50'000'000; ++i) x = x + i;
+  auto t1 = sched_cpu_seconds(static_cast<int>(getpid()));
+  ASSERT_TRUE(t1);
+  EXPECT_GT(*t1, *t0);
+  EXPECT_FALSE(sched_cpu_seconds(-1));
+}
+
 TEST(ProcStats, ParsesStatusKb) {
   const std::string status =
       "Name:\tminirtc\nVmHWM:\t   52000 kB\nVmRSS:\t   51234 kB\nThreads:\t3\n";
