@@ -14,8 +14,18 @@ bool id_char(char c) noexcept {
          c == '.' || c == '-';
 }
 
+/// At most kMaxRecordUrl characters, each visible ASCII (no space, control or non-ASCII byte):
+/// JSON escapes at most '"' and '\\' of them, to two characters, so the encoding of any record
+/// decode accepts stays within decode's size bound (3 × 2 × 512 + the rest < 4096).
+bool visible_ascii(std::string_view s) noexcept {
+  if (s.size() > kMaxRecordUrl) return false;
+  for (char c : s)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
 bool url_with_scheme(std::string_view url, std::initializer_list<std::string_view> schemes) {
-  if (url.size() > kMaxRecordUrl) return false;
+  if (!visible_ascii(url)) return false;
   for (auto s : schemes)
     if (url.starts_with(s) && url.size() > s.size()) return true;
   return false;
@@ -92,6 +102,8 @@ Result<NodeRecord> decode_node_record(std::string_view text) {
     return make_error("node record: pathPrefix is not /segment[/segment]");
   if (!url_with_scheme(r.rtmp_url, {"rtmp://", "rtmps://"}))
     return make_error("node record: rtmpUrl is not an rtmp(s) URL");
+  if (!visible_ascii(r.relay_address))
+    return make_error("node record: relayAddress is not visible ASCII");
   return r;
 }
 

@@ -4,7 +4,9 @@
 // (keys::node); a node whose record has expired is dead to the others.
 //
 // The codec is JSON (one object, every field present, nothing else); decode refuses anything
-// else with a reason, and bounds every string, because a record comes from the network.
+// else with a reason, and bounds every string, because a record comes from the network. URLs and
+// the relay address are visible ASCII (no spaces, control characters or other bytes), which also
+// keeps the encoding of every record decode accepts within decode's size bound (4096 bytes).
 // Pure: values in, values out.
 
 #include <cstdint>

@@ -78,6 +78,24 @@ TEST(NodeRecordCodec, RefusesGarbage) {
   }
 }
 
+// Broke fuzz_cluster_records' round-trip check (an input built at the size bound, kept in its
+// seed corpus as node_at_bound): a record of exactly 4096 bytes whose publicUrl and relayAddress
+// were control characters (\u0001, six bytes each way) and whose egressMbps and cpuPercent were
+// written 1 decoded, but encoded as 4100 bytes (1 → 1E0), which decode refused. URLs and the
+// relay address are now visible ASCII, which bounds the encoding.
+TEST(NodeRecordCodec, RefusesUrlsAndAddressesThatAreNotVisibleAscii) {
+  const auto good = encode_node_record(sample_node());
+  for (auto [from, to] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+           {"rtc.example.com\"", "rtc.example.com\\u0001\""},       // publicUrl: control character
+           {"https://rtc.example.com", "https://rtc example.com"},  // space
+           {"rtmp://rtc.example.com", "rtmp://rtc.\u00e9xample.com"},  // not ASCII
+           {"10.0.0.2:1936", "10.0.0.2:1936\\u007f"},                  // DEL
+       }) {
+    auto r = decode_node_record(replaced(good, from, to));
+    EXPECT_FALSE(r.ok()) << replaced(good, from, to);
+  }
+}
+
 TEST(PinCodec, RoundTripsAndRefusesGarbage) {
   Pin p{"node-1", 1'700'000'000'123};
   EXPECT_EQ(encode_pin(p), "v1 node-1 1700000000123");
