@@ -24,6 +24,11 @@ bool visible_ascii(std::string_view s) noexcept {
   return true;
 }
 
+/// `d` to 3 decimals (see node_record.hpp: what Boost.JSON 1.81 reads back exactly).
+double milli(double d) noexcept {
+  return std::round(d * 1000) / 1000;
+}
+
 bool url_with_scheme(std::string_view url, std::initializer_list<std::string_view> schemes) {
   if (!visible_ascii(url)) return false;
   for (auto s : schemes)
@@ -72,8 +77,8 @@ std::string encode_node_record(const NodeRecord& r) {
   o["rooms"] = r.rooms;
   o["sessions"] = r.sessions;
   o["viewers"] = r.viewers;
-  o["egressMbps"] = r.egress_mbps;
-  o["cpuPercent"] = r.cpu_percent;
+  o["egressMbps"] = milli(r.egress_mbps);
+  o["cpuPercent"] = milli(r.cpu_percent);
   o["startedAt"] = r.started_at_ms;
   o["updatedAt"] = r.updated_at_ms;
   return json::serialize(o);
@@ -95,6 +100,8 @@ Result<NodeRecord> decode_node_record(std::string_view text) {
   f.u64("startedAt", r.started_at_ms);
   f.u64("updatedAt", r.updated_at_ms);
   if (auto st = f.finish(); !st) return st.error();
+  r.egress_mbps = milli(r.egress_mbps);
+  r.cpu_percent = milli(r.cpu_percent);
   if (!is_valid_node_id(r.id)) return make_error("node record: id is not 1-64 [a-zA-Z0-9_.-]");
   if (!url_with_scheme(r.public_url, {"http://", "https://"}))
     return make_error("node record: publicUrl is not an http(s) URL");
