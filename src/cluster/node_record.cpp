@@ -14,8 +14,23 @@ bool id_char(char c) noexcept {
          c == '.' || c == '-';
 }
 
+/// At most kMaxRecordUrl characters, each visible ASCII (no space, control or non-ASCII byte):
+/// JSON escapes at most '"' and '\\' of them, to two characters, so the encoding of any record
+/// decode accepts stays within decode's size bound (3 × 2 × 512 + the rest < 4096).
+bool visible_ascii(std::string_view s) noexcept {
+  if (s.size() > kMaxRecordUrl) return false;
+  for (char c : s)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+/// `d` to 3 decimals (see node_record.hpp: what Boost.JSON 1.81 reads back exactly).
+double milli(double d) noexcept {
+  return std::round(d * 1000) / 1000;
+}
+
 bool url_with_scheme(std::string_view url, std::initializer_list<std::string_view> schemes) {
-  if (url.size() > kMaxRecordUrl) return false;
+  if (!visible_ascii(url)) return false;
   for (auto s : schemes)
     if (url.starts_with(s) && url.size() > s.size()) return true;
   return false;
@@ -62,8 +77,8 @@ std::string encode_node_record(const NodeRecord& r) {
   o["rooms"] = r.rooms;
   o["sessions"] = r.sessions;
   o["viewers"] = r.viewers;
-  o["egressMbps"] = r.egress_mbps;
-  o["cpuPercent"] = r.cpu_percent;
+  o["egressMbps"] = milli(r.egress_mbps);
+  o["cpuPercent"] = milli(r.cpu_percent);
   o["startedAt"] = r.started_at_ms;
   o["updatedAt"] = r.updated_at_ms;
   return json::serialize(o);
@@ -85,6 +100,8 @@ Result<NodeRecord> decode_node_record(std::string_view text) {
   f.u64("startedAt", r.started_at_ms);
   f.u64("updatedAt", r.updated_at_ms);
   if (auto st = f.finish(); !st) return st.error();
+  r.egress_mbps = milli(r.egress_mbps);
+  r.cpu_percent = milli(r.cpu_percent);
   if (!is_valid_node_id(r.id)) return make_error("node record: id is not 1-64 [a-zA-Z0-9_.-]");
   if (!url_with_scheme(r.public_url, {"http://", "https://"}))
     return make_error("node record: publicUrl is not an http(s) URL");
@@ -92,6 +109,8 @@ Result<NodeRecord> decode_node_record(std::string_view text) {
     return make_error("node record: pathPrefix is not /segment[/segment]");
   if (!url_with_scheme(r.rtmp_url, {"rtmp://", "rtmps://"}))
     return make_error("node record: rtmpUrl is not an rtmp(s) URL");
+  if (!visible_ascii(r.relay_address))
+    return make_error("node record: relayAddress is not visible ASCII");
   return r;
 }
 

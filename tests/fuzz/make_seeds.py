@@ -8,6 +8,7 @@ The signed URLs below are `minirtc url publish|play` output for app 123456781234
 with key 0123456789abcdef0123456789abcdef; the JSON-RPC frames are the SDK's (docs/protocol.md §4).
 """
 import os
+import re
 import struct
 
 ROOT = 'tests/fuzz/corpus'
@@ -278,3 +279,106 @@ def origin_answer(rng, complex_s1=True, chunk_size=60000, refuse=False):
 write('rtmp_play_client', 'origin_play', b'\x10' + origin_answer(random.Random(1)))
 write('rtmp_play_client', 'origin_refuses', b'\x03' + origin_answer(random.Random(2), refuse=True))
 write('rtmp_play_client', 'simple_small_chunks', b'\xc8' + origin_answer(random.Random(3), complex_s1=False, chunk_size=128))
+
+
+# cluster_broadcast and cluster_records: what nodes write to Redis (docs/cluster.md), byte for
+# byte as the encoders of src/cluster/ write it (JSON objects of Boost.JSON's serializer: fields in
+# the encoder's order, no spaces, doubles as 6.15E1), and signed envelopes
+# "v1.FROM.SENT.SIG.BODY" (cluster/signing.hpp) under the targets' fixed secret, sent at their
+# fixed clock. Plus near misses, each refused for one reason.
+CLUSTER_SECRET = b'fuzz-cluster-secret-0123456789'
+CLUSTER_NOW_MS = 1796187219000
+
+
+def node_signed(sender, body, sent_ms=CLUSTER_NOW_MS, secret=CLUSTER_SECRET):
+    msg = f'minirtc-node-v1\n{sender}\n{sent_ms}\n'.encode() + body.encode()
+    sig = hmac.new(secret, msg, hashlib.sha256).hexdigest()
+    return f'v1.{sender}.{sent_ms}.{sig}.{body}'
+
+
+REVOKE = '{"type":"revoke","nonce":"89b6b7cafe7c83be","keepUntil":1796187219}'
+MUTE = (f'{{"type":"viewerMute","stream":"{APP}~r1~alice~main","viewer":"bob",'
+        '"audio":true,"video":false}')
+MUTE_SCREEN = (f'{{"type":"viewerMute","stream":"{APP}~room.2~a@b~screen","viewer":"v_1",'
+               '"audio":false,"video":true}')
+# cluster_broadcast: each input is tried as an envelope and as a body (the target signs it).
+write('cluster_broadcast', 'revoke', REVOKE)
+write('cluster_broadcast', 'viewer_mute', MUTE)
+write('cluster_broadcast', 'viewer_mute_screen', MUTE_SCREEN)
+write('cluster_broadcast', 'signed_revoke', node_signed('node-1', REVOKE))
+write('cluster_broadcast', 'signed_viewer_mute', node_signed('n2', MUTE, CLUSTER_NOW_MS - 1200))
+write('cluster_broadcast', 'signed_other_secret', node_signed('n2', MUTE, secret=b'another secret'))
+write('cluster_broadcast', 'signed_too_old', node_signed('n2', REVOKE, CLUSTER_NOW_MS - 3600000))
+write('cluster_broadcast', 'unknown_type', '{"type":"mute","nonce":"89b6b7cafe7c83be","keepUntil":1}')
+write('cluster_broadcast', 'extra_field', REVOKE[:-1] + ',"x":1}')
+write('cluster_broadcast', 'nonce_upper_case', REVOKE.replace('89b6b7cafe7c83be', '89B6B7CAFE7C83BE'))
+write('cluster_broadcast', 'stream_not_a_key', MUTE.replace('~main', '~audio'))
+
+# cluster_records: [selector byte mod 5] then the stored text (see fuzz_cluster_records.cpp).
+SESSION = (f'{{"appId":"{APP}","roomId":"r1","userId":"alice","sessionToken":"0123456789abcdef",'
+           '"node":"n2","visible":true,"businessId":"b-1","grant":{"join":true,"publish":true,'
+           '"subscribe":false,"publishExpiresAt":1796187219000,"subscribeExpiresAt":0,'
+           '"tokenExpiresAt":0},"publications":[{"kind":"main","muteAudio":false,"muteVideo":true}],'
+           '"subscriptions":[{"userId":"bob","kind":"screen","format":"flv","muteAudio":true,'
+           '"muteVideo":false}],"updatedAt":1796187219000}')
+SESSION_VIEWER = (f'{{"appId":"{APP}","roomId":"room.2","userId":"a@b","sessionToken":"t",'
+                  '"node":"node-1","visible":false,"businessId":"","grant":{"join":true,'
+                  '"publish":false,"subscribe":true,"publishExpiresAt":0,"subscribeExpiresAt":0,'
+                  '"tokenExpiresAt":1796190819000},"publications":[],"subscriptions":['
+                  '{"userId":"alice","kind":"main","format":"rtmp","muteAudio":false,"muteVideo":false},'
+                  '{"userId":"alice","kind":"screen","format":"flv","muteAudio":false,"muteVideo":false}'
+                  '],"updatedAt":1796187219000}')
+NODE = ('{"id":"n2","publicUrl":"https://rtc.example.com","pathPrefix":"/n2",'
+        '"rtmpUrl":"rtmp://rtc.example.com:1936","relayAddress":"10.0.0.2:1936","rooms":3,'
+        '"sessions":40,"viewers":120,"egressMbps":6.15E1,"cpuPercent":3.725E1,'
+        '"startedAt":1796180000000,"updatedAt":1796187219000}')
+NODE_IDLE = ('{"id":"node-1","publicUrl":"http://127.0.0.1:8080","pathPrefix":"",'
+             '"rtmpUrl":"rtmp://127.0.0.1:1935","relayAddress":"127.0.0.1:1935","rooms":0,'
+             '"sessions":0,"viewers":0,"egressMbps":0E0,"cpuPercent":1E-1,'
+             '"startedAt":1796187210000,"updatedAt":1796187219000}')
+
+
+def node_at_bound():
+    def rec(n_pub, n_relay, updated):
+        return ('{"id":"n2","publicUrl":"http://' + '\\u0001' * n_pub + '","pathPrefix":"",'
+                '"rtmpUrl":"rtmp://x","relayAddress":"' + '\\u0001' * n_relay + '","rooms":0,'
+                '"sessions":0,"viewers":0,"egressMbps":1,"cpuPercent":1,"startedAt":0,'
+                f'"updatedAt":{updated}}}')
+    spare = 4096 - len(rec(0, 0, 1))
+    text = rec(spare // 6 - 500, 500, 10 ** (spare % 6))
+    assert len(text) == 4096
+    return text
+
+
+NODE_AT_BOUND = node_at_bound()
+ENTRY = ('{"createdMs":1796180000000,"users":3,"visibleUsers":2,"invisibleUsers":1,'
+         '"publications":2,"liveStreams":1,"subscribedStreams":1,"subscriptions":2}')
+records = {
+    'session': (0, SESSION),
+    'session_viewer': (0, SESSION_VIEWER),
+    'session_twice_subscribed': (0, SESSION_VIEWER.replace('"kind":"screen","format":"flv"',
+                                                           '"kind":"main","format":"flv"')),
+    'session_no_token': (0, SESSION.replace('"0123456789abcdef"', '""')),
+    'node': (1, NODE),
+    'node_idle': (1, NODE_IDLE),
+    'node_ftp_url': (1, NODE.replace('https://', 'ftp://')),
+    'node_negative_load': (1, NODE.replace('3.725E1', '-1')),
+    # Load figures of full precision (read back to 3 decimals), and the record that broke the
+    # round trip at the size bound before URLs had to be visible ASCII: 4096 bytes, publicUrl and
+    # relayAddress of \u0001 (six bytes each way), loads written 1 (re-encoded 1E0).
+    'node_full_precision': (1, NODE.replace('6.15E1', '1.2345678901234567E8')
+                            .replace('3.725E1', '6.103515625E-5')),
+    'node_at_bound': (1, NODE_AT_BOUND),
+    'pin': (2, 'v1 n2 1796180000000'),
+    'pins_conflict': (2, 'v1 n2 1796180000000\nv1 node-1 1796180000500'),
+    'pins_same_time': (2, 'v1 n2 1796180000000\nv1 n1 1796180000000'),
+    'pin_bad_since': (2, 'v1 n2 17961800000x0'),
+    'room_entry': (3, f'{APP}/r1\n{ENTRY}'),
+    'room_entry_empty': (3, f'{APP}/room.2\n' + re.sub(r':\d+', ':0', ENTRY)),
+    'room_field_bad': (3, f'{APP}/r/1\n{ENTRY[:-1]}'),
+    'signed_node': (4, node_signed('n2', NODE)),
+    'signed_session': (4, node_signed('n2', SESSION, CLUSTER_NOW_MS - 30000)),
+    'signed_body_changed': (4, node_signed('node-1', NODE_IDLE)[:-1] + 'x'),
+}
+for name, (selector, text) in records.items():
+    write('cluster_records', name, bytes([selector]) + text.encode())
