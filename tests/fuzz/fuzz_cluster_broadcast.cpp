@@ -5,15 +5,17 @@
 //
 // Each input is used twice:
 //   1. as a whole envelope, verified as the subscriber does (fixed secret and clock): what is
-//      accepted must be within kMaxNodeMessage, must be refused under another secret and at
-//      another time beyond the allowed skew, and must verify again once re-signed canonically
-//      with the same sender, time and body;
+//      accepted must be within kMaxBroadcastMessage (the channel's limit), must be refused under
+//      another secret and at another time beyond the allowed skew, and must verify again once
+//      re-signed canonically with the same sender, time and body;
 //   2. as a body, signed here with the test secret (a fuzzer cannot forge an HMAC, so this is how
 //      it reaches the body decoder through the real verify path): the envelope must verify back
 //      to the same sender, time and body while it fits the size limit, and must be refused after
 //      any one-byte change of its signed part or under another secret.
-// Whatever body decodes must be at most 2048 bytes, satisfy the decoder's checks (URL nonce,
-// stream key, viewer id), and round-trip: decode(encode(m)) == m and encode is a fixpoint.
+// Whatever body decodes must be within its kind's limit (a revoke or viewer mute at most
+// kMaxSmallBroadcast, a forwarded report's body at most kMaxForwardedReport, every body at most
+// kMaxBroadcastBody), satisfy the decoder's checks (URL nonce, stream key, viewer and node id),
+// and round-trip: decode(encode(m)) == m and encode is a fixpoint.
 // Invariant failures abort, so libFuzzer reports them as crashes.
 
 #include <cstddef>
@@ -38,7 +40,6 @@ constexpr std::string_view kOtherSecret = "fuzz-cluster-secret-0123456788";
 constexpr std::string_view kSender = "node-1";
 constexpr std::uint64_t kNowMs = 1'796'187'219'000;  // the seeds are signed at this time
 constexpr std::uint64_t kMaxSkewMs = 5'000;
-constexpr std::size_t kMaxBroadcastBody = 2048;  // decode_broadcast's limit
 
 void check(bool ok) {
   if (!ok) std::abort();
@@ -50,8 +51,13 @@ void check_broadcast(std::string_view body) {
   if (!decoded) return;
   check(body.size() <= kMaxBroadcastBody);
   if (const auto* r = std::get_if<RevokeMessage>(&*decoded)) {
+    check(body.size() <= kMaxSmallBroadcast);
     check(auth::is_url_nonce(r->nonce));
+  } else if (const auto* f = std::get_if<ReportForwardMessage>(&*decoded)) {
+    check(is_valid_id(f->to));
+    check(f->body.size() <= kMaxForwardedReport);
   } else {
+    check(body.size() <= kMaxSmallBroadcast);
     const auto& m = std::get<ViewerMuteMessage>(*decoded);
     check(is_valid_app_id(m.stream.app_id) && is_valid_id(m.stream.room_id) &&
           is_valid_id(m.stream.user_id) && is_valid_id(m.viewer));
@@ -65,14 +71,14 @@ void check_broadcast(std::string_view body) {
 }
 
 bool verifies(std::string_view secret, std::string_view text, std::uint64_t now_ms) {
-  return verify_node_message(secret, text, now_ms, kMaxSkewMs).ok();
+  return verify_node_message(secret, text, now_ms, kMaxSkewMs, kMaxBroadcastMessage).ok();
 }
 
 /// 1: the input as an envelope off the channel.
 void as_envelope(std::string_view text) {
-  auto msg = verify_node_message(kSecret, text, kNowMs, kMaxSkewMs);
+  auto msg = verify_node_message(kSecret, text, kNowMs, kMaxSkewMs, kMaxBroadcastMessage);
   if (!msg) return;
-  check(text.size() <= kMaxNodeMessage);
+  check(text.size() <= kMaxBroadcastMessage);
   check(text.ends_with(msg->body));
   check(!verifies(kOtherSecret, text, kNowMs));
   check(!verifies(kSecret, text, msg->sent_ms + kMaxSkewMs + 1));
@@ -80,7 +86,7 @@ void as_envelope(std::string_view text) {
   // The canonical form of what was accepted (the input may spell SENT with leading zeros or SIG
   // in upper case) verifies to the same message.
   const auto canonical = sign_node_message(kSecret, msg->from, msg->sent_ms, msg->body);
-  auto back = verify_node_message(kSecret, canonical, kNowMs, kMaxSkewMs);
+  auto back = verify_node_message(kSecret, canonical, kNowMs, kMaxSkewMs, kMaxBroadcastMessage);
   check(back.ok());
   check(back->from == msg->from && back->sent_ms == msg->sent_ms && back->body == msg->body);
   check_broadcast(msg->body);
@@ -89,8 +95,8 @@ void as_envelope(std::string_view text) {
 /// 2: the input as a body, signed here.
 void as_body(std::string_view body) {
   std::string env = sign_node_message(kSecret, kSender, kNowMs, body);
-  auto msg = verify_node_message(kSecret, env, kNowMs, kMaxSkewMs);
-  check(msg.ok() == (env.size() <= kMaxNodeMessage));
+  auto msg = verify_node_message(kSecret, env, kNowMs, kMaxSkewMs, kMaxBroadcastMessage);
+  check(msg.ok() == (env.size() <= kMaxBroadcastMessage));
   if (!msg) return;
   check(msg->from == kSender && msg->sent_ms == kNowMs && msg->body == body);
   check(!verifies(kOtherSecret, env, kNowMs));

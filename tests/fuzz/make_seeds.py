@@ -179,6 +179,7 @@ write('console_feed_auth', 'not_json', 'auth ' + FEED_KEY)
 import hashlib
 import hmac
 import random
+import json
 
 FMS_KEY = (b'Genuine Adobe Flash Media Server 001' + bytes([
     0xf0, 0xee, 0xc2, 0x4a, 0x80, 0x68, 0xbe, 0xe8, 0x2e, 0x00, 0xd0, 0xd1, 0x02, 0x9e, 0x7e, 0x57,
@@ -299,6 +300,10 @@ def node_signed(sender, body, sent_ms=CLUSTER_NOW_MS, secret=CLUSTER_SECRET):
 REVOKE = '{"type":"revoke","nonce":"89b6b7cafe7c83be","keepUntil":1796187219}'
 MUTE = (f'{{"type":"viewerMute","stream":"{APP}~r1~alice~main","viewer":"bob",'
         '"audio":true,"video":false}')
+# a forwarded /v1/report: the body as a client posted it (REPORT above, with the room named)
+FORWARDED = json.dumps({'type': 'report', 'to': 'n2',
+                        'body': REPORT[:-1] + f',"appId":"{APP}","roomId":"r1"}}'},
+                       separators=(',', ':'))
 MUTE_SCREEN = (f'{{"type":"viewerMute","stream":"{APP}~room.2~a@b~screen","viewer":"v_1",'
                '"audio":false,"video":true}')
 # cluster_broadcast: each input is tried as an envelope and as a body (the target signs it).
@@ -309,6 +314,9 @@ write('cluster_broadcast', 'signed_revoke', node_signed('node-1', REVOKE))
 write('cluster_broadcast', 'signed_viewer_mute', node_signed('n2', MUTE, CLUSTER_NOW_MS - 1200))
 write('cluster_broadcast', 'signed_other_secret', node_signed('n2', MUTE, secret=b'another secret'))
 write('cluster_broadcast', 'signed_too_old', node_signed('n2', REVOKE, CLUSTER_NOW_MS - 3600000))
+write('cluster_broadcast', 'report', FORWARDED)
+write('cluster_broadcast', 'signed_report', node_signed('n1', FORWARDED))
+write('cluster_broadcast', 'report_bad_to', FORWARDED.replace('"to":"n2"', '"to":"n 2"'))
 write('cluster_broadcast', 'unknown_type', '{"type":"mute","nonce":"89b6b7cafe7c83be","keepUntil":1}')
 write('cluster_broadcast', 'extra_field', REVOKE[:-1] + ',"x":1}')
 write('cluster_broadcast', 'nonce_upper_case', REVOKE.replace('89b6b7cafe7c83be', '89B6B7CAFE7C83BE'))
