@@ -15,6 +15,12 @@
 // just over one AAC frame at 44.1 or 48 kHz, so two audio frames share a write), with thousands
 // the long round does the merging and the wait before it shrinks, and an overloaded loop runs
 // rounds back to back instead of adding the window on top.
+//
+// Relay downstreams (another node pulling a stream for its own viewers, docs/cluster.md "Edges")
+// are not merged here: the edge merges the same packets again for its viewers, so a window here
+// would be paid twice (the edge hop measured one whole window, 25 ms, before this rule); there is
+// one such connection per stream per edge, so a write per packet costs little. merges() is the
+// rule.
 
 #include <chrono>
 #include <memory>
@@ -53,6 +59,10 @@ class FlushScheduler {
     if (over <= std::chrono::milliseconds::zero()) return window;
     return over >= window ? std::chrono::milliseconds::zero() : window - over;
   }
+
+  /// Whether a viewer's packets wait for the merge window (true) or go at the end of the current
+  /// handler (false): everyone's but a relay downstream's.
+  static constexpr bool merges(bool relay_downstream) noexcept { return !relay_downstream; }
 
   FlushScheduler(boost::asio::any_io_executor executor, std::chrono::milliseconds window,
                  BatchSender::Mode send_mode = BatchSender::Mode::IoUring)

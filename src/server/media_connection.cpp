@@ -31,7 +31,12 @@ void release_if_large(std::vector<T>& v, std::size_t keep) {
 
 void MediaConnection::deliver(const media::PacketPtr& packet) {
   queue_.push(packet);
-  if (!writing_ && !queue_.empty()) flusher_.schedule(shared_from_this());
+  if (writing_ || queue_.empty()) return;
+  // A relay downstream's packets are merged again on the edge (flush_scheduler.hpp)
+  if (FlushScheduler::merges(relay_downstream()))
+    flusher_.schedule(shared_from_this());
+  else
+    flusher_.schedule_now(shared_from_this());
 }
 
 void MediaConnection::deliver_backlog(const media::PacketPtr& packet) {

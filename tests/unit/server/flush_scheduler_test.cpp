@@ -135,4 +135,10 @@ TEST(FlushScheduler, RecordsHowLongTheLastRoundTook) {
   EXPECT_LT(flusher.last_round(), FlushScheduler::kRoundAllowance);
 }
 
+TEST(FlushScheduler, ViewersWaitForTheWindowButRelayDownstreamsDoNot) {
+  // A viewer's packets are merged; a relay downstream's are merged on the edge, not here.
+  EXPECT_TRUE(FlushScheduler::merges(/*relay_downstream=*/false));
+  EXPECT_FALSE(FlushScheduler::merges(/*relay_downstream=*/true));
+}
+
 }  // namespace minirtc::server
