@@ -737,6 +737,12 @@ Outcome RoomService::restore(const std::string& app_id, const std::string& room_
       e.restored = true;
     }
   }
+  // A room that was already here (the merge after a pin conflict): its members meet the newcomers
+  // as after any join; their streams are announced when their media arrives here.
+  if (!created)
+    for (const ResumableMember* r : added)
+      if (r->visible)
+        notify_others(room, r->user_id, peer(NotificationKind::PeerOnline, r->user_id), out);
   // Subscriptions last: the streams they play belong to members restored above (or already here).
   for (const ResumableMember* r : added) {
     Member& member = room.members.find(r->user_id)->second;
@@ -764,6 +770,80 @@ Outcome RoomService::restore(const std::string& app_id, const std::string& room_
     }
   }
   return out;
+}
+
+RoomService::HandOver RoomService::hand_over(std::string_view app_id, std::string_view room_id,
+                                             std::span<const std::string> taken,
+                                             std::uint64_t now_ms) {
+  HandOver h;
+  auto app = apps_.find(app_id);
+  if (app == apps_.end()) return h;
+  auto it = app->second.find(room_id);
+  if (it == app->second.end()) return h;
+  Room& room = it->second;
+  Outcome& out = h.outcome;
+  auto is_taken = [&](const std::string& user) {
+    return std::find(taken.begin(), taken.end(), user) != taken.end();
+  };
+  for (auto& m : resumable_members(app_id, room_id))
+    if (!is_taken(m.user_id)) h.members.push_back(std::move(m));
+
+  std::vector<Member*> members;
+  for (auto& [user_id, member] : room.members) members.push_back(&member);
+  std::sort(members.begin(), members.end(),
+            [](const Member* a, const Member* b) { return a->seq < b->seq; });
+  // Sessions first: the movers are told to go (1001) and resume on the winner; a member the
+  // winner already has is banned as a same-userId join bans the older session.
+  for (Member* m : members) {
+    if (!m->session) continue;
+    if (is_taken(m->user_id)) {
+      const std::string why = "the same userId is in the room on another node";
+      notify(*m, banned(why), out);
+      out.closes.push_back({*m->session, why, false});
+    } else {
+      out.closes.push_back({*m->session, "the room moved to another node", true});
+    }
+  }
+  // The media ends later (media_end), every subscription before the streams it plays.
+  for (Member* m : members)
+    for (const auto& [ref, sub] : m->subscriptions) {
+      h.media_end.emplace_back(
+          RevokeUrl{sub.nonce, stream_id(room, ref.first, ref.second), m->user_id});
+      Event& e = emit(room, *m, EventKind::SubscriptionEnded, now_ms, out);
+      e.publisher = ref.first;
+      e.stream = ref.second;
+      e.moved = true;
+    }
+  const std::string reason = "moved to another node";
+  for (Member* m : members) {
+    for (const auto& [kind, pub] : m->publications) {
+      const StreamId id = stream_id(room, m->user_id, kind);
+      if (!pub.nonce.empty()) h.media_end.emplace_back(RevokeUrl{pub.nonce, id, ""});
+      h.media_end.emplace_back(CloseStream{id, reason});
+      if (pub.live) {
+        Event& e = emit(room, *m, EventKind::StreamStopped, now_ms, out);
+        e.stream = kind;
+        e.reason = reason;
+        e.moved = true;
+      }
+      Event& e = emit(room, *m, EventKind::PublicationEnded, now_ms, out);
+      e.stream = kind;
+      e.reason = reason;
+      e.moved = true;
+    }
+    Event& e = emit(room, *m, EventKind::UserLeft, now_ms, out);
+    e.leave_reason = LeaveReason::Moved;
+    e.reason = reason;
+    e.moved = true;
+    unbind_session(*m);
+    forget_token(*m);
+  }
+  Event& ended = emit(room, EventKind::RoomEnded, now_ms, out);
+  ended.reason = reason;
+  ended.moved = true;
+  app->second.erase(it);
+  if (app->second.empty()) apps_.erase(app);
+  return h;
 }
 
 // ---------------------------------------------------------------------------------------------

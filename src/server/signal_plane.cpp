@@ -204,7 +204,7 @@ class RoomBridge {
     for (auto& m : r.messages)
       if (auto s = find(m.to)) s->send(std::move(m.text));
     for (auto& c : r.closes)
-      if (auto s = find(c.session)) s->close_after_sending(c.reason);
+      if (auto s = find(c.session)) s->close_after_sending(c.reason, c.going_away);
     for (auto& e : r.effects) apply_effect(e);
     ctx.events.publish(r.events);
   }
@@ -601,6 +601,17 @@ void SignalPlane::reload() {
 void SignalPlane::shutdown() {
   for (auto& [id, weak] : bridge_->sessions)
     if (auto s = weak.lock()) s->close_after_sending("server shutting down", true);
+}
+
+SignalPlane::HandOver SignalPlane::hand_over(const std::string& app_id, const std::string& room_id,
+                                             std::span<const std::string> taken,
+                                             std::uint64_t now_ms) {
+  auto h = bridge_->rooms.hand_over(app_id, room_id, taken, now_ms);
+  return HandOver{std::move(h.members), std::move(h.outcome), std::move(h.media_end)};
+}
+
+void SignalPlane::apply(room::Outcome&& outcome) {
+  bridge_->apply(bridge_->dispatcher.render(std::move(outcome)), nullptr);
 }
 
 const room::RoomService& SignalPlane::room_service() const {
