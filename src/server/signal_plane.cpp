@@ -397,10 +397,12 @@ bool SignalSession::route_resume(const std::string& text) {
           return self->read();
         }
         auto& b = self->bridge_;
+        // A room already here: the half of a pin conflict's loser merges in (docs/cluster.md).
+        const bool merge = b.rooms.room(app_id, room_id).has_value();
         auto restored = b.rooms.restore(app_id, room_id, route->members, now_ms());
         if (!restored.events.empty()) {
-          spdlog::info("cluster: room {}/{} taken over here with {} members", app_id, room_id,
-                       route->members.size());
+          spdlog::info("cluster: room {}/{} {} here with {} records", app_id, room_id,
+                       merge ? "merged in" : "taken over", route->members.size());
           b.ctx.metrics.cluster_rooms_restored_total++;
         }
         b.apply(b.dispatcher.render(std::move(restored)), nullptr);
