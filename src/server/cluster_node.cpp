@@ -150,13 +150,12 @@ void ClusterNode::tick(const cluster::NodeRecord& load,
   pins_ = held;
   for (const auto& [room, mine] : held) {
     coordinator_->refresh_pin(
-        room.first, room.second, mine,
-        [this, alive = alive_, room, now_ms](Result<cluster::PinStatus> r) {
+        room.first, room.second, mine, [this, alive = alive_, room](Result<cluster::PinStatus> r) {
           if (!*alive || !r) return;
           auto it = pins_.find(room);
           if (it == pins_.end()) return;
           if (r->action == cluster::PinRefresh::Yield)
-            return begin_hand_over(room, r->owner.node_id, now_ms);
+            return begin_hand_over(room, r->owner.node_id);
           if (r->action == cluster::PinRefresh::Write || r->action == cluster::PinRefresh::Take)
             spdlog::info("cluster: pin of room {}/{} written again", room.first, room.second);
           it->second = r->owner;
@@ -440,8 +439,7 @@ void ClusterNode::drain(const RoomList& rooms, const MembersOf& members_of, std:
   one("", {});  // this call's own count
 }
 
-void ClusterNode::begin_hand_over(const RoomKey& room, const std::string& winner,
-                                  std::uint64_t now_ms) {
+void ClusterNode::begin_hand_over(const RoomKey& room, const std::string& winner) {
   if (handing_over_.contains(room)) return;
   spdlog::warn(
       "cluster: room {}/{} is also held by node {} with the older claim: it keeps the room; this "
@@ -450,27 +448,10 @@ void ClusterNode::begin_hand_over(const RoomKey& room, const std::string& winner
   handing_over_.insert(room);
   pins_.erase(room);     // the pin is the winner's: never refreshed nor released from here
   written_.erase(room);  // the room's hash is shared with the winner: never deleted from here
-  // The users the winner has: records in the hash that another node signed.
-  coordinator_->load_sessions(
-      room.first, room.second, now_ms,
-      [this, alive = alive_, room, winner](Result<cluster::Coordinator::Sessions> sessions) {
-        if (!*alive) return;
-        if (!sessions) {
-          // Redis away again: tried anew when a refresh says Yield again.
-          handing_over_.erase(room);
-          log_limited(spdlog::level::warn, "cluster hand-over",
-                      "cluster: hand-over of room {}/{} waits: {}", room.first, room.second,
-                      sessions.error().reason);
-          return;
-        }
-        std::vector<std::string> taken;
-        for (const auto& r : sessions->records)
-          if (r.node_id != self_.id) taken.push_back(r.member.user_id);
-        if (on_yield_)
-          on_yield_(room.first, room.second, winner, std::move(taken));
-        else
-          handing_over_.erase(room);
-      });
+  if (on_yield_)
+    on_yield_(room.first, room.second, winner);
+  else
+    handing_over_.erase(room);
 }
 
 void ClusterNode::write_handed_over(const std::string& app_id, const std::string& room_id,

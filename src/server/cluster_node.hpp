@@ -10,10 +10,9 @@
 //   held here refreshed (written back after a Redis restart; a conflict resolved by pins.hpp's
 //   rule); pins of rooms that ended here are deleted.
 // - Pin conflicts (docs/cluster.md "Pin conflicts"): a room whose refresh says Yield is handed
-//   over: the users the winner already has are read from the room's records (its records, not
-//   ours), the handler (Server::hand_over) forgets the room and gives its members back, they
-//   are written as this node's session records (write_handed_over), and only then are the
-//   room's sessions closed with 1001, so the records are there when the clients resume on the
+//   over: the handler (Server::hand_over) forgets the room and gives its members back, they are
+//   written as this node's session records (write_handed_over), and only then are the room's
+//   sessions closed with 1001, so the records are there when the clients resume on the
 //   winner. Meanwhile the room is neither refreshed nor synchronised (its hash is not deleted
 //   as a room that ended here).
 // - route_join(): where a join for a room goes: here (pinned here, or newly pinned here by load),
@@ -159,11 +158,9 @@ class ClusterNode {
   // ---- Pin conflicts (docs/cluster.md "Pin conflicts").
 
   /// A room held here lost a pin conflict to `winner`: the handler hands it over (forgets it and
-  /// calls write_handed_over). `taken`: users whose records in the room's hash another node
-  /// wrote (the winner's members). Set before start().
-  using YieldHandler =
-      std::function<void(const std::string& app_id, const std::string& room_id,
-                         const std::string& winner, std::vector<std::string> taken)>;
+  /// calls write_handed_over). Set before start().
+  using YieldHandler = std::function<void(const std::string& app_id, const std::string& room_id,
+                                          const std::string& winner)>;
   void on_yield(YieldHandler handler) { on_yield_ = std::move(handler); }
   /// Writes `members` of a room handed over as this node's session records; `done` once Redis
   /// acknowledged them, or after `timeout` (Redis away: the clients' resumes are then refused).
@@ -214,7 +211,7 @@ class ClusterNode {
   YieldHandler on_yield_;
   /// Rooms being handed over: not refreshed, not synchronised, until write_handed_over is done.
   std::set<RoomKey> handing_over_;
-  void begin_hand_over(const RoomKey& room, const std::string& winner, std::uint64_t now_ms);
+  void begin_hand_over(const RoomKey& room, const std::string& winner);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 };

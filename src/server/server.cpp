@@ -139,9 +139,7 @@ Server::Server(Config config)
         hub_.set_viewer_mute(m->stream, m->viewer, m->audio, m->video);
     });
     cluster_->on_yield([this](const std::string& app_id, const std::string& room_id,
-                              const std::string& winner, std::vector<std::string> taken) {
-      hand_over(app_id, room_id, winner, std::move(taken));
-    });
+                              const std::string& winner) { hand_over(app_id, room_id, winner); });
   }
   hub_.on_viewers_changed(
       [this](const StreamId& id) { asio::post(io_, [this, id] { relay_->update(id); }); });
@@ -380,11 +378,11 @@ void Server::drain() {
 }
 
 void Server::hand_over(const std::string& app_id, const std::string& room_id,
-                       const std::string& winner, std::vector<std::string> taken) {
+                       const std::string& winner) {
   const auto now = now_ms();
-  auto h = std::make_shared<SignalPlane::HandOver>(signal_->hand_over(app_id, room_id, taken, now));
-  spdlog::info("cluster: room {}/{}: {} sessions move to node {} ({} of its users there already)",
-               app_id, room_id, h->members.size(), winner, taken.size());
+  auto h = std::make_shared<SignalPlane::HandOver>(signal_->hand_over(app_id, room_id, now));
+  spdlog::info("cluster: room {}/{}: {} sessions move to node {}", app_id, room_id,
+               h->members.size(), winner);
   auto members = h->members;
   cluster_->write_handed_over(
       app_id, room_id, std::move(members), now, std::chrono::milliseconds(3000),

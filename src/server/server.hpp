@@ -74,8 +74,7 @@ class Server {
   /// there: forgotten here, its members written out as session records, then its sessions closed
   /// with 1001 (so each client resumes on the winner, which merges them in); its media goes on
   /// here until cluster.drain_timeout_ms, then ends (unless the room is held here again).
-  void hand_over(const std::string& app_id, const std::string& room_id, const std::string& winner,
-                 std::vector<std::string> taken);
+  void hand_over(const std::string& app_id, const std::string& room_id, const std::string& winner);
   void wait_for_moves(std::chrono::steady_clock::time_point deadline);
   void finish_shutdown();
   void wait_for_goodbyes(std::chrono::steady_clock::time_point deadline);

@@ -606,9 +606,8 @@ void SignalPlane::shutdown() {
 }
 
 SignalPlane::HandOver SignalPlane::hand_over(const std::string& app_id, const std::string& room_id,
-                                             std::span<const std::string> taken,
                                              std::uint64_t now_ms) {
-  auto h = bridge_->rooms.hand_over(app_id, room_id, taken, now_ms);
+  auto h = bridge_->rooms.hand_over(app_id, room_id, now_ms);
   return HandOver{std::move(h.members), std::move(h.outcome), std::move(h.media_end)};
 }
 

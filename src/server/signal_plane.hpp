@@ -79,8 +79,7 @@ class SignalPlane {
     room::Outcome outcome;
     std::vector<room::MediaEffect> media_end;
   };
-  HandOver hand_over(const std::string& app_id, const std::string& room_id,
-                     std::span<const std::string> taken, std::uint64_t now_ms);
+  HandOver hand_over(const std::string& app_id, const std::string& room_id, std::uint64_t now_ms);
   /// Sends, closes, applies the effects of and publishes the events of `outcome`.
   void apply(room::Outcome&& outcome);
 

@@ -6,9 +6,9 @@
 // without the pause the test would race the node's one-second refresh). When the room's node
 // runs again, both refresh their pins: the older claim wins, the other node hands its half over
 // (session records, 1001), and its phones resume silently on the winner, which merges them in.
-// Checked: all four users in the winner's room, connected; each half sees the other's users
-// appear; every viewer plays every publisher from the winner; no DISCONNECT; the loser holds no
-// room.
+// Checked: all users in the winner's room, connected; each half sees the other's users appear;
+// every viewer plays every publisher from the winner; no DISCONNECT; the loser holds no room. A
+// user in both halves (erin) keeps the session that moves in; the winner's gets CLIENT_BANNED.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ let redis;
 let dir;
 const nodes = [];
 const phones = [];
+const extra = [];           // erin's two phones
 const pushers = new Map();  // userId → ffmpeg
 const players = [];         // every player ever started: {viewer, uid, url, player, startedAt}
 
@@ -51,7 +52,7 @@ before(async () => {
 after(async () => {
   for (const p of pushers.values()) await p.stop();
   for (const p of players) p.player.abort();
-  for (const p of phones) await p.destroy();
+  for (const p of [...phones, ...extra]) await p.destroy();
   for (const n of nodes) {
     if (n.proc.exitCode === null) n.proc.kill('SIGCONT');
     await n.stop();
@@ -122,6 +123,14 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   await publish('alice');
   await waitFor(() => players.some((p) => p.viewer === 'bob' && p.uid === 'alice' && p.player.reader.videoFrames.length > 0),
     { timeoutMs: 20000 * SLOW, what: 'bob playing alice' });
+  // erin is in both halves: on the winner, and (a second device) on the loser during the split.
+  const erin = new Phone(winner.base, { playFormat: 'flv' });
+  const erinToken = makeToken({ appId, appKey, roomId, userId: 'erin', publish: true, subscribe: true });
+  extra.push(erin);
+  await erin.join(appId, erinToken, roomId, 'erin');
+  // The winner's records (alice, bob, erin) are in Redis before the outage.
+  await waitFor(async () => Number(await redis.cli('HLEN', `minirtc:room:{${appId}/${roomId}}:sessions`)) === 3,
+    { timeoutMs: 5000 * SLOW, what: 'three session records in Redis' });
 
   // The outage's outcome: the pin is lost and the other node pins the room for carol's join.
   const pinKey = `minirtc:room:{${appId}/${roomId}}:pin`;
@@ -130,12 +139,15 @@ test('two nodes holding one room after an outage: the loser hands its half over,
     await redis.cli('SET', pinKey, `v1 ${loser.id} ${Date.now()}`, 'PX', '10000');
     await join(phoneOn(loser), 'carol');
     await join(phoneOn(loser), 'dave');
+    const erin2 = phoneOn(loser);
+    extra.push(erin2);
+    await erin2.join(appId, erinToken, roomId, 'erin');
     for (const userId of ['carol', 'dave'])
       assert.deepEqual(phones[users.indexOf(userId)].wx.sockets.map((s) => s.url), [`ws://${loser.http}/${loser.id}/v1/signal`],
         `${userId} joined the room on ${loser.id}, not redirected`);
     const split = await admin(loser, `/apps/${appId}/rooms/${roomId}`);
     assert.equal(split.status, 200, `${loser.id} holds the room too`);
-    assert.deepEqual(split.body.members.map((m) => m.userId).sort(), ['carol', 'dave']);
+    assert.deepEqual(split.body.members.map((m) => m.userId).sort(), ['carol', 'dave', 'erin']);
     await publish('carol');
   } finally {
     winner.proc.kill('SIGCONT');
@@ -156,9 +168,17 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   await waitFor(() => expected.every(fromWinner), { timeoutMs: 30000 * SLOW, what: 'every viewer playing every publisher from the winner' });
   t.diagnostic(`every viewer playing every publisher from ${winner.id} ${Date.now() - resumedAt} ms after the winner ran again`);
 
+  // erin's session that moved in wins, as a second join of the same userId would: the one that
+  // was on the winner is banned; the moved one meets everyone there.
+  const [erinOnWinner, erinMoved] = extra;
+  await erinOnWinner.waitEvent(EVENTS.CLIENT_BANNED, (p) => /moved in from another node/.test(JSON.stringify(p)));
+  for (const other of users) await erinMoved.waitEvent(EVENTS.PEER_ONLINE, (p) => p.uid === other, 20000 * SLOW);
+  assert.equal(erinMoved.named(EVENTS.DISCONNECT).length, 0, 'erin moved: no DISCONNECT');
+  assert.equal(erinMoved.named(EVENTS.CLIENT_BANNED).length, 0, 'erin moved: not banned');
+
   const room = await admin(winner, `/apps/${appId}/rooms/${roomId}`);
   assert.equal(room.status, 200);
-  assert.deepEqual(room.body.members.map((m) => m.userId).sort(), users);
+  assert.deepEqual(room.body.members.map((m) => m.userId).sort(), [...users, 'erin'].sort());
   for (const m of room.body.members) assert.equal(m.state, 'connected', `${m.userId} connected`);
   // carol pushes to the winner now (UPDATE_URL with its RTMP address).
   assert.ok(phones[2].named(EVENTS.UPDATE_URL).some((u) => u.uid === 'carol' && u.url.includes(winner.rtmp)),
@@ -170,7 +190,7 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   const list = await admin(loser, `/apps/${appId}/rooms`);
   assert.ok(list.body.rooms.every((r) => r.node !== loser.id), JSON.stringify(list.body));
   assert.match(loser.logs(), /hands its sessions over/);
-  assert.match(loser.logs(), new RegExp(`room ${appId}/${roomId}: 2 sessions move to node ${winner.id}`));
+  assert.match(loser.logs(), new RegExp(`room ${appId}/${roomId}: 3 sessions move to node ${winner.id}`));
   phones.forEach((p, i) => {
     assert.equal(p.named(EVENTS.DISCONNECT).length, 0, `${users[i]}: no DISCONNECT`);
     assert.equal(p.named(EVENTS.PEER_LEAVE).length, 0, `${users[i]}: no PEER_LEAVE`);

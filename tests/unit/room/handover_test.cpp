@@ -52,7 +52,7 @@ class HandOverTest : public RoomTest {
 };
 
 TEST_F(HandOverTest, LoserWritesItsMembersClosesWith1001AndForgetsTheRoomSilently) {
-  auto h = rooms.hand_over(kApp, "r1", {}, now + 100);
+  auto h = rooms.hand_over(kApp, "r1", now + 100);
   ASSERT_THAT(h.members, SizeIs(3));
   EXPECT_EQ(h.members[0].user_id, "alice");
   EXPECT_EQ(h.members[0].session_token, "token-1");
@@ -84,11 +84,11 @@ TEST_F(HandOverTest, LoserWritesItsMembersClosesWith1001AndForgetsTheRoomSilentl
   // A socket closing afterwards changes nothing.
   EXPECT_THAT(rooms.socket_closed(2, now + 300).events, IsEmpty());
   // Nothing left to hand over.
-  EXPECT_THAT(rooms.hand_over(kApp, "r1", {}, now + 400).members, IsEmpty());
+  EXPECT_THAT(rooms.hand_over(kApp, "r1", now + 400).members, IsEmpty());
 }
 
 TEST_F(HandOverTest, EndingEventsAreMarkedMovedAndFollowTheOrderRules) {
-  auto h = rooms.hand_over(kApp, "r1", {}, now + 100);
+  auto h = rooms.hand_over(kApp, "r1", now + 100);
   const auto& ev = h.outcome.events;
   ASSERT_FALSE(ev.empty());
   for (const auto& e : ev) EXPECT_TRUE(e.moved) << to_string(e.kind);
@@ -107,7 +107,7 @@ TEST_F(HandOverTest, EndingEventsAreMarkedMovedAndFollowTheOrderRules) {
 }
 
 TEST_F(HandOverTest, WinnerMergesTheHalfItLacksAndItsMembersMeetTheNewcomers) {
-  auto h = rooms.hand_over(kApp, "r1", {}, now + 100);
+  auto h = rooms.hand_over(kApp, "r1", now + 100);
   Outcome merged = winner.restore(kApp, "r1", h.members, now + 200);
   ASSERT_TRUE(merged.ok());
   // The room was here: no RoomCreated; each newcomer joins (restored: callbacks heard of them).
@@ -149,32 +149,56 @@ TEST_F(HandOverTest, WinnerMergesTheHalfItLacksAndItsMembersMeetTheNewcomers) {
     EXPECT_THAT(notes(live, s), ElementsAre(n_added("alice", false, true))) << s;
 }
 
-TEST_F(HandOverTest, AUserOnBothNodesKeepsTheWinnersSessionAndTheLosersIsBanned) {
+TEST_F(HandOverTest, AUserInBothHalvesTakesTheSessionThatMovesInAsASecondJoinWould) {
   // carol also joined the loser's half (her other device, or a join during the split).
   must_join(4, "carol");
-  const std::vector<std::string> taken{"carol", "dave"};  // what the winner's records show
-  auto h = rooms.hand_over(kApp, "r1", taken, now + 100);
-  ASSERT_THAT(h.members, SizeIs(3));
-  for (const auto& m : h.members) EXPECT_NE(m.user_id, "carol");
-  EXPECT_THAT(notes(h.outcome, 4),
-              ElementsAre(n_banned("the same userId is in the room on another node")));
-  for (const auto& c : h.outcome.closes) EXPECT_EQ(c.going_away, c.session != 4) << c.session;
+  auto h = rooms.hand_over(kApp, "r1", now + 100);
+  ASSERT_THAT(h.members, SizeIs(4));
+  for (const auto& c : h.outcome.closes) EXPECT_TRUE(c.going_away) << c.session;
 
-  // Even a record of that user reaching the winner leaves the winner's carol alone.
-  auto records = h.members;
-  ResumableMember other_carol = records[0];
-  other_carol.user_id = "carol";
-  other_carol.session_token = "token-4";
-  records.push_back(other_carol);
-  Outcome merged = winner.restore(kApp, "r1", records, now + 200);
-  EXPECT_TRUE(winner.is_joined(21));
-  EXPECT_TRUE(winner.resume(34, "token-4", now + 300).error);
+  Outcome merged = winner.restore(kApp, "r1", h.members, now + 200);
+  // The winner's carol is banned; dave sees her stream go, not her (she is still in the room).
+  EXPECT_THAT(notes(merged, 21),
+              ElementsAre(n_banned("the same userId moved in from another node")));
+  ASSERT_THAT(merged.closes, SizeIs(1));
+  EXPECT_EQ(merged.closes[0].session, 21u);
+  EXPECT_THAT(notes(merged, 22),
+              ElementsAre(n_stream(NK::StreamRemoved, "carol"), n_peer(NK::PeerOnline, "alice"),
+                          n_peer(NK::PeerOnline, "bob")));
+  EXPECT_FALSE(winner.is_joined(21));
+  // For observers carol left (replaced) and joined anew, as after a second join on one node.
+  bool left = false, joined = false;
+  for (const auto& e : merged.events) {
+    if (e.user_id != "carol") continue;
+    if (e.kind == EventKind::UserLeft) {
+      left = true;
+      EXPECT_EQ(e.leave_reason, LeaveReason::Replaced);
+    }
+    if (e.kind == EventKind::UserJoined) {
+      joined = true;
+      EXPECT_FALSE(e.restored);
+    }
+  }
+  EXPECT_TRUE(left && joined);
+  // The loser's carol resumes there; the winner's old token is gone.
+  EXPECT_TRUE(winner.resume(34, "token-4", now + 300).ok());
+  EXPECT_TRUE(winner.resume(35, "w-token-1", now + 300).error);
   EXPECT_THAT(winner.room(kApp, "r1")->members, SizeIs(5));
+}
+
+TEST_F(HandOverTest, ARecordOfASessionAlreadyHereChangesNothing) {
+  // The winner's own records (same tokens) come back with the merge: its members stay as they are.
+  auto own = winner.resumable_members(kApp, "r1");
+  Outcome again = winner.restore(kApp, "r1", own, now + 100);
+  EXPECT_THAT(again.events, IsEmpty());
+  EXPECT_THAT(again.notifications, IsEmpty());
+  EXPECT_TRUE(winner.is_joined(21));
+  EXPECT_TRUE(winner.is_joined(22));
 }
 
 TEST_F(HandOverTest, ANewRoomRestoredAfterANodeLossStillNotifiesNobody) {
   // The merge's peerOnline is for rooms that were here; a room taken over whole stays silent.
-  auto h = rooms.hand_over(kApp, "r1", {}, now);
+  auto h = rooms.hand_over(kApp, "r1", now);
   FakeUrls fresh_urls{"f-token-"};
   RoomService fresh{Config{}, fresh_urls};
   Outcome restored = fresh.restore(kApp, "r1", h.members, now);
@@ -183,7 +207,7 @@ TEST_F(HandOverTest, ANewRoomRestoredAfterANodeLossStillNotifiesNobody) {
 }
 
 TEST_F(HandOverTest, NoSuchRoomHandsOverNothing) {
-  auto h = rooms.hand_over(kApp, "nope", {}, now);
+  auto h = rooms.hand_over(kApp, "nope", now);
   EXPECT_THAT(h.members, IsEmpty());
   EXPECT_THAT(h.outcome.events, IsEmpty());
   EXPECT_THAT(h.outcome.closes, IsEmpty());
