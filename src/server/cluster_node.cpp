@@ -476,7 +476,8 @@ void ClusterNode::write_handed_over(const std::string& app_id, const std::string
     if (pending->finished) return;
     pending->finished = true;
     pending->timer.cancel();
-    if (*alive) handing_over_.erase(room);
+    if (!*alive) return;  // the node (and the server with it) is gone
+    handing_over_.erase(room);
     pending->done(written);
   };
   pending->timer.async_wait([finish](const boost::system::error_code& ec) {
