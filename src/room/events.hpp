@@ -54,6 +54,7 @@ enum class LeaveReason : std::uint8_t {
   Replaced,       // the same userId joined again on another session
   RoomDismissed,  // admin dismiss
   MediaEnded,     // a member present only by a pushed stream whose pusher did not come back
+  Moved,          // its room was handed over to another node, where it resumes (cluster)
 };
 std::string_view to_string(LeaveReason reason) noexcept;  // "left", "timed_out", ...
 
@@ -73,6 +74,11 @@ struct Event {
   /// from a node that is gone (RoomService::restore): the state existed before, on that node;
   /// observers that told the outside world about it then (callbacks) skip these.
   bool restored = false;
+  /// The ending events (SubscriptionEnded, StreamStopped, PublicationEnded, UserLeft with
+  /// LeaveReason::Moved, RoomEnded) of a room this node handed over to the node that won a pin
+  /// conflict (RoomService::hand_over): the members go on there; observers that tell the outside
+  /// world (callbacks) skip these, call records end the sessions here.
+  bool moved = false;
   LeaveReason leave_reason = LeaveReason::Left;  // UserLeft
   std::string reason;                            // free text, when the kind has one
   bool audio = false;                            // MuteChanged: muted; StreamStarted: present

@@ -105,6 +105,8 @@ std::string_view to_string(LeaveReason reason) noexcept {
       return "room_dismissed";
     case LeaveReason::MediaEnded:
       return "media_ended";
+    case LeaveReason::Moved:
+      return "moved";
   }
   return "left";
 }

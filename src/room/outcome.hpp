@@ -55,6 +55,9 @@ struct AddressedNotification {
 struct SessionClose {
   SessionId session = 0;
   std::string reason;
+  /// Close with 1001 (going away) rather than 1000: the SDK resumes the session, elsewhere
+  /// (RoomService::hand_over: the room moved to another node).
+  bool going_away = false;
 };
 
 // Media effects: what the media plane must do.

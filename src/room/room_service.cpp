@@ -697,14 +697,42 @@ Outcome RoomService::restore(const std::string& app_id, const std::string& room_
   };
   const Room* existing = find_room(app_id, room_id);
   std::vector<const ResumableMember*> added;
-  for (const auto& m : members)
-    if (usable(m) && (existing == nullptr || !existing->members.contains(m.user_id)))
-      added.push_back(&m);
+  // Users here whose session a record of another session replaces (the merge after a pin
+  // conflict: the same userId in both halves), with whether they were visible.
+  std::map<std::string, bool> replaced;
+  for (const auto& m : members) {
+    if (!usable(m)) continue;  // a member here with this very token is kept as it is
+    if (existing != nullptr) {
+      auto here = existing->members.find(m.user_id);
+      if (here != existing->members.end()) {
+        if (here->second.media_only) continue;
+        replaced.emplace(m.user_id, here->second.visible);
+      }
+    }
+    added.push_back(&m);
+  }
   if (added.empty()) return out;
 
   const bool created = existing == nullptr;
   Room& room = get_or_create_room(app_id, room_id, now_ms, out);
   if (created) out.events.back().restored = true;
+  // The session that moves in wins, as a second join of the same userId does on one node: the
+  // one here is banned and leaves (Replaced); the others see its streams go, not the user.
+  for (const auto& [user_id, was_visible] : replaced) {
+    Member& old = room.members.find(user_id)->second;
+    const std::string why = "the same userId moved in from another node";
+    if (old.session) {
+      notify(old, banned(why), out);
+      out.closes.push_back({*old.session, why});
+    }
+    release_member(room, old, false, why, now_ms, out);
+    Event& e = emit(room, old, EventKind::UserLeft, now_ms, out);
+    e.leave_reason = LeaveReason::Replaced;
+    e.reason = why;
+    unbind_session(old);
+    forget_token(old);
+    room.members.erase(user_id);
+  }
   for (const ResumableMember* r : added) {
     Member fresh;
     fresh.user_id = r->user_id;
@@ -718,7 +746,10 @@ Outcome RoomService::restore(const std::string& app_id, const std::string& room_
     fresh.business_id = r->business_id;
     Member& member = room.members.emplace(r->user_id, std::move(fresh)).first->second;
     tokens_[member.session_token] = MemberRef{app_id, room_id, member.user_id};
-    emit(room, member, EventKind::UserJoined, now_ms, out).restored = true;
+    // A replacing session joins anew for observers (user_left replaced, user_joined), as on one
+    // node; any other restored member was announced by the node it comes from.
+    emit(room, member, EventKind::UserJoined, now_ms, out).restored =
+        !replaced.contains(member.user_id);
     for (const auto& p : r->publications) {
       if (member.publications.contains(p.kind)) continue;
       model::Publication pub;
@@ -737,6 +768,17 @@ Outcome RoomService::restore(const std::string& app_id, const std::string& room_
       e.restored = true;
     }
   }
+  // A room that was already here (the merge after a pin conflict): its members meet the newcomers
+  // as after any join; their streams are announced when their media arrives here.
+  if (!created)
+    for (const ResumableMember* r : added) {
+      auto was = replaced.find(r->user_id);
+      const bool known = was != replaced.end() && was->second;  // visible here before
+      if (r->visible && !known)
+        notify_others(room, r->user_id, peer(NotificationKind::PeerOnline, r->user_id), out);
+      else if (!r->visible && known)
+        notify_others(room, r->user_id, peer(NotificationKind::PeerLeave, r->user_id), out);
+    }
   // Subscriptions last: the streams they play belong to members restored above (or already here).
   for (const ResumableMember* r : added) {
     Member& member = room.members.find(r->user_id)->second;
@@ -764,6 +806,66 @@ Outcome RoomService::restore(const std::string& app_id, const std::string& room_
     }
   }
   return out;
+}
+
+RoomService::HandOver RoomService::hand_over(std::string_view app_id, std::string_view room_id,
+                                             std::uint64_t now_ms) {
+  HandOver h;
+  auto app = apps_.find(app_id);
+  if (app == apps_.end()) return h;
+  auto it = app->second.find(room_id);
+  if (it == app->second.end()) return h;
+  Room& room = it->second;
+  Outcome& out = h.outcome;
+  h.members = resumable_members(app_id, room_id);
+
+  std::vector<Member*> members;
+  for (auto& [user_id, member] : room.members) members.push_back(&member);
+  std::sort(members.begin(), members.end(),
+            [](const Member* a, const Member* b) { return a->seq < b->seq; });
+  // Sessions first: each is told to go (1001) and resumes on the winner.
+  for (Member* m : members)
+    if (m->session) out.closes.push_back({*m->session, "the room moved to another node", true});
+  // The media ends later (media_end), every subscription before the streams it plays.
+  for (Member* m : members)
+    for (const auto& [ref, sub] : m->subscriptions) {
+      h.media_end.emplace_back(
+          RevokeUrl{sub.nonce, stream_id(room, ref.first, ref.second), m->user_id});
+      Event& e = emit(room, *m, EventKind::SubscriptionEnded, now_ms, out);
+      e.publisher = ref.first;
+      e.stream = ref.second;
+      e.moved = true;
+    }
+  const std::string reason = "moved to another node";
+  for (Member* m : members) {
+    for (const auto& [kind, pub] : m->publications) {
+      const StreamId id = stream_id(room, m->user_id, kind);
+      if (!pub.nonce.empty()) h.media_end.emplace_back(RevokeUrl{pub.nonce, id, ""});
+      h.media_end.emplace_back(CloseStream{id, reason});
+      if (pub.live) {
+        Event& e = emit(room, *m, EventKind::StreamStopped, now_ms, out);
+        e.stream = kind;
+        e.reason = reason;
+        e.moved = true;
+      }
+      Event& e = emit(room, *m, EventKind::PublicationEnded, now_ms, out);
+      e.stream = kind;
+      e.reason = reason;
+      e.moved = true;
+    }
+    Event& e = emit(room, *m, EventKind::UserLeft, now_ms, out);
+    e.leave_reason = LeaveReason::Moved;
+    e.reason = reason;
+    e.moved = true;
+    unbind_session(*m);
+    forget_token(*m);
+  }
+  Event& ended = emit(room, EventKind::RoomEnded, now_ms, out);
+  ended.reason = reason;
+  ended.moved = true;
+  app->second.erase(it);
+  if (app->second.empty()) apps_.erase(app);
+  return h;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -125,16 +125,43 @@ class RoomService {
   /// node keeps in the cluster store. Empty when there is no such room.
   std::vector<ResumableMember> resumable_members(std::string_view app_id,
                                                  std::string_view room_id) const;
-  /// Takes over members of a room whose node is gone. Each member not in the room yet (by userId,
-  /// and by session token) is added detached, as after a socket loss: the resume window starts
-  /// now and `resume {sessionToken}` binds it. Its publications wait for media under new push
-  /// URLs (the no-media timeout starts now); its subscriptions get new play URLs (one to a stream
-  /// that no member publishes is dropped); mutes are applied as effects. Nobody is notified: the
-  /// members learn the room on resume. Events, each `restored`: RoomCreated (a room new here),
-  /// UserJoined, PublicationStarted, SubscriptionStarted. Skipped: members with invalid ids,
-  /// without the join privilege, or whose token has expired.
+  /// Takes over members of a room whose node is gone, or merges in the half of a room handed over
+  /// by the loser of a pin conflict. Each member whose session token is not here yet is added
+  /// detached, as after a socket loss: the resume window starts now and `resume {sessionToken}`
+  /// binds it. Its publications wait for media under new push URLs (the no-media timeout starts
+  /// now); its subscriptions get new play URLs (one to a stream that no member publishes is
+  /// dropped); mutes are applied as effects. A member here with the record's token is kept as it
+  /// is. A member here with the record's userId but another session (the same user in both
+  /// halves of a merge) is replaced, as by a second join of that userId: it gets clientBanned
+  /// and leaves (UserLeft Replaced; others see its streams removed, not the user), and the
+  /// record's session takes its place (its UserJoined is not `restored`).
+  /// Nobody else is notified when the room is new here: the members learn the room on resume.
+  /// When it was already here (a merge), its connected members hear peerOnline for each visible
+  /// member new to them (its streams are announced when their media arrives here). Events, each
+  /// `restored` unless said otherwise: RoomCreated (a room new here), UserJoined,
+  /// PublicationStarted, SubscriptionStarted. Skipped: members with invalid ids, without the join
+  /// privilege, or whose token has expired, and a record of a userId that is media-only here.
   Outcome restore(const std::string& app_id, const std::string& room_id,
                   std::span<const ResumableMember> members, std::uint64_t now_ms);
+
+  /// A room handed over to the node that won a pin conflict (docs/cluster.md "Pin conflicts").
+  struct HandOver {
+    /// The members that move, in join order (as resumable_members): to write as session records
+    /// before `outcome` is applied, so they are there when the clients come back.
+    std::vector<ResumableMember> members;
+    /// Each member's session closed with 1001 (going_away: the SDK resumes it, on the winner);
+    /// nobody hears a peerLeave or streamRemoved. Events, each `moved`: SubscriptionEnded,
+    /// StreamStopped (live streams), PublicationEnded, UserLeft (LeaveReason::Moved), RoomEnded.
+    /// No media effect: the room's media goes on here until its clients switched.
+    Outcome outcome;
+    /// What ends the room's media here, to apply once the clients had time to switch (a
+    /// deadline): every URL of the room revoked and every stream closed.
+    std::vector<MediaEffect> media_end;
+  };
+  /// Forgets the room at once, as above. Media-only members (pushed with URLs made elsewhere)
+  /// cannot move: they are forgotten too, their streams end with `media_end`. No such room:
+  /// everything empty.
+  HandOver hand_over(std::string_view app_id, std::string_view room_id, std::uint64_t now_ms);
 
   // ---- Queries (admin API, metrics).
   std::vector<std::string> apps() const;

@@ -144,6 +144,7 @@ void ClusterNode::tick(const cluster::NodeRecord& load,
   // Pins: every room held here refreshed (adopted if it has none yet); pins of rooms gone deleted.
   std::map<std::pair<std::string, std::string>, cluster::Pin> held;
   for (const auto& room : rooms) {
+    if (handing_over_.contains(room)) continue;
     auto it = pins_.find(room);
     held[room] = it != pins_.end() ? it->second : cluster::Pin{self_.id, now_ms};
   }
@@ -157,13 +158,8 @@ void ClusterNode::tick(const cluster::NodeRecord& load,
           if (!*alive || !r) return;
           auto it = pins_.find(room);
           if (it == pins_.end()) return;
-          if (r->action == cluster::PinRefresh::Yield) {
-            log_limited(spdlog::level::warn, "cluster pin conflict",
-                        "cluster: room {}/{} is also held by node {} with the older claim: it "
-                        "keeps the room (moving this node's sessions there is not built yet)",
-                        room.first, room.second, r->owner.node_id);
-            return;
-          }
+          if (r->action == cluster::PinRefresh::Yield)
+            return begin_hand_over(room, r->owner.node_id);
           if (r->action == cluster::PinRefresh::Write || r->action == cluster::PinRefresh::Take)
             spdlog::info("cluster: pin of room {}/{} written again", room.first, room.second);
           it->second = r->owner;
@@ -259,6 +255,7 @@ void ClusterNode::sync_sessions(const RoomList& rooms, const MembersOf& members_
   const auto resign_after = coordinator_->config().max_session_record_age_ms / 2;
   std::map<RoomKey, std::map<std::string, Written>> now_written;
   for (const auto& room : rooms) {
+    if (handing_over_.contains(room)) continue;  // its records are written by the hand-over
     auto& before = written_[room];
     auto& after = now_written[room];
     std::vector<cluster::SessionRecord> changed;
@@ -444,6 +441,64 @@ void ClusterNode::drain(const RoomList& rooms, const MembersOf& members_of, std:
   pins_.clear();
   written_.clear();
   one("", {});  // this call's own count
+}
+
+void ClusterNode::begin_hand_over(const RoomKey& room, const std::string& winner) {
+  if (handing_over_.contains(room)) return;
+  spdlog::warn(
+      "cluster: room {}/{} is also held by node {} with the older claim: it keeps the room; this "
+      "node hands its sessions over",
+      room.first, room.second, winner);
+  handing_over_.insert(room);
+  pins_.erase(room);     // the pin is the winner's: never refreshed nor released from here
+  written_.erase(room);  // the room's hash is shared with the winner: never deleted from here
+  if (on_yield_)
+    on_yield_(room.first, room.second, winner);
+  else
+    handing_over_.erase(room);
+}
+
+void ClusterNode::write_handed_over(const std::string& app_id, const std::string& room_id,
+                                    std::vector<room::ResumableMember> members,
+                                    std::uint64_t now_ms, std::chrono::milliseconds timeout,
+                                    std::function<void(bool)> done) {
+  const RoomKey room{app_id, room_id};
+  if (!coordinator_) {
+    handing_over_.erase(room);
+    return done(false);
+  }
+  struct Pending {
+    Pending(boost::asio::io_context& io, std::chrono::milliseconds timeout,
+            std::function<void(bool)> done)
+        : done(std::move(done)), timer(io, timeout) {}
+    bool finished = false;
+    std::function<void(bool)> done;
+    boost::asio::steady_timer timer;
+  };
+  auto pending = std::make_shared<Pending>(io_, timeout, std::move(done));
+  auto finish = [this, alive = alive_, pending, room](bool written) {
+    if (pending->finished) return;
+    pending->finished = true;
+    pending->timer.cancel();
+    if (!*alive) return;  // the node (and the server with it) is gone
+    handing_over_.erase(room);
+    pending->done(written);
+  };
+  pending->timer.async_wait([finish](const boost::system::error_code& ec) {
+    if (!ec) finish(false);
+  });
+  auto records = records_of(
+      room, [&members](const std::string&, const std::string&) { return std::move(members); },
+      now_ms);
+  coordinator_->save_sessions(app_id, room_id, std::move(records), {}, now_ms,
+                              [finish, room](Status st) {
+                                if (!st)
+                                  spdlog::warn(
+                                      "cluster: hand-over of room {}/{}: records not "
+                                      "written: {}",
+                                      room.first, room.second, st.error().reason);
+                                finish(static_cast<bool>(st));
+                              });
 }
 
 std::optional<cluster::NodeRecord> ClusterNode::play_node(const StreamId& stream) {

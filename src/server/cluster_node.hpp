@@ -8,8 +8,13 @@
 // - tick(): every second: this node's record (with its load) written with its TTL, the live nodes
 //   read (the snapshot /v1/config, /v1/admin/nodes and placement use), and the pin of every room
 //   held here refreshed (written back after a Redis restart; a conflict resolved by pins.hpp's
-//   rule, the loser logs it: moving its sessions is not built yet); pins of rooms that ended here
-//   are deleted.
+//   rule); pins of rooms that ended here are deleted.
+// - Pin conflicts (docs/cluster.md "Pin conflicts"): a room whose refresh says Yield is handed
+//   over: the handler (Server::hand_over) forgets the room and gives its members back, they are
+//   written as this node's session records (write_handed_over), and only then are the room's
+//   sessions closed with 1001, so the records are there when the clients resume on the
+//   winner. Meanwhile the room is neither refreshed nor synchronised (its hash is not deleted
+//   as a room that ended here).
 // - route_join(): where a join for a room goes: here (pinned here, or newly pinned here by load),
 //   or the signalling URL of the node that holds it.
 // - Session records (docs/cluster.md "Node loss"): every tick, the members of every room held
@@ -37,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -151,6 +157,19 @@ class ClusterNode {
   /// Clean stop: the record is deleted, so other nodes stop sending clients here at once.
   void withdraw();
 
+  // ---- Pin conflicts (docs/cluster.md "Pin conflicts").
+
+  /// A room held here lost a pin conflict to `winner`: the handler hands it over (forgets it and
+  /// calls write_handed_over). Set before start().
+  using YieldHandler = std::function<void(const std::string& app_id, const std::string& room_id,
+                                          const std::string& winner)>;
+  void on_yield(YieldHandler handler) { on_yield_ = std::move(handler); }
+  /// Writes `members` of a room handed over as this node's session records; `done` once Redis
+  /// acknowledged them, or after `timeout` (Redis away: the clients' resumes are then refused).
+  void write_handed_over(const std::string& app_id, const std::string& room_id,
+                         std::vector<room::ResumableMember> members, std::uint64_t now_ms,
+                         std::chrono::milliseconds timeout, std::function<void(bool)> done);
+
  private:
   std::vector<cluster::NodeRecord> live_with_self() const;
 
@@ -191,6 +210,10 @@ class ClusterNode {
   /// A room located for a join or a resume: pinned here (remembered) or held by a live node.
   Result<bool> take_route(const RoomKey& room, const Result<cluster::Coordinator::Located>& located,
                           cluster::NodeRecord& owner);
+  YieldHandler on_yield_;
+  /// Rooms being handed over: not refreshed, not synchronised, until write_handed_over is done.
+  std::set<RoomKey> handing_over_;
+  void begin_hand_over(const RoomKey& room, const std::string& winner);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
 };

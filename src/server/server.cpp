@@ -140,6 +140,8 @@ Server::Server(Config config)
       else if (const auto* f = std::get_if<cluster::ReportForwardMessage>(&b))
         signal_->apply_forwarded_report(from, f->body);
     });
+    cluster_->on_yield([this](const std::string& app_id, const std::string& room_id,
+                              const std::string& winner) { hand_over(app_id, room_id, winner); });
   }
   hub_.on_viewers_changed(
       [this](const StreamId& id) { asio::post(io_, [this, id] { relay_->update(id); }); });
@@ -374,6 +376,35 @@ void Server::drain() {
       [this, deadline] {
         signal_->shutdown();  // 1001: the SDK resumes on another node, which takes the room
         wait_for_moves(deadline);
+      });
+}
+
+void Server::hand_over(const std::string& app_id, const std::string& room_id,
+                       const std::string& winner) {
+  const auto now = now_ms();
+  auto h = std::make_shared<SignalPlane::HandOver>(signal_->hand_over(app_id, room_id, now));
+  spdlog::info("cluster: room {}/{}: {} sessions move to node {}", app_id, room_id,
+               h->members.size(), winner);
+  auto members = h->members;
+  cluster_->write_handed_over(
+      app_id, room_id, std::move(members), now, std::chrono::milliseconds(3000),
+      [this, h, app_id, room_id](bool written) {
+        if (stopping_) return;
+        if (!written)
+          spdlog::warn("cluster: room {}/{}: session records not acknowledged; closing anyway",
+                       app_id, room_id);
+        signal_->apply(std::move(h->outcome));  // 1001: each client resumes on the winner
+        // The media goes on meanwhile, until the clients switched to their new URLs.
+        auto timer = std::make_shared<asio::steady_timer>(
+            io_, std::chrono::milliseconds(config_.cluster.drain_timeout_ms));
+        timer->async_wait([this, timer, h, app_id, room_id](const boost::system::error_code& ec) {
+          if (ec || stopping_) return;
+          for (const auto& [app, room] : signal_->rooms())
+            if (app == app_id && room == room_id) return;  // held here again: its media is live
+          room::Outcome end;
+          end.effects = std::move(h->media_end);
+          signal_->apply(std::move(end));
+        });
       });
 }
 

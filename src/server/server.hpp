@@ -70,6 +70,11 @@ class Server {
   /// resumes on another node; media goes on meanwhile, until the clients have moved (no
   /// connection left) or cluster.drain_timeout_ms.
   void drain();
+  /// Cluster mode (docs/cluster.md "Pin conflicts"): a room whose pin another node won moves
+  /// there: forgotten here, its members written out as session records, then its sessions closed
+  /// with 1001 (so each client resumes on the winner, which merges them in); its media goes on
+  /// here until cluster.drain_timeout_ms, then ends (unless the room is held here again).
+  void hand_over(const std::string& app_id, const std::string& room_id, const std::string& winner);
   void wait_for_moves(std::chrono::steady_clock::time_point deadline);
   void finish_shutdown();
   void wait_for_goodbyes(std::chrono::steady_clock::time_point deadline);

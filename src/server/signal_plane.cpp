@@ -204,7 +204,7 @@ class RoomBridge {
     for (auto& m : r.messages)
       if (auto s = find(m.to)) s->send(std::move(m.text));
     for (auto& c : r.closes)
-      if (auto s = find(c.session)) s->close_after_sending(c.reason);
+      if (auto s = find(c.session)) s->close_after_sending(c.reason, c.going_away);
     for (auto& e : r.effects) apply_effect(e);
     ctx.events.publish(r.events);
   }
@@ -397,10 +397,12 @@ bool SignalSession::route_resume(const std::string& text) {
           return self->read();
         }
         auto& b = self->bridge_;
+        // A room already here: the half of a pin conflict's loser merges in (docs/cluster.md).
+        const bool merge = b.rooms.room(app_id, room_id).has_value();
         auto restored = b.rooms.restore(app_id, room_id, route->members, now_ms());
         if (!restored.events.empty()) {
-          spdlog::info("cluster: room {}/{} taken over here with {} members", app_id, room_id,
-                       route->members.size());
+          spdlog::info("cluster: room {}/{} {} here with {} records", app_id, room_id,
+                       merge ? "merged in" : "taken over", route->members.size());
           b.ctx.metrics.cluster_rooms_restored_total++;
         }
         b.apply(b.dispatcher.render(std::move(restored)), nullptr);
@@ -601,6 +603,16 @@ void SignalPlane::reload() {
 void SignalPlane::shutdown() {
   for (auto& [id, weak] : bridge_->sessions)
     if (auto s = weak.lock()) s->close_after_sending("server shutting down", true);
+}
+
+SignalPlane::HandOver SignalPlane::hand_over(const std::string& app_id, const std::string& room_id,
+                                             std::uint64_t now_ms) {
+  auto h = bridge_->rooms.hand_over(app_id, room_id, now_ms);
+  return HandOver{std::move(h.members), std::move(h.outcome), std::move(h.media_end)};
+}
+
+void SignalPlane::apply(room::Outcome&& outcome) {
+  bridge_->apply(bridge_->dispatcher.render(std::move(outcome)), nullptr);
 }
 
 const room::RoomService& SignalPlane::room_service() const {

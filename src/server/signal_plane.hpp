@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,8 @@
 #include "api/router.hpp"
 #include "core/ids.hpp"
 #include "media/hub.hpp"
+#include "room/outcome.hpp"
+#include "room/resumable.hpp"
 #include "server/context.hpp"
 #include "server/http_stream.hpp"
 
@@ -70,6 +73,18 @@ class SignalPlane {
   void reload();
   /// Serves /v1/admin/apps/{appId}/usage... from these call records (not set: 404).
   void set_usage(UsageRecorder* usage);
+
+  /// Cluster mode, a pin conflict lost (docs/cluster.md "Pin conflicts"): the room is forgotten
+  /// here at once (RoomService::hand_over); nothing of it is applied yet: the caller writes
+  /// `members` out, then applies `outcome`, and `media_end` later.
+  struct HandOver {
+    std::vector<room::ResumableMember> members;
+    room::Outcome outcome;
+    std::vector<room::MediaEffect> media_end;
+  };
+  HandOver hand_over(const std::string& app_id, const std::string& room_id, std::uint64_t now_ms);
+  /// Sends, closes, applies the effects of and publishes the events of `outcome`.
+  void apply(room::Outcome&& outcome);
 
  private:
   std::unique_ptr<RoomBridge> bridge_;

@@ -5,7 +5,8 @@ namespace minirtc::webhook {
 std::optional<RoomCallback> callback_of(const room::Event& e) {
   using K = room::EventKind;
   // A room taken over from a node that is gone: the app server heard of it from that node.
-  if (e.restored) return std::nullopt;
+  // A room handed over to the node that won a pin conflict: its members go on there, unseen.
+  if (e.restored || e.moved) return std::nullopt;
   RoomCallback out{EventType::RoomCreated, {}};
   auto& d = out.data;
   d["seq"] = e.seq;

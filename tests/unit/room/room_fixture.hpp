@@ -26,6 +26,8 @@ namespace minirtc::room::testing {
 /// URLs that show what was signed: "pub:{key}#{nonce}" and "play:{fmt}:{key}:{viewer}#{nonce}".
 class FakeUrls : public MediaUrls {
  public:
+  /// `token_prefix`: two services (two nodes) in one test hand out distinct session tokens.
+  explicit FakeUrls(std::string token_prefix = "token-") : token_prefix_(std::move(token_prefix)) {}
   std::string publish_url(const StreamId& stream, std::string_view nonce, std::uint64_t) override {
     return "pub:" + stream_key(stream) + "#" + std::string(nonce);
   }
@@ -39,9 +41,10 @@ class FakeUrls : public MediaUrls {
     std::snprintf(buf, sizeof buf, "%016x", ++nonces_);
     return buf;
   }
-  std::string new_session_token() override { return "token-" + std::to_string(++tokens_); }
+  std::string new_session_token() override { return token_prefix_ + std::to_string(++tokens_); }
 
  private:
+  std::string token_prefix_;
   unsigned nonces_ = 0;
   unsigned tokens_ = 0;
 };

@@ -68,5 +68,18 @@ TEST(RoomCallbacks, ARoomTakenOverFromALostNodeIsNotAnnouncedAgain) {
   }
 }
 
+TEST(RoomCallbacks, ARoomHandedOverAfterAPinConflictDoesNotEndForTheAppServer) {
+  // The members go on on the node that won the conflict: no user_left, stream_stopped or
+  // room_ended from the node that handed the room over.
+  for (auto k :
+       {room::EventKind::UserLeft, room::EventKind::StreamStopped, room::EventKind::RoomEnded}) {
+    auto e = event(k);
+    e.leave_reason = room::LeaveReason::Moved;
+    EXPECT_TRUE(callback_of(e)) << room::to_string(k);
+    e.moved = true;
+    EXPECT_FALSE(callback_of(e)) << room::to_string(k);
+  }
+}
+
 }  // namespace
 }  // namespace minirtc::webhook

@@ -1,0 +1,199 @@
+// Pin conflict after a Redis outage (docs/cluster.md "Pin conflicts"): two real nodes on one real
+// Redis both hold the same room, each with half of a call (one publisher pushing with ffmpeg, one
+// viewer playing over HTTP-FLV per half). The split is made as an outage leaves it: the room's
+// pin is lost and the other node pins the room for a join that reaches it (the room's node is
+// paused with SIGSTOP meanwhile, so it cannot write its pin back before that join is placed:
+// without the pause the test would race the node's one-second refresh). When the room's node
+// runs again, both refresh their pins: the older claim wins, the other node hands its half over
+// (session records, 1001), and its phones resume silently on the winner, which merges them in.
+// Checked: all users in the winner's room, connected; each half sees the other's users appear;
+// every viewer plays every publisher from the winner; no DISCONNECT; the loser holds no room. A
+// user in both halves (erin) keeps the session that moves in; the winner's gets CLIENT_BANNED.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binaryPath } from './lib/server.mjs';
+import { startRedis } from './lib/redis.mjs';
+import { startClusterNode } from './lib/cluster_node.mjs';
+import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
+import { makeToken } from '../../examples/token/token.mjs';
+import { pushTestStream, playHttpFlv, waitFor } from './lib/media.mjs';
+
+const appId = 'handovertest0123456789ab';
+const appKey = 'handover-test-key';
+const adminKey = 'handover-admin-key';
+const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
+
+let redis;
+let dir;
+const nodes = [];
+const phones = [];
+const extra = [];           // erin's two phones
+const pushers = new Map();  // userId → ffmpeg
+const players = [];         // every player ever started: {viewer, uid, url, player, startedAt}
+
+const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey });
+
+const admin = async (node, path) => {
+  const res = await fetch(`${node.base}/v1/admin${path}`, { headers: { authorization: `Bearer ${adminKey}` }, redirect: 'manual' });
+  return { status: res.status, body: await res.json().catch(() => null) };
+};
+
+before(async () => {
+  if (skip) return;
+  redis = await startRedis();
+  dir = mkdtempSync(join(tmpdir(), 'minirtc-handover-'));
+  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-handover"\ndrain_timeout_ms = 8000\n');
+  for (const id of ['n1', 'n2']) nodes.push(await startNode(id));
+});
+
+after(async () => {
+  for (const p of pushers.values()) await p.stop();
+  for (const p of players) p.player.abort();
+  for (const p of [...phones, ...extra]) await p.destroy();
+  for (const n of nodes) {
+    if (n.proc.exitCode === null) n.proc.kill('SIGCONT');
+    await n.stop();
+  }
+  if (redis) await redis.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The app of one phone: pushes what it publishes, plays what others publish, follows UPDATE_URL. */
+function runApp(phone, userId) {
+  const play = (uid, url) => {
+    const prev = players.filter((p) => p.viewer === userId && p.uid === uid).pop();
+    if (prev && prev.url === url) return;
+    if (prev) prev.player.abort();
+    players.push({ viewer: userId, uid, url, player: playHttpFlv(url), startedAt: Date.now() });
+  };
+  phone.client.on(EVENTS.STREAM_ADDED, async ({ uid, screen }) => {
+    if (screen) return;
+    const url = await phone.client.subscribe(uid, { screen: false }).catch(() => null);
+    if (typeof url === 'string') play(uid, url);
+  });
+  phone.client.on(EVENTS.UPDATE_URL, ({ uid, url }) => {
+    if (uid === userId) {
+      const old = pushers.get(userId);
+      if (old) old.stop();
+      pushers.set(userId, pushTestStream(url, { seconds: 300 }));
+    } else {
+      play(uid, url);
+    }
+  });
+}
+
+/** A phone whose config lists `node` first (as a client a balancer sent there). */
+function phoneOn(node) {
+  const phone = new Phone(node.base, { playFormat: 'flv' });
+  const first = `ws://${node.http}/${node.id}/v1/signal`;
+  const request = phone.wx.request;
+  phone.wx.request = (opts) => request({ ...opts, success: (res) => {
+    const urls = res && res.data && res.data.signalUrls;
+    if (Array.isArray(urls)) res.data.signalUrls = [first, ...urls.filter((u) => u !== first)];
+    opts.success(res);
+  } });
+  return phone;
+}
+
+test('two nodes holding one room after an outage: the loser hands its half over, the call goes on whole on the winner', { skip, timeout: 180000 * SLOW }, async (t) => {
+  const roomId = `handover-${process.pid}`;
+  const users = ['alice', 'bob', 'carol', 'dave'];
+  const publishers = ['alice', 'carol'];
+  const join = async (phone, userId) => {
+    phones[users.indexOf(userId)] = phone;
+    runApp(phone, userId);
+    await phone.join(appId, makeToken({ appId, appKey, roomId, userId, publish: true, subscribe: true }), roomId, userId);
+  };
+  const publish = async (userId) => {
+    const url = await phones[users.indexOf(userId)].client.publish();
+    pushers.set(userId, pushTestStream(url, { seconds: 300 }));
+  };
+
+  // The first half: alice and bob, on whichever node the room is pinned to (the winner).
+  await join(new Phone(nodes[0].base, { playFormat: 'flv' }), 'alice');
+  await join(new Phone(nodes[0].base, { playFormat: 'flv' }), 'bob');
+  const holders = [];
+  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  assert.equal(holders.length, 1, 'one node holds the room');
+  const winner = holders[0];
+  const loser = nodes.find((n) => n !== winner);
+  await publish('alice');
+  await waitFor(() => players.some((p) => p.viewer === 'bob' && p.uid === 'alice' && p.player.reader.videoFrames.length > 0),
+    { timeoutMs: 20000 * SLOW, what: 'bob playing alice' });
+  // erin is in both halves: on the winner, and (a second device) on the loser during the split.
+  const erin = new Phone(winner.base, { playFormat: 'flv' });
+  const erinToken = makeToken({ appId, appKey, roomId, userId: 'erin', publish: true, subscribe: true });
+  extra.push(erin);
+  await erin.join(appId, erinToken, roomId, 'erin');
+  // The winner's records (alice, bob, erin) are in Redis before the outage.
+  await waitFor(async () => Number(await redis.cli('HLEN', `minirtc:room:{${appId}/${roomId}}:sessions`)) === 3,
+    { timeoutMs: 5000 * SLOW, what: 'three session records in Redis' });
+
+  // The outage's outcome: the pin is lost and the other node pins the room for carol's join.
+  const pinKey = `minirtc:room:{${appId}/${roomId}}:pin`;
+  winner.proc.kill('SIGSTOP');
+  try {
+    await redis.cli('SET', pinKey, `v1 ${loser.id} ${Date.now()}`, 'PX', '10000');
+    await join(phoneOn(loser), 'carol');
+    await join(phoneOn(loser), 'dave');
+    const erin2 = phoneOn(loser);
+    extra.push(erin2);
+    await erin2.join(appId, erinToken, roomId, 'erin');
+    for (const userId of ['carol', 'dave'])
+      assert.deepEqual(phones[users.indexOf(userId)].wx.sockets.map((s) => s.url), [`ws://${loser.http}/${loser.id}/v1/signal`],
+        `${userId} joined the room on ${loser.id}, not redirected`);
+    const split = await admin(loser, `/apps/${appId}/rooms/${roomId}`);
+    assert.equal(split.status, 200, `${loser.id} holds the room too`);
+    assert.deepEqual(split.body.members.map((m) => m.userId).sort(), ['carol', 'dave', 'erin']);
+    await publish('carol');
+  } finally {
+    winner.proc.kill('SIGCONT');
+  }
+  const resumedAt = Date.now();
+
+  // The two halves meet on the winner.
+  for (const [i, userId] of users.entries())
+    for (const other of users.filter((u) => u !== userId))
+      await phones[i].waitEvent(EVENTS.PEER_ONLINE, (p) => p.uid === other, 20000 * SLOW)
+        .catch((e) => {
+          for (const n of nodes) console.log(`==== ${n.id}\n` + n.logs().split('\n').slice(-40).join('\n'));
+          throw new Error(`${userId} did not see ${other}: ${e.message}`);
+        });
+  const expected = users.flatMap((v) => publishers.filter((p) => p !== v).map((p) => ({ viewer: v, uid: p })));
+  const fromWinner = (e) => players.some((p) => p.viewer === e.viewer && p.uid === e.uid && p.url.includes(`//${winner.http}/`) &&
+    p.player.reader.videoFrames.length > 0);
+  await waitFor(() => expected.every(fromWinner), { timeoutMs: 30000 * SLOW, what: 'every viewer playing every publisher from the winner' });
+  t.diagnostic(`every viewer playing every publisher from ${winner.id} ${Date.now() - resumedAt} ms after the winner ran again`);
+
+  // erin's session that moved in wins, as a second join of the same userId would: the one that
+  // was on the winner is banned; the moved one meets everyone there.
+  const [erinOnWinner, erinMoved] = extra;
+  await erinOnWinner.waitEvent(EVENTS.CLIENT_BANNED, (p) => /moved in from another node/.test(JSON.stringify(p)));
+  for (const other of users) await erinMoved.waitEvent(EVENTS.PEER_ONLINE, (p) => p.uid === other, 20000 * SLOW);
+  assert.equal(erinMoved.named(EVENTS.DISCONNECT).length, 0, 'erin moved: no DISCONNECT');
+  assert.equal(erinMoved.named(EVENTS.CLIENT_BANNED).length, 0, 'erin moved: not banned');
+
+  const room = await admin(winner, `/apps/${appId}/rooms/${roomId}`);
+  assert.equal(room.status, 200);
+  assert.deepEqual(room.body.members.map((m) => m.userId).sort(), [...users, 'erin'].sort());
+  for (const m of room.body.members) assert.equal(m.state, 'connected', `${m.userId} connected`);
+  // carol pushes to the winner now (UPDATE_URL with its RTMP address).
+  assert.ok(phones[2].named(EVENTS.UPDATE_URL).some((u) => u.uid === 'carol' && u.url.includes(winner.rtmp)),
+    'carol: UPDATE_URL to push to the winner');
+  // The loser holds nothing: the room is the winner's (a redirect), its pin the winner's.
+  await waitFor(async () => (await admin(loser, `/apps/${appId}/rooms/${roomId}`)).status === 307,
+    { timeoutMs: 5000 * SLOW, what: `${loser.id} to list the room as the winner's` });
+  assert.ok((await redis.cli('GET', pinKey)).startsWith(`v1 ${winner.id} `));
+  const list = await admin(loser, `/apps/${appId}/rooms`);
+  assert.ok(list.body.rooms.every((r) => r.node !== loser.id), JSON.stringify(list.body));
+  assert.match(loser.logs(), /hands its sessions over/);
+  assert.match(loser.logs(), new RegExp(`room ${appId}/${roomId}: 3 sessions move to node ${winner.id}`));
+  phones.forEach((p, i) => {
+    assert.equal(p.named(EVENTS.DISCONNECT).length, 0, `${users[i]}: no DISCONNECT`);
+    assert.equal(p.named(EVENTS.PEER_LEAVE).length, 0, `${users[i]}: no PEER_LEAVE`);
+    assert.equal(p.named(EVENTS.CLIENT_BANNED).length, 0, `${users[i]}: no CLIENT_BANNED`);
+  });
+});
