@@ -63,6 +63,8 @@ class RelayUpstream final : public media::PublisherHandle,
 
   // PublisherHandle (called by the hub).
   bool local() const override { return false; }
+  // The origin starts a play with its GOP cache, in one burst.
+  bool replays_start() const override { return true; }
   void close_publisher(std::string_view reason) override {
     // Taken over, idle, or the stream closed: stop publishing now; the manager decides whether
     // the pull goes on (the next media message publishes again).
