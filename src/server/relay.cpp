@@ -202,6 +202,7 @@ RelayDemand RelayManager::demand(const StreamId& id, std::optional<std::string>&
   }
   origin = find_origin_ && !stopped_ ? find_origin_(id) : std::nullopt;
   d.origin_known = origin.has_value();
+  if (origin) d.origin = *origin;
   return d;
 }
 
