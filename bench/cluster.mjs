@@ -90,7 +90,8 @@
 // Times are performance.now() in this one process, read when a socket's data event runs (so
 // they include this process's queueing: its CPU and event-loop delay are reported beside them).
 // Environment: MINIRTC_BIN (required), the variables above, CL_NODE_ARGS (extra `minirtc serve`
-// arguments for every node, e.g. "--merge-window-ms 0"), CL_OUT (default bench/out).
+// arguments for every node, e.g. "--merge-window-ms 0"), CL_OUT (default bench/out), CL_LOGS (a
+// directory: the nodes log at level info and each part writes their logs there as ID.log).
 import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -149,6 +150,8 @@ const SECRET = 'clbench-cluster-secret-0123456789';
 const IDS = ['n1', 'n2', 'n3'];
 // Extra `minirtc serve` arguments for every node (a variant, e.g. "--merge-window-ms 0").
 const NODE_ARGS = env('CL_NODE_ARGS', '').split(/\s+/).filter(Boolean);
+// CL_LOGS: a directory the nodes' logs (at level info) are written to when a part ends.
+const LOGS = env('CL_LOGS', '');
 const GENERATOR_LIMIT = 85;  // % of one core: above it the figures may be the load generator's
 
 /** The machine's CPU counters: {busy, total} jiffies of all CPUs. */
@@ -201,7 +204,7 @@ async function startCluster(ids, { cluster = {} } = {}) {
   const c = {
     redis, dir, nodes: {},
     async start(id) {
-      const n = await startClusterNode({ id, redisUrl: redis.url, dir, app: `${APP.id}:${APP.key}`, adminKey: ADMIN_KEY, logLevel: 'warn',
+      const n = await startClusterNode({ id, redisUrl: redis.url, dir, app: `${APP.id}:${APP.key}`, adminKey: ADMIN_KEY, logLevel: LOGS ? 'info' : 'warn',
         extra: NODE_ARGS });
       n.ws = `ws://${n.http}/${id}/v1/signal`;
       c.nodes[id] = n;
@@ -225,6 +228,10 @@ async function startCluster(ids, { cluster = {} } = {}) {
     },
     async stop() {
       for (const n of Object.values(c.nodes)) await n.stop('SIGKILL');
+      if (LOGS) {
+        mkdirSync(LOGS, { recursive: true });
+        for (const [id, n] of Object.entries(c.nodes)) writeFileSync(join(LOGS, `${id}.log`), n.logs());
+      }
       await redis.stop();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -724,7 +731,7 @@ function sourceFile(seconds) {
 
 /** An HTTP-FLV viewer (node:http, its own socket): video tags keyed by a hash of their body. */
 function flvViewer(url) {
-  const v = { url, startedAt: now(), firstFrameMs: null, firstKeyframe: null, video: new Map(), tags: 0, status: null, error: null };
+  const v = { url, startedAt: now(), startedAtIso: new Date().toISOString(), firstFrameMs: null, firstKeyframe: null, video: new Map(), tags: 0, status: null, error: null };
   let buf = Buffer.alloc(0);
   let header = false;
   const req = http.get(url, { agent: false }, (res) => {
@@ -804,7 +811,7 @@ async function partEdge() {
     const warm = [];
     const edgeViewers = [];
     const ev0 = await start(e);
-    cold.push({ edge: e, round: 0, ms: r1(await firstFrame(ev0)), keyframe: ev0.firstKeyframe });
+    cold.push({ edge: e, round: 0, at: ev0.startedAtIso, ms: r1(await firstFrame(ev0)), keyframe: ev0.firstKeyframe });
     edgeViewers.push(ev0);
     for (let i = 1; i < viewersN; i++) { const v = await start(e); warm.push({ edge: e, round: 0, ms: r1(await firstFrame(v)), keyframe: v.firstKeyframe }); edgeViewers.push(v); }
 
@@ -848,7 +855,7 @@ async function partEdge() {
       for (const id of edges) {
         await waitUntil(async () => (await metric(c.nodes[id], 'minirtc_relay_upstreams')) === 0, 20000, `${id}'s upstream closed`, 100);
         const vs = [await start(id)];
-        cold.push({ edge: id, round, ms: r1(await firstFrame(vs[0])), keyframe: vs[0].firstKeyframe,
+        cold.push({ edge: id, round, at: vs[0].startedAtIso, ms: r1(await firstFrame(vs[0])), keyframe: vs[0].firstKeyframe,
           upstream_idle_s: edgeClosedAt[id] ? r1((now() - edgeClosedAt[id]) / 1000) : null });
         for (let i = 0; i < 2; i++) { const v = await start(id); vs.push(v); warm.push({ edge: id, round, ms: r1(await firstFrame(v)), keyframe: v.firstKeyframe }); }
         for (const v of vs) v.close();

@@ -176,6 +176,21 @@ void Coordinator::locate_attempt(std::string app_id, std::string room_id,
   });
 }
 
+void Coordinator::find_room(std::string app_id, std::string room_id, std::uint64_t now_ms,
+                            Done<std::optional<Located>> done) {
+  store_.get(keys::room_pin(app_id, room_id),
+             [this, now_ms, done = std::move(done)](Result<std::optional<std::string>> v) {
+               if (!v) return done(v.error());
+               auto pin = parse_pin(*v);
+               if (!pin) return done(std::optional<Located>{});
+               read_node(pin->node_id, now_ms, [pin = *pin, done](Result<NodeRead> r) {
+                 if (!r) return done(r.error());
+                 if (!r->record) return done(std::optional<Located>{});
+                 return done(std::optional<Located>{Located{pin, std::move(*r->record)}});
+               });
+             });
+}
+
 void Coordinator::refresh_pin(std::string app_id, std::string room_id, Pin mine,
                               Done<PinStatus> done) {
   const auto key = keys::room_pin(app_id, room_id);

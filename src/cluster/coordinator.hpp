@@ -80,6 +80,11 @@ class Coordinator {
   };
   void locate_room(std::string app_id, std::string room_id, std::vector<NodeRecord> live,
                    std::uint64_t now_ms, Done<Located> done);
+  /// The room's pin and its node's record when that node is alive; nullopt when the room has no
+  /// pin or its node is dead. Reads only (never pins): a relay asks it for a room the room
+  /// directory does not list yet (cluster/origin_lookup.hpp).
+  void find_room(std::string app_id, std::string room_id, std::uint64_t now_ms,
+                 Done<std::optional<Located>> done);
   /// One node's record: `record` when alive (present, signed by it, fresh); neither when it
   /// expired; `refused` (why) when a record is there that does not verify. Errors: the store's.
   struct NodeRead {

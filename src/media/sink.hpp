@@ -49,6 +49,12 @@ class PublisherHandle {
   /// stream published on another node, whose room lives there: the hub does not announce it live
   /// or ended, so this node's rooms never see it.
   virtual bool local() const { return true; }
+  /// Whether this publisher's first GOP replays another server's start sequence: a relay's
+  /// upstream receives the origin's GOP cache in one burst, seconds of media at once. Viewers
+  /// already attached then get that GOP as their start backlog (ViewerSink::deliver_backlog, as a
+  /// joining viewer gets the GOP cache): their delay bound would otherwise count the burst as lag
+  /// and drop it, and their first picture would wait for the origin's next keyframe.
+  virtual bool replays_start() const { return false; }
 };
 
 }  // namespace minirtc::media

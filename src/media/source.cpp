@@ -32,6 +32,8 @@ void Source::begin_publish(PublisherHandle* publisher, std::uint64_t now_ms) {
   gop_.clear();
   video_resume_pending_ = true;
   last_keyframe_ts_.reset();
+  start_backlog_ = publisher && publisher->replays_start() && gop_cache_enabled_;
+  start_keyframe_seen_ = false;
 }
 
 void Source::end_publish() {
@@ -39,6 +41,7 @@ void Source::end_publish() {
   stats_.publishing = false;
   stats_.live = false;
   gop_.clear();
+  start_backlog_ = false;
 }
 
 bool Source::forwarded(const Packet& p) const noexcept {
@@ -117,6 +120,9 @@ IngestResult Source::ingest(PacketKind kind, std::uint32_t timestamp, SharedBuff
       ++stats_.video_frames;
       frame_rate_.add(1, now_ms);
       if (keyframe) {
+        // The second keyframe of a replayed start: the origin's burst is over, this is live.
+        if (start_keyframe_seen_) start_backlog_ = false;
+        start_keyframe_seen_ = true;
         ++stats_.keyframes;
         if (last_keyframe_ts_) stats_.gop_ms = ts - *last_keyframe_ts_;
         last_keyframe_ts_ = ts;
@@ -143,12 +149,20 @@ IngestResult Source::ingest(PacketKind kind, std::uint32_t timestamp, SharedBuff
   }
   result.has_audio = audio_header_ != nullptr || stats_.audio_frames > 0;
   result.has_video = video_header_ != nullptr || stats_.video_frames > 0;
-  if (forwarded(*packet)) fan_out(packet);
+  // A replayed start stays backlog while the GOP cache holds it: a GOP too long to cache is
+  // measured like live media (the cache cleared itself, so it no longer has a keyframe).
+  if (start_backlog_ && start_keyframe_seen_ && !gop_.has_keyframe()) start_backlog_ = false;
+  if (forwarded(*packet)) fan_out(packet, start_backlog_);
   return result;
 }
 
-void Source::fan_out(const PacketPtr& packet) {
-  for (auto* v : viewers_) v->deliver(packet);
+void Source::fan_out(const PacketPtr& packet, bool backlog) {
+  for (auto* v : viewers_) {
+    if (backlog)
+      v->deliver_backlog(packet);
+    else
+      v->deliver(packet);
+  }
 }
 
 void Source::add_viewer(ViewerSink* viewer) {

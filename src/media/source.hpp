@@ -1,7 +1,9 @@
 #pragma once
 // One stream in the hub: its publisher (if any), its sequence headers, metadata and GOP cache,
 // its viewers, its mute state and statistics. Turns the publisher's messages into shared packets
-// and fans them out.
+// and fans them out. A publisher that replays another server's start (a relay upstream: the
+// origin's GOP cache arrives in one burst) has its first GOP fanned out as the viewers' start
+// backlog, as a joining viewer gets the GOP cache (PublisherHandle::replays_start).
 
 #include <cstdint>
 #include <optional>
@@ -93,7 +95,7 @@ class Source {
   bool idle() const noexcept { return publisher_ == nullptr && viewers_.empty(); }
 
  private:
-  void fan_out(const PacketPtr& packet);
+  void fan_out(const PacketPtr& packet, bool backlog);
   void send_start_sequence(ViewerSink* viewer) const;
   bool forwarded(const Packet& packet) const noexcept;
 
@@ -111,6 +113,11 @@ class Source {
 
   // Video is held back until a keyframe after an unmute and after a new publisher begins.
   bool mute_audio_ = false, mute_video_ = false, video_resume_pending_ = false;
+
+  // A publisher that replays_start(): what it sends until its second keyframe reaches viewers as
+  // start backlog, while the GOP cache holds it (its bounds bound the backlog too).
+  bool start_backlog_ = false;
+  bool start_keyframe_seen_ = false;
 
   // Statistics.
   StreamStats stats_;

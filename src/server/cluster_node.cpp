@@ -167,6 +167,9 @@ void ClusterNode::tick(const cluster::NodeRecord& load,
   }
   sync_sessions(rooms, members_of, now_ms);
   sync_directory(summaries);
+  origin_lookups_.prune(now_ms);
+  std::erase_if(origin_waiters_,
+                [this](const auto& kv) { return !origin_lookups_.contains(kv.first); });
 }
 
 void ClusterNode::sync_directory(const std::vector<room::RoomSummary>& rooms) {
@@ -513,10 +516,46 @@ std::optional<cluster::NodeRecord> ClusterNode::play_node(const StreamId& stream
   return std::nullopt;
 }
 
-std::optional<std::string> ClusterNode::origin_of(const StreamId& stream) const {
+std::optional<std::string> ClusterNode::origin_of(const StreamId& stream) {
   auto owner = room_owner(stream.app_id, stream.room_id);
-  if (!owner || owner->relay_address.empty()) return std::nullopt;
+  if (!owner && coordinator_) {
+    // Not in the directory (yet): the room's pin says, once looked up.
+    const RoomKey room{stream.app_id, stream.room_id};
+    auto step = origin_lookups_.consult(room, now_ms());
+    if (step.owner) {
+      owner = std::move(step.owner);
+    } else {
+      auto& waiting = origin_waiters_[room];
+      if (std::find(waiting.begin(), waiting.end(), stream) == waiting.end())
+        waiting.push_back(stream);
+      if (step.ask) look_up_origin(room);
+    }
+  }
+  if (!owner || owner->id == self_.id || owner->relay_address.empty()) return std::nullopt;
   return "rtmp://" + owner->relay_address;
+}
+
+void ClusterNode::look_up_origin(const RoomKey& room) {
+  coordinator_->find_room(
+      room.first, room.second, now_ms(),
+      [this, alive = alive_, room](Result<std::optional<cluster::Coordinator::Located>> r) {
+        if (!*alive) return;
+        std::optional<cluster::NodeRecord> owner;
+        if (!r)
+          log_limited(spdlog::level::warn, "cluster origin lookup",
+                      "cluster: origin of room {}/{} not looked up: {}", room.first, room.second,
+                      r.error().reason);
+        else if (*r && (*r)->owner.id != self_.id && !(*r)->owner.relay_address.empty())
+          owner = (*r)->owner;
+        origin_lookups_.answered(room, owner, now_ms());
+        auto waiting = std::move(origin_waiters_[room]);
+        origin_waiters_.erase(room);
+        if (!owner) return;  // the relay's tick asks again (at most once a second per room)
+        spdlog::info("cluster: room {}/{} is on node {} (its pin; not in the room directory yet)",
+                     room.first, room.second, owner->id);
+        if (on_origin_found_)
+          for (const auto& stream : waiting) on_origin_found_(stream);
+      });
 }
 
 void ClusterNode::broadcast(const cluster::Broadcast& message) {

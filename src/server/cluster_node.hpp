@@ -30,6 +30,10 @@
 //   next tick re-registers and re-writes the pins by itself.
 // - Room directory: the rooms held here with their counts, written when they change; the other
 //   live nodes' read every tick (remote_rooms, room_owner: the admin API and the relay's origin).
+// - Edges: origin_of() answers the relay from the room directory; a room not in it yet (just
+//   created: it reaches the directory within ~2 s) is looked up by its pin in Redis
+//   (cluster/origin_lookup.hpp: one lookup per room at a time, a miss asked again after a
+//   second), and on_origin_found() tells the relay as soon as the answer names the origin.
 // - Edges: play_node() places a viewer by load (the room's node while it has capacity);
 //   broadcast() sends revocations and viewer mutes to every node, on_broadcast() applies theirs.
 // - Reports: a report for a session held elsewhere is broadcast addressed to the room's node
@@ -53,6 +57,7 @@
 #include "cluster/broadcast.hpp"
 #include "cluster/coordinator.hpp"
 #include "cluster/node_record.hpp"
+#include "cluster/origin_lookup.hpp"
 #include "core/ids.hpp"
 #include "room/resumable.hpp"
 #include "room/views.hpp"
@@ -145,8 +150,13 @@ class ClusterNode {
   /// were read); nullopt: here.
   std::optional<cluster::NodeRecord> play_node(const StreamId& stream);
   /// The origin of a stream held by another live node, "rtmp://RELAY_ADDRESS" (the relay's
-  /// find_origin); nullopt: unknown (not in the room directory yet) or held here.
-  std::optional<std::string> origin_of(const StreamId& stream) const;
+  /// find_origin); nullopt: held here, or unknown for now. A room the directory does not list is
+  /// looked up by its pin (asynchronously): when that finds the origin, on_origin_found runs
+  /// for every stream asked about meanwhile, and origin_of answers with it.
+  std::optional<std::string> origin_of(const StreamId& stream);
+  void on_origin_found(std::function<void(const StreamId&)> handler) {
+    on_origin_found_ = std::move(handler);
+  }
   /// Tells every other node (signed, over pub/sub); their handler applies it.
   void broadcast(const cluster::Broadcast& message);
   /// What other nodes broadcast, verified (the sender's id with it); a forwarded report only
@@ -207,6 +217,11 @@ class ClusterNode {
   /// The live records plus what this node placed since it read them: placement decides on it.
   std::vector<cluster::NodeRecord> placement_view() const;
   BroadcastHandler on_broadcast_;
+  /// Rooms not in the directory, looked up by their pins for the relay.
+  cluster::OriginLookups origin_lookups_;
+  std::map<RoomKey, std::vector<StreamId>> origin_waiters_;  // streams asked about, per lookup
+  std::function<void(const StreamId&)> on_origin_found_;
+  void look_up_origin(const RoomKey& room);
   /// A room located for a join or a resume: pinned here (remembered) or held by a live node.
   Result<bool> take_route(const RoomKey& room, const Result<cluster::Coordinator::Located>& located,
                           cluster::NodeRecord& owner);

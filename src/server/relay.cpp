@@ -63,6 +63,8 @@ class RelayUpstream final : public media::PublisherHandle,
 
   // PublisherHandle (called by the hub).
   bool local() const override { return false; }
+  // The origin starts a play with its GOP cache, in one burst.
+  bool replays_start() const override { return true; }
   void close_publisher(std::string_view reason) override {
     // Taken over, idle, or the stream closed: stop publishing now; the manager decides whether
     // the pull goes on (the next media message publishes again).
@@ -200,6 +202,7 @@ RelayDemand RelayManager::demand(const StreamId& id, std::optional<std::string>&
   }
   origin = find_origin_ && !stopped_ ? find_origin_(id) : std::nullopt;
   d.origin_known = origin.has_value();
+  if (origin) d.origin = *origin;
   return d;
 }
 

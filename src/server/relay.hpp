@@ -8,7 +8,8 @@
 // hub reports viewer changes, the server's tick (twice a second) handles the grace, retries and
 // local publishers. Where a stream is published comes from a hook, find_origin(stream): static
 // edge mode (`--relay-origin`) names one origin for every stream not published here; the cluster
-// answers it from its registry.
+// answers it from its room directory, or looks the room's pin up and calls update() for the
+// waiting streams as soon as it knows (so the upstream opens then, not at the next tick).
 //
 // RelayUpstream is one pull: an RTMP client on the node's event loop (rtmp::PlayClient does the
 // protocol) playing the stream from the origin with a relay URL signed with the cluster secret

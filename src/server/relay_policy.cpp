@@ -13,8 +13,13 @@ RelayAction relay_decide(RelayState& s, const RelayDemand& d, std::uint64_t now,
   }
   if (d.viewers > 0) {
     s.idle_since_ms = 0;
+    if (!s.upstream && s.failures > 0 && d.origin != s.origin) {
+      s.failures = 0;  // another origin: what failed was the old one
+      s.retry_at_ms = 0;
+    }
     if (s.upstream || now < s.retry_at_ms) return RelayAction::Keep;
     s.upstream = true;
+    s.origin = std::string(d.origin);
     return RelayAction::Open;
   }
   if (!s.upstream) return RelayAction::Forget;

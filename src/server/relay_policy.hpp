@@ -17,12 +17,16 @@
 //  - An upstream that ends while wanted (origin refused, unreachable, dropped) is retried after
 //    an exponential backoff: retry_initial_ms, doubled per failure in a row, at most
 //    retry_max_ms. An upstream that delivered media before it ended starts the count over (its
-//    end is the first failure). Viewers stay attached meanwhile: the hub keeps them, and the next
+//    end is the first failure). The backoff is against the origin that failed: when the origin
+//    is another one (the room moved to another node), the next upstream opens at once, its count
+//    started over. Viewers stay attached meanwhile: the hub keeps them, and the next
 //    upstream's stream reaches them from a keyframe (media::Source holds video back until one
 //    after a new publisher begins, and the origin starts a new play with its GOP cache).
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace minirtc::server {
 
@@ -37,6 +41,7 @@ struct RelayDemand {
   std::size_t viewers = 0;      // this node's viewers (relay downstreams excluded)
   bool published_here = false;  // a publisher of this node holds the stream
   bool origin_known = false;    // an origin to pull from is known
+  std::string_view origin;      // which one (when known)
 };
 
 /// What the relay remembers of one stream.
@@ -45,6 +50,7 @@ struct RelayState {
   std::uint64_t idle_since_ms = 0;  // when the last viewer left (0 while there are viewers)
   std::uint32_t failures = 0;       // upstreams that ended while wanted, in a row
   std::uint64_t retry_at_ms = 0;    // no new upstream before this
+  std::string origin;               // of the last upstream opened (what the failures count)
 };
 
 enum class RelayAction {

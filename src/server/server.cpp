@@ -132,6 +132,11 @@ Server::Server(Config config)
   } else if (cluster_) {
     // Cluster mode: a stream whose room another node holds comes from that node.
     relay_->set_find_origin([this](const StreamId& id) { return cluster_->origin_of(id); });
+    // An origin found by a room's pin (not in the directory yet): its waiting viewers' upstream
+    // opens now, not on the relay's next tick.
+    cluster_->on_origin_found(
+        [this](const StreamId& id) { asio::post(io_, [this, id] { relay_->update(id); }); });
+
     cluster_->on_broadcast([this](const cluster::Broadcast& b, const std::string& from) {
       if (const auto* r = std::get_if<cluster::RevokeMessage>(&b))
         access_.revoke(r->nonce, "URL revoked by the room's node", r->keep_until_s);

@@ -306,6 +306,29 @@ TEST_F(CoordinatorTest, ASnapshotThatMissesALiveOwnerDoesNotMoveItsRoom) {
   EXPECT_EQ(moved.ok().pin.node_id, "n2");
 }
 
+TEST_F(CoordinatorTest, FindRoomNamesALiveOwnerAndNeverPins) {
+  publish(n1, record("n1"));
+  publish(n2, record("n2", 10));
+  auto find = [&](Coordinator& c) {
+    Got<std::optional<Coordinator::Located>> got;
+    c.find_room(std::string(kApp), "room-a", store.now(), got.cb());
+    return got.ok();
+  };
+  EXPECT_FALSE(find(n2));  // no pin: none is written
+  EXPECT_FALSE(store.peek(keys::room_pin(kApp, "room-a")));
+  const auto pin = locate(n1, "room-a");
+  ASSERT_EQ(pin.node_id, "n1");
+  auto found = find(n2);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->pin, pin);
+  EXPECT_EQ(found->owner, record("n1"));
+  // Its node dead (the pin still there): not an owner, and the pin is left alone.
+  store.advance(3000);
+  publish(n2, record("n2", 10));
+  EXPECT_FALSE(find(n2));
+  EXPECT_EQ(store.peek(keys::room_pin(kApp, "room-a")), encode_pin(pin));
+}
+
 TEST_F(CoordinatorTest, ARoomOfADeadNodeIsPinnedAgainToALiveOne) {
   publish(n1, record("n1", 0));
   publish(n2, record("n2", 10));

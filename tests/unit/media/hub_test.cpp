@@ -809,6 +809,65 @@ TEST_F(HubTest, ARelayedStreamIsNeverAnnounced) {
   EXPECT_EQ(lives.size(), 1u);
 }
 
+// A relay upstream starts with the origin's GOP cache: seconds of media in one burst. A viewer
+// that waited for the stream takes it as its start, not as lag: its first picture is the burst's
+// keyframe, not the origin's next one.
+TEST_F(HubTest, AReplayedStartReachesWaitingViewersAsBacklogUntilTheNextKeyframe) {
+  const QueueLimits realistic{800, 2u << 20, 2048};
+  for (const bool replays : {true, false}) {
+    SCOPED_TRACE(replays ? "relay upstream" : "ordinary publisher");
+    Hub h;
+    FakeViewer v("v1", realistic);
+    h.attach(id, &v);
+    FakePublisher pub;
+    pub.is_local = false;
+    pub.replays = replays;
+    Source& s = h.publish(id, &pub, 1000);
+    h.ingest(s, PacketKind::Video, 0, video_body(1, 0, 8), 1000);  // sequence header
+    h.ingest(s, PacketKind::Video, 0, key_body(), 1000);
+    for (std::uint32_t ts = 40; ts < 2000; ts += 40)  // the rest of the GOP, arrived at once
+      h.ingest(s, PacketKind::Video, ts, inter_body(), 1000);
+    auto sent = v.sent();
+    const auto first_key = std::find_if(sent.begin(), sent.end(), [](const PacketPtr& p) {
+      return p->kind == PacketKind::Video && p->droppable() && p->keyframe;
+    });
+    if (replays) {
+      // All of it, from the keyframe; nothing dropped as lag.
+      ASSERT_NE(first_key, sent.end());
+      EXPECT_EQ((*first_key)->timestamp, 0u);
+      EXPECT_EQ(count(sent, PacketKind::Video), 50u);
+      EXPECT_EQ(v.queue.dropped_video(), 0u);
+      EXPECT_EQ(v.delivered_as_backlog, 51u);
+      // From the second keyframe on the stream is live: measured as usual.
+      h.ingest(s, PacketKind::Video, 2000, key_body(), 1040);
+      h.ingest(s, PacketKind::Video, 2040, inter_body(), 1080);
+      EXPECT_EQ(v.delivered_as_backlog, 51u);
+      EXPECT_EQ(count(v.sent(), PacketKind::Video), 2u);
+    } else {
+      // The same burst as live media is over the delay bound: shed, and the viewer waits.
+      EXPECT_EQ(first_key, sent.end());
+      EXPECT_GT(v.queue.dropped_video(), 0u);
+      EXPECT_EQ(v.delivered_as_backlog, 0u);
+    }
+  }
+}
+
+TEST_F(HubTest, AReplayedStartTooLongForTheGopCacheIsMeasuredAsLive) {
+  Hub h(HubConfig{GopLimits{1500, 8u << 20, 500}});
+  FakeViewer v("v1", QueueLimits{800, 2u << 20, 2048});
+  h.attach(id, &v);
+  FakePublisher pub;
+  pub.is_local = false;
+  pub.replays = true;
+  Source& s = h.publish(id, &pub, 1000);
+  h.ingest(s, PacketKind::Video, 0, key_body(), 1000);
+  for (std::uint32_t ts = 40; ts < 2000; ts += 40)
+    h.ingest(s, PacketKind::Video, ts, inter_body(), 1000);
+  // Backlog only while the cache held the GOP (up to 500 ms of it), then measured and shed.
+  EXPECT_LT(v.delivered_as_backlog, 15u);
+  EXPECT_GT(v.queue.dropped_video(), 0u);
+}
+
 TEST_F(HubTest, ViewerChangesAreReported) {
   std::vector<StreamId> changes;
   hub.on_viewers_changed([&](const StreamId& s) { changes.push_back(s); });

@@ -109,6 +109,7 @@ class FakeViewer : public ViewerSink {
   }
   void deliver_backlog(const PacketPtr& packet) override {
     delivered.push_back(packet);
+    ++delivered_as_backlog;
     queue.push_backlog(packet);
   }
   void close_viewer(std::string_view reason) override { closes.emplace_back(reason); }
@@ -135,6 +136,7 @@ class FakeViewer : public ViewerSink {
   std::string id_;
   ViewerQueue queue;
   std::vector<PacketPtr> delivered;
+  std::size_t delivered_as_backlog = 0;  // of `delivered`, those given as start backlog
   std::vector<std::string> closes;
   std::vector<MuteCall> mute_calls;
   std::uint64_t bytes_out = 0;
@@ -148,9 +150,11 @@ class FakePublisher : public PublisherHandle {
     if (on_close) on_close();
   }
   bool local() const override { return is_local; }
+  bool replays_start() const override { return replays; }
   std::vector<std::string> closes;
   std::function<void()> on_close;
   bool is_local = true;
+  bool replays = false;  // a relay upstream: its first GOP is the origin's GOP cache
 };
 
 }  // namespace minirtc::media::fakes

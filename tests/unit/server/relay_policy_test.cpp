@@ -9,7 +9,7 @@ namespace {
 constexpr RelayTiming kTiming{.idle_grace_ms = 5000, .retry_initial_ms = 500, .retry_max_ms = 8000};
 
 RelayDemand viewers(std::size_t n) {
-  return RelayDemand{.viewers = n, .published_here = false, .origin_known = true};
+  return RelayDemand{.viewers = n, .published_here = false, .origin_known = true, .origin = {}};
 }
 
 TEST(RelayPolicy, OneUpstreamWhateverTheViewers) {
@@ -51,8 +51,9 @@ TEST(RelayPolicy, ZeroGraceClosesWithTheLastViewer) {
 }
 
 TEST(RelayPolicy, LocalPublisherOrNoOriginClosesAtOnce) {
-  for (auto demand : {RelayDemand{.viewers = 3, .published_here = true, .origin_known = true},
-                      RelayDemand{.viewers = 3, .published_here = false, .origin_known = false}}) {
+  for (auto demand :
+       {RelayDemand{.viewers = 3, .published_here = true, .origin_known = true, .origin = {}},
+        RelayDemand{.viewers = 3, .published_here = false, .origin_known = false, .origin = {}}}) {
     RelayState s;
     relay_decide(s, viewers(3), 1000, kTiming);
     EXPECT_EQ(relay_decide(s, demand, 1001, kTiming), RelayAction::Close);
@@ -94,6 +95,27 @@ TEST(RelayPolicy, FailedUpstreamsAreRetriedWithBackoff) {
   relay_upstream_ended(s, true, 60000, kTiming);
   EXPECT_EQ(s.failures, 1u);
   EXPECT_EQ(s.retry_at_ms, 60500u);
+}
+
+TEST(RelayPolicy, AnotherOriginIsTriedAtOnceTheSameOneWaitsItsBackoff) {
+  RelayState s;
+  auto at = [](std::string_view origin) {
+    return RelayDemand{
+        .viewers = 1, .published_here = false, .origin_known = true, .origin = origin};
+  };
+  EXPECT_EQ(relay_decide(s, at("rtmp://a:1"), 1000, kTiming), RelayAction::Open);
+  relay_upstream_ended(s, false, 1100, kTiming);
+  relay_decide(s, at("rtmp://a:1"), 1600, kTiming);
+  relay_upstream_ended(s, false, 1700, kTiming);  // a is dead: 2 failures, retry at 2700
+  EXPECT_EQ(relay_decide(s, at("rtmp://a:1"), 2000, kTiming), RelayAction::Keep);
+  // The room moved: its new node is tried now, with a count of its own.
+  EXPECT_EQ(relay_decide(s, at("rtmp://b:1"), 2000, kTiming), RelayAction::Open);
+  EXPECT_EQ(s.origin, "rtmp://b:1");
+  EXPECT_EQ(s.failures, 0u);
+  relay_upstream_ended(s, false, 2100, kTiming);
+  EXPECT_EQ(s.retry_at_ms, 2600u);  // b's first failure: the initial wait, no shortcut
+  EXPECT_EQ(relay_decide(s, at("rtmp://b:1"), 2599, kTiming), RelayAction::Keep);
+  EXPECT_EQ(relay_decide(s, at("rtmp://b:1"), 2600, kTiming), RelayAction::Open);
 }
 
 TEST(RelayPolicy, NoRetryWithoutViewers) {
