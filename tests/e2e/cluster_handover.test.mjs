@@ -18,8 +18,9 @@ import { binaryPath } from './lib/server.mjs';
 import { startRedis } from './lib/redis.mjs';
 import { startClusterNode } from './lib/cluster_node.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
+import { runApp as runAppWith } from './lib/call_app.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
-import { pushTestStream, playHttpFlv, waitFor } from './lib/media.mjs';
+import { pushTestStream, waitFor } from './lib/media.mjs';
 
 const appId = 'handovertest0123456789ab';
 const appKey = 'handover-test-key';
@@ -61,29 +62,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The app of one phone: pushes what it publishes, plays what others publish, follows UPDATE_URL. */
-function runApp(phone, userId) {
-  const play = (uid, url) => {
-    const prev = players.filter((p) => p.viewer === userId && p.uid === uid).pop();
-    if (prev && prev.url === url) return;
-    if (prev) prev.player.abort();
-    players.push({ viewer: userId, uid, url, player: playHttpFlv(url), startedAt: Date.now() });
-  };
-  phone.client.on(EVENTS.STREAM_ADDED, async ({ uid, screen }) => {
-    if (screen) return;
-    const url = await phone.client.subscribe(uid, { screen: false }).catch(() => null);
-    if (typeof url === 'string') play(uid, url);
-  });
-  phone.client.on(EVENTS.UPDATE_URL, ({ uid, url }) => {
-    if (uid === userId) {
-      const old = pushers.get(userId);
-      if (old) old.stop();
-      pushers.set(userId, pushTestStream(url, { seconds: 300 }));
-    } else {
-      play(uid, url);
-    }
-  });
-}
+const runApp = (phone, userId) => runAppWith(phone, userId, { players, pushers });
 
 /** A phone whose config lists `node` first (as a client a balancer sent there). */
 function phoneOn(node) {
