@@ -64,7 +64,9 @@ const stats = {
   errors: {}, attacks: {}, canaryFailures: [], pingMs: [],
 };
 const countError = (where, e) => {
-  const key = `${where}: ${String(e?.message || e).replace(/\d+/g, 'N').slice(0, 120)}`;
+  // SDK errors are {code, message} objects (sdk/src/errors.js), not Error instances
+  const text = e?.message || (e && typeof e === 'object' ? JSON.stringify(e) : String(e));
+  const key = `${where}: ${text.replace(/\d+/g, 'N').slice(0, 120)}`;
   stats.errors[key] = (stats.errors[key] || 0) + 1;
 };
 
