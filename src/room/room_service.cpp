@@ -222,6 +222,20 @@ void RoomService::release_member(Room& room, Member& member, bool force, std::st
   for (const auto& ref : refs) end_subscription(room, member, ref, now_ms, out);
 }
 
+void RoomService::retire_replaced(Room& room, Member& old, const Replacement& how,
+                                  std::uint64_t now_ms, Outcome& out) {
+  if (old.session) {
+    notify(old, banned(std::string(how.ban)), out);
+    out.closes.push_back({*old.session, std::string(how.close)});
+  }
+  if (how.release) release_member(room, old, how.force, how.reason, now_ms, out);
+  Event& e = emit(room, old, EventKind::UserLeft, now_ms, out);
+  e.leave_reason = LeaveReason::Replaced;
+  e.reason = how.reason;
+  unbind_session(old);
+  forget_token(old);
+}
+
 void RoomService::unbind_session(Member& member) {
   if (member.session) sessions_.erase(*member.session);
   member.session.reset();
@@ -325,18 +339,12 @@ Outcome RoomService::join(SessionId session, const JoinRequest& request, const G
     // place, so the others see no leave/online unless the visibility changes.
     Member& old = it->second;
     was_visible = old.visible;
-    if (old.session) {
-      notify(old, banned("the same userId joined the room again"), out);
-      out.closes.push_back({*old.session, "replaced by a new session of the same user"});
-    }
     // A media-only member's pushed stream goes on under the new session (a visible one).
-    if (!old.media_only || !request.visible)
-      release_member(room, old, old.media_only, "replaced by a new session", now_ms, out);
-    Event& e = emit(room, old, EventKind::UserLeft, now_ms, out);
-    e.leave_reason = LeaveReason::Replaced;
-    e.reason = "replaced by a new session";
-    unbind_session(old);
-    forget_token(old);
+    retire_replaced(
+        room, old,
+        {"the same userId joined the room again", "replaced by a new session of the same user",
+         "replaced by a new session", !old.media_only || !request.visible, old.media_only},
+        now_ms, out);
   } else {
     Member fresh;
     fresh.user_id = request.user_id;
@@ -720,17 +728,8 @@ Outcome RoomService::restore(const std::string& app_id, const std::string& room_
   // one here is banned and leaves (Replaced); the others see its streams go, not the user.
   for (const auto& [user_id, was_visible] : replaced) {
     Member& old = room.members.find(user_id)->second;
-    const std::string why = "the same userId moved in from another node";
-    if (old.session) {
-      notify(old, banned(why), out);
-      out.closes.push_back({*old.session, why});
-    }
-    release_member(room, old, false, why, now_ms, out);
-    Event& e = emit(room, old, EventKind::UserLeft, now_ms, out);
-    e.leave_reason = LeaveReason::Replaced;
-    e.reason = why;
-    unbind_session(old);
-    forget_token(old);
+    const std::string_view why = "the same userId moved in from another node";
+    retire_replaced(room, old, {why, why, why, true, false}, now_ms, out);
     room.members.erase(user_id);
   }
   for (const ResumableMember* r : added) {

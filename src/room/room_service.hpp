@@ -229,6 +229,16 @@ class RoomService {
   void remove_member(Room& room, const std::string& user_id, std::optional<std::string> ban_reason,
                      bool force, LeaveReason why, std::uint64_t now_ms, Outcome& out);
   /// Forgets the member's session (not its session token: a detached member may resume).
+  /// A member whose userId a new session takes (a second join, or a session moving in from
+  /// another node): its session is banned (`ban`) and closed (`close`), its media released with
+  /// `force` unless `release` is false, and it leaves as Replaced (`reason`); the caller reuses or
+  /// erases it.
+  struct Replacement {
+    std::string_view ban, close, reason;
+    bool release = true, force = false;
+  };
+  void retire_replaced(Room& room, Member& old, const Replacement& how, std::uint64_t now_ms,
+                       Outcome& out);
   void unbind_session(Member& member);
   void forget_token(Member& member);
   void mark_empty_if_needed(Room& room, std::uint64_t now_ms);

@@ -404,8 +404,8 @@ void Server::hand_over(const std::string& app_id, const std::string& room_id,
             io_, std::chrono::milliseconds(config_.cluster.drain_timeout_ms));
         timer->async_wait([this, timer, h, app_id, room_id](const boost::system::error_code& ec) {
           if (ec || stopping_) return;
-          for (const auto& [app, room] : signal_->rooms())
-            if (app == app_id && room == room_id) return;  // held here again: its media is live
+          if (signal_->room_service().room(app_id, room_id))
+            return;  // held here again: its media is live
           room::Outcome end;
           end.effects = std::move(h->media_end);
           signal_->apply(std::move(end));
