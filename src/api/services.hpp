@@ -32,6 +32,9 @@ struct AppInfo {
 struct StreamRow {
   StreamId id;
   media::StreamStats stats;
+  /// Published here by a relay upstream: a copy of a stream published on another node (an
+  /// edge's, docs/cluster.md "Edges"), not a publisher of this node.
+  bool relayed = false;
 };
 
 class Services {
@@ -72,6 +75,8 @@ class Services {
     room::RoomSummary summary;
   };
   virtual std::vector<RemoteRoom> remote_rooms(std::string_view /*app_id*/) const { return {}; }
+  /// The other live nodes (the registry as last read), by id.
+  virtual std::vector<NodeRef> other_nodes() const { return {}; }
   /// The other node that holds the room, when there is one.
   virtual std::optional<NodeRef> room_elsewhere(std::string_view /*app_id*/,
                                                 std::string_view /*room_id*/) const {

@@ -17,6 +17,7 @@
 #include "server/console_plane.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
+#include "server/node_fanout.hpp"
 #include "server/recordings.hpp"
 #include "server/relay.hpp"
 #include "server/signal_plane.hpp"
@@ -144,6 +145,12 @@ asio::awaitable<void> HttpSession::run() {
                        : door_refusal_ ? std::move(*door_refusal_)
                                        : route(request);
     door_refusal_.reset();
+    if (reply.fan_out) {
+      // A cluster-wide listing: the other nodes' parts first (bounded in time; the loop runs on).
+      auto fan_out = std::move(reply.fan_out);
+      auto answers = co_await ask_nodes(ctx_, *fan_out);
+      reply = fan_out->finish(std::move(answers));
+    }
     if (!reply.rejected.empty()) ctx_.metrics.reject(std::string(reply.rejected));
     if (reply.log)
       log_limited(

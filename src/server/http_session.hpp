@@ -1,6 +1,8 @@
 #pragma once
 // One HTTP connection: reads requests with header/body limits and a whole-request timeout (slow
 // loris), answers API routes, and hands the socket over for FLV playback or WebSocket upgrades.
+// A route's reply that needs other cluster nodes' parts (api::FanOut) waits for them in this
+// session's coroutine (server/node_fanout.hpp, bounded in time): the loop serves everyone else.
 
 #include <memory>
 #include <optional>

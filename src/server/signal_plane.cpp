@@ -1,5 +1,6 @@
 #include "server/signal_plane.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 
@@ -480,6 +481,15 @@ class ServerServices final : public api::Services {
         out.push_back({{r.node.id, r.node.http_base()}, std::move(r.summary)});
     return out;
   }
+  std::vector<NodeRef> other_nodes() const override {
+    std::vector<NodeRef> out;
+    if (b_.ctx.cluster)
+      for (const auto& n : b_.ctx.cluster->nodes_by_load())
+        if (n.id != b_.ctx.cluster->node_id()) out.push_back({n.id, n.http_base()});
+    std::sort(out.begin(), out.end(),
+              [](const NodeRef& a, const NodeRef& b) { return a.id < b.id; });
+    return out;
+  }
   std::optional<NodeRef> room_elsewhere(std::string_view app_id,
                                         std::string_view room_id) const override {
     if (!b_.ctx.cluster) return std::nullopt;
@@ -509,7 +519,10 @@ class ServerServices final : public api::Services {
   }
   std::vector<api::StreamRow> streams(std::uint64_t now) override {
     std::vector<api::StreamRow> out;
-    b_.ctx.hub.for_each([&](media::Source& s) { out.push_back({s.id(), s.stats(now)}); });
+    b_.ctx.hub.for_each([&](media::Source& s) {
+      const auto* publisher = s.publisher();
+      out.push_back({s.id(), s.stats(now), publisher && !publisher->local()});
+    });
     return out;
   }
   std::string play_refusal(std::string_view key, std::string_view query,

@@ -75,8 +75,10 @@ class TestServices final : public Services {
       if (r.summary.app_id == app_id && r.summary.room_id == room_id) return r.node;
     return std::nullopt;
   }
+  std::vector<NodeRef> other_nodes() const override { return others; }
   std::string self;
   std::vector<RemoteRoom> elsewhere;
+  std::vector<NodeRef> others;  // the other live nodes
 
   std::vector<AppInfo> app_list{{kApp, "app-key", false}, {kDevApp, "dev-key", true}};
   std::string base = "http://127.0.0.1:8080";
