@@ -40,6 +40,9 @@ struct Request {
   /// Every Authorization header of the request, in order (two or more: refused with 400).
   std::vector<std::string_view> authorizations;
   std::uint64_t now_ms = 0;  // unix ms
+  /// The client's address as rate limits key it: an IPv4 address, an IPv6 /64 prefix ("" when
+  /// unknown). Behind a proxy it is the proxy's.
+  std::string_view client;
 };
 
 /// Refuse this signed URL from now on and close the connections that used it.

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/forward_limiter.hpp"
 #include "core/ids.hpp"
 #include "media/source.hpp"
 #include "room/outcome.hpp"
@@ -81,6 +82,13 @@ class Services {
   virtual std::optional<NodeRef> room_elsewhere(std::string_view /*app_id*/,
                                                 std::string_view /*room_id*/) const {
     return std::nullopt;
+  }
+
+  /// Cluster mode: whether a report for a session another node holds may be forwarded now, for
+  /// `client` (its address key, Request::client): the node's ForwardLimiter takes a token.
+  virtual ForwardLimiter::Decision admit_forward(std::string_view /*client*/,
+                                                 std::uint64_t /*now_ms*/) {
+    return {};
   }
 
   /// POST /v1/report body (signal::SignalDispatcher::on_report).

@@ -76,6 +76,10 @@ class TestServices final : public Services {
     return std::nullopt;
   }
   std::vector<NodeRef> other_nodes() const override { return others; }
+  ForwardLimiter::Decision admit_forward(std::string_view client, std::uint64_t now) override {
+    return forwards.admit(client, now);
+  }
+  ForwardLimiter forwards;  // the default limits
   std::string self;
   std::vector<RemoteRoom> elsewhere;
   std::vector<NodeRef> others;  // the other live nodes
@@ -107,6 +111,7 @@ class ApiTest : public signal::testing::SignalTest {
     r.body = body;
     r.authorizations = std::move(auth);
     r.now_ms = now;
+    r.client = client;
     return router.handle(r);
   }
   Reply admin(std::string_view method, std::string_view target, std::string_view body = "") {
@@ -114,6 +119,7 @@ class ApiTest : public signal::testing::SignalTest {
   }
 
   std::string bearer = "Bearer " + kAdminKey;
+  std::string client = "192.0.2.1";  // Request::client
   TestServices services;
   Router router;
 };

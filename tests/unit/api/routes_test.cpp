@@ -176,6 +176,57 @@ std::size_t forwards(const Reply& r) {
   return n;
 }
 
+TEST_F(ApiTest, ForwardedReportsOverTheClientsOrTheNodesLimitAre429) {
+  services.self = "n1";
+  Services::RemoteRoom far;
+  far.node = {"n2", "http://10.0.0.2:8080/n2"};
+  far.summary.app_id = kApp;
+  far.summary.room_id = "r9";
+  services.elsewhere.push_back(far);
+  const std::string body = R"({"sessionToken":"theirs","appId":")" + kApp +
+                           R"(","roomId":"r9","reports":[{"type":"pusherState","code":1}]})";
+  ForwardLimits l;
+  l.client_rate_per_s = 1;
+  l.client_burst = 2;
+  l.node_rate_per_s = 100;
+  l.node_burst = 3;
+  services.forwards = ForwardLimiter(l);
+  client = "10.0.0.1";
+  EXPECT_EQ(request("POST", "/v1/report", body).status, 202u);
+  EXPECT_EQ(request("POST", "/v1/report", body).status, 202u);
+  Reply over = request("POST", "/v1/report", body);
+  EXPECT_EQ(over.status, 429u);
+  EXPECT_EQ(over.body,
+            error_body("too many reports for sessions on other nodes from this address: retry "
+                       "after 1 s"));
+  EXPECT_EQ(over.rejected, "report_forward_client_limit");
+  EXPECT_TRUE(over.effects.empty());
+  ASSERT_EQ(over.headers.size(), 1u);
+  EXPECT_EQ(over.headers[0], (std::pair<std::string, std::string>{"Retry-After", "1"}));
+  ASSERT_TRUE(over.log);
+  EXPECT_THAT(over.log->text, HasSubstr("not forwarded to node n2: client address limit"));
+
+  // Another address: its own bucket, until the node's is empty (3 in all).
+  client = "10.0.0.2";
+  EXPECT_EQ(request("POST", "/v1/report", body).status, 202u);
+  Reply node_over = request("POST", "/v1/report", body);
+  EXPECT_EQ(node_over.status, 429u);
+  EXPECT_EQ(node_over.rejected, "report_forward_node_limit");
+  EXPECT_THAT(node_over.body, HasSubstr("on this node"));
+
+  // Reports applied here, or refused here, are not limited: only forwards are.
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(
+        request("POST", "/v1/report",
+                R"({"sessionToken":"zzz","appId":")" + kApp + R"(","roomId":"r7","reports":[]})")
+            .status,
+        404u);
+  // A second later the client has a token again, and the node.
+  now += 1000;
+  client = "10.0.0.1";
+  EXPECT_EQ(request("POST", "/v1/report", body).status, 202u);
+}
+
 TEST_F(ApiTest, ClusterReportForASessionHeldElsewhereIsForwardedToTheRoomsNode) {
   join(1, "alice");  // r1 is here
   services.self = "n1";
