@@ -92,7 +92,7 @@ Result<json::array> node_streams(const std::string& node_id, const NodeAnswer& a
   auto* list = o ? o->if_contains("streams") : nullptr;
   if (!node || !node->is_string() || !list || !list->is_array())
     return make_error("answer is not a stream list: {\"node\", \"streams\": [...]} expected");
-  if (node->as_string() != node_id)
+  if (std::string_view(node->as_string()) != node_id)
     return make_error(
         fmt::format("answer is node {}'s, not {}'s", std::string_view(node->as_string()), node_id));
   json::array out = std::move(list->as_array());
