@@ -56,7 +56,12 @@ void ForwardLimiter::sweep(std::uint64_t now_ms) {
   if (swept_ && now_ms < last_sweep_ms_ + 1000) return;  // a full table of active clients
   swept_ = true;
   last_sweep_ms_ = now_ms;
-  std::erase_if(clients_, [now_ms](auto& kv) { return kv.second.full(now_ms); });
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    if (it->second.full(now_ms))
+      it = clients_.erase(it);
+    else
+      ++it;
+  }
 }
 
 }  // namespace minirtc::api
