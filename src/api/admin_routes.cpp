@@ -1,5 +1,20 @@
 // The admin API (docs/operations.md, "Admin API"): every route is Access::Admin, so the router
 // has checked the Bearer key before any of these runs.
+//
+// GET /v1/admin/streams in cluster mode (docs/cluster.md "Cluster-wide admin") lists every live
+// node's streams. Rooms are in Redis (the room directory, written when they change), but stream
+// statistics change every second (bytes, kbps, fps, viewers): keeping them in Redis would cost
+// every node a write per stream per second, and every node a read of every other node's, for a
+// listing an operator asks for now and then. So the listing is asked for when it is wanted: the
+// route answers with a FanOut (api/request.hpp) to `GET /v1/admin/streams?scope=node` on every
+// other live node (the registry as last read), with the admin key, each bounded in time
+// (kNodeTimeoutMs) and size (kMaxNodeAnswerBytes); the I/O layer sends them at once without
+// blocking the loop and hands the answers to the pure merge below. A node that does not answer
+// (dead but not yet expired from the registry, unreachable, too slow) or answers something else
+// is listed under "nodes" with its error; the others' streams are there all the same. Each entry
+// carries the node that serves it, and `relayed` for an edge's copy of a stream published on
+// another node (`origin`: the node holding its room), so an operator sees where viewers are.
+// `scope=node` is this node's part alone (what the other nodes are asked for; no further fan-out).
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
@@ -34,10 +49,118 @@ Reply apps(Services& services) {
   return json_reply(json::serialize(json::object{{"apps", std::move(a)}}));
 }
 
-Reply streams(Services& services, std::uint64_t now_ms) {
+constexpr std::uint32_t kNodeTimeoutMs = 2000;
+constexpr std::size_t kMaxNodeAnswerBytes = 8 * 1024 * 1024;  // ~13,000 streams
+/// Entries of the merged cluster listing; past it the reply says "truncated" (the per-node
+/// counts under "nodes" stay whole).
+constexpr std::size_t kMaxClusterStreams = 20000;
+
+/// This node's streams; in cluster mode each with "node" and, for a relayed copy, "origin".
+json::array local_streams(Services& services, std::uint64_t now_ms, const std::string& node) {
   json::array a;
-  for (const auto& [id, st] : services.streams(now_ms)) a.push_back(stream_json(id, st));
-  return json_reply(json::serialize(json::object{{"streams", std::move(a)}}));
+  for (const auto& row : services.streams(now_ms)) {
+    auto o = stream_json(row.id, row.stats);
+    o["relayed"] = row.relayed;
+    if (!node.empty()) {
+      o["node"] = node;
+      if (row.relayed)
+        if (auto origin = services.room_elsewhere(row.id.app_id, row.id.room_id))
+          o["origin"] = origin->id;
+    }
+    a.push_back(std::move(o));
+  }
+  return a;
+}
+
+/// One node's answer to ?scope=node as its stream entries, or why it cannot be used.
+Result<json::array> node_streams(const std::string& node_id, const NodeAnswer& answer) {
+  if (!answer.error.empty() || answer.status == 0)
+    return make_error(answer.error.empty() ? "no answer" : answer.error);
+  if (answer.status != 200) {
+    std::string why = fmt::format("answered {}", answer.status);
+    if (auto v = parse_json_body(answer.body))
+      if (auto* o = v->if_object())
+        if (auto* e = o->if_contains("error"); e && e->is_string())
+          why += fmt::format(": {}", std::string_view(e->as_string()));
+    if (answer.status == 401) why += " (is admin_key the same on every node?)";
+    return make_error(why);
+  }
+  auto v = parse_json_body(answer.body, {.max_bytes = kMaxNodeAnswerBytes, .max_depth = 8});
+  if (!v) return make_error("answer is not a stream list: " + v.error().reason);
+  auto* o = v->if_object();
+  auto* node = o ? o->if_contains("node") : nullptr;
+  auto* list = o ? o->if_contains("streams") : nullptr;
+  if (!node || !node->is_string() || !list || !list->is_array())
+    return make_error("answer is not a stream list: {\"node\", \"streams\": [...]} expected");
+  if (std::string_view(node->as_string()) != node_id)
+    return make_error(
+        fmt::format("answer is node {}'s, not {}'s", std::string_view(node->as_string()), node_id));
+  json::array out = std::move(list->as_array());
+  for (auto& e : out) {
+    auto* entry = e.if_object();
+    auto* key = entry ? entry->if_contains("stream") : nullptr;
+    if (!key || !key->is_string()) return make_error("answer is not a stream list: bad entry");
+    (*entry)["node"] = node_id;  // whatever it said, it is the node that answered
+  }
+  return out;
+}
+
+/// The merged listing: this node's streams, then each other node's in `targets` order.
+Reply merge_streams(const std::string& self, json::array mine,
+                    const std::vector<FanOut::Target>& targets, std::vector<NodeAnswer> answers) {
+  json::array streams, nodes;
+  bool truncated = false;
+  auto take = [&](json::array& from) {
+    for (auto& e : from) {
+      if (streams.size() >= kMaxClusterStreams) {
+        truncated = true;
+        return;
+      }
+      streams.push_back(std::move(e));
+    }
+  };
+  nodes.push_back(json::object{{"node", self}, {"streams", mine.size()}});
+  take(mine);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const NodeAnswer none{0, {}, "no answer"};
+    auto part = node_streams(targets[i].node_id, i < answers.size() ? answers[i] : none);
+    if (!part) {
+      json::object n{{"node", targets[i].node_id}, {"error", part.error().reason}};
+      if (i >= answers.size() || answers[i].status == 0) n["unreachable"] = true;
+      nodes.push_back(std::move(n));
+      continue;
+    }
+    nodes.push_back(json::object{{"node", targets[i].node_id}, {"streams", part->size()}});
+    take(*part);
+  }
+  json::object o{{"streams", std::move(streams)}, {"nodes", std::move(nodes)}};
+  if (truncated) o["truncated"] = true;
+  return json_reply(json::serialize(o));
+}
+
+/// GET /v1/admin/streams[?scope=node|cluster]: see the top of this file.
+Reply streams(Services& services, const Call& c) {
+  const auto scope = c.query.get("scope").value_or("cluster");
+  if (scope != "cluster" && scope != "node")
+    return json_error(400, "scope must be \"node\" (this node's streams) or \"cluster\"");
+  const std::string self = services.node_id();
+  auto mine = local_streams(services, c.request.now_ms, self);
+  if (self.empty()) return json_reply(json::serialize(json::object{{"streams", std::move(mine)}}));
+  if (scope == "node")
+    return json_reply(json::serialize(json::object{{"node", self}, {"streams", std::move(mine)}}));
+  auto fan = std::make_shared<FanOut>();
+  for (auto& n : services.other_nodes())
+    fan->targets.push_back({n.id, n.http_base + "/v1/admin/streams?scope=node"});
+  if (fan->targets.empty()) return merge_streams(self, std::move(mine), {}, {});
+  fan->timeout_ms = kNodeTimeoutMs;
+  fan->max_answer_bytes = kMaxNodeAnswerBytes;
+  fan->finish = [self, mine = std::move(mine),
+                 targets = fan->targets](std::vector<NodeAnswer> answers) mutable {
+    return merge_streams(self, std::move(mine), targets, std::move(answers));
+  };
+  Reply r;
+  r.fan_out = std::move(fan);
+  return r;
 }
 
 /// POST /v1/admin/urls/{nonce}/revoke: only the nonces signed URLs carry, so a typo or a whole
@@ -160,8 +283,7 @@ void add_admin_routes(Router& router, Services& services) {
   router.get(
       "/v1/admin/apps", [&services](const Call&) { return apps(services); }, kAdmin);
   router.get(
-      "/v1/admin/streams",
-      [&services](const Call& c) { return streams(services, c.request.now_ms); }, kAdmin);
+      "/v1/admin/streams", [&services](const Call& c) { return streams(services, c); }, kAdmin);
   router.post("/v1/admin/urls/{nonce}/revoke", revoke, kAdmin);
 
   router.get("/v1/admin/apps/{app}/rooms",

@@ -1,5 +1,9 @@
 // The routes mini programs call: /v1/config, /v1/report, /v1/dev/token (docs/protocol.md).
 
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
@@ -37,12 +41,28 @@ Reply config(Services& services, const Call& c) {
 
 /// Applied here; or, in cluster mode, when this node does not know the session and the body names
 /// a room another live node holds, 202 {"forwarded": node} with the report sent to that node
-/// (docs/protocol.md §5): the client does not get that node's answer.
+/// (docs/protocol.md §5): the client does not get that node's answer. Forwards are rate-limited
+/// (api/forward_limiter.hpp): over the client address's or the node's limit, 429 with Retry-After.
 Reply report(Services& services, const Call& c) {
   auto r = services.report(c.request.body, c.request.now_ms);
   if (r.status == 404 && !r.app_id.empty() && !services.node_id().empty() &&
       !services.room(r.app_id, r.room_id)) {
     if (auto node = services.room_elsewhere(r.app_id, r.room_id)) {
+      if (auto d = services.admit_forward(c.request.client, c.request.now_ms);
+          d.verdict != ForwardLimiter::Verdict::Allowed) {
+        const bool client = d.verdict == ForwardLimiter::Verdict::ClientOver;
+        const auto retry_s = std::max<std::uint64_t>(1, (d.retry_after_ms + 999) / 1000);
+        Reply reply = json_error(
+            429, fmt::format("too many reports for sessions on other nodes {}: retry after {} s",
+                             client ? "from this address" : "on this node", retry_s));
+        reply.headers.emplace_back("Retry-After", std::to_string(retry_s));
+        reply.rejected = client ? "report_forward_client_limit" : "report_forward_node_limit";
+        reply.log =
+            LogLine{LogLine::Level::Info, "report forward limited",
+                    fmt::format("report for room {}/{} not forwarded to node {}: {} limit",
+                                r.app_id, r.room_id, node->id, client ? "client address" : "node")};
+        return reply;
+      }
       json::object o;
       o["forwarded"] = node->id;
       Reply reply = json_reply(json::serialize(o), 202);

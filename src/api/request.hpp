@@ -4,7 +4,9 @@
 // fields, whether to close the connection) with the effects the I/O layer applies after the
 // handler returned: room notifications and media effects of an admin command, a report's
 // notifications, a URL to revoke, a stream to mute for everyone, a report to forward to another
-// cluster node; and a rejection reason to count, a line to log.
+// cluster node; and a rejection reason to count, a line to log. A reply that needs other cluster
+// nodes' answers first (a cluster-wide admin listing) carries a FanOut: the I/O layer asks them
+// and writes the reply FanOut::finish makes of their answers.
 //
 // Why values: the routes' rules (auth, limits, status codes, JSON shapes) are tested without a
 // socket, and the I/O layer (server/http_session, server/signal_plane) only carries bytes and
@@ -12,6 +14,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +40,9 @@ struct Request {
   /// Every Authorization header of the request, in order (two or more: refused with 400).
   std::vector<std::string_view> authorizations;
   std::uint64_t now_ms = 0;  // unix ms
+  /// The client's address as rate limits key it: an IPv4 address, an IPv6 /64 prefix ("" when
+  /// unknown). Behind a proxy it is the proxy's.
+  std::string_view client;
 };
 
 /// Refuse this signed URL from now on and close the connections that used it.
@@ -79,6 +86,8 @@ struct FileBody {
   std::string name;
 };
 
+struct FanOut;
+
 struct Reply {
   unsigned status = 200;
   std::string body;
@@ -91,6 +100,31 @@ struct Reply {
   std::optional<LogLine> log;
   std::vector<Effect> effects;
   std::optional<FileBody> file;  // set: the body is this file, `body` is unused
+  /// Set: this reply is not written; the I/O layer asks the nodes and writes fan_out->finish's.
+  std::shared_ptr<const FanOut> fan_out;
+};
+
+/// What one node answered a FanOut request. `error` set: no whole answer came (not reachable, no
+/// answer in time, an answer over the size limit); `status` 0: the node was not reached at all.
+struct NodeAnswer {
+  unsigned status = 0;
+  std::string body;
+  std::string error;
+};
+
+/// Cluster mode (docs/cluster.md "Cluster-wide admin"): GET each target's `url` with this node's
+/// admin key, all at once, each bounded by `timeout_ms` (resolve to last byte) and its answer by
+/// `max_answer_bytes`; then `finish(answers)`, in the order of `targets`, is the reply. `finish` is
+/// pure (it holds this node's own part, taken when the route ran).
+struct FanOut {
+  struct Target {
+    std::string node_id;
+    std::string url;  // http(s)://host[:port]/path?query
+  };
+  std::vector<Target> targets;
+  std::uint32_t timeout_ms = 2000;
+  std::size_t max_answer_bytes = 8 * 1024 * 1024;
+  std::function<Reply(std::vector<NodeAnswer>)> finish;
 };
 
 /// {"error": reason} with the given status.

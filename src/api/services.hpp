@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/forward_limiter.hpp"
 #include "core/ids.hpp"
 #include "media/source.hpp"
 #include "room/outcome.hpp"
@@ -32,6 +33,9 @@ struct AppInfo {
 struct StreamRow {
   StreamId id;
   media::StreamStats stats;
+  /// Published here by a relay upstream: a copy of a stream published on another node (an
+  /// edge's, docs/cluster.md "Edges"), not a publisher of this node.
+  bool relayed = false;
 };
 
 class Services {
@@ -72,10 +76,19 @@ class Services {
     room::RoomSummary summary;
   };
   virtual std::vector<RemoteRoom> remote_rooms(std::string_view /*app_id*/) const { return {}; }
+  /// The other live nodes (the registry as last read), by id.
+  virtual std::vector<NodeRef> other_nodes() const { return {}; }
   /// The other node that holds the room, when there is one.
   virtual std::optional<NodeRef> room_elsewhere(std::string_view /*app_id*/,
                                                 std::string_view /*room_id*/) const {
     return std::nullopt;
+  }
+
+  /// Cluster mode: whether a report for a session another node holds may be forwarded now, for
+  /// `client` (its address key, Request::client): the node's ForwardLimiter takes a token.
+  virtual ForwardLimiter::Decision admit_forward(std::string_view /*client*/,
+                                                 std::uint64_t /*now_ms*/) {
+    return {};
   }
 
   /// POST /v1/report body (signal::SignalDispatcher::on_report).

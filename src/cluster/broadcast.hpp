@@ -8,6 +8,11 @@
 //   - report: a POST /v1/report body that reached a node which does not hold its session,
 //     addressed to the node that holds the room (`to`); only that node applies it, exactly as if
 //     it had been posted there (the session-token check included), every other node ignores it.
+// Every message carries an id, "id": 32 lower-case hex characters (128 random bits, drawn by the
+// sender for each message), under the signature like the rest of the body: a receiver remembers
+// the ids it applied for as long as their signature's time is accepted (replay_guard.hpp) and
+// drops a message it has seen, so a message captured off the channel cannot be applied again by
+// publishing it again within the clock skew window.
 // The body is JSON with every field of its kind present and nothing else; decode refuses
 // anything else with a reason. Sizes are checked before anything is parsed: a whole signed
 // message is at most kMaxBroadcastMessage bytes (verify_node_message's limit on this channel), a
@@ -57,7 +62,19 @@ inline constexpr std::size_t kMaxSmallBroadcast = 2048;
 
 using Broadcast = std::variant<RevokeMessage, ViewerMuteMessage, ReportForwardMessage>;
 
-std::string encode_broadcast(const Broadcast& message);
-Result<Broadcast> decode_broadcast(std::string_view body);
+/// A message id's length: 32 lower-case hex characters.
+inline constexpr std::size_t kBroadcastIdLength = 32;
+bool is_broadcast_id(std::string_view id) noexcept;
+
+/// A message as read off the channel: its id and what it says.
+struct DecodedBroadcast {
+  std::string id;
+  Broadcast message;
+  bool operator==(const DecodedBroadcast&) const = default;
+};
+
+/// `id`: a fresh is_broadcast_id value for each message (the sender draws it).
+std::string encode_broadcast(const Broadcast& message, std::string_view id);
+Result<DecodedBroadcast> decode_broadcast(std::string_view body);
 
 }  // namespace minirtc::cluster

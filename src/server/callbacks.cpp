@@ -192,9 +192,11 @@ void CallbackService::start(const LaneKey& key, QueuedDelivery d) {
   e.event_id = d.event_id;
   e.app_id = d.app_id;
   e.nonce = new_nonce();
-  PostRequest req{std::move(*url), webhook::envelope_body(e, app->callback_secret()),
-                  std::chrono::milliseconds(ctx_.config.callbacks.timeout_ms),
-                  ctx_.config.callbacks.max_response_bytes};
+  PostRequest req;
+  req.url = std::move(*url);
+  req.body = webhook::envelope_body(e, app->callback_secret());
+  req.timeout = std::chrono::milliseconds(ctx_.config.callbacks.timeout_ms);
+  req.max_response_bytes = ctx_.config.callbacks.max_response_bytes;
   if (d.attempts > 0) ++retried_;
   const auto started = now_ms();
   post_callback(ctx_.io, tls_, std::move(req),

@@ -75,6 +75,7 @@ Status ClusterNode::start(cluster::NodeRecord self,
   if (io_.stopped()) io_.restart();  // the server's run() starts the loop again
   if (!done) return make_error("Redis did not answer within the start timeout");
   if (!*done) return make_error("cluster: " + done->error().reason);
+  replays_.emplace(coordinator_->config().max_clock_skew_ms);
   client_->subscribe(cluster::keys::broadcast(), [this, alive = alive_](const std::string&,
                                                                         const std::string& text) {
     if (!*alive) return;
@@ -94,9 +95,18 @@ Status ClusterNode::start(cluster::NodeRecord self,
       return;
     }
     // A forwarded report is for one node: the others drop it unread.
-    if (const auto* r = std::get_if<cluster::ReportForwardMessage>(&*b); r && r->to != self_.id)
+    if (const auto* r = std::get_if<cluster::ReportForwardMessage>(&b->message);
+        r && r->to != self_.id)
       return;
-    if (on_broadcast_) on_broadcast_(*b, msg->from);
+    // A message seen already (its id) is a replay of a captured one: dropped (broadcast.hpp).
+    if (replays_->admit(b->id, msg->sent_ms, now_ms()) != cluster::ReplayGuard::Verdict::Fresh) {
+      ++replays_dropped_;
+      log_limited(spdlog::level::warn, "cluster broadcast replay",
+                  "cluster: broadcast from {} dropped: message {} seen already (a replay)",
+                  msg->from, b->id);
+      return;
+    }
+    if (on_broadcast_) on_broadcast_(b->message, msg->from);
   });
   client_->on_state([id = self_.id](bool up) {
     if (up)
@@ -560,14 +570,16 @@ void ClusterNode::look_up_origin(const RoomKey& room) {
 
 void ClusterNode::broadcast(const cluster::Broadcast& message) {
   if (!client_) return;
-  client_->publish(cluster::keys::broadcast(),
-                   cluster::sign_node_message(config_.secret, self_.id, now_ms(),
-                                              cluster::encode_broadcast(message)),
-                   [](Result<redis::Reply> r) {
-                     if (!r)
-                       log_limited(spdlog::level::warn, "cluster broadcast",
-                                   "cluster: broadcast not sent: {}", r.error().reason);
-                   });
+  client_->publish(
+      cluster::keys::broadcast(),
+      cluster::sign_node_message(
+          config_.secret, self_.id, now_ms(),
+          cluster::encode_broadcast(message, auth::random_hex(cluster::kBroadcastIdLength / 2))),
+      [](Result<redis::Reply> r) {
+        if (!r)
+          log_limited(spdlog::level::warn, "cluster broadcast", "cluster: broadcast not sent: {}",
+                      r.error().reason);
+      });
 }
 
 void ClusterNode::withdraw() {

@@ -35,7 +35,9 @@
 //   (cluster/origin_lookup.hpp: one lookup per room at a time, a miss asked again after a
 //   second), and on_origin_found() tells the relay as soon as the answer names the origin.
 // - Edges: play_node() places a viewer by load (the room's node while it has capacity);
-//   broadcast() sends revocations and viewer mutes to every node, on_broadcast() applies theirs.
+//   broadcast() sends revocations and viewer mutes to every node, on_broadcast() applies theirs
+//   once each: a message whose id was seen within its signature's window is a replay, dropped
+//   (cluster/replay_guard.hpp; counted, logged rate-limited).
 // - Reports: a report for a session held elsewhere is broadcast addressed to the room's node
 //   (docs/cluster.md "Reports"); only that node's on_broadcast() gets it.
 // - drain(): SIGTERM in cluster mode (Server::drain).
@@ -58,6 +60,7 @@
 #include "cluster/coordinator.hpp"
 #include "cluster/node_record.hpp"
 #include "cluster/origin_lookup.hpp"
+#include "cluster/replay_guard.hpp"
 #include "core/ids.hpp"
 #include "room/resumable.hpp"
 #include "room/views.hpp"
@@ -163,6 +166,12 @@ class ClusterNode {
   /// when it is addressed to this node. Set before start().
   using BroadcastHandler = std::function<void(const cluster::Broadcast&, const std::string& from)>;
   void on_broadcast(BroadcastHandler handler) { on_broadcast_ = std::move(handler); }
+  /// Broadcasts dropped as replays (an id seen within its window), and ids the replay guard
+  /// forgot early because it was full (cluster/replay_guard.hpp): /metrics.
+  std::uint64_t broadcast_replays_dropped() const noexcept { return replays_dropped_; }
+  std::uint64_t broadcast_replay_ids_evicted() const noexcept {
+    return replays_ ? replays_->evicted() : 0;
+  }
 
   /// Clean stop: the record is deleted, so other nodes stop sending clients here at once.
   void withdraw();
@@ -217,6 +226,8 @@ class ClusterNode {
   /// The live records plus what this node placed since it read them: placement decides on it.
   std::vector<cluster::NodeRecord> placement_view() const;
   BroadcastHandler on_broadcast_;
+  std::optional<cluster::ReplayGuard> replays_;  // set by start(): the broadcasts' ids seen
+  std::uint64_t replays_dropped_ = 0;
   /// Rooms not in the directory, looked up by their pins for the relay.
   cluster::OriginLookups origin_lookups_;
   std::map<RoomKey, std::vector<StreamId>> origin_waiters_;  // streams asked about, per lookup

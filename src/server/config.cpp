@@ -199,6 +199,8 @@ Result<Config> parse_config(std::string_view text, Config c) {
     r.get("max_viewers", c.cluster.max_viewers);
     r.get("max_egress_mbps", c.cluster.max_egress_mbps);
     r.get("max_cpu_percent", c.cluster.max_cpu_percent);
+    r.get("report_forward_rate", c.cluster.report_forward_rate);
+    r.get("report_forward_client_rate", c.cluster.report_forward_client_rate);
   });
   if (c.cluster.enabled())
     if (auto st = check_cluster(c.cluster); !st) errors.push_back(st.error().reason);

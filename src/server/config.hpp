@@ -113,6 +113,10 @@ struct ClusterConfig {
   std::uint32_t max_viewers = 0;  // placement capacity (0: no limit): viewers, Mbit/s, CPU %
   std::uint32_t max_egress_mbps = 0;
   std::uint32_t max_cpu_percent = 0;
+  /// Reports this node forwards to other nodes (docs/cluster.md "Reports"), per second: all
+  /// clients together (burst: 2 s of it) and per client address (burst: 4 s of it); 0: no limit.
+  std::uint32_t report_forward_rate = 200;
+  std::uint32_t report_forward_client_rate = 5;
 
   bool enabled() const noexcept { return !redis.empty(); }
 };

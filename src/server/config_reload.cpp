@@ -176,6 +176,10 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
   p.restart("cluster.max_viewers", r.cluster.max_viewers, n.cluster.max_viewers);
   p.restart("cluster.max_egress_mbps", r.cluster.max_egress_mbps, n.cluster.max_egress_mbps);
   p.restart("cluster.max_cpu_percent", r.cluster.max_cpu_percent, n.cluster.max_cpu_percent);
+  p.restart("cluster.report_forward_rate", r.cluster.report_forward_rate,
+            n.cluster.report_forward_rate);
+  p.restart("cluster.report_forward_client_rate", r.cluster.report_forward_client_rate,
+            n.cluster.report_forward_client_rate);
 
   bool room = false;
   room |= p.live_value("media.play_flv_by_default", rm.play_flv_by_default, nm.play_flv_by_default);

@@ -1,5 +1,7 @@
 #include "server/http_session.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +19,7 @@
 #include "server/console_plane.hpp"
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
+#include "server/node_fanout.hpp"
 #include "server/recordings.hpp"
 #include "server/relay.hpp"
 #include "server/signal_plane.hpp"
@@ -64,6 +67,20 @@ HttpSession::HttpSession(ServerContext& ctx, tcp::socket socket, std::uint64_t i
   boost::system::error_code ec;
   auto ep = stream_.tcp().socket().remote_endpoint(ec);
   peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  if (!ec) {
+    // Rate limits key a client by its address; an IPv6 client by its /64 (one host usually has
+    // a whole /64 to pick addresses from).
+    auto a = ep.address();
+    if (a.is_v6() && a.to_v6().is_v4_mapped())
+      a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+    if (a.is_v6()) {
+      auto bytes = a.to_v6().to_bytes();
+      std::fill(bytes.begin() + 8, bytes.end(), 0);
+      client_key_ = asio::ip::address_v6(bytes).to_string() + "/64";
+    } else {
+      client_key_ = a.to_string();
+    }
+  }
 }
 
 void HttpSession::start() {
@@ -132,7 +149,8 @@ asio::awaitable<void> HttpSession::run() {
     }
     ++ctx_.metrics.http_requests_total;
     auto req = parser.release();
-    const api::Request request = api_request(req, ctx_.config.cluster.path_prefix);
+    api::Request request = api_request(req, ctx_.config.cluster.path_prefix);
+    request.client = client_key_;
     // Two credentials in one request: which one a proxy or the server would check is a guess, so
     // neither is, at any door.
     auto refused = api::refuse_credentials(request);
@@ -144,6 +162,12 @@ asio::awaitable<void> HttpSession::run() {
                        : door_refusal_ ? std::move(*door_refusal_)
                                        : route(request);
     door_refusal_.reset();
+    if (reply.fan_out) {
+      // A cluster-wide listing: the other nodes' parts first (bounded in time; the loop runs on).
+      auto fan_out = std::move(reply.fan_out);
+      auto answers = co_await ask_nodes(ctx_, *fan_out);
+      reply = fan_out->finish(std::move(answers));
+    }
     if (!reply.rejected.empty()) ctx_.metrics.reject(std::string(reply.rejected));
     if (reply.log)
       log_limited(

@@ -1,6 +1,8 @@
 #pragma once
 // One HTTP connection: reads requests with header/body limits and a whole-request timeout (slow
 // loris), answers API routes, and hands the socket over for FLV playback or WebSocket upgrades.
+// A route's reply that needs other cluster nodes' parts (api::FanOut) waits for them in this
+// session's coroutine (server/node_fanout.hpp, bounded in time): the loop serves everyone else.
 
 #include <memory>
 #include <optional>
@@ -48,6 +50,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Clo
   HttpStream stream_;
   boost::beast::flat_buffer buffer_;
   std::string peer_;
+  std::string client_key_;  // api::Request::client: the address, an IPv6 one's /64
   std::uint64_t id_ = 0;
   bool handed_over_ = false;
   std::optional<api::Reply> door_refusal_;  // set by try_hand_over: the FLV door is full

@@ -1,5 +1,6 @@
 #include "server/signal_plane.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 
@@ -453,7 +454,17 @@ void SignalSession::finish(std::string_view reason) {
 /// The API's view of this node (api/services.hpp): the app registry, the rooms, the hub.
 class ServerServices final : public api::Services {
  public:
-  explicit ServerServices(RoomBridge& bridge) : b_(bridge) {}
+  explicit ServerServices(RoomBridge& bridge)
+      : b_(bridge), forwards_(forward_limits(bridge.ctx.config.cluster)) {}
+
+  static api::ForwardLimits forward_limits(const ClusterConfig& c) {
+    api::ForwardLimits l;
+    l.node_rate_per_s = c.report_forward_rate;
+    l.node_burst = 2 * c.report_forward_rate;
+    l.client_rate_per_s = c.report_forward_client_rate;
+    l.client_burst = 4 * c.report_forward_client_rate;
+    return l;
+  }
 
   std::vector<api::AppInfo> apps() const override {
     std::vector<api::AppInfo> out;
@@ -478,6 +489,15 @@ class ServerServices final : public api::Services {
     if (b_.ctx.cluster)
       for (auto& r : b_.ctx.cluster->remote_rooms(app_id))
         out.push_back({{r.node.id, r.node.http_base()}, std::move(r.summary)});
+    return out;
+  }
+  std::vector<NodeRef> other_nodes() const override {
+    std::vector<NodeRef> out;
+    if (b_.ctx.cluster)
+      for (const auto& n : b_.ctx.cluster->nodes_by_load())
+        if (n.id != b_.ctx.cluster->node_id()) out.push_back({n.id, n.http_base()});
+    std::sort(out.begin(), out.end(),
+              [](const NodeRef& a, const NodeRef& b) { return a.id < b.id; });
     return out;
   }
   std::optional<NodeRef> room_elsewhere(std::string_view app_id,
@@ -507,9 +527,15 @@ class ServerServices final : public api::Services {
   signal::HttpReply report(std::string_view body, std::uint64_t now) override {
     return b_.dispatcher.on_report(body, now);
   }
+  api::ForwardLimiter::Decision admit_forward(std::string_view client, std::uint64_t now) override {
+    return forwards_.admit(client, now);
+  }
   std::vector<api::StreamRow> streams(std::uint64_t now) override {
     std::vector<api::StreamRow> out;
-    b_.ctx.hub.for_each([&](media::Source& s) { out.push_back({s.id(), s.stats(now)}); });
+    b_.ctx.hub.for_each([&](media::Source& s) {
+      const auto* publisher = s.publisher();
+      out.push_back({s.id(), s.stats(now), publisher && !publisher->local()});
+    });
     return out;
   }
   std::string play_refusal(std::string_view key, std::string_view query,
@@ -528,6 +554,7 @@ class ServerServices final : public api::Services {
 
  private:
   RoomBridge& b_;
+  api::ForwardLimiter forwards_;  // reports forwarded to other nodes (cluster mode)
 };
 
 SignalPlane::SignalPlane(ServerContext& ctx)
@@ -674,6 +701,17 @@ void SignalPlane::append_metrics(std::string& out) {
                    "minirtc_cluster_reports_applied_total{{node=\"{}\"}} {}\n",
                    cluster->node_id(), bridge_->ctx.metrics.cluster_reports_forwarded_total,
                    cluster->node_id(), bridge_->ctx.metrics.cluster_reports_applied_total);
+    fmt::format_to(std::back_inserter(out),
+                   "# HELP minirtc_cluster_broadcast_replays_total Signed broadcasts dropped "
+                   "because their id was seen already (a replay)\n"
+                   "# TYPE minirtc_cluster_broadcast_replays_total counter\n"
+                   "minirtc_cluster_broadcast_replays_total{{node=\"{}\"}} {}\n"
+                   "# HELP minirtc_cluster_broadcast_replay_evictions_total Broadcast ids "
+                   "forgotten before their window ended because the replay guard was full\n"
+                   "# TYPE minirtc_cluster_broadcast_replay_evictions_total counter\n"
+                   "minirtc_cluster_broadcast_replay_evictions_total{{node=\"{}\"}} {}\n",
+                   cluster->node_id(), cluster->broadcast_replays_dropped(), cluster->node_id(),
+                   cluster->broadcast_replay_ids_evicted());
     gauge("minirtc_cluster_nodes", "Live nodes of the cluster", cluster->nodes_by_load().size());
   }
 }

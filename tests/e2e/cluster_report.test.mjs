@@ -4,6 +4,8 @@
 // the member's quality in the admin view changes, the reporter gets `streamFailed`, and a wrong
 // session token is refused there. A forged (unsigned) or oversized forward published straight to
 // the channel is refused and logged; a report naming a room no node holds gets 404 with the reason.
+// A real forward captured off the channel and published again is dropped as a replay (its id was
+// seen), and a burst of reports from one client gets 429 beyond the forwarding node's limit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,6 +84,64 @@ function publish(port, channel, message) {
     s.on('data', (d) => { s.end(); resolve(String(d).trim()); });
     s.on('error', reject);
   });
+}
+
+/** SUBSCRIBE over a raw RESP connection: {messages (payloads, in order), ready, close()}. */
+function subscribe(port, channel) {
+  const s = connect(port, '127.0.0.1');
+  const messages = [];
+  let buf = Buffer.alloc(0);
+  let onReady;
+  const ready = new Promise((r) => { onReady = r; });
+  /** One RESP array of bulk strings and integers from the front of `buf`, or null: incomplete. */
+  const parse = () => {
+    let i = 0;
+    const line = () => {
+      const e = buf.indexOf('\r\n', i);
+      if (e < 0) return null;
+      const l = buf.subarray(i, e).toString();
+      i = e + 2;
+      return l;
+    };
+    const head = line();
+    if (head === null) return null;
+    const items = [];
+    for (let k = 0, n = Number(head.slice(1)); k < n; ++k) {
+      const h = line();
+      if (h === null) return null;
+      if (h[0] !== '$') { items.push(h.slice(1)); continue; }
+      const len = Number(h.slice(1));
+      if (buf.length < i + len + 2) return null;
+      items.push(buf.subarray(i, i + len).toString());
+      i += len + 2;
+    }
+    return { items, used: i };
+  };
+  s.on('connect', () => s.write(`*2\r\n$9\r\nSUBSCRIBE\r\n$${Buffer.byteLength(channel)}\r\n${channel}\r\n`));
+  s.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    for (let p = parse(); p; p = parse()) {
+      buf = buf.subarray(p.used);
+      if (p.items[0] === 'subscribe') onReady();
+      if (p.items[0] === 'message') messages.push(p.items[2]);
+    }
+  });
+  return { messages, ready, close: () => s.destroy() };
+}
+
+/** alice joined in a new room on the node that holds it: {joined, sessionToken, owner, other}. */
+async function joinRoom(roomId) {
+  let joined = await openJoin(`ws://${nodes[0].http}/n1/v1/signal`, roomId, 'alice');
+  if (joined.reply.error) joined = await openJoin(joined.reply.error.data.redirect, roomId, 'alice');
+  assert.ok(joined.reply.result, JSON.stringify(joined.reply));
+  const { sessionToken, reportUrl } = joined.reply.result;
+  const owner = nodes.find((n) => reportUrl === `${n.base}/v1/report`);
+  const other = nodes.find((n) => n !== owner);
+  await waitFor(async () => {
+    const r = await getJson(`${other.base}/v1/admin/apps/${appId}/rooms`, auth);
+    return r.body.rooms.some((x) => x.roomId === roomId && x.node === owner.id);
+  }, { timeoutMs: 10000 * SLOW, what: 'the room in the other node\'s directory' });
+  return { joined, sessionToken, owner, other };
 }
 
 before(async () => {
@@ -183,4 +243,59 @@ test('a report posted to a node that does not hold the session reaches the room\
   assert.equal(again.status, 202);
   await waitFor(async () => (await pusherState(owner, roomId, 'alice'))?.code === 1008,
     { timeoutMs: 5000 * SLOW, what: 'the second forwarded state' });
+});
+
+test('a forward captured off the channel and published again is dropped; a burst from one client gets 429 beyond the limit', { skip }, async () => {
+  const roomId = `rep2-${process.pid}`;
+  const { sessionToken, owner, other } = await joinRoom(roomId);
+  const sub = subscribe(redis.port, 'minirtc:broadcast');
+  sockets.push({ terminate: sub.close });
+  await sub.ready;
+
+  const applied = () => metric(owner, 'minirtc_cluster_reports_applied_total');
+  const replays = () => metric(owner, 'minirtc_cluster_broadcast_replays_total');
+  const appliedBefore = await applied();
+  const replaysBefore = await replays();
+  const sent = await postReport(other, { sessionToken, appId, roomId, reports: [
+    { type: 'pusherState', code: 2001, message: 'captured', time: Date.now() }] });
+  assert.equal(sent.status, 202);
+  await waitFor(() => sub.messages.some((m) => m.includes('"type":"report"') && m.includes('captured')),
+    { timeoutMs: 5000 * SLOW, what: 'the forward on the channel' });
+  await waitFor(async () => (await applied()) === appliedBefore + 1,
+    { timeoutMs: 5000 * SLOW, what: 'the forward applied once' });
+  const captured = sub.messages.find((m) => m.includes('captured'));
+  assert.match(captured, /^v1\.n\d\.\d+\.[0-9a-f]{64}\.\{"type":"report","id":"[0-9a-f]{32}",/);
+  // The same signed bytes again, well within the clock skew: dropped, counted, logged.
+  assert.equal(await publish(redis.port, 'minirtc:broadcast', captured), ':3');  // 2 nodes + us
+  await waitFor(async () => (await replays()) === replaysBefore + 1,
+    { timeoutMs: 5000 * SLOW, what: 'the replay counted' });
+  assert.match(owner.logs(), /broadcast from n\d dropped: message [0-9a-f]{32} seen already \(a replay\)/);
+  assert.equal(await applied(), appliedBefore + 1);
+
+  // A burst from one address: the first ones forwarded (the client's burst, 20, plus 5 a second
+  // while it lasts), the rest refused with 429 and Retry-After; only the forwarded ones reach the
+  // room's node.
+  const forwarded = () => metric(other, 'minirtc_cluster_reports_forwarded_total');
+  const limited = () => metric(other, 'minirtc_rejected_total', 'reason="report_forward_client_limit"');
+  const [forwardedBefore, limitedBefore] = [await forwarded(), await limited()];
+  // The earlier forwards of this client have refilled by now (5 a second, at most 20 kept).
+  await new Promise((r) => setTimeout(r, 4000));
+  const started = Date.now();
+  const answers = await Promise.all(Array.from({ length: 40 }, () => fetch(`${other.base}/v1/report`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sessionToken, appId, roomId, reports: [{ type: 'pusherState', code: 2002, message: 'burst', time: Date.now() }] }),
+  })));
+  const seconds = (Date.now() - started) / 1000;
+  const ok = answers.filter((a) => a.status === 202).length;
+  const refused = answers.filter((a) => a.status === 429);
+  assert.equal(ok + refused.length, 40, answers.map((a) => a.status).join(','));
+  assert.ok(ok >= 20 && ok <= 20 + Math.ceil(seconds * 5), `${ok} forwarded in ${seconds} s`);
+  assert.ok(refused.length > 0);
+  const body = await refused[0].json();
+  assert.match(body.error, /^too many reports for sessions on other nodes from this address: retry after \d+ s$/);
+  assert.ok(Number(refused[0].headers.get('retry-after')) >= 1);
+  assert.equal(await forwarded(), forwardedBefore + ok);
+  assert.equal(await limited(), limitedBefore + refused.length);
+  await waitFor(async () => (await applied()) === appliedBefore + 1 + ok,
+    { timeoutMs: 10000 * SLOW, what: 'every forwarded report of the burst applied' });
 });

@@ -14,8 +14,10 @@
 //      any one-byte change of its signed part or under another secret.
 // Whatever body decodes must be within its kind's limit (a revoke or viewer mute at most
 // kMaxSmallBroadcast, a forwarded report's body at most kMaxForwardedReport, every body at most
-// kMaxBroadcastBody), satisfy the decoder's checks (URL nonce, stream key, viewer and node id),
-// and round-trip: decode(encode(m)) == m and encode is a fixpoint.
+// kMaxBroadcastBody), satisfy the decoder's checks (message id, URL nonce, stream key, viewer and
+// node id), and round-trip: decode(encode(m, id)) == (id, m) and encode is a fixpoint. Its id,
+// admitted by a replay guard (cluster/replay_guard.hpp) at the fixed clock, is fresh once and a
+// replay the second time.
 // Invariant failures abort, so libFuzzer reports them as crashes.
 
 #include <cstddef>
@@ -27,6 +29,7 @@
 
 #include "auth/url_signer.hpp"
 #include "cluster/broadcast.hpp"
+#include "cluster/replay_guard.hpp"
 #include "cluster/signing.hpp"
 #include "core/ids.hpp"
 
@@ -50,24 +53,29 @@ void check_broadcast(std::string_view body) {
   auto decoded = decode_broadcast(body);
   if (!decoded) return;
   check(body.size() <= kMaxBroadcastBody);
-  if (const auto* r = std::get_if<RevokeMessage>(&*decoded)) {
+  check(is_broadcast_id(decoded->id));
+  ReplayGuard guard(kMaxSkewMs, 4);
+  check(guard.admit(decoded->id, kNowMs, kNowMs) == ReplayGuard::Verdict::Fresh);
+  check(guard.admit(decoded->id, kNowMs, kNowMs + kMaxSkewMs) == ReplayGuard::Verdict::Replay);
+  const auto& message = decoded->message;
+  if (const auto* r = std::get_if<RevokeMessage>(&message)) {
     check(body.size() <= kMaxSmallBroadcast);
     check(auth::is_url_nonce(r->nonce));
-  } else if (const auto* f = std::get_if<ReportForwardMessage>(&*decoded)) {
+  } else if (const auto* f = std::get_if<ReportForwardMessage>(&message)) {
     check(is_valid_id(f->to));
     check(f->body.size() <= kMaxForwardedReport);
   } else {
     check(body.size() <= kMaxSmallBroadcast);
-    const auto& m = std::get<ViewerMuteMessage>(*decoded);
+    const auto& m = std::get<ViewerMuteMessage>(message);
     check(is_valid_app_id(m.stream.app_id) && is_valid_id(m.stream.room_id) &&
           is_valid_id(m.stream.user_id) && is_valid_id(m.viewer));
   }
-  const auto encoded = encode_broadcast(*decoded);
+  const auto encoded = encode_broadcast(message, decoded->id);
   check(encoded.size() <= kMaxBroadcastBody);
   auto again = decode_broadcast(encoded);
   check(again.ok());
   check(*again == *decoded);
-  check(encode_broadcast(*again) == encoded);
+  check(encode_broadcast(again->message, again->id) == encoded);
 }
 
 bool verifies(std::string_view secret, std::string_view text, std::uint64_t now_ms) {

@@ -297,15 +297,17 @@ def node_signed(sender, body, sent_ms=CLUSTER_NOW_MS, secret=CLUSTER_SECRET):
     return f'v1.{sender}.{sent_ms}.{sig}.{body}'
 
 
-REVOKE = '{"type":"revoke","nonce":"89b6b7cafe7c83be","keepUntil":1796187219}'
-MUTE = (f'{{"type":"viewerMute","stream":"{APP}~r1~alice~main","viewer":"bob",'
+# Every broadcast carries its message id (32 lower-case hex characters) after its type.
+MSG_ID = '5f0c2e9ab7d14c38a6e1f2b3c4d5e6f7'
+REVOKE = f'{{"type":"revoke","id":"{MSG_ID}","nonce":"89b6b7cafe7c83be","keepUntil":1796187219}}'
+MUTE = (f'{{"type":"viewerMute","id":"{MSG_ID}","stream":"{APP}~r1~alice~main","viewer":"bob",'
         '"audio":true,"video":false}')
 # a forwarded /v1/report: the body as a client posted it (REPORT above, with the room named)
-FORWARDED = json.dumps({'type': 'report', 'to': 'n2',
+FORWARDED = json.dumps({'type': 'report', 'id': MSG_ID, 'to': 'n2',
                         'body': REPORT[:-1] + f',"appId":"{APP}","roomId":"r1"}}'},
                        separators=(',', ':'))
-MUTE_SCREEN = (f'{{"type":"viewerMute","stream":"{APP}~room.2~a@b~screen","viewer":"v_1",'
-               '"audio":false,"video":true}')
+MUTE_SCREEN = (f'{{"type":"viewerMute","id":"0123456789abcdef0123456789abcdef",'
+               f'"stream":"{APP}~room.2~a@b~screen","viewer":"v_1","audio":false,"video":true}}')
 # cluster_broadcast: each input is tried as an envelope and as a body (the target signs it).
 write('cluster_broadcast', 'revoke', REVOKE)
 write('cluster_broadcast', 'viewer_mute', MUTE)
@@ -321,6 +323,9 @@ write('cluster_broadcast', 'unknown_type', '{"type":"mute","nonce":"89b6b7cafe7c
 write('cluster_broadcast', 'extra_field', REVOKE[:-1] + ',"x":1}')
 write('cluster_broadcast', 'nonce_upper_case', REVOKE.replace('89b6b7cafe7c83be', '89B6B7CAFE7C83BE'))
 write('cluster_broadcast', 'stream_not_a_key', MUTE.replace('~main', '~audio'))
+write('cluster_broadcast', 'no_id', REVOKE.replace(f'"id":"{MSG_ID}",', ''))
+write('cluster_broadcast', 'id_upper_case', MUTE.replace(MSG_ID, MSG_ID.upper()))
+write('cluster_broadcast', 'id_short', FORWARDED.replace(MSG_ID, MSG_ID[:31]))
 
 # cluster_records: [selector byte mod 5] then the stored text (see fuzz_cluster_records.cpp).
 SESSION = (f'{{"appId":"{APP}","roomId":"r1","userId":"alice","sessionToken":"0123456789abcdef",'

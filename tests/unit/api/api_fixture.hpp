@@ -75,8 +75,14 @@ class TestServices final : public Services {
       if (r.summary.app_id == app_id && r.summary.room_id == room_id) return r.node;
     return std::nullopt;
   }
+  std::vector<NodeRef> other_nodes() const override { return others; }
+  ForwardLimiter::Decision admit_forward(std::string_view client, std::uint64_t now) override {
+    return forwards.admit(client, now);
+  }
+  ForwardLimiter forwards;  // the default limits
   std::string self;
   std::vector<RemoteRoom> elsewhere;
+  std::vector<NodeRef> others;  // the other live nodes
 
   std::vector<AppInfo> app_list{{kApp, "app-key", false}, {kDevApp, "dev-key", true}};
   std::string base = "http://127.0.0.1:8080";
@@ -105,6 +111,7 @@ class ApiTest : public signal::testing::SignalTest {
     r.body = body;
     r.authorizations = std::move(auth);
     r.now_ms = now;
+    r.client = client;
     return router.handle(r);
   }
   Reply admin(std::string_view method, std::string_view target, std::string_view body = "") {
@@ -112,6 +119,7 @@ class ApiTest : public signal::testing::SignalTest {
   }
 
   std::string bearer = "Bearer " + kAdminKey;
+  std::string client = "192.0.2.1";  // Request::client
   TestServices services;
   Router router;
 };

@@ -140,7 +140,7 @@ TEST_F(RouterTest, AdminRoutesAre404WithoutAKey) {
   Reply r = call("GET", "/v1/admin/nodes", "", {"Bearer "});
   EXPECT_EQ(r.status, 404u);
   EXPECT_EQ(r.body, R"x({"error":"admin API disabled (no admin_key)"})x");
-  EXPECT_EQ(Router().handle(Request{"GET", "/x", "", "", {}, 0}).status, 404u);
+  EXPECT_EQ(Router().handle(Request{"GET", "/x", "", "", {}, 0, ""}).status, 404u);
 }
 
 TEST_F(RouterTest, AdminKeySourceIsReadAtEachRequest) {
@@ -165,7 +165,7 @@ TEST_F(RouterTest, TwoAuthorizationHeadersAreRefusedEverywhere) {
       ASSERT_TRUE(r.log.has_value());
     }
   }
-  Request one{"GET", "/healthz", "", "", {"Bearer k"}, 0};
+  Request one{"GET", "/healthz", "", "", {"Bearer k"}, 0, ""};
   EXPECT_FALSE(refuse_credentials(one).has_value());
   one.authorizations.push_back("x");
   EXPECT_TRUE(refuse_credentials(one).has_value());

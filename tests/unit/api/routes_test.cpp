@@ -176,6 +176,57 @@ std::size_t forwards(const Reply& r) {
   return n;
 }
 
+TEST_F(ApiTest, ForwardedReportsOverTheClientsOrTheNodesLimitAre429) {
+  services.self = "n1";
+  Services::RemoteRoom far;
+  far.node = {"n2", "http://10.0.0.2:8080/n2"};
+  far.summary.app_id = kApp;
+  far.summary.room_id = "r9";
+  services.elsewhere.push_back(far);
+  const std::string body = R"({"sessionToken":"theirs","appId":")" + kApp +
+                           R"(","roomId":"r9","reports":[{"type":"pusherState","code":1}]})";
+  ForwardLimits l;
+  l.client_rate_per_s = 1;
+  l.client_burst = 2;
+  l.node_rate_per_s = 100;
+  l.node_burst = 3;
+  services.forwards = ForwardLimiter(l);
+  client = "10.0.0.1";
+  EXPECT_EQ(request("POST", "/v1/report", body).status, 202u);
+  EXPECT_EQ(request("POST", "/v1/report", body).status, 202u);
+  Reply over = request("POST", "/v1/report", body);
+  EXPECT_EQ(over.status, 429u);
+  EXPECT_EQ(over.body,
+            error_body("too many reports for sessions on other nodes from this address: retry "
+                       "after 1 s"));
+  EXPECT_EQ(over.rejected, "report_forward_client_limit");
+  EXPECT_TRUE(over.effects.empty());
+  ASSERT_EQ(over.headers.size(), 1u);
+  EXPECT_EQ(over.headers[0], (std::pair<std::string, std::string>{"Retry-After", "1"}));
+  ASSERT_TRUE(over.log);
+  EXPECT_THAT(over.log->text, HasSubstr("not forwarded to node n2: client address limit"));
+
+  // Another address: its own bucket, until the node's is empty (3 in all).
+  client = "10.0.0.2";
+  EXPECT_EQ(request("POST", "/v1/report", body).status, 202u);
+  Reply node_over = request("POST", "/v1/report", body);
+  EXPECT_EQ(node_over.status, 429u);
+  EXPECT_EQ(node_over.rejected, "report_forward_node_limit");
+  EXPECT_THAT(node_over.body, HasSubstr("on this node"));
+
+  // Reports applied here, or refused here, are not limited: only forwards are.
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(
+        request("POST", "/v1/report",
+                R"({"sessionToken":"zzz","appId":")" + kApp + R"(","roomId":"r7","reports":[]})")
+            .status,
+        404u);
+  // A second later the client has a token again, and the node.
+  now += 1000;
+  client = "10.0.0.1";
+  EXPECT_EQ(request("POST", "/v1/report", body).status, 202u);
+}
+
 TEST_F(ApiTest, ClusterReportForASessionHeldElsewhereIsForwardedToTheRoomsNode) {
   join(1, "alice");  // r1 is here
   services.self = "n1";
@@ -414,7 +465,7 @@ TEST_F(ApiTest, AdminStreamsShowEveryStat) {
   st.dropped_frames = 2;
   st.takeovers = 1;
   st.mute_audio = true;
-  services.stream_rows.push_back({StreamId{kApp, "r1", "alice", StreamKind::Screen}, st});
+  services.stream_rows.push_back({StreamId{kApp, "r1", "alice", StreamKind::Screen}, st, false});
   EXPECT_EQ(admin("GET", "/v1/admin/streams").body,
             R"({"streams":[{"stream":")" + kApp + R"(~r1~alice~screen","appId":")" + kApp +
                 R"(","roomId":"r1","userId":"alice","screen":true,"publishing":true,)"
@@ -422,7 +473,139 @@ TEST_F(ApiTest, AdminStreamsShowEveryStat) {
                 R"("audioKbps":64,"fps":15,"gopMs":2000,"width":640,"height":360,)"
                 R"("videoCodec":"H.264 High 3.1","audioCodec":"AAC LC 44100 Hz 2 ch",)"
                 R"("videoFrames":150,"audioFrames":430,"droppedFrames":2,"takeovers":1,)"
-                R"("muteAudio":true,"muteVideo":false}]})");
+                R"("muteAudio":true,"muteVideo":false,"relayed":false}]})");
+}
+
+// ---- /v1/admin/streams in cluster mode: this node's part, and the fan-out to the others.
+
+namespace {
+json::value parsed(const Reply& r) {
+  return json::parse(r.body);
+}
+media::StreamStats live_stats(std::size_t viewers) {
+  media::StreamStats st;
+  st.publishing = true;
+  st.live = true;
+  st.viewers = viewers;
+  return st;
+}
+}  // namespace
+
+TEST_F(ApiTest, ClusterStreamsScopeNodeListsThisNodesStreamsWithTheirNode) {
+  services.self = "n1";
+  services.others = {{"n2", "http://10.0.0.2:8080/n2"}};
+  services.stream_rows.push_back(
+      {StreamId{kApp, "r1", "alice", StreamKind::Main}, live_stats(2), false});
+  // A relayed copy: the room is held by n2, so it carries its origin.
+  Services::RemoteRoom far;
+  far.node = {"n2", "http://10.0.0.2:8080/n2"};
+  far.summary.app_id = kApp;
+  far.summary.room_id = "r2";
+  services.elsewhere.push_back(far);
+  services.stream_rows.push_back(
+      {StreamId{kApp, "r2", "bob", StreamKind::Main}, live_stats(5), true});
+  Reply r = admin("GET", "/v1/admin/streams?scope=node");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_FALSE(r.fan_out);
+  auto v = parsed(r);
+  EXPECT_EQ(v.at("node"), "n1");
+  const auto& s = v.at("streams").as_array();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].at("node"), "n1");
+  EXPECT_EQ(s[0].at("relayed"), false);
+  EXPECT_FALSE(s[0].as_object().contains("origin"));
+  EXPECT_EQ(s[1].at("node"), "n1");
+  EXPECT_EQ(s[1].at("relayed"), true);
+  EXPECT_EQ(s[1].at("origin"), "n2");
+  EXPECT_EQ(s[1].at("viewers"), 5);
+  EXPECT_EQ(admin("GET", "/v1/admin/streams?scope=everything").status, 400u);
+  EXPECT_EQ(request("GET", "/v1/admin/streams?scope=node").status, 401u);
+}
+
+TEST_F(ApiTest, ClusterStreamsAskEveryOtherNodeAndMergeTheirAnswers) {
+  services.self = "n1";
+  services.others = {{"n2", "http://10.0.0.2:8080/n2"}, {"n3", "https://rtc.example.com/n3"}};
+  services.stream_rows.push_back(
+      {StreamId{kApp, "r1", "alice", StreamKind::Main}, live_stats(1), false});
+  Reply r = admin("GET", "/v1/admin/streams");
+  ASSERT_TRUE(r.fan_out);
+  const auto& fan = *r.fan_out;
+  ASSERT_EQ(fan.targets.size(), 2u);
+  EXPECT_EQ(fan.targets[0].node_id, "n2");
+  EXPECT_EQ(fan.targets[0].url, "http://10.0.0.2:8080/n2/v1/admin/streams?scope=node");
+  EXPECT_EQ(fan.targets[1].url, "https://rtc.example.com/n3/v1/admin/streams?scope=node");
+  EXPECT_GT(fan.timeout_ms, 0u);
+  EXPECT_GT(fan.max_answer_bytes, 0u);
+
+  // n2 answers with one stream (its "node" field is overwritten with the node asked); n3 is dead.
+  const std::string n2 = R"({"node":"n2","streams":[{"stream":"x~r2~bob~main","viewers":4,)"
+                         R"("node":"liar","relayed":false}]})";
+  Reply merged = fan.finish({{200, n2, ""}, {0, "", "connect: Connection refused"}});
+  EXPECT_EQ(merged.status, 200u);
+  auto v = parsed(merged);
+  const auto& s = v.at("streams").as_array();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].at("node"), "n1");
+  EXPECT_EQ(s[0].at("userId"), "alice");
+  EXPECT_EQ(s[1].at("node"), "n2");
+  EXPECT_EQ(s[1].at("viewers"), 4);
+  const auto& nodes = v.at("nodes").as_array();
+  ASSERT_EQ(nodes.size(), 3u);
+  EXPECT_EQ(nodes[0], (json::object{{"node", "n1"}, {"streams", 1}}));
+  EXPECT_EQ(nodes[1], (json::object{{"node", "n2"}, {"streams", 1}}));
+  EXPECT_EQ(nodes[2].at("node"), "n3");
+  EXPECT_EQ(nodes[2].at("unreachable"), true);
+  EXPECT_EQ(nodes[2].at("error"), "connect: Connection refused");
+  EXPECT_FALSE(v.as_object().contains("truncated"));
+}
+
+TEST_F(ApiTest, ClusterStreamsReportABadAnswerAsThatNodesErrorOnly) {
+  services.self = "n1";
+  services.others = {{"n2", "http://h/n2"}};
+  Reply r = admin("GET", "/v1/admin/streams");
+  ASSERT_TRUE(r.fan_out);
+  auto error_of = [&](NodeAnswer a) -> std::string {
+    auto v = parsed(r.fan_out->finish({std::move(a)}));
+    const auto& n = v.at("nodes").as_array().at(1).as_object();
+    EXPECT_FALSE(n.contains("streams"));
+    return n.contains("error") ? std::string(n.at("error").as_string()) : "";
+  };
+  EXPECT_EQ(error_of({401, R"({"error":"missing or wrong Bearer key"})", ""}),
+            "answered 401: missing or wrong Bearer key (is admin_key the same on every node?)");
+  EXPECT_EQ(error_of({404, "not json", ""}), "answered 404");
+  EXPECT_EQ(error_of({200, R"({"node":"n9","streams":[]})", ""}), "answer is node n9's, not n2's");
+  EXPECT_THAT(error_of({200, "[1]", ""}), ::testing::StartsWith("answer is not a stream list"));
+  EXPECT_THAT(error_of({200, R"({"node":"n2","streams":[1]})", ""}),
+              ::testing::StartsWith("answer is not a stream list"));
+  EXPECT_THAT(error_of({200, R"({"node":"n2","streams":[{"stream":1}]})", ""}),
+              ::testing::StartsWith("answer is not a stream list"));
+  EXPECT_EQ(error_of({200, "", "answer longer than 8388608 bytes: cut off"}),
+            "answer longer than 8388608 bytes: cut off");
+  // An answer over the size limit reached the node: not "unreachable".
+  auto v = parsed(r.fan_out->finish({{200, "", "answer longer than 8388608 bytes: cut off"}}));
+  EXPECT_FALSE(v.at("nodes").as_array().at(1).as_object().contains("unreachable"));
+  // No answer at all (fewer answers than targets): that node is unreachable, nothing fails.
+  auto none = parsed(r.fan_out->finish({}));
+  EXPECT_EQ(none.at("nodes").as_array().at(1).at("unreachable"), true);
+}
+
+TEST_F(ApiTest, ClusterStreamsAreBoundedAndAloneNodeNeedsNoFanOut) {
+  services.self = "n1";
+  Reply alone = admin("GET", "/v1/admin/streams");
+  EXPECT_FALSE(alone.fan_out);
+  EXPECT_EQ(alone.body, R"({"streams":[],"nodes":[{"node":"n1","streams":0}]})");
+
+  services.others = {{"n2", "http://h/n2"}};
+  Reply r = admin("GET", "/v1/admin/streams");
+  ASSERT_TRUE(r.fan_out);
+  // 20,001 entries from n2: the listing stops at 20,000 and says so; the count stays whole.
+  std::string big = R"({"node":"n2","streams":[)";
+  for (int i = 0; i < 20001; ++i) big += std::string(i ? "," : "") + R"({"stream":"s"})";
+  big += "]}";
+  auto v = parsed(r.fan_out->finish({{200, big, ""}}));
+  EXPECT_EQ(v.at("streams").as_array().size(), 20000u);
+  EXPECT_EQ(v.at("truncated"), true);
+  EXPECT_EQ(v.at("nodes").as_array().at(1).at("streams"), 20001);
 }
 
 // ---- /v1/admin/urls/{nonce}/revoke.

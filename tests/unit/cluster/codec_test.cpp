@@ -249,52 +249,71 @@ TEST(RoomDirectoryCodec, RoundTripsASummaryAndItsField) {
     EXPECT_FALSE(decode_room_entry(bad).ok()) << bad;
 }
 
-TEST(BroadcastCodec, RevocationsAndViewerMutesRoundTrip) {
+constexpr std::string_view kId = "0123456789abcdef0123456789abcdef";
+
+TEST(BroadcastCodec, RevocationsAndViewerMutesRoundTripWithTheirId) {
   const Broadcast revoke = RevokeMessage{"0123456789abcdef", 1'700'000'600};
-  auto r = decode_broadcast(encode_broadcast(revoke));
+  auto r = decode_broadcast(encode_broadcast(revoke, kId));
   ASSERT_TRUE(r.ok()) << r.error().reason;
-  EXPECT_EQ(*r, revoke);
+  EXPECT_EQ(r->message, revoke);
+  EXPECT_EQ(r->id, kId);
   const Broadcast mute =
       ViewerMuteMessage{StreamId{"abcdefghijklmnopqrstuvwx", "room-1", "alice", StreamKind::Screen},
                         "bob", true, false};
-  auto m = decode_broadcast(encode_broadcast(mute));
+  auto m = decode_broadcast(encode_broadcast(mute, kId));
   ASSERT_TRUE(m.ok()) << m.error().reason;
-  EXPECT_EQ(*m, mute);
+  EXPECT_EQ(m->message, mute);
+  EXPECT_EQ(encode_broadcast(revoke, kId),
+            R"({"type":"revoke","id":"0123456789abcdef0123456789abcdef",)"
+            R"("nonce":"0123456789abcdef","keepUntil":1700000600})");
 }
 
 TEST(BroadcastCodec, RefusesGarbage) {
-  const auto revoke = encode_broadcast(RevokeMessage{"0123456789abcdef", 5});
+  const auto revoke = encode_broadcast(RevokeMessage{"0123456789abcdef", 5}, kId);
   const auto mute = encode_broadcast(
       ViewerMuteMessage{StreamId{"abcdefghijklmnopqrstuvwx", "room-1", "alice", StreamKind::Main},
-                        "bob", true, false});
+                        "bob", true, false},
+      kId);
+  const auto report = encode_broadcast(ReportForwardMessage{"n2", R"({"sessionToken":"t"})"}, kId);
   for (const std::string& bad : {
            std::string("{}"),
            std::string("[]"),
            replaced(revoke, R"("type":"revoke")", R"("type":"drop")"),
-           replaced(revoke, "0123456789abcdef", "0123456789ABCDEF"),
-           replaced(revoke, "0123456789abcdef", "short"),
+           replaced(revoke, "0123456789abcdef\",\"keep", "0123456789ABCDEF\",\"keep"),
+           replaced(revoke, "\"0123456789abcdef\",\"keep", "\"short\",\"keep"),
            replaced(revoke, R"("keepUntil":5)", R"("keepUntil":-5)"),
            replaced(revoke, R"("keepUntil":5)", R"("keepUntil":5,"x":1)"),
            replaced(mute, R"("viewer":"bob")", R"("viewer":"b b")"),
            replaced(mute, "room-1", "room 1"),
            replaced(mute, R"("audio":true)", R"("audio":"yes")"),
            replaced(mute, R"(,"video":false)", ""),
+           // The id: missing, too short, too long, upper case, not hex, not a string.
+           replaced(revoke, R"("id":"0123456789abcdef0123456789abcdef",)", ""),
+           replaced(mute, R"("id":"0123456789abcdef0123456789abcdef",)", ""),
+           replaced(report, R"("id":"0123456789abcdef0123456789abcdef",)", ""),
+           replaced(revoke, std::string(kId), std::string(kId).substr(1)),
+           replaced(revoke, std::string(kId), std::string(kId) + "0"),
+           replaced(revoke, std::string(kId), "0123456789ABCDEF0123456789abcdef"),
+           replaced(report, std::string(kId), "0123456789abcdef0123456789abcdeg"),
+           replaced(mute, "\"" + std::string(kId) + "\"", "12"),
        })
     EXPECT_FALSE(decode_broadcast(bad).ok()) << bad;
+  EXPECT_TRUE(is_broadcast_id(kId));
+  EXPECT_FALSE(is_broadcast_id(""));
 }
 
 TEST(BroadcastCodec, ForwardedReportsRoundTripUpToTheReportLimit) {
   const Broadcast small = ReportForwardMessage{"n2", R"({"sessionToken":"t","reports":[]})"};
-  auto r = decode_broadcast(encode_broadcast(small));
+  auto r = decode_broadcast(encode_broadcast(small, kId));
   ASSERT_TRUE(r.ok()) << r.error().reason;
-  EXPECT_EQ(*r, small);
+  EXPECT_EQ(r->message, small);
   // The worst case: a report body of the route's full size made of characters JSON escapes.
   const Broadcast big = ReportForwardMessage{"n2", std::string(kMaxForwardedReport, '"')};
-  const auto text = encode_broadcast(big);
+  const auto text = encode_broadcast(big, kId);
   EXPECT_LE(text.size(), kMaxBroadcastBody);
   auto b = decode_broadcast(text);
   ASSERT_TRUE(b.ok()) << b.error().reason;
-  EXPECT_EQ(*b, big);
+  EXPECT_EQ(b->message, big);
   // Signed, it passes the channel's size limit, and that limit alone.
   const auto signed_text = sign_node_message("s", "node-with-a-long-id", 1000, text);
   EXPECT_TRUE(verify_node_message("s", signed_text, 1000, 5000, kMaxBroadcastMessage).ok());
@@ -302,7 +321,7 @@ TEST(BroadcastCodec, ForwardedReportsRoundTripUpToTheReportLimit) {
 }
 
 TEST(BroadcastCodec, RefusesOversizedOrMalformedForwardedReports) {
-  const auto good = encode_broadcast(ReportForwardMessage{"n2", R"({"sessionToken":"t"})"});
+  const auto good = encode_broadcast(ReportForwardMessage{"n2", R"({"sessionToken":"t"})"}, kId);
   for (const std::string& bad : {
            replaced(good, R"("to":"n2")", R"("to":"n 2")"),
            replaced(good, R"("to":"n2")", R"("to":"")"),
@@ -311,12 +330,13 @@ TEST(BroadcastCodec, RefusesOversizedOrMalformedForwardedReports) {
            replaced(good, R"("body":"{\"sessionToken\":\"t\"}")", R"("body":{"sessionToken":"t"})"),
            replaced(good, R"("to":"n2")", R"("to":"n2","x":1)"),
            // A body over the report limit, and a message over the broadcast limit.
-           encode_broadcast(ReportForwardMessage{"n2", std::string(kMaxForwardedReport + 1, 'a')}),
+           encode_broadcast(ReportForwardMessage{"n2", std::string(kMaxForwardedReport + 1, 'a')},
+                            kId),
            std::string(kMaxBroadcastBody + 1, ' '),
        })
     EXPECT_FALSE(decode_broadcast(bad).ok()) << bad.substr(0, 200);
   // Revocations and mutes keep their small limit: padding one past 2 KiB is refused.
-  auto revoke = encode_broadcast(RevokeMessage{"0123456789abcdef", 5});
+  auto revoke = encode_broadcast(RevokeMessage{"0123456789abcdef", 5}, kId);
   revoke.insert(1, std::string(kMaxSmallBroadcast + 1 - revoke.size(), ' '));
   EXPECT_FALSE(decode_broadcast(revoke).ok());
   revoke.erase(1, 1);

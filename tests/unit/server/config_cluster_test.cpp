@@ -20,7 +20,8 @@ TEST(ClusterConfig, ReadsEveryKey) {
       "[cluster]\nredis = \"redis://127.0.0.1:6379/2\"\nnode_id = \"n2\"\n"
       "relay_listen = \"10.0.0.2:1936\"\npath_prefix = \"/n2\"\n"
       "secret = \"0123456789abcdef\"\nnode_ttl_ms = 3000\npin_ttl_ms = 6000\n"
-      "max_viewers = 500\nmax_egress_mbps = 800\nmax_cpu_percent = 90\n");
+      "max_viewers = 500\nmax_egress_mbps = 800\nmax_cpu_percent = 90\n"
+      "report_forward_rate = 50\nreport_forward_client_rate = 0\n");
   ASSERT_TRUE(c) << c.error().reason;
   EXPECT_TRUE(c->cluster.enabled());
   EXPECT_EQ(c->cluster.node_id, "n2");
@@ -31,6 +32,10 @@ TEST(ClusterConfig, ReadsEveryKey) {
   EXPECT_EQ(c->cluster.max_viewers, 500u);
   EXPECT_EQ(c->cluster.max_egress_mbps, 800u);
   EXPECT_EQ(c->cluster.max_cpu_percent, 90u);
+  EXPECT_EQ(c->cluster.report_forward_rate, 50u);
+  EXPECT_EQ(c->cluster.report_forward_client_rate, 0u);
+  EXPECT_EQ(Config{}.cluster.report_forward_rate, 200u);
+  EXPECT_EQ(Config{}.cluster.report_forward_client_rate, 5u);
 }
 
 TEST(ClusterConfig, ANodeThatCouldNotJoinSafelyIsRefused) {
