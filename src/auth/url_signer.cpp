@@ -94,9 +94,10 @@ struct ActionName {
   std::string_view name;  // the query's field a
   std::string_view noun;  // in refusals: "URL is for playing, not publishing"
 };
-constexpr std::array<ActionName, 3> kActions{{{UrlAction::Publish, "pub", "publishing"},
+constexpr std::array<ActionName, 4> kActions{{{UrlAction::Publish, "pub", "publishing"},
                                               {UrlAction::Play, "play", "playing"},
-                                              {UrlAction::Relay, "relay", "relaying"}}};
+                                              {UrlAction::Relay, "relay", "relaying"},
+                                              {UrlAction::Forward, "fwd", "forwarding"}}};
 
 const ActionName& action_name(UrlAction action) noexcept {
   for (const auto& a : kActions)
@@ -187,7 +188,7 @@ Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query,
   UrlGrant grant;
   grant.stream = std::move(*stream);
   auto action = parse_action(*fields->a);
-  if (!action) return make_error("URL field a is not pub, play or relay");
+  if (!action) return make_error("URL field a is not pub, play, relay or fwd");
   grant.action = *action;
   auto expiry = parse_unix_seconds(*fields->e);
   if (!expiry) return make_error("URL field e is not unix seconds");
@@ -210,9 +211,10 @@ Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query,
     if (!is_valid_id(*fields->v)) return make_error("play URL viewer (field v) is not a valid id");
     grant.viewer = std::move(*fields->v);
   } else if (fields->v && !fields->v->empty()) {
-    return make_error(grant.action == UrlAction::Publish
-                          ? "publish URL must not name a viewer (field v)"
-                          : "relay URL must not name a viewer (field v)");
+    return make_error(std::string(grant.action == UrlAction::Publish ? "publish"
+                                  : grant.action == UrlAction::Relay ? "relay"
+                                                                     : "forward") +
+                      " URL must not name a viewer (field v)");
   }
   if (now > grant.expire_at) return make_error("URL expired");
 

@@ -26,8 +26,9 @@
 
 namespace minirtc::auth {
 
-enum class UrlAction { Publish, Play, Relay };
-std::string_view to_string(UrlAction action) noexcept;  // "pub" / "play" / "relay"
+enum class UrlAction { Publish, Play, Relay, Forward };
+/// "pub" / "play" / "relay" / "fwd"
+std::string_view to_string(UrlAction action) noexcept;
 
 /// Longest query accepted (our own queries are under 150 characters).
 inline constexpr std::size_t kMaxUrlQueryLength = 1024;
@@ -65,8 +66,9 @@ std::string url_signing_input(const UrlGrant& grant);
 /// The 32 lower-case hex characters of `s`.
 std::string url_signature(const UrlGrant& grant, std::string_view app_key);
 
-/// "a=pub&e=..&n=..&s=..", "a=play&v=..&e=..&n=..&s=.." or "a=relay&e=..&n=..&s=.." (fields in
-/// this order; a relay grant is signed with the cluster secret as `app_key`). The grant's
+/// "a=pub&e=..&n=..&s=..", "a=play&v=..&e=..&n=..&s=..", "a=relay&e=..&n=..&s=.." or
+/// "a=fwd&e=..&n=..&s=.." (fields in this order; relay and forward grants are signed with the
+/// cluster secret as `app_key`). The grant's
 /// ids must be valid (core/ids.hpp) and its nonce well-formed; ids need no percent-encoding.
 std::string sign_url_query(const UrlGrant& grant, std::string_view app_key);
 
@@ -74,11 +76,12 @@ std::string sign_url_query(const UrlGrant& grant, std::string_view app_key);
 std::pair<std::string_view, std::string_view> split_name_query(std::string_view name) noexcept;
 
 /// The action a query names (its field a), nullopt when absent or unknown. Tells a relay pull
-/// from a viewer's play before the check, which needs the matching key.
+/// from a viewer's play, and a node's forward from an encoder's publish, before the check, which
+/// needs the matching key.
 std::optional<UrlAction> url_query_action(std::string_view query);
 
-/// AppKey of an appId, nullopt when the server does not know the app. For a relay URL: the
-/// cluster secret (when the app is known).
+/// AppKey of an appId, nullopt when the server does not know the app. For a relay or forward
+/// URL: the cluster secret (when the app is known).
 using UrlAppKeyLookup = std::function<std::optional<std::string>(std::string_view app_id)>;
 
 /// Checks, in order: stream key parses, app known, query bounded and its fields a, v, e, n, s

@@ -81,13 +81,14 @@ Status PlayClient::handle(const Message& m) {
     case MessageType::Video:
     case MessageType::DataAmf0:
     case MessageType::DataAmf3:
-      if (playing_) events_->push_back(PlayEvent{PlayEvent::Kind::Media, m});
+      if (playing_ && !target_.publish) events_->push_back(PlayEvent{PlayEvent::Kind::Media, m});
       return {};
     case MessageType::Aggregate: {
       auto parts = split_aggregate(m);
       if (!parts) return make_error("aggregate: " + parts.error().reason);
       for (auto& p : *parts)
-        if (playing_) events_->push_back(PlayEvent{PlayEvent::Kind::Media, std::move(p)});
+        if (playing_ && !target_.publish)
+          events_->push_back(PlayEvent{PlayEvent::Kind::Media, std::move(p)});
       return {};
     }
     default:
@@ -111,6 +112,15 @@ Status PlayClient::handle_command(const Message& m) {
   if (cmd->name == "_result" && cmd->transaction_id == kTxCreateStream) {
     if (!info || !info->is_number()) return make_error("createStream answered without a stream id");
     stream_id_ = static_cast<std::uint32_t>(info->as_number());
+    if (target_.publish) {
+      if (target_.out_chunk_size > 0)  // the encoder applies it after this message
+        encoder_.encode(control_message(MessageType::SetChunkSize,
+                                        set_chunk_size_payload(target_.out_chunk_size)),
+                        *out_);
+      const Value args[] = {Value::string(target_.stream), Value::string("live")};
+      send_command(kCsidStream, stream_id_, encode_command("publish", 0, Value::null(), args));
+      return {};
+    }
     encoder_.encode(
         control_message(MessageType::UserControl, set_buffer_length_payload(stream_id_, kBufferMs)),
         *out_);
@@ -121,7 +131,9 @@ Status PlayClient::handle_command(const Message& m) {
   if (cmd->name != "onStatus") return {};
   if (field("level") == "error")
     return make_error("refused: " + field("code") + ": " + field("description"));
-  if (field("code") == "NetStream.Play.Start" && !playing_) {
+  const std::string_view started =
+      target_.publish ? "NetStream.Publish.Start" : "NetStream.Play.Start";
+  if (field("code") == started && !playing_) {
     playing_ = true;
     events_->push_back(PlayEvent{PlayEvent::Kind::Started, {}});
   }

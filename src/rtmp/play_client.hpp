@@ -1,12 +1,19 @@
 #pragma once
-// The client side of an RTMP play, as a pure state machine: what a node's relay (server/relay)
-// speaks to pull a stream from another node. Bytes from the server go in; bytes to send and
-// events (playing, media) come out. No socket, no clock.
+// The client side of an RTMP play or publish, as a pure state machine: what a node's relay
+// (server/relay) speaks to pull a stream from another node, and what its push forward
+// (server/push_forward) speaks to publish a stream on another node. Bytes from the server go in;
+// bytes to send and events (started, media) come out. No socket, no clock.
 //
 // The exchange, in the order ffmpeg and librtmp use:
 //   C0C1 → S0S1S2 → C2, connect(app, tcUrl) → _result → createStream → _result(stream id)
-//   → SetBufferLength, play(stream name with its signed query) → onStatus NetStream.Play.Start
-//   → audio (8), video (9) and data (18) messages until the connection ends.
+//   play:    → SetBufferLength, play(stream name with its signed query)
+//            → onStatus NetStream.Play.Start
+//            → audio (8), video (9) and data (18) messages until the connection ends.
+//   publish: → SetChunkSize(out_chunk_size), publish(stream name with its signed query, "live")
+//            → onStatus NetStream.Publish.Start; the caller then sends the media itself, whole
+//            messages chunked at out_chunk_size on the stream id of createStream (stream_id()),
+//            interleaved with what feed() keeps producing (acknowledgements, ping responses) only
+//            between messages. Media the server sends a publisher is ignored.
 // The handshake is the complex one (rtmp::ClientHandshake, Scheme1), which every server answers.
 // The client acknowledges received bytes when the server asked for it (WindowAckSize) and
 // answers pings; aggregates (type 22) are split into their messages.
@@ -32,13 +39,17 @@ namespace minirtc::rtmp {
 
 struct PlayTarget {
   std::string app = "live";
-  std::string tc_url;  // "rtmp://host:port/live"
-  std::string stream;  // the play name: stream key, '?', signed query
+  std::string tc_url;    // "rtmp://host:port/live"
+  std::string stream;    // the play (or publish) name: stream key, '?', signed query
+  bool publish = false;  // publish instead of play
+  /// Publish only: the chunk size announced before `publish` and used from then on (by this
+  /// client's own messages and, by the caller, for the media); 0 keeps the default 128.
+  std::uint32_t out_chunk_size = 0;
 };
 
 struct PlayEvent {
   enum class Kind : std::uint8_t {
-    Started,  // onStatus NetStream.Play.Start: the server accepted the play
+    Started,  // onStatus NetStream.Play.Start (NetStream.Publish.Start): the server accepted
     Media,    // an audio, video or data message of the stream (message stream id as sent)
   };
   Kind kind = Kind::Media;
@@ -56,8 +67,10 @@ class PlayClient : private MessageReceiver {
   Status feed(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out,
               std::vector<PlayEvent>& events);
 
-  /// NetStream.Play.Start was received.
+  /// NetStream.Play.Start (publish: NetStream.Publish.Start) was received.
   bool playing() const noexcept { return playing_; }
+  /// The message stream id createStream answered (0 before).
+  std::uint32_t stream_id() const noexcept { return stream_id_; }
   /// Chunk-stream bytes received (after the handshake).
   std::uint64_t bytes_received() const noexcept { return decoder_.bytes_received(); }
 

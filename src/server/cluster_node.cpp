@@ -568,6 +568,39 @@ void ClusterNode::look_up_origin(const RoomKey& room) {
       });
 }
 
+void ClusterNode::route_push(const std::string& app_id, const std::string& room_id, bool forwarded,
+                             std::function<void(cluster::PushRoute)> done) {
+  cluster::PushFacts facts;
+  facts.forwarded = forwarded;
+  facts.looked_up = true;
+  if (!coordinator_) {
+    facts.lookup_error = "cluster not started";
+    return done(cluster::route_push(facts, self_.id));
+  }
+  // Located as a join would be, but with this node as the only candidate: the room's live node
+  // when it has one, otherwise this node, pinned atomically (set-if-absent, or over exactly a
+  // dead node's pin), so a push and a join racing for a free room agree on one node, and a dead
+  // node's pin does not outlive it as the older claim.
+  coordinator_->locate_room(app_id, room_id, {self_}, now_ms(),
+                            [this, alive = alive_, facts, app_id, room_id, done = std::move(done)](
+                                Result<cluster::Coordinator::Located> at) mutable {
+                              if (!*alive) return;
+                              if (!at) {
+                                facts.lookup_error = at.error().reason;
+                              } else {
+                                facts.owner = at->owner;
+                                if (at->pin.node_id == self_.id) pins_[{app_id, room_id}] = at->pin;
+                              }
+                              done(cluster::route_push(facts, self_.id));
+                            });
+}
+
+std::optional<cluster::NodeRecord> ClusterNode::live_node(std::string_view id) const {
+  for (const auto& n : live_)
+    if (n.id == id) return n;
+  return std::nullopt;
+}
+
 void ClusterNode::broadcast(const cluster::Broadcast& message) {
   if (!client_) return;
   client_->publish(

@@ -40,6 +40,9 @@
 //   (cluster/replay_guard.hpp; counted, logged rate-limited).
 // - Reports: a report for a session held elsewhere is broadcast addressed to the room's node
 //   (docs/cluster.md "Reports"); only that node's on_broadcast() gets it.
+// - Pushes: route_push() tells an RTMP publish for a room not held here where it goes (taken
+//   here, forwarded to the room's node, refused) from the room's pin; a room no live node holds
+//   is pinned here.
 // - drain(): SIGTERM in cluster mode (Server::drain).
 // Not thread-safe: the server's loop only.
 
@@ -61,6 +64,7 @@
 #include "cluster/node_record.hpp"
 #include "cluster/origin_lookup.hpp"
 #include "cluster/replay_guard.hpp"
+#include "cluster/push_route.hpp"
 #include "core/ids.hpp"
 #include "room/resumable.hpp"
 #include "room/views.hpp"
@@ -160,6 +164,17 @@ class ClusterNode {
   void on_origin_found(std::function<void(const StreamId&)> handler) {
     on_origin_found_ = std::move(handler);
   }
+  // ---- Pushes to another node (docs/cluster.md "Pushes to another node").
+
+  /// Where a push for a room this node does not hold goes (cluster/push_route.hpp): the room is
+  /// located with this node as the only candidate (its live node's pin stands; a room no live
+  /// node holds is pinned here, as a join here would pin it), then route_push decides.
+  /// `forwarded`: the push is another node's forward.
+  void route_push(const std::string& app_id, const std::string& room_id, bool forwarded,
+                  std::function<void(cluster::PushRoute)> done);
+  /// A live node's record as last read (nullopt: not among them).
+  std::optional<cluster::NodeRecord> live_node(std::string_view id) const;
+
   /// Tells every other node (signed, over pub/sub); their handler applies it.
   void broadcast(const cluster::Broadcast& message);
   /// What other nodes broadcast, verified (the sender's id with it); a forwarded report only

@@ -28,6 +28,7 @@ class SignalPlane;
 class Recordings;
 class ConsolePlane;
 class RelayManager;
+class PushForwards;
 class ClusterNode;
 class CallbackService;
 
@@ -65,6 +66,8 @@ struct ServerContext {
   ConsolePlane* console = nullptr;
   /// Origin→edge pulls (server/relay.hpp); set once the server is wired.
   RelayManager* relay = nullptr;
+  /// Pushes forwarded to their room's node (server/push_forward.hpp); set once the server is wired.
+  PushForwards* forwards = nullptr;
   /// Cluster mode (docs/cluster.md): this node's registry, pins and routing; null on one node.
   ClusterNode* cluster = nullptr;
   /// Room events for observers (callbacks, call records, console, cluster): server/event_bus.hpp.

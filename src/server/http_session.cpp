@@ -20,6 +20,7 @@
 #include "server/flv_viewer.hpp"
 #include "server/log_limiter.hpp"
 #include "server/node_fanout.hpp"
+#include "server/push_forward.hpp"
 #include "server/recordings.hpp"
 #include "server/relay.hpp"
 #include "server/signal_plane.hpp"
@@ -363,6 +364,15 @@ std::string metrics_text(ServerContext& ctx) {
   counter("minirtc_relay_failures_total",
           "Relay upstreams that ended while wanted (refused, unreachable, dropped)",
           ctx.metrics.relay_failures_total);
+  gauge("minirtc_cluster_push_forwards",
+        "Streams pushed here that this node forwards to their room's node (linked or retrying)",
+        ctx.forwards ? ctx.forwards->open() : 0);
+  counter("minirtc_cluster_push_forwards_total",
+          "Links opened to a room's node for a stream pushed here",
+          ctx.metrics.push_forwards_total);
+  counter("minirtc_cluster_push_forward_reconnects_total",
+          "Links opened again for the same encoder after its link ended",
+          ctx.metrics.push_forward_reconnects_total);
   const auto& sender = ctx.flusher.sender();
   counter("minirtc_viewer_writes_total", "Gather writes to plain-TCP viewers", sender.writes());
   counter("minirtc_viewer_write_syscalls_total",

@@ -38,9 +38,10 @@ std::string MediaAccess::relay_query(const auth::UrlGrant& grant) const {
 
 Result<auth::UrlGrant> MediaAccess::check(std::string_view stream_key, std::string_view query,
                                           auth::UrlAction action, std::uint32_t now_s) const {
-  const bool relay = action == auth::UrlAction::Relay;
+  const bool relay = action == auth::UrlAction::Relay || action == auth::UrlAction::Forward;
   if (relay && cluster_secret_.empty())
-    return make_error("relay URL refused: this node has no cluster secret");
+    return make_error(std::string(auth::to_string(action)) +
+                      " URL refused: this node has no cluster secret");
   auto grant = auth::verify_url(
       stream_key, query, action,
       [this, relay](std::string_view app_id) -> std::optional<std::string> {

@@ -49,13 +49,14 @@ class MediaAccess {
                        std::uint32_t expire_at, const std::string& nonce,
                        const Bases& at = {}) const;
 
-  /// The key of relay URLs ([cluster] secret); empty: relay URLs are refused.
+  /// The key of relay and forward URLs ([cluster] secret); empty: those URLs are refused.
   void set_cluster_secret(std::string secret) { cluster_secret_ = std::move(secret); }
-  /// The signed query of a relay pull (auth/url_signer.hpp): "a=relay&e=..&n=..&s=..".
+  /// The signed query of a relay pull or a forward push (auth/url_signer.hpp, by the grant's
+  /// action): "a=relay&e=..&n=..&s=.." / "a=fwd&e=..&n=..&s=..".
   std::string relay_query(const auth::UrlGrant& grant) const;
 
-  /// Checks a URL (stream key + query) for an action: signature, expiry, revocation. Relay URLs
-  /// are checked against the cluster secret, the others against the app's key.
+  /// Checks a URL (stream key + query) for an action: signature, expiry, revocation. Relay and
+  /// forward URLs are checked against the cluster secret, the others against the app's key.
   Result<auth::UrlGrant> check(std::string_view stream_key, std::string_view query,
                                auth::UrlAction action, std::uint32_t now_s) const;
 

@@ -198,7 +198,10 @@ RelayDemand RelayManager::demand(const StreamId& id, std::optional<std::string>&
   RelayDemand d;
   if (const auto* source = ctx_.hub.find(id)) {
     for (const auto* v : source->viewers()) d.viewers += v->relay_downstream() ? 0 : 1;
-    d.published_here = source->publisher() && source->publisher()->local();
+    // Anyone but this relay's own upstream: a push this node forwards to the room's node
+    // (server/push_forward) is not local() to the rooms, but its media is here already.
+    d.published_here =
+        source->publisher() && dynamic_cast<const RelayUpstream*>(source->publisher()) == nullptr;
   }
   origin = find_origin_ && !stopped_ ? find_origin_(id) : std::nullopt;
   d.origin_known = origin.has_value();

@@ -14,7 +14,10 @@
 #include "rtmp/chunk_encoder.hpp"
 #include "rtmp/control.hpp"
 #include "server/accept_loop.hpp"
+#include "server/cluster_node.hpp"
 #include "server/log_limiter.hpp"
+#include "server/push_forward.hpp"
+#include "server/signal_plane.hpp"
 
 namespace minirtc::server {
 
@@ -329,14 +332,21 @@ bool RtmpSession::take_role(const rtmp::Command& c, Role role) {
   const bool publish = role == Role::Publisher;
   auto [key, query] = auth::split_name_query(arg_string(c, 0));
   if (query.empty()) query = tc_url_query_;  // the signed query may sit on the app (tcUrl)
-  // A play with a relay URL is another node pulling the stream (server/relay.hpp).
-  const bool relay = !publish && auth::url_query_action(query) == auth::UrlAction::Relay;
-  const auto action = publish ? auth::UrlAction::Publish
-                      : relay ? auth::UrlAction::Relay
-                              : auth::UrlAction::Play;
+  // A play with a relay URL is another node pulling the stream (server/relay.hpp); a publish
+  // with a forward URL is another node forwarding a push (server/push_forward.hpp).
+  const auto named = auth::url_query_action(query);
+  const bool relay = !publish && named == auth::UrlAction::Relay;
+  const bool forward = publish && named == auth::UrlAction::Forward;
+  const auto action = forward   ? auth::UrlAction::Forward
+                      : publish ? auth::UrlAction::Publish
+                      : relay   ? auth::UrlAction::Relay
+                                : auth::UrlAction::Play;
   auto grant = ctx_.access.check(key, query, action, now_s());
   if (!grant) {
-    ctx_.metrics.reject(publish ? "rtmp_publish_url" : relay ? "rtmp_relay_url" : "rtmp_play_url");
+    ctx_.metrics.reject(forward   ? "rtmp_forward_url"
+                        : publish ? "rtmp_publish_url"
+                        : relay   ? "rtmp_relay_url"
+                                  : "rtmp_play_url");
     refuse(media::kPlayStreamId,
            publish ? "NetStream.Publish.BadName" : "NetStream.Play.StreamNotFound",
            grant.error().reason);
@@ -344,6 +354,7 @@ bool RtmpSession::take_role(const rtmp::Command& c, Role role) {
   }
   role_ = role;
   relay_downstream_ = relay;
+  forwarded_in_ = forward;
   if (relay) ++ctx_.metrics.relay_downstreams;
   stream_ = grant->stream;
   nonce_ = grant->nonce;
@@ -363,15 +374,81 @@ Status RtmpSession::on_publish(const rtmp::Command& c) {
   // Authorized: media may follow, read under the full limits from the next byte on.
   publisher_authorized_ = true;
   decoder_.set_limits(rtmp::ChunkLimits{});
+  if (ctx_.cluster)
+    route_publish();
+  else
+    begin_publish(std::nullopt);
+  return {};
+}
+
+void RtmpSession::route_publish() {
+  cluster::PushFacts facts;
+  facts.held_here =
+      ctx_.signal && ctx_.signal->room_service().room(stream_.app_id, stream_.room_id);
+  facts.forwarded = forwarded_in_;
+  auto route = cluster::route_push(facts, ctx_.cluster->node_id());
+  if (route.kind != cluster::PushRoute::Kind::LookUp) return apply_route(route);
+  // Not held here: the room's pin says where it is (one store read). An encoder waits for
+  // NetStream.Publish.Start before it sends media; what comes earlier is dropped.
+  routing_ = true;
+  std::weak_ptr<MediaConnection> weak = shared_from_this();
+  ctx_.cluster->route_push(stream_.app_id, stream_.room_id, forwarded_in_,
+                           [weak](cluster::PushRoute r) {
+                             auto self = std::static_pointer_cast<RtmpSession>(weak.lock());
+                             if (!self || self->closed_ || !self->routing_) return;
+                             self->routing_ = false;
+                             self->apply_route(r);
+                           });
+}
+
+void RtmpSession::apply_route(const cluster::PushRoute& route) {
+  switch (route.kind) {
+    case cluster::PushRoute::Kind::Here:
+      return begin_publish(std::nullopt);
+    case cluster::PushRoute::Kind::Forward:
+      return begin_publish(route.node);
+    case cluster::PushRoute::Kind::LookUp:
+    case cluster::PushRoute::Kind::Refuse:
+      break;
+  }
+  ctx_.metrics.reject("rtmp_publish_route");
+  refuse(media::kPlayStreamId, "NetStream.Publish.Rejected",
+         route.reason.empty() ? "the room's node is not known" : route.reason);
+}
+
+void RtmpSession::begin_publish(std::optional<cluster::NodeRecord> forward) {
   const auto* existing = ctx_.hub.find(stream_);
   const bool takeover = existing && existing->publisher();
   if (takeover) ++ctx_.metrics.takeovers_total;
   ++ctx_.metrics.publishes_total;
+  forwarding_ = forward.has_value() && ctx_.forwards;
   source_ = &ctx_.hub.publish(stream_, this, now_ms());
-  spdlog::info("rtmp#{} publish {}{}", id_, stream_key(stream_), takeover ? " (takeover)" : "");
+  if (forwarding_) {
+    spdlog::info("rtmp#{} publish {}{}: its room is held by node {}: forwarded there", id_,
+                 stream_key(stream_), takeover ? " (takeover)" : "", forward->id);
+    ctx_.forwards->start(stream_, this,
+                         std::static_pointer_cast<Closable>(
+                             std::static_pointer_cast<RtmpSession>(shared_from_this())),
+                         std::move(forward));
+  } else {
+    spdlog::info("rtmp#{} publish {}{}{}", id_, stream_key(stream_), takeover ? " (takeover)" : "",
+                 forwarded_in_ ? " (forwarded by another node)" : "");
+  }
   send_status(media::kPlayStreamId, "status", "NetStream.Publish.Start",
               stream_key(stream_) + " is now published");
-  return {};
+}
+
+bool RtmpSession::forward_to(const std::string& node_id, std::optional<cluster::NodeRecord> node) {
+  if (role_ != Role::Publisher || !source_ || forwarded_in_ || forwarding_ || !ctx_.forwards)
+    return false;
+  forwarding_ = true;
+  spdlog::info("rtmp#{} publish {}: its room moved to node {}: forwarded there", id_,
+               stream_key(stream_), node_id);
+  ctx_.forwards->start(
+      stream_, this,
+      std::static_pointer_cast<Closable>(std::static_pointer_cast<RtmpSession>(shared_from_this())),
+      std::move(node));
+  return true;
 }
 
 Status RtmpSession::on_play(const rtmp::Command& c) {
@@ -398,6 +475,9 @@ void RtmpSession::stop_role(const media::StreamEnd& how) {
   } else if (role_ == Role::Player && source_) {
     ctx_.hub.detach(*source_, this);
   }
+  if (role_ == Role::Publisher && forwarding_ && ctx_.forwards) ctx_.forwards->stop(stream_, this);
+  forwarding_ = false;
+  routing_ = false;
   source_ = nullptr;
   if (!nonce_.empty()) ctx_.access.untrack(nonce_, this);
   if (relay_downstream_) --ctx_.metrics.relay_downstreams;

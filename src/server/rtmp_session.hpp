@@ -2,6 +2,12 @@
 // One RTMP connection: handshake, chunk stream, commands, then either publishing into the hub or
 // playing from it. Protocol parsing lives in rtmp/; this file is the I/O around it.
 //
+// Cluster mode: a publish whose room this node does not hold is routed first
+// (cluster/push_route.hpp; docs/cluster.md "Pushes to another node"): the encoder is kept and its
+// stream forwarded to the room's node (server/push_forward.hpp), published here only as a
+// stream this node's rooms do not see. A publish with a forward URL (another node's forward) is
+// checked against the cluster secret and is then a push like any other, never forwarded on.
+//
 // Memory (issue 10): the chunk decoder runs under the small rtmp::kCommandLimits until a signed
 // `publish` is accepted, and only then under the full limits (players keep the small ones: they
 // send only commands and control messages). Messages are handled as the decoder completes them,
@@ -13,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +27,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "cluster/node_record.hpp"
+#include "cluster/push_route.hpp"
 #include "media/sink.hpp"
 #include "rtmp/chunk_decoder.hpp"
 #include "rtmp/command.hpp"
@@ -50,6 +59,18 @@ class RtmpSession final : public MediaConnection,
   void close_gracefully(std::string_view reason);
   /// Plays for another node's relay (a relay URL signed with the cluster secret).
   bool relay_downstream() const override { return relay_downstream_; }
+  /// Whether the stream published here is this node's (media/sink.hpp): not while it is
+  /// forwarded to its room's node (server/push_forward.hpp), so this node's rooms never see it.
+  bool local() const override { return !forwarding_; }
+  /// A push another node forwarded here (a forward URL signed with the cluster secret).
+  bool forwarded_in() const noexcept { return forwarded_in_; }
+  /// The stream this session publishes or plays (empty ids before its publish or play).
+  const StreamId& published_stream() const noexcept { return stream_; }
+  /// Hand-over of the room (Server::hand_over): the stream this session publishes is forwarded
+  /// to node `node_id` from now on (`node`: its record; nullopt: to the room's node once looked
+  /// up). False when it publishes nothing, is itself a forward from another node, or is
+  /// forwarded already.
+  bool forward_to(const std::string& node_id, std::optional<cluster::NodeRecord> node);
 
  private:
   enum class Role { None, Publisher, Player };
@@ -67,6 +88,12 @@ class RtmpSession final : public MediaConnection,
   /// role: stream, URL nonce (tracked for revocation), viewer id, StreamBegin.
   bool take_role(const rtmp::Command& command, Role role);
   Status on_publish(const rtmp::Command& command);
+  /// Cluster mode: where an accepted publish goes (cluster/push_route.hpp): taken here, after a
+  /// lookup of the room's node when the room is not held here, forwarded there, or refused.
+  void route_publish();
+  void apply_route(const cluster::PushRoute& route);
+  /// Publishes into the hub: this node's stream, or one forwarded to `forward`'s node.
+  void begin_publish(std::optional<cluster::NodeRecord> forward);
   Status on_play(const rtmp::Command& command);
   void on_media(const rtmp::Message& message);
   /// Ends the publish or play; `how` tells the hub why a publish ended.
@@ -109,6 +136,9 @@ class RtmpSession final : public MediaConnection,
   StreamId stream_;
   std::string nonce_;
   bool relay_downstream_ = false;
+  bool routing_ = false;       // a publish waits for its room's lookup (media is dropped meanwhile)
+  bool forwarding_ = false;    // the publish is forwarded to the room's node
+  bool forwarded_in_ = false;  // the publish came from another node with a forward URL
   media::Source* source_ = nullptr;
 
   bool closed_ = false;

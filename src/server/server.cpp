@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <iostream>
 
@@ -17,6 +18,7 @@
 #include "server/console_plane.hpp"
 #include "server/http_session.hpp"
 #include "server/log_limiter.hpp"
+#include "server/push_forward.hpp"
 #include "server/recordings.hpp"
 #include "server/relay.hpp"
 #include "server/rtmp_session.hpp"
@@ -124,6 +126,10 @@ Server::Server(Config config)
   access_.set_cluster_secret(config_.cluster.secret);
   relay_ = std::make_unique<RelayManager>(ctx_, relay_timing(config_.relay));
   ctx_.relay = relay_.get();
+  // Pushes for rooms other nodes hold are forwarded there, retried as relay pulls are.
+  forwards_ = std::make_unique<PushForwards>(
+      ctx_, cluster::ForwardTiming{config_.relay.retry_initial_ms, config_.relay.retry_max_ms});
+  ctx_.forwards = forwards_.get();
   if (!config_.relay.origin.empty()) {
     // Static edge mode: every stream not published here comes from the one origin.
     relay_->set_find_origin([origin = config_.relay.origin](const StreamId&) {
@@ -144,6 +150,9 @@ Server::Server(Config config)
         hub_.set_viewer_mute(m->stream, m->viewer, m->audio, m->video);
       else if (const auto* f = std::get_if<cluster::ReportForwardMessage>(&b))
         signal_->apply_forwarded_report(from, f->body);
+    });
+    forwards_->set_locate([this](const StreamId& id, std::function<void(cluster::PushRoute)> done) {
+      cluster_->route_push(id.app_id, id.room_id, false, std::move(done));
     });
     cluster_->on_yield([this](const std::string& app_id, const std::string& room_id,
                               const std::string& winner) { hand_over(app_id, room_id, winner); });
@@ -311,6 +320,7 @@ void Server::tick() {
   console_->tick(now);
   ctx_.access.prune(static_cast<std::uint32_t>(now / 1000));
   relay_->tick(now);
+  forwards_->tick(now);
   if (cluster_ && ticks_++ % 2 == 0) cluster_tick(now);
   if (callbacks_) callbacks_->pump();
   flush_log_summaries();
@@ -390,6 +400,37 @@ void Server::hand_over(const std::string& app_id, const std::string& room_id,
   auto h = std::make_shared<SignalPlane::HandOver>(signal_->hand_over(app_id, room_id, now));
   spdlog::info("cluster: room {}/{}: {} sessions move to node {}", app_id, room_id,
                h->members.size(), winner);
+  // Pushes of the room published here (cluster/push_route.hpp hand_over_push): a moving
+  // member's stays until the deadline, another node's forward is closed at once, any other (a
+  // media-only member's encoder, which cannot move) is forwarded to the winner from the live
+  // stream (the link starts with the hub's GOP cache) and left out of the deadline's closes.
+  std::set<StreamId> moving, forwarded;
+  for (const auto& m : h->members)
+    for (const auto& p : m.publications)
+      moving.insert(StreamId{app_id, room_id, m.user_id, p.kind});
+  std::vector<std::shared_ptr<RtmpSession>> pushes;
+  hub_.for_each([&](media::Source& s) {
+    if (s.id().app_id != app_id || s.id().room_id != room_id) return;
+    if (auto* rtmp = dynamic_cast<RtmpSession*>(s.publisher()))
+      pushes.push_back(std::static_pointer_cast<RtmpSession>(rtmp->shared_from_this()));
+  });
+  for (auto& rtmp : pushes) {
+    const auto id = rtmp->published_stream();
+    switch (cluster::hand_over_push(moving.contains(id), rtmp->forwarded_in())) {
+      case cluster::HandOverPush::Keep:
+        break;
+      case cluster::HandOverPush::Close:
+        rtmp->close("the room moved to node " + winner);
+        break;
+      case cluster::HandOverPush::Forward:
+        if (rtmp->forward_to(winner, cluster_->live_node(winner))) forwarded.insert(id);
+        break;
+    }
+  }
+  std::erase_if(h->media_end, [&forwarded](const room::MediaEffect& e) {
+    const auto* close = std::get_if<room::CloseStream>(&e);
+    return close && forwarded.contains(close->stream);
+  });
   auto members = h->members;
   cluster_->write_handed_over(
       app_id, room_id, std::move(members), now, std::chrono::milliseconds(3000),
@@ -430,6 +471,7 @@ void Server::finish_shutdown() {
   signal_->shutdown();
   recordings_->shutdown();
   relay_->shutdown();
+  forwards_->shutdown();
   if (usage_) usage_->close_all(now_ms());  // what is still open ends now, written before exit
   if (callbacks_) callbacks_->stop();       // what is queued stays on disk for the next start
   // Every viewer ends cleanly: RTMP players get StreamEOF and an UnpublishNotify status,

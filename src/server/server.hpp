@@ -29,6 +29,7 @@ class SignalPlane;
 class Recordings;
 class ConsolePlane;
 class RelayManager;
+class PushForwards;
 class ClusterNode;
 class UsageRecorder;
 class CallbackService;
@@ -73,7 +74,9 @@ class Server {
   /// Cluster mode (docs/cluster.md "Pin conflicts"): a room whose pin another node won moves
   /// there: forgotten here, its members written out as session records, then its sessions closed
   /// with 1001 (so each client resumes on the winner, which merges them in); its media goes on
-  /// here until cluster.drain_timeout_ms, then ends (unless the room is held here again).
+  /// here until cluster.drain_timeout_ms, then ends (unless the room is held here again). The
+  /// live pushes of its media-only members are forwarded to the winner instead (PushForwards):
+  /// their encoders cannot move.
   void hand_over(const std::string& app_id, const std::string& room_id, const std::string& winner);
   void wait_for_moves(std::chrono::steady_clock::time_point deadline);
   void finish_shutdown();
@@ -92,6 +95,7 @@ class Server {
   std::unique_ptr<Recordings> recordings_;
   std::unique_ptr<ConsolePlane> console_;
   std::unique_ptr<RelayManager> relay_;
+  std::unique_ptr<PushForwards> forwards_;
   std::unique_ptr<ClusterNode> cluster_;  // cluster mode only
   /// The cluster record's load figures, measured once a second.
   struct LoadSample {

@@ -9,6 +9,10 @@
 // Checked: all users in the winner's room, connected; each half sees the other's users appear;
 // every viewer plays every publisher from the winner; no DISCONNECT; the loser holds no room. A
 // user in both halves (erin) keeps the session that moves in; the winner's gets CLIENT_BANNED.
+// A media-only member of the loser's half (cam: ffmpeg pushing a `minirtc url publish` URL made
+// for the loser) cannot move: the loser forwards its push to the winner (docs/cluster.md "Pushes
+// to another node"), where it is a member, plays from a keyframe, and goes on past the hand-over's
+// deadline.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +24,7 @@ import { startClusterNode } from './lib/cluster_node.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { runApp as runAppWith } from './lib/call_app.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
-import { pushTestStream, waitFor } from './lib/media.mjs';
+import { pushTestStream, playHttpFlv, signedUrl, waitFor } from './lib/media.mjs';
 
 const appId = 'handovertest0123456789ab';
 const appKey = 'handover-test-key';
@@ -63,6 +67,12 @@ after(async () => {
 });
 
 const runApp = (phone, userId) => runAppWith(phone, userId, { players, pushers });
+/** A sample of /metrics (cluster nodes label every sample with their id); NaN when absent. */
+const metricOf = async (node, name) => {
+  const text = await (await fetch(`${node.base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').pop()) : NaN;
+};
 
 /** A phone whose config lists `node` first (as a client a balancer sent there). */
 function phoneOn(node) {
@@ -116,6 +126,9 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   winner.proc.kill('SIGSTOP');
   try {
     await redis.cli('SET', pinKey, `v1 ${loser.id} ${Date.now()}`, 'PX', '10000');
+    // cam's encoder pushes a URL made for the loser: the room is pinned there now, so it takes it.
+    const camUrl = await signedUrl(binaryPath(), { action: 'publish', appId, appKey, room: roomId, user: 'cam', rtmpBase: loser.rtmpUrl });
+    pushers.set('cam', pushTestStream(camUrl, { seconds: 300 }));
     await join(phoneOn(loser), 'carol');
     await join(phoneOn(loser), 'dave');
     const erin2 = phoneOn(loser);
@@ -126,8 +139,10 @@ test('two nodes holding one room after an outage: the loser hands its half over,
         `${userId} joined the room on ${loser.id}, not redirected`);
     const split = await admin(loser, `/apps/${appId}/rooms/${roomId}`);
     assert.equal(split.status, 200, `${loser.id} holds the room too`);
-    assert.deepEqual(split.body.members.map((m) => m.userId).sort(), ['carol', 'dave', 'erin']);
+    assert.deepEqual(split.body.members.map((m) => m.userId).filter((u) => u !== 'cam').sort(), ['carol', 'dave', 'erin']);
     await publish('carol');
+    await waitFor(async () => (await admin(loser, `/apps/${appId}/rooms/${roomId}`)).body.members.some((m) => m.userId === 'cam'),
+      { timeoutMs: 3000 * SLOW, what: `cam live in ${loser.id}'s half` });
   } finally {
     winner.proc.kill('SIGCONT');
   }
@@ -157,8 +172,8 @@ test('two nodes holding one room after an outage: the loser hands its half over,
 
   const room = await admin(winner, `/apps/${appId}/rooms/${roomId}`);
   assert.equal(room.status, 200);
-  assert.deepEqual(room.body.members.map((m) => m.userId).sort(), [...users, 'erin'].sort());
-  for (const m of room.body.members) assert.equal(m.state, 'connected', `${m.userId} connected`);
+  assert.deepEqual(room.body.members.map((m) => m.userId).filter((u) => u !== 'cam').sort(), [...users, 'erin'].sort());
+  for (const m of room.body.members.filter((u) => u.userId !== 'cam')) assert.equal(m.state, 'connected', `${m.userId} connected`);
   // carol pushes to the winner now (UPDATE_URL with its RTMP address).
   assert.ok(phones[2].named(EVENTS.UPDATE_URL).some((u) => u.uid === 'carol' && u.url.includes(winner.rtmp)),
     'carol: UPDATE_URL to push to the winner');
@@ -170,6 +185,23 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   assert.ok(list.body.rooms.every((r) => r.node !== loser.id), JSON.stringify(list.body));
   assert.match(loser.logs(), /hands its sessions over/);
   assert.match(loser.logs(), new RegExp(`room ${appId}/${roomId}: 3 sessions move to node ${winner.id}`));
+
+  // cam's push was forwarded to the winner: a member there, played from a keyframe, not cut at the
+  // hand-over's deadline (drain_timeout_ms) as the moved sessions' old pushes are.
+  await waitFor(async () => (await admin(winner, `/apps/${appId}/rooms/${roomId}`)).body.members.some((m) => m.userId === 'cam'),
+    { timeoutMs: 10000 * SLOW, what: `cam a member on ${winner.id}` });
+  assert.match(loser.logs(), new RegExp(`its room moved to node ${winner.id}: forwarded there`));
+  assert.equal(await metricOf(loser, 'minirtc_cluster_push_forwards'), 1, `${loser.id} forwards cam`);
+  const camPlay = playHttpFlv(await signedUrl(binaryPath(), { action: 'play', appId, appKey, room: roomId, user: 'cam', viewer: 'watcher', format: 'flv', httpBase: winner.base }));
+  players.push({ viewer: 'watcher', uid: 'cam', url: winner.base, player: camPlay, startedAt: Date.now() });
+  await waitFor(() => camPlay.reader.videoFrames.length > 10, { timeoutMs: 15000 * SLOW, what: 'cam playing on the winner' });
+  assert.ok(camPlay.reader.videoFrames.find((f) => !f.sequenceHeader).keyframe, 'cam starts on a keyframe');
+  await new Promise((r) => setTimeout(r, 9000));  // past the loser's deadline (8 s) for its media
+  const frames = camPlay.reader.videoFrames.length;
+  await waitFor(() => camPlay.reader.videoFrames.length > frames + 10, { timeoutMs: 5000 * SLOW, what: 'cam still playing after the deadline' });
+  assert.equal(pushers.get('cam').proc.exitCode, null, 'cam\'s encoder still pushing to the loser');
+  assert.ok((await admin(loser, `/apps/${appId}/rooms/${roomId}`)).status === 307, `${loser.id} still holds no room`);
+
   phones.forEach((p, i) => {
     assert.equal(p.named(EVENTS.DISCONNECT).length, 0, `${users[i]}: no DISCONNECT`);
     assert.equal(p.named(EVENTS.PEER_LEAVE).length, 0, `${users[i]}: no PEER_LEAVE`);

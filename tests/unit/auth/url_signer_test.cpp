@@ -255,8 +255,8 @@ TEST(UrlSigner, GarbageQueries) {
       {"a=play&v=bob&n=fedcba9876543210&s=" + s, "URL not signed: field e missing"},
       {"a=play&v=bob&e=1700003600&s=" + s, "URL not signed: field n missing"},
       {"a=play&v=bob&e=1700003600&n=fedcba9876543210", "URL not signed: field s missing"},
-      {"a=watch&v=bob" + tail, "URL field a is not pub, play or relay"},
-      {"a=PLAY&v=bob" + tail, "URL field a is not pub, play or relay"},
+      {"a=watch&v=bob" + tail, "URL field a is not pub, play, relay or fwd"},
+      {"a=PLAY&v=bob" + tail, "URL field a is not pub, play, relay or fwd"},
       {"a=play&v=bob&e=&n=fedcba9876543210&s=" + s, "URL field e is not unix seconds"},
       {"a=play&v=bob&e=-5&n=fedcba9876543210&s=" + s, "URL field e is not unix seconds"},
       {"a=play&v=bob&e=4294967296&n=fedcba9876543210&s=" + s, "URL field e is not unix seconds"},
@@ -341,6 +341,67 @@ TEST(UrlSigner, RelayRefusesForgedExpiredAndCrossedUrls) {
   expect_refused(verify_relay(stream_key(play.stream), relabelled), "URL signature invalid");
   expect_refused(verify_relay(key, sign_url_query(g, kClusterSecret) + "&v=bob"),
                  "relay URL must not name a viewer (field v)");
+}
+
+// Forward push URLs: a node's publish of a stream pushed to it for a room another node holds.
+// Signed with the cluster secret, action "fwd", no viewer.
+UrlGrant forward_grant() {
+  auto g = relay_grant();
+  g.action = UrlAction::Forward;
+  return g;
+}
+
+Result<UrlGrant> verify_forward(std::string_view key, std::string_view query,
+                                std::uint32_t now = kNow) {
+  return verify_url(
+      key, query, UrlAction::Forward,
+      [](std::string_view app_id) -> std::optional<std::string> {
+        if (app_id == kAppId) return std::string(kClusterSecret);
+        return std::nullopt;
+      },
+      now);
+}
+
+// Computed independently (Python hmac) from docs/protocol.md, "Forward push URLs".
+TEST(UrlSigner, ForwardVector) {
+  const auto g = forward_grant();
+  EXPECT_EQ(sign_url_query(g, kClusterSecret),
+            "a=fwd&e=1700003600&n=00112233aabbccdd&s=1161d4bbc4857da300d81bee0a2aefa8");
+  auto ok = verify_forward(stream_key(g.stream), sign_url_query(g, kClusterSecret));
+  ASSERT_TRUE(ok) << ok.error().reason;
+  EXPECT_EQ(*ok, g);
+  EXPECT_EQ(url_query_action(sign_url_query(g, kClusterSecret)), UrlAction::Forward);
+}
+
+TEST(UrlSigner, ForwardRefusesForgedExpiredAndCrossedUrls) {
+  const auto g = forward_grant();
+  const auto key = stream_key(g.stream);
+  // Signed with the app key (what an app's backend, or anyone with a publish URL's key, could
+  // make) instead of the cluster secret.
+  expect_refused(verify_forward(key, sign_url_query(g, kAppKey)), "URL signature invalid");
+  expect_refused(verify_forward(key, sign_url_query(g, kClusterSecret), kExpiry + 1),
+                 "URL expired");
+  expect_refused(
+      verify_forward(stream_key(StreamId{std::string(kAppId), "r1", "bob", StreamKind::Main}),
+                     sign_url_query(g, kClusterSecret)),
+      "URL signature invalid");
+  // A relay pull URL is no forward URL and the other way round; an app's publish URL neither.
+  expect_refused(verify_forward(key, sign_url_query(relay_grant(), kClusterSecret)),
+                 "URL is for relaying, not forwarding");
+  expect_refused(verify_relay(key, sign_url_query(g, kClusterSecret)),
+                 "URL is for forwarding, not relaying");
+  expect_refused(verify(key, sign_url_query(g, kClusterSecret), UrlAction::Publish),
+                 "URL is for forwarding, not publishing");
+  auto publish = g;
+  publish.action = UrlAction::Publish;
+  expect_refused(verify_forward(key, sign_url_query(publish, kAppKey)),
+                 "URL is for publishing, not forwarding");
+  // A relay URL's fields relabelled as a forward: the action is signed.
+  auto relabelled = sign_url_query(relay_grant(), kClusterSecret);
+  relabelled.replace(0, relabelled.find('&'), "a=fwd");
+  expect_refused(verify_forward(key, relabelled), "URL signature invalid");
+  expect_refused(verify_forward(key, sign_url_query(g, kClusterSecret) + "&v=bob"),
+                 "forward URL must not name a viewer (field v)");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -193,6 +194,62 @@ TEST(PlayClient, AcknowledgesAndAnswersPings) {
   auto ev = parse_user_control(pong.payload.span());
   EXPECT_EQ(ev->type, static_cast<std::uint16_t>(UserControlType::PingResponse));
   EXPECT_EQ(ev->value, 1234u);
+}
+
+// Publish mode (a node's push forward): the same exchange up to createStream, then the announced
+// chunk size and publish; Publish.Start starts it; media from the server is no stream of ours.
+TEST(PlayClient, PublishesWithItsChunkSize) {
+  // A publish name longer than one 128-byte chunk: it must be chunked at the announced size.
+  const std::string name = "app~r~u~main?a=fwd&e=1&n=" + std::string(200, 'x');
+  PlayClient client{PlayTarget{"live", "rtmp://room-node:1935/live", name, true, 60000}};
+  Server server;
+  std::vector<PlayEvent> events;
+  std::function<Status(const Bytes&)> to_client = [&](const Bytes& bytes) {
+    Bytes out;
+    auto st = client.feed(bytes, out, events);
+    if (!out.empty()) {
+      Bytes reply = server.take(out);
+      if (!reply.empty()) return to_client(reply);
+    }
+    return st;
+  };
+  Bytes c0c1;
+  client.start(c0c1);
+  ASSERT_TRUE(to_client(server.take(c0c1)).ok());
+  auto cmds = server.commands();
+  ASSERT_EQ(cmds.size(), 1u);
+  ASSERT_TRUE(to_client(command(connect_result(cmds[0].transaction_id))).ok());
+  cmds = server.commands();
+  ASSERT_EQ(cmds.size(), 2u);
+  EXPECT_EQ(cmds[1].name, "createStream");
+  ASSERT_TRUE(to_client(command(result(cmds[1].transaction_id, Value::number(1)))).ok());
+  EXPECT_EQ(client.stream_id(), 1u);
+  // SetChunkSize, then publish(name, "live") on the stream, decoded at the new size.
+  ASSERT_GE(server.received.size(), 2u);
+  const auto& chunk = server.received[server.received.size() - 2];
+  EXPECT_EQ(chunk.type, to_u8(MessageType::SetChunkSize));
+  EXPECT_EQ(server.decoder.chunk_size(), 60000u);
+  cmds = server.commands();
+  ASSERT_EQ(cmds.size(), 3u);
+  EXPECT_EQ(cmds[2].name, "publish");
+  ASSERT_EQ(cmds[2].args.size(), 2u);
+  EXPECT_EQ(cmds[2].args[0].as_string(), name);
+  EXPECT_EQ(cmds[2].args[1].as_string(), "live");
+  EXPECT_EQ(server.received.back().stream_id, 1u);
+  EXPECT_FALSE(client.playing());
+  // Play.Start is not a publish's start; Publish.Start is.
+  ASSERT_TRUE(to_client(command(on_status("status", "NetStream.Play.Start", ""), 1)).ok());
+  EXPECT_FALSE(client.playing());
+  ASSERT_TRUE(to_client(command(on_status("status", "NetStream.Publish.Start", ""), 1)).ok());
+  EXPECT_TRUE(client.playing());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, PlayEvent::Kind::Started);
+  ASSERT_TRUE(to_client(message(kCsidVideo, MessageType::Video, 5, 1, Bytes{0x17, 0})).ok());
+  EXPECT_EQ(events.size(), 1u);
+  // A refusal later (the room's node closed the publish) is the client's error.
+  auto st = to_client(command(on_status("error", "NetStream.Publish.BadName", "taken"), 1));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().reason.find("NetStream.Publish.BadName"), std::string::npos);
 }
 
 TEST(PlayClient, RefusedPlayIsAnErrorWithTheServersCode) {

@@ -1,0 +1,110 @@
+#pragma once
+// Where an RTMP push goes in a cluster (docs/cluster.md "Pushes to another node"), and what a
+// node does while it forwards one: pure rules, values in, decisions out; the server's RTMP
+// session and its push forwards (server/push_forward) do the reads and the I/O.
+//
+// A push (a publish with a valid signed URL) reaches a node. A room is held by one node; an
+// encoder (ffmpeg, OBS, a `minirtc url publish` URL) cannot follow a redirect, so a node that
+// does not hold the push's room forwards the stream to the node that does, as SRS's edge
+// publish does, instead of taking the room (which would make two nodes hold it: a pin conflict,
+// settled by handing this node's half over). route_push, in order:
+//  1. The room is held here: Here (no store read: a push for a room held here costs nothing).
+//  2. Not looked up yet: LookUp (the caller locates the room as a join would, with itself as the
+//     only candidate: the pin of a live node stands, a room no live node holds is pinned to the
+//     caller; then asks again with the answer).
+//  3. The store could not be asked: Refuse (a join for a room not held here fails the same way
+//     while Redis is away; the encoder pushes again later).
+//  4. No live node holds the room, or this one does (pinned here, the room not made yet): Here.
+//     This node takes the room as it always did (its tick refreshes the pin).
+//  5. Another live node holds it, and the push is itself a forward from a third node: Refuse.
+//     A forward is one hop: the sender looks the room up again and forwards to the right node,
+//     so two nodes that disagree for a moment cannot pass a stream back and forth.
+//  6. Another live node holds it: Forward there (to its relay address; none: Refuse).
+//
+// While forwarding, the encoder stays connected to this node; the link to the room's node may
+// drop (that node died, drains, handed the room over, refused). Then forward_link_ended counts a
+// failure and sets a retry after a backoff (retry_initial_ms doubled per failure in a row, at
+// most retry_max_ms; a link that carried media before it ended starts the count over), and at
+// the retry the room is looked up again (forward_due, then forward_located with route_push's
+// answer):
+//  - Forward to a node: connect there (to another node than the one that failed: at once, the
+//    count started over).
+//  - Here (the room is held by this node now, or by none): close the encoder, which pushes again
+//    (an encoder reconnects by itself) and this node takes the room normally, as step 1 or 4.
+//  - Refuse (the store is away; no relay address): keep the encoder, count a failure, retry later.
+//
+// At a hand-over (this node lost a pin conflict, docs/cluster.md "Pin conflicts"), each push of
+// the room published here goes by hand_over_push: a publication of a member that moves by its
+// session stays until the hand-over's deadline (its client pushes to the winner once it heard its
+// new URL); a push that is another node's forward is closed at once (that node looks the room up
+// again and forwards to the winner itself: forwards are one hop); any other push (a media-only
+// member's encoder, which cannot move) is forwarded to the winner.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cluster/node_record.hpp"
+
+namespace minirtc::cluster {
+
+/// What is known about a push's room when it is routed.
+struct PushFacts {
+  bool held_here = false;           // this node holds the room now
+  bool forwarded = false;           // the push is another node's forward (a node-signed URL)
+  bool looked_up = false;           // the store was asked; the three fields below are its answer
+  std::string lookup_error;         // non-empty: the store could not be asked
+  std::optional<NodeRecord> owner;  // the room's live node by its pin (nullopt: none)
+};
+
+struct PushRoute {
+  enum class Kind { Here, LookUp, Forward, Refuse };
+  Kind kind = Kind::Here;
+  NodeRecord node;     // Forward: where to
+  std::string reason;  // Refuse: why (for the encoder and the log)
+};
+
+PushRoute route_push(const PushFacts& facts, std::string_view self_id);
+
+enum class HandOverPush { Keep, Forward, Close };
+HandOverPush hand_over_push(bool session_publication, bool forwarded_in);
+
+struct ForwardTiming {
+  std::uint32_t retry_initial_ms = 500;
+  std::uint32_t retry_max_ms = 15000;
+};
+
+/// What a node remembers of one stream it forwards.
+struct ForwardState {
+  bool linked = false;            // a link to the room's node is open (connecting or publishing)
+  bool looking_up = false;        // a lookup of the room is under way
+  std::uint32_t failures = 0;     // links that ended (or lookups that failed) in a row
+  std::uint64_t retry_at_ms = 0;  // no lookup before this
+  std::string node;               // the node of the last link (what the failures count against)
+};
+
+struct ForwardStep {
+  enum class Kind { Wait, Connect, CloseEncoder };
+  Kind kind = Kind::Wait;
+  NodeRecord node;     // Connect
+  std::string reason;  // CloseEncoder: for the encoder; Wait after a refusal: for the log
+};
+
+/// The wait before the retry after `failures` failures in a row (1 = the first).
+std::uint32_t forward_backoff_ms(std::uint32_t failures, const ForwardTiming& timing);
+
+/// The link ended while the encoder is connected: counts the failure, sets the retry.
+void forward_link_ended(ForwardState& state, bool delivered_media, std::uint64_t now_ms,
+                        const ForwardTiming& timing);
+
+/// Whether to look the room up now (no link, no lookup under way, the retry due); sets
+/// looking_up when it says so.
+bool forward_due(ForwardState& state, std::uint64_t now_ms);
+
+/// A lookup's answer (route_push of the room, `forwarded` false): the next step. Connect sets
+/// linked and the node.
+ForwardStep forward_located(ForwardState& state, const PushRoute& route, std::uint64_t now_ms,
+                            const ForwardTiming& timing);
+
+}  // namespace minirtc::cluster

@@ -1,0 +1,297 @@
+#include "server/push_forward.hpp"
+
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "auth/url_signer.hpp"
+#include "rtmp/play_client.hpp"
+#include "server/context.hpp"
+#include "server/log_limiter.hpp"
+#include "server/media_connection.hpp"
+#include "server/socket_options.hpp"
+
+namespace minirtc::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+/// A link that published at least this long counts as having carried the stream: its end starts
+/// the failure count over. (A room's node that accepts the publish and closes it at once, e.g. for
+/// a member it kicked, is retried with a growing backoff instead of twice a second.)
+constexpr std::uint64_t kSteadyLinkMs = 5000;
+}  // namespace
+
+/// One publish of one stream on the room's node (see push_forward.hpp).
+class ForwardLink final : public MediaConnection {
+ public:
+  ForwardLink(ServerContext& ctx, PushForwards& manager, StreamId id, cluster::NodeRecord node)
+      : MediaConnection(ctx.flusher, media::WireFormat::Rtmp, ctx.config.media.viewer_queue),
+        ctx_(ctx),
+        manager_(manager),
+        id_(std::move(id)),
+        node_(std::move(node)),
+        socket_(ctx.io),
+        deadline_(ctx.io),
+        client_(target()) {}
+
+  void start() {
+    deadline_.expires_after(std::chrono::seconds(ctx_.config.media.handshake_timeout_s));
+    std::weak_ptr<MediaConnection> weak = weak_from_this();
+    deadline_.async_wait([weak](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto s = std::static_pointer_cast<ForwardLink>(weak.lock());
+      if (s && !s->started_) s->fail("not publishing in time");
+    });
+    auto self = std::static_pointer_cast<ForwardLink>(shared_from_this());
+    asio::co_spawn(
+        socket_.get_executor(), [self]() { return self->run(); }, asio::detached);
+  }
+
+  /// By the manager: ends the link without telling it.
+  void close(std::string_view reason) {
+    if (closed_) return;
+    closed_ = true;
+    spdlog::info("forward {} to node {}: closed: {}", stream_key(id_), node_.id, reason);
+    stop();
+  }
+
+  // ViewerSink (called by the hub).
+  bool relay_downstream() const override { return true; }
+  void close_viewer(std::string_view reason) override {
+    // The hub closes the stream's viewers (this node's shutdown): end the link, not inside the
+    // hub's call.
+    std::weak_ptr<MediaConnection> weak = weak_from_this();
+    asio::post(ctx_.io, [weak, r = std::string(reason)] {
+      if (auto s = std::static_pointer_cast<ForwardLink>(weak.lock())) s->fail("closed here: " + r);
+    });
+  }
+
+ private:
+  rtmp::PlayTarget target() const {
+    const auto grant = auth::UrlGrant{auth::UrlAction::Forward, id_, "",
+                                      now_s() + ctx_.config.relay.url_ttl_s, auth::new_nonce()};
+    return rtmp::PlayTarget{"live", "rtmp://" + node_.relay_address + "/live",
+                            stream_key(id_) + "?" + ctx_.access.relay_query(grant), true,
+                            media::kOutChunkSize};
+  }
+
+  asio::awaitable<void> run() {
+    auto self = std::static_pointer_cast<ForwardLink>(shared_from_this());
+    auto hp = parse_host_port(node_.relay_address);
+    if (!hp) co_return fail("relay address: " + hp.error().reason);
+    tcp::resolver resolver(socket_.get_executor());
+    auto [rec, endpoints] =
+        co_await resolver.async_resolve(hp->first, std::to_string(hp->second), kNoThrow);
+    if (closed_) co_return;
+    if (rec) co_return fail("resolve: " + rec.message());
+    auto [cec, ep] = co_await asio::async_connect(socket_, endpoints, kNoThrow);
+    if (closed_) co_return;
+    if (cec) co_return fail("connect: " + cec.message());
+    // As an accepted viewer's socket: no Nagle delay, the kernel's unsent bytes bounded (the
+    // viewer queue decides what a link that falls behind skips).
+    tune_accepted_socket(socket_, ctx_.config.media.viewer_kernel_unsent_bytes);
+    std::vector<std::uint8_t> out;
+    client_.start(out);
+    std::vector<std::uint8_t> buffer(64 * 1024);
+    std::vector<rtmp::PlayEvent> events;
+    for (;;) {
+      if (!out.empty()) {  // before the publish started: the handshake and commands
+        auto [wec, n] = co_await asio::async_write(socket_, asio::buffer(out), kNoThrow);
+        if (closed_) co_return;
+        if (wec) co_return fail("write: " + wec.message());
+        out.clear();
+      }
+      auto [rec2, n] = co_await socket_.async_read_some(asio::buffer(buffer), kNoThrow);
+      if (closed_) co_return;
+      if (rec2)
+        co_return fail(rec2 == asio::error::eof ? "the room's node closed the connection"
+                                                : "read: " + rec2.message());
+      events.clear();
+      auto st = client_.feed(std::span(buffer.data(), n), out, events);
+      bool now_started = false;
+      for (const auto& e : events) now_started |= e.kind == rtmp::PlayEvent::Kind::Started;
+      // Once publishing, what the client says (acknowledgements, ping responses) goes through the
+      // write path, between media messages.
+      if ((started_ || now_started) && !out.empty()) {
+        send_now(media::make_control_packet(SharedBuffer(std::move(out))));
+        out = {};
+        if (closed_) co_return;
+      }
+      if (!st) co_return fail(st.error().reason);
+      if (now_started) {
+        on_started();
+        if (closed_) co_return;
+      }
+    }
+  }
+
+  void on_started() {
+    if (client_.stream_id() != media::kPlayStreamId)
+      return fail(fmt::format("the room's node answered createStream with stream {}, not {}",
+                              client_.stream_id(), media::kPlayStreamId));
+    started_ = true;
+    started_ms_ = now_ms();
+    deadline_.cancel();
+    spdlog::info("forward {} to node {}: publishing", stream_key(id_), node_.id);
+    // The hub's start sequence (metadata, sequence headers, GOP cache from its keyframe), then
+    // the live stream.
+    source_ = &ctx_.hub.attach(id_, this);
+  }
+
+  void write_buffers(std::vector<asio::const_buffer>& buffers) override {
+    auto self = std::static_pointer_cast<ForwardLink>(shared_from_this());
+    asio::async_write(socket_, buffers, [self](const boost::system::error_code& ec, std::size_t n) {
+      self->write_done(ec, n);
+    });
+  }
+  void on_write_error(const boost::system::error_code& ec) override {
+    fail("write: " + ec.message());
+  }
+
+  void fail(const std::string& reason) {
+    if (closed_) return;
+    closed_ = true;
+    log_limited(spdlog::level::warn, "forward link ended", "forward {} to node {}: ended: {}",
+                stream_key(id_), node_.id, reason);
+    const bool steady = started_ && now_ms() - started_ms_ >= kSteadyLinkMs;
+    stop();
+    manager_.link_ended(id_, this, steady);
+  }
+
+  void stop() {
+    deadline_.cancel();
+    if (source_) {
+      media::Source* source = source_;
+      source_ = nullptr;
+      ctx_.hub.detach(*source, this);
+    }
+    stop_writing();
+    boost::system::error_code ec;
+    socket_.close(ec);
+  }
+
+  ServerContext& ctx_;
+  PushForwards& manager_;
+  StreamId id_;
+  cluster::NodeRecord node_;
+  tcp::socket socket_;
+  asio::steady_timer deadline_;
+  rtmp::PlayClient client_;
+  media::Source* source_ = nullptr;
+  bool started_ = false;
+  std::uint64_t started_ms_ = 0;
+  bool closed_ = false;
+};
+
+PushForwards::PushForwards(ServerContext& ctx, cluster::ForwardTiming timing)
+    : ctx_(ctx), timing_(timing) {}
+
+PushForwards::~PushForwards() {
+  *alive_ = false;
+}
+
+void PushForwards::start(const StreamId& id, const media::PublisherHandle* encoder,
+                         std::weak_ptr<Closable> connection,
+                         std::optional<cluster::NodeRecord> node) {
+  if (stopped_) return;
+  auto& e = entries_[id];
+  if (auto old = std::move(e.link)) old->close("another push of the stream replaced it");
+  e = Entry{};
+  e.encoder = encoder;
+  e.connection = std::move(connection);
+  e.generation = next_generation_++;
+  if (!node) {
+    spdlog::info("forward {}: looking up the room's node", stream_key(id));
+    return;  // the next tick looks the room up (forward_due: retry_at 0)
+  }
+  e.state.node = node->id;
+  e.state.linked = true;
+  connect(id, e, *node);
+}
+
+void PushForwards::connect(const StreamId& id, Entry& e, const cluster::NodeRecord& node) {
+  ++ctx_.metrics.push_forwards_total;
+  if (e.links > 0) ++ctx_.metrics.push_forward_reconnects_total;
+  ++e.links;
+  spdlog::info(
+      "forward {}: publishing on node {} at {}{}", stream_key(id), node.id, node.relay_address,
+      e.links > 1 ? fmt::format(" (link {}, {} failures in a row)", e.links, e.state.failures)
+                  : "");
+  e.link = std::make_shared<ForwardLink>(ctx_, *this, id, node);
+  e.link->start();  // connects on a later handler: nothing re-enters this map now
+}
+
+void PushForwards::stop(const StreamId& id, const media::PublisherHandle* encoder) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.encoder != encoder) return;
+  auto link = std::move(it->second.link);
+  entries_.erase(it);
+  if (link) link->close("the encoder stopped");
+}
+
+void PushForwards::link_ended(const StreamId& id, const ForwardLink* link, bool delivered_media) {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.link.get() != link) return;
+  auto keep = std::move(it->second.link);  // alive until this call returns
+  cluster::forward_link_ended(it->second.state, delivered_media, now_ms(), timing_);
+  log_limited(spdlog::level::info, "forward retry", "forward {}: the room looked up again in {} ms",
+              stream_key(id), cluster::forward_backoff_ms(it->second.state.failures, timing_));
+}
+
+void PushForwards::tick(std::uint64_t now) {
+  if (stopped_ || !locate_) return;
+  std::vector<std::pair<StreamId, std::uint64_t>> due;
+  for (auto& [id, e] : entries_)
+    if (cluster::forward_due(e.state, now)) due.emplace_back(id, e.generation);
+  for (auto& [id, generation] : due)
+    locate_(id, [this, alive = alive_, id, generation](cluster::PushRoute route) {
+      if (*alive) located(id, generation, route);
+    });
+}
+
+void PushForwards::located(const StreamId& id, std::uint64_t generation,
+                           const cluster::PushRoute& route) {
+  if (stopped_) return;
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.generation != generation) return;
+  Entry& e = it->second;
+  const auto step = cluster::forward_located(e.state, route, now_ms(), timing_);
+  switch (step.kind) {
+    case cluster::ForwardStep::Kind::Connect:
+      return connect(id, e, step.node);
+    case cluster::ForwardStep::Kind::Wait:
+      log_limited(spdlog::level::warn, "forward wait", "forward {}: not forwarded now: {}",
+                  stream_key(id), step.reason);
+      return;
+    case cluster::ForwardStep::Kind::CloseEncoder: {
+      spdlog::info("forward {}: ends: {}", stream_key(id), step.reason);
+      auto connection = e.connection.lock();
+      entries_.erase(it);
+      if (connection) connection->close(step.reason);  // posted: the encoder stops later
+      return;
+    }
+  }
+}
+
+void PushForwards::shutdown() {
+  stopped_ = true;
+  auto entries = std::move(entries_);
+  entries_.clear();
+  for (auto& [id, e] : entries)
+    if (e.link) e.link->close("server shutting down");
+}
+
+}  // namespace minirtc::server

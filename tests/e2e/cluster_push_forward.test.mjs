@@ -1,0 +1,147 @@
+// Pushes to another node (docs/cluster.md "Pushes to another node"): two real nodes on one real
+// Redis. A room is pinned to one node (B) by a signalling user's join; an encoder (ffmpeg) pushes
+// a `minirtc url publish` URL made for the other node (A). A does not take the room: it accepts
+// the encoder and forwards the stream to B over RTMP with a node-signed forward URL. Checked: the
+// push is accepted, B's room has the encoder's user as a media-only member (the signalling user
+// hears PEER_ONLINE and STREAM_ADDED as for a direct push), a player on B decodes the stream from
+// a keyframe, A holds no room (its admin API redirects to B, its metrics count no room and one
+// forward), the pin stays B's; the encoder stopping closes the forward. Then B dies (kill -9):
+// A keeps the encoder while B's record lives (retrying with backoff), and once B's record expired
+// the room is held by no other node, so A closes the encoder; pushed again, A takes the room.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binaryPath } from './lib/server.mjs';
+import { startRedis } from './lib/redis.mjs';
+import { startClusterNode } from './lib/cluster_node.mjs';
+import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
+import { makeToken } from '../../examples/token/token.mjs';
+import { pushTestStream, playHttpFlv, decode, signedUrl, waitFor } from './lib/media.mjs';
+
+const appId = 'pushfwdtest0123456789abc';
+const appKey = 'push-forward-test-key';
+const adminKey = 'push-forward-admin-key';
+const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
+
+let redis;
+let dir;
+const nodes = [];
+const phones = [];
+const cleanup = [];
+
+const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey });
+
+const admin = async (node, path) => {
+  const res = await fetch(`${node.base}/v1/admin${path}`, { headers: { authorization: `Bearer ${adminKey}` }, redirect: 'manual' });
+  return { status: res.status, body: await res.json().catch(() => null) };
+};
+/** A sample of /metrics (cluster nodes label every sample with their id); NaN when absent. */
+const metric = async (node, name) => {
+  const text = await (await fetch(`${node.base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').pop()) : NaN;
+};
+
+before(async () => {
+  if (skip) return;
+  redis = await startRedis();
+  dir = mkdtempSync(join(tmpdir(), 'minirtc-pushfwd-'));
+  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-forwards"\ndrain_timeout_ms = 3000\n');
+  for (const id of ['n1', 'n2']) nodes.push(await startNode(id));
+});
+
+after(async () => {
+  for (const f of cleanup) await f();
+  for (const p of phones) await p.destroy();
+  for (const n of nodes) await n.stop();
+  if (redis) await redis.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('a push to a node that does not hold the room is forwarded to the room\'s node; A takes the room only once no other node holds it', { skip, timeout: 180000 * SLOW }, async (t) => {
+  const roomId = `pushfwd-${process.pid}`;
+  const bin = binaryPath();
+  // bob joins by signalling: the room is pinned to one node, B.
+  const bob = new Phone(nodes.map((n) => n.base), { playFormat: 'flv' });
+  phones.push(bob);
+  await bob.join(appId, makeToken({ appId, appKey, roomId, userId: 'bob', publish: true, subscribe: true }), roomId, 'bob');
+  const holders = [];
+  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  assert.equal(holders.length, 1, 'one node holds the room');
+  const B = holders[0];
+  const A = nodes.find((n) => n !== B);
+  const pinKey = `minirtc:room:{${appId}/${roomId}}:pin`;
+  assert.ok((await redis.cli('GET', pinKey)).startsWith(`v1 ${B.id} `));
+
+  // An encoder pushes a URL made for A (as `minirtc url publish` prints it for a fixed node).
+  const pushUrl = await signedUrl(bin, { action: 'publish', appId, appKey, room: roomId, user: 'cam', rtmpBase: A.rtmpUrl });
+  assert.ok(pushUrl.startsWith(`${A.rtmpUrl}/live/`), pushUrl);
+  const pushedAt = Date.now();
+  let encoder = pushTestStream(pushUrl, { seconds: 120 });
+  cleanup.push(() => encoder.stop());
+
+  // B's room gets cam as a media-only member; bob hears of it as of a direct push.
+  await bob.waitEvent(EVENTS.PEER_ONLINE, (p) => p.uid === 'cam', 20000 * SLOW);
+  await bob.waitEvent(EVENTS.STREAM_ADDED, (p) => p.uid === 'cam', 20000 * SLOW);
+  t.diagnostic(`bob heard STREAM_ADDED for cam ${Date.now() - pushedAt} ms after the push started`);
+  const room = await admin(B, `/apps/${appId}/rooms/${roomId}`);
+  assert.equal(room.status, 200);
+  assert.deepEqual(room.body.members.map((m) => m.userId).sort(), ['bob', 'cam']);
+  assert.equal(encoder.proc.exitCode, null, 'the encoder is still pushing: its push was accepted');
+
+  // A player on B: starts on a keyframe, and ffmpeg decodes the stream.
+  const playUrl = await signedUrl(bin, { action: 'play', appId, appKey, room: roomId, user: 'cam', viewer: 'watcher', format: 'flv', httpBase: B.base });
+  const player = playHttpFlv(playUrl);
+  cleanup.push(() => player.abort());
+  await waitFor(() => player.reader.videoFrames.length > 10, { timeoutMs: 20000 * SLOW, what: 'the player on B receiving video' });
+  assert.equal(player.reader.status, 200);
+  assert.ok(player.reader.videoFrames.find((f) => !f.sequenceHeader).keyframe, 'B starts the player on a keyframe');
+  const rtmpPlay = await signedUrl(bin, { action: 'play', appId, appKey, room: roomId, user: 'cam', viewer: 'decoder', rtmpBase: B.rtmpUrl });
+  const decoded = await decode(rtmpPlay, 3);
+  assert.equal(decoded.code, 0, `ffmpeg decodes the forwarded stream on B: ${decoded.stderr}`);
+
+  // A holds no room: its admin API sends the room's routes to B, it counts no room of its own,
+  // and it forwards one stream; the pin is still B's.
+  await waitFor(async () => (await admin(A, `/apps/${appId}/rooms/${roomId}`)).status === 307,
+    { timeoutMs: 5000 * SLOW, what: `${A.id} to list the room as ${B.id}'s` });
+  const list = await admin(A, `/apps/${appId}/rooms`);
+  assert.ok(list.body.rooms.every((r) => r.node === B.id), JSON.stringify(list.body));
+  assert.equal(await metric(A, 'minirtc_rooms'), 0, `${A.id} holds no room`);
+  assert.equal(await metric(A, 'minirtc_cluster_push_forwards'), 1, `${A.id} forwards one stream`);
+  assert.equal(await metric(A, 'minirtc_cluster_push_forwards_total'), 1, 'one link opened');
+  assert.equal(await metric(A, 'minirtc_cluster_push_forward_reconnects_total'), 0);
+  assert.ok((await redis.cli('GET', pinKey)).startsWith(`v1 ${B.id} `), 'the pin stays B\'s');
+  assert.match(A.logs(), new RegExp(`its room is held by node ${B.id}: forwarded there`));
+
+  // The encoder stops: A closes the forward.
+  await encoder.stop();
+  await waitFor(async () => (await metric(A, 'minirtc_cluster_push_forwards')) === 0,
+    { timeoutMs: 5000 * SLOW, what: `${A.id} to close the forward` });
+  assert.match(A.logs(), /closed: the encoder stopped/);
+  assert.equal(await metric(A, 'minirtc_rooms'), 0, `${A.id} still holds no room`);
+
+  // B dies with the encoder pushing to A again: A keeps the encoder and retries while B's record
+  // lives; once it expired no other node holds the room, A closes the encoder, and the encoder's
+  // next push makes A hold the room.
+  const framesBefore = player.reader.videoFrames.length;
+  encoder = pushTestStream(pushUrl, { seconds: 120 });
+  await waitFor(async () => (await metric(A, 'minirtc_cluster_push_forwards')) === 1 &&
+    player.reader.videoFrames.length > framesBefore + 5, { timeoutMs: 15000 * SLOW, what: 'the second push forwarded to B\'s player' });
+  player.abort();
+  await bob.destroy();
+  B.proc.kill('SIGKILL');
+  const killedAt = Date.now();
+  const ended = await Promise.race([encoder.exited, new Promise((r) => setTimeout(() => r(null), 30000 * SLOW))]);
+  assert.ok(ended, `${A.id} closed the encoder once the room was held by no other node`);
+  t.diagnostic(`the encoder was closed ${Date.now() - killedAt} ms after ${B.id} died`);
+  assert.ok(await metric(A, 'minirtc_cluster_push_forward_reconnects_total') >= 1, 'A retried the link while B\'s record lived');
+  assert.match(A.logs(), /the room is not held by another node any more/);
+  encoder = pushTestStream(pushUrl, { seconds: 120 });
+  await waitFor(async () => (await admin(A, `/apps/${appId}/rooms/${roomId}`)).status === 200,
+    { timeoutMs: 15000 * SLOW, what: `${A.id} to hold the room after the push came again` });
+  const taken = await admin(A, `/apps/${appId}/rooms/${roomId}`);
+  assert.deepEqual(taken.body.members.map((m) => m.userId), ['cam']);
+  assert.equal(await metric(A, 'minirtc_cluster_push_forwards'), 0);
+});
