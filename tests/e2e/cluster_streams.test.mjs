@@ -92,8 +92,12 @@ test('either node lists every node\'s streams with their node; a dead node is un
   cleanup.push(() => player.abort());
   await waitFor(() => player.reader.videoFrames.length > 0, { timeoutMs: 20000 * SLOW, what: 'carol playing on n2' });
   for (const asked of [n1, n2]) {
-    await waitFor(async () => find((await streamsOf(asked)).body.streams, keys.n1, 'n2')?.viewers === 1,
-      { timeoutMs: 5000 * SLOW, what: `n2's relayed copy with its viewer in ${asked.id}'s listing` });
+    // The origin comes from the room directory, which each node reads once per registry tick:
+    // a room created a moment ago may not be in it yet (up to ~2 s, docs/cluster.md "Edges").
+    await waitFor(async () => {
+      const copy = find((await streamsOf(asked)).body.streams, keys.n1, 'n2');
+      return copy?.viewers === 1 && copy.origin === 'n1';
+    }, { timeoutMs: 5000 * SLOW, what: `n2's relayed copy with its viewer and origin in ${asked.id}'s listing` });
     const copy = find((await streamsOf(asked)).body.streams, keys.n1, 'n2');
     assert.equal(copy.relayed, true);
     assert.equal(copy.origin, 'n1');
