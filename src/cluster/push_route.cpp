@@ -1,6 +1,7 @@
 #include "cluster/push_route.hpp"
 
 #include <algorithm>
+#include "util/backoff.hpp"
 
 namespace minirtc::cluster {
 
@@ -28,9 +29,7 @@ HandOverPush hand_over_push(bool session_publication, bool forwarded_in) {
 }
 
 std::uint32_t forward_backoff_ms(std::uint32_t failures, const ForwardTiming& t) {
-  std::uint64_t wait = t.retry_initial_ms;
-  for (std::uint32_t i = 1; i < failures && wait < t.retry_max_ms; ++i) wait *= 2;
-  return static_cast<std::uint32_t>(std::min<std::uint64_t>(wait, t.retry_max_ms));
+  return util::doubling_backoff_ms(failures, t.retry_initial_ms, t.retry_max_ms);
 }
 
 void forward_link_ended(ForwardState& s, bool delivered_media, std::uint64_t now,

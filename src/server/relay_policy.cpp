@@ -1,6 +1,7 @@
 #include "server/relay_policy.hpp"
 
 #include <algorithm>
+#include "util/backoff.hpp"
 
 namespace minirtc::server {
 
@@ -30,9 +31,7 @@ RelayAction relay_decide(RelayState& s, const RelayDemand& d, std::uint64_t now,
 }
 
 std::uint32_t relay_backoff_ms(std::uint32_t failures, const RelayTiming& t) {
-  std::uint64_t wait = t.retry_initial_ms;
-  for (std::uint32_t i = 1; i < failures && wait < t.retry_max_ms; ++i) wait *= 2;
-  return static_cast<std::uint32_t>(std::min<std::uint64_t>(wait, t.retry_max_ms));
+  return util::doubling_backoff_ms(failures, t.retry_initial_ms, t.retry_max_ms);
 }
 
 void relay_upstream_ended(RelayState& s, bool delivered_media, std::uint64_t now,
