@@ -42,8 +42,11 @@ run: build
 test: setup
 	scripts/test.sh
 
+# The single-node figures (bench/run.sh rewrites the top of bench/RESULTS.md), then the cluster's
+# (below; ~10 more minutes).
 bench: build
 	bench/run.sh
+	$(BENCH_CLUSTER)
 
 # Issue 13's figures (not part of `make test` nor `make bench`; ~5 minutes): callback backlog
 # drain, join latency with a hanging callback receiver, recording CPU and disk; writes
@@ -51,15 +54,16 @@ bench: build
 bench-callbacks: build
 	MINIRTC_BIN=$(CURDIR)/$(RELEASE)/minirtc node bench/callbacks_recording.mjs
 
-# The cluster's figures (not part of `make test` nor `make bench`; ~10 minutes on 2 cores): a real
+# The cluster's figures (part of `make bench`, alone here; ~10 minutes on 2 cores): a real
 # Redis and three real nodes on loopback: 5,000 joins over the nodes with redirects, kill -9
 # failover of 300 sessions in 10 runs, drain on SIGTERM, the edge hop's latency and first frames,
 # and the relay under load (1,000 load-generator viewers on two edges vs one node, the origin's
 # CPU vs 2 direct viewers, 3 rounds, servers and load generator pinned to one core each); writes
 # bench/out/cluster.{json,md} (record them in bench/RESULTS.md by hand).
-bench-cluster: build
-	MINIRTC_BIN=$(CURDIR)/$(RELEASE)/minirtc node bench/cluster.mjs \
+BENCH_CLUSTER = MINIRTC_BIN=$(CURDIR)/$(RELEASE)/minirtc node bench/cluster.mjs \
 	  --scenarios joins,failover,drain,edge,relay --failover-runs 10 --relay-viewers 1000 --relay-rounds 3
+bench-cluster: build
+	$(BENCH_CLUSTER)
 
 # The long run under churn and background attacks (not part of `make test`): SOAK_MINUTES
 # (default 60), SOAK_ROOMS (default 50); writes build/soak/soak.json and build/soak/soak.md.
