@@ -1,7 +1,8 @@
 // Three real nodes on one real Redis (loopback), each with a path prefix as behind a shared
 // domain (docs/cluster.md): the registry, /v1/config, room pinning and the join redirect the SDK
-// follows without telling the app, and a node killed with SIGKILL leaving the registry after its
-// TTL.
+// follows without telling the app, three phones starting on three nodes who see each other and
+// decode each other's media (ffmpeg pushing, ffmpeg decoding), that call going on through a Redis
+// restart, and a node killed with SIGKILL leaving the registry after its TTL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { startRedis } from './lib/redis.mjs';
 import { startClusterNode } from './lib/cluster_node.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
-import { waitFor } from './lib/media.mjs';
+import { decode, pushTestStream, waitFor } from './lib/media.mjs';
 
 const run = promisify(execFile);
 const appId = 'clustertest0123456789abc';
@@ -29,6 +30,8 @@ let dir;
 /** @type {Array<Awaited<ReturnType<typeof startServer>> & {id: string, base: string}>} */
 const nodes = [];
 const phones = [];
+const pushers = [];   // the call's encoders (ffmpeg), pushing until the end
+const playUrls = [];  // the call's play URLs: {viewer, uid, url}
 
 const startNode = (id, extra = []) =>
   startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey, extra });
@@ -69,6 +72,7 @@ before(async () => {
 });
 
 after(async () => {
+  for (const p of pushers) await p.stop();
   for (const p of phones) await p.destroy();
   for (const n of nodes) await n.stop();
   if (redis) await redis.stop();
@@ -131,7 +135,7 @@ test('a join reaching a node that does not hold the room is redirected to the on
   }
 });
 
-test('users of one room who start on three different nodes see each other', { skip }, async () => {
+test('users of one room who start on three different nodes see each other and decode each other\'s media', { skip, timeout: 120000 * SLOW }, async () => {
   const roomId = `sdk-${process.pid}`;
   const users = ['alice', 'bob', 'carol'];
   const signalUrl = (n) => `ws://${n.http}/${n.id}/v1/signal`;
@@ -165,6 +169,26 @@ test('users of one room who start on three different nodes see each other', { sk
     assert.equal(phones[i].named(EVENTS.DISCONNECT).length, 0);
     assert.equal(phones[i].named(EVENTS.ERROR).length, 0);
   }
+
+  // Media: each phone publishes (ffmpeg pushes the URL publish returns: the room's node) and plays
+  // the two others with the URLs subscribe returns; ffmpeg decodes each of the six.
+  {
+    for (let i = 0; i < 3; i++) {
+      const url = await phones[i].client.publish();
+      assert.ok(url.startsWith(`${owner.rtmpUrl}/`), `${users[i]}'s push URL names the room's node: ${url}`);
+      pushers.push(pushTestStream(url, { seconds: 300 }));
+    }
+    const pairs = users.flatMap((viewer, i) => users.filter((u) => u !== viewer).map((uid) => ({ i, viewer, uid })));
+    const decoded = await Promise.all(pairs.map(async ({ i, viewer, uid }) => {
+      await phones[i].waitEvent(EVENTS.STREAM_ADDED, (p) => p.uid === uid && !p.screen);
+      const url = await phones[i].client.subscribe(uid, { screen: false });
+      assert.ok(url.startsWith(`${owner.rtmpUrl}/`), `${viewer} plays ${uid} on the room's node: ${url}`);
+      playUrls.push({ viewer, uid, url });
+      return { viewer, uid, ...(await decode(url, 3)) };
+    }));
+    for (const d of decoded) assert.equal(d.code, 0, `${d.viewer} decodes ${d.uid}: ${d.stderr}`);
+    for (const p of pushers) assert.equal(p.proc.exitCode, null, 'every encoder still pushing');
+  }
 });
 
 test('admin on any node: every node lists the room with its node; commands about it are redirected there', { skip }, async () => {
@@ -191,6 +215,10 @@ test('admin on any node: every node lists the room with its node; commands about
   assert.equal(done.status, 200);
   await phones[2].waitEvent(EVENTS.CLIENT_BANNED);
   await phones[0].waitEvent(EVENTS.PEER_LEAVE, (p) => p.uid === 'carol');
+  // Her push is closed on the room's node (ffmpeg exits); the others' go on.
+  await waitFor(() => pushers[2].proc.exitCode !== null, { timeoutMs: 5000 * SLOW, what: 'carol\'s encoder closed' });
+  assert.equal(pushers[0].proc.exitCode, null);
+  assert.equal(pushers[1].proc.exitCode, null);
 });
 
 test('minirtc url in cluster mode points at the node that holds the room, and pins a new room by load', { skip }, async () => {
@@ -211,7 +239,7 @@ test('minirtc url in cluster mode points at the node that holds the room, and pi
   assert.ok((await url(roomId, ['--rtmp-base', 'rtmp://example.com:1'])).startsWith('rtmp://example.com:1/live/'));
 });
 
-test('Redis restarted empty: the room goes on, every node registers again by itself', { skip }, async () => {
+test('Redis restarted empty: the call goes on (signalling and media), every node registers again by itself, new joins work', { skip, timeout: 120000 * SLOW }, async () => {
   const roomId = `sdk-${process.pid}`;  // the room of the test above, held by one node
   await redis.restart();
   const back = Date.now();
@@ -241,6 +269,13 @@ test('Redis restarted empty: the room goes on, every node registers again by its
     throw e;
   }
   for (const p of phones.slice(0, 3)) assert.equal(p.named(EVENTS.DISCONNECT).length, 0);
+  // The call's media went on through the restart: alice's and bob's encoders still pushing (carol
+  // was kicked above), and each plays the other on the play URL from before the restart.
+  for (const p of pushers.slice(0, 2)) assert.equal(p.proc.exitCode, null, 'alice and bob still pushing');
+  const stayed = playUrls.filter((p) => p.viewer !== 'carol' && p.uid !== 'carol');
+  assert.equal(stayed.length, 2);
+  const decoded = await Promise.all(stayed.map((p) => decode(p.url, 2).then((d) => ({ ...p, ...d }))));
+  for (const d of decoded) assert.equal(d.code, 0, `${d.viewer} decodes ${d.uid} after the restart: ${d.stderr}`);
 });
 
 /** Watches Redis's expired-key events (keyspace notifications): the node records that expired,
