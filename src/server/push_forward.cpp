@@ -29,8 +29,9 @@ using asio::ip::tcp;
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 /// A link that published at least this long counts as having carried the stream: its end starts
-/// the failure count over. (A room's node that accepts the publish and closes it at once, e.g. for
-/// a member it kicked, is retried with a growing backoff instead of twice a second.)
+/// the failure count over. (A room's node that accepts the publish and drops it at once without
+/// saying it is for good is retried with a growing backoff instead of twice a second; one that
+/// ends it for good closes the encoder: cluster/push_route.hpp.)
 constexpr std::uint64_t kSteadyLinkMs = 5000;
 }  // namespace
 

@@ -6,7 +6,13 @@
 // kicks it) instead of linking again after its backoff: A opens no new link, and B does not list
 // the member again once the backoff would have relinked. After a forbid-publish, the same URL
 // pushed to A again is accepted and forwarded, and closed again at its first media (as one node
-// accepts a forbidden user's push and closes it when its media starts).
+// accepts a forbidden user's push and closes it when its media starts). Another push of the same
+// stream straight to B takes it over: A closes its encoder and does not take the stream back.
+// A session member's push URL pushed to A and revoked by B's room (unpublish): A closes the
+// encoder and refuses the URL pushed again (this one passed before the change too: B's revocation
+// broadcast reaches A; the forward URL now also carries the encoder's nonce, so B ends the link
+// itself when a broadcast is lost — not isolated here). The first three fail on the binary
+// before the change (ffmpeg still pushing, the stream taken back after the backoff).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -150,4 +156,57 @@ test('a forbid-publish of a forwarded media-only member closes the encoder, and 
   cleanup.push(() => third.stop());
   await waitFor(() => added() > addedBefore, { timeoutMs: 20000 * SLOW, what: 'bob to hear cam\'s stream again' });
   assert.equal(third.proc.exitCode, null, 'the encoder is pushing once allowed again');
+  await third.stop();
+});
+
+test('another push of the stream on the room\'s node takes it over: the forwarding node closes its encoder and does not take the stream back', { skip, timeout: 120000 * SLOW }, async (t) => {
+  const roomId = `pushstop-takeover-${process.pid}`;
+  const { A, B, bob } = await callOnB(roomId);
+  const { encoder } = await pushViaA({ A, B, bob, roomId, user: 'cam' });
+  const reconnects = await metric(A, 'minirtc_cluster_push_forward_reconnects_total');
+  // The same stream pushed straight to B (a URL made for B: the same stream key).
+  const direct = pushTestStream(await signedUrl(binaryPath(), { action: 'publish', appId, appKey, room: roomId, user: 'cam', rtmpBase: B.rtmpUrl }), { seconds: 120 });
+  cleanup.push(() => direct.stop());
+  const exited = await within(encoder.exited, 20000 * SLOW);
+  assert.ok(exited, `${A.id} closed the encoder whose stream another push took over on ${B.id}`);
+  await sleep(RELINK_WINDOW_MS);
+  assert.equal(await metric(A, 'minirtc_cluster_push_forward_reconnects_total'), reconnects,
+    `${A.id} opened no link again (it would take the stream back from the direct push)`);
+  assert.equal(direct.proc.exitCode, null, 'the direct push keeps the stream');
+  assert.match(A.logs(), /ended for good by the room's node: taken over by a new publisher/);
+  await direct.stop();
+});
+
+test('a revocation of a session member\'s push URL on the room\'s node closes its encoder on the forwarding node, and the URL is refused there', { skip, timeout: 120000 * SLOW }, async (t) => {
+  const roomId = `pushstop-revoke-${process.pid}`;
+  const { A, B, bob } = await callOnB(roomId);
+  const alice = new Phone([B.base], { playFormat: 'flv' });
+  phones.push(alice);
+  await alice.join(appId, makeToken({ appId, appKey, roomId, userId: 'alice', publish: true, subscribe: true }), roomId, 'alice');
+  // alice's push URL (made by B's room for B) pushed to A: the key and the signed query are the
+  // same, so A verifies it and forwards it.
+  const own = await alice.client.publish();
+  assert.ok(own.startsWith(`${B.rtmpUrl}/live/`), own);
+  const url = A.rtmpUrl + own.slice(B.rtmpUrl.length);
+  const forwardsBefore = await metric(A, 'minirtc_cluster_push_forwards');
+  const encoder = pushTestStream(url, { seconds: 120 });
+  cleanup.push(() => encoder.stop());
+  await bob.waitEvent(EVENTS.STREAM_ADDED, (p) => p.uid === 'alice', 20000 * SLOW);
+  await waitFor(async () => (await metric(A, 'minirtc_cluster_push_forwards')) === forwardsBefore + 1,
+    { timeoutMs: 5000 * SLOW, what: `${A.id} forwarding alice's push` });
+  const reconnects = await metric(A, 'minirtc_cluster_push_forward_reconnects_total');
+
+  await alice.client.unpublish();  // B's room revokes the URL
+  const exited = await within(encoder.exited, 10000 * SLOW);
+  assert.ok(exited, `${A.id} closed the encoder of the revoked URL`);
+  await sleep(RELINK_WINDOW_MS);
+  assert.equal(await metric(A, 'minirtc_cluster_push_forward_reconnects_total'), reconnects);
+  assert.equal(await metric(A, 'minirtc_cluster_push_forwards'), forwardsBefore);
+  // Pushed again to A: refused (as one node refuses a revoked URL).
+  const links = await metric(A, 'minirtc_cluster_push_forwards_total');
+  const again = pushTestStream(url, { seconds: 120 });
+  cleanup.push(() => again.stop());
+  assert.ok(await within(again.exited, 10000 * SLOW), 'the revoked URL pushed again is closed');
+  assert.equal(await metric(A, 'minirtc_cluster_push_forwards'), forwardsBefore);
+  assert.equal(await metric(A, 'minirtc_cluster_push_forwards_total'), links, 'not forwarded');
 });
