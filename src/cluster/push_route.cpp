@@ -1,6 +1,8 @@
 #include "cluster/push_route.hpp"
 
 #include <algorithm>
+#include <cstdint>
+
 #include "util/backoff.hpp"
 
 namespace minirtc::cluster {
@@ -32,11 +34,23 @@ std::uint32_t forward_backoff_ms(std::uint32_t failures, const ForwardTiming& t)
   return util::doubling_backoff_ms(failures, t.retry_initial_ms, t.retry_max_ms);
 }
 
-void forward_link_ended(ForwardState& s, bool delivered_media, std::uint64_t now,
-                        const ForwardTiming& t) {
+bool forward_end_is_final(const ForwardLinkEnd& end) {
+  return end.status_code == kForwardDeniedCode;
+}
+
+ForwardStep forward_link_ended(ForwardState& s, const ForwardLinkEnd& end, std::uint64_t now,
+                               const ForwardTiming& t) {
   s.linked = false;
-  s.failures = delivered_media ? 1 : s.failures + 1;
+  if (forward_end_is_final(end)) {
+    s.retry_at_ms = UINT64_MAX;  // never due: the entry is to go with its encoder
+    return {ForwardStep::Kind::CloseEncoder,
+            {},
+            "ended for good by the room's node: " +
+                (end.reason.empty() ? std::string("no reason given") : end.reason)};
+  }
+  s.failures = end.delivered_media ? 1 : s.failures + 1;
   s.retry_at_ms = now + forward_backoff_ms(s.failures, t);
+  return {ForwardStep::Kind::Wait, {}, end.reason};
 }
 
 bool forward_due(ForwardState& s, std::uint64_t now) {

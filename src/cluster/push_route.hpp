@@ -22,11 +22,21 @@
 //  6. Another live node holds it: Forward there (to its relay address; none: Refuse).
 //
 // While forwarding, the encoder stays connected to this node; the link to the room's node may
-// drop (that node died, drains, handed the room over, refused). Then forward_link_ended counts a
-// failure and sets a retry after a backoff (retry_initial_ms doubled per failure in a row, at
-// most retry_max_ms; a link that carried media before it ended starts the count over), and at
-// the retry the room is looked up again (forward_due, then forward_located with route_push's
-// answer):
+// end. forward_link_ended tells the two kinds of end apart:
+//  - The room's node ended it for good: it sent an error status with kForwardDeniedCode before
+//    closing, or refused the link with it. It does so where a single node would close the encoder
+//    and not take it back by itself: its room closed the stream (an admin kick of the member, a
+//    forbid-publish, a dismissed room, an invisible user's push), the encoder's URL was revoked,
+//    another push of the stream took it over. CloseEncoder: this node closes the encoder as that
+//    node would have (the same close), and does not link again; an encoder that pushes again is
+//    routed as any new push (and the room's node decides again: a forbidden user's push is closed
+//    at its first media, as on one node).
+//  - Anything else (no status: that node died, the connection dropped or timed out; a refusal
+//    with another code: that node drains, handed the room over, does not hold it, cannot reach the
+//    store): a failure, retried after a backoff (retry_initial_ms doubled per failure in a row, at
+//    most retry_max_ms; a link that carried media before it ended starts the count over), and at
+//    the retry the room is looked up again (forward_due, then forward_located with route_push's
+//    answer):
 //  - Forward to a node: connect there (to another node than the one that failed: at once, the
 //    count started over).
 //  - Here (the room is held by this node now, or by none): close the encoder, which pushes again
@@ -94,9 +104,25 @@ struct ForwardStep {
 /// The wait before the retry after `failures` failures in a row (1 = the first).
 std::uint32_t forward_backoff_ms(std::uint32_t failures, const ForwardTiming& timing);
 
-/// The link ended while the encoder is connected: counts the failure, sets the retry.
-void forward_link_ended(ForwardState& state, bool delivered_media, std::uint64_t now_ms,
-                        const ForwardTiming& timing);
+/// The code of the error status (onStatus level "error") with which a room's node ends or
+/// refuses a forward for good (docs/protocol.md §2.7). Every other end of a link is transient.
+inline constexpr std::string_view kForwardDeniedCode = "NetStream.Publish.Denied";
+
+/// How a link ended, as the forwarding node saw it.
+struct ForwardLinkEnd {
+  bool delivered_media = false;  // it carried the stream long enough to start the count over
+  std::string status_code;       // the room's node's error status or `_error` code ("": none)
+  std::string reason;            // its description, or the failure (for the encoder and the log)
+};
+
+/// Whether an end is final: the room's node said so (kForwardDeniedCode).
+bool forward_end_is_final(const ForwardLinkEnd& end);
+
+/// The link ended while the encoder is connected. Final (forward_end_is_final): CloseEncoder,
+/// with the room's node's reason; the state is left unlinked and nothing is retried. Otherwise:
+/// counts the failure, sets the retry, Wait.
+ForwardStep forward_link_ended(ForwardState& state, const ForwardLinkEnd& end, std::uint64_t now_ms,
+                               const ForwardTiming& timing);
 
 /// Whether to look the room up now (no link, no lookup under way, the retry due); sets
 /// looking_up when it says so.

@@ -25,7 +25,10 @@ Source& Hub::publish(const StreamId& id, PublisherHandle* publisher, std::uint64
   // is already a no-op (and counted as a takeover by the source).
   if (old && old != publisher) publisher_departs(source);
   source.begin_publish(publisher, now_ms);
-  if (old && old != publisher) old->close_publisher("taken over by a new publisher");
+  if (old && old != publisher) {
+    old->ending_for_good("taken over by a new publisher");
+    old->close_publisher("taken over by a new publisher");
+  }
   return source;
 }
 
@@ -121,9 +124,10 @@ void Hub::sweep(std::uint64_t now_ms) {
     if (auto* s = find(id)) drop_publisher(*s, {"no media for the idle timeout", true});
 }
 
-void Hub::close_stream(const StreamId& id, std::string_view reason) {
+void Hub::close_stream(const StreamId& id, std::string_view reason, bool for_good) {
   Source* source = find(id);
   if (!source) return;
+  if (for_good && source->publisher()) source->publisher()->ending_for_good(reason);
   const std::vector<ViewerSink*> viewers = source->viewers();
   drop_publisher(*source, {std::string(reason), false});  // may erase a source without viewers
   for (auto* v : viewers) v->close_viewer(reason);

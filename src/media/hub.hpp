@@ -83,8 +83,10 @@ class Hub {
   /// as by unpublish). Metadata and sequence headers do not count.
   void sweep(std::uint64_t now_ms);
   /// Closes the publisher (its publish ends as by unpublish) and every viewer of a stream (kick,
-  /// revoke, shutdown). Viewers stay attached until they detach.
-  void close_stream(const StreamId& id, std::string_view reason);
+  /// revoke, shutdown). Viewers stay attached until they detach. `for_good`: the room closes it
+  /// on purpose (kick, forbid-publish, dismiss), not to come back by itself: the publisher hears
+  /// PublisherHandle::ending_for_good first.
+  void close_stream(const StreamId& id, std::string_view reason, bool for_good = false);
   /// Closes every publisher and viewer (graceful shutdown).
   void close_all(std::string_view reason);
 

@@ -103,8 +103,12 @@ Status PlayClient::handle_command(const Message& m) {
   auto field = [info](std::string_view name) {
     return std::string(info ? info->get_string(name).value_or("") : std::string_view());
   };
-  if (cmd->name == "_error")
-    return make_error("refused: " + field("code") + ": " + field("description"));
+  auto refused = [&]() -> Status {
+    refusal_code_ = field("code");
+    refusal_description_ = field("description");
+    return make_error("refused: " + refusal_code_ + ": " + refusal_description_);
+  };
+  if (cmd->name == "_error") return refused();
   if (cmd->name == "_result" && cmd->transaction_id == kTxConnect) {
     send_command(kCsidCommand, 0, encode_command("createStream", kTxCreateStream, Value::null()));
     return {};
@@ -129,8 +133,7 @@ Status PlayClient::handle_command(const Message& m) {
     return {};
   }
   if (cmd->name != "onStatus") return {};
-  if (field("level") == "error")
-    return make_error("refused: " + field("code") + ": " + field("description"));
+  if (field("level") == "error") return refused();
   const std::string_view started =
       target_.publish ? "NetStream.Publish.Start" : "NetStream.Play.Start";
   if (field("code") == started && !playing_) {

@@ -20,9 +20,10 @@
 //
 // Refusals and faults are errors of feed(), after which the connection is to be closed: an
 // `_error` reply, an onStatus of level "error" (the server's code, e.g.
-// NetStream.Play.StreamNotFound, is in the reason), and any protocol violation (bad handshake,
-// chunk stream, AMF or control message). The decoder's limits bound what the server can make the
-// client hold (rtmp::ChunkLimits; the default allows the largest media message, 16 MiB).
+// NetStream.Play.StreamNotFound, is in the reason, and in refusal_code()), and any protocol
+// violation (bad handshake, chunk stream, AMF or control message). The decoder's limits bound what
+// the server can make the client hold (rtmp::ChunkLimits; the default allows the largest media
+// message, 16 MiB).
 
 #include <cstdint>
 #include <span>
@@ -73,6 +74,10 @@ class PlayClient : private MessageReceiver {
   std::uint32_t stream_id() const noexcept { return stream_id_; }
   /// Chunk-stream bytes received (after the handshake).
   std::uint64_t bytes_received() const noexcept { return decoder_.bytes_received(); }
+  /// After a refusal (an `_error` reply or an onStatus of level "error"): the server's code and
+  /// description ("" otherwise, and after a protocol fault).
+  const std::string& refusal_code() const noexcept { return refusal_code_; }
+  const std::string& refusal_description() const noexcept { return refusal_description_; }
 
  private:
   bool receive(CompletedMessage& m) override;
@@ -85,6 +90,7 @@ class PlayClient : private MessageReceiver {
   ChunkDecoder decoder_;
   ChunkEncoder encoder_;
   Status failed_;
+  std::string refusal_code_, refusal_description_;
   bool playing_ = false;
   std::uint32_t stream_id_ = 0;
   std::uint32_t ack_window_ = 0;

@@ -373,6 +373,10 @@ std::string metrics_text(ServerContext& ctx) {
   counter("minirtc_cluster_push_forward_reconnects_total",
           "Links opened again for the same encoder after its link ended",
           ctx.metrics.push_forward_reconnects_total);
+  counter("minirtc_cluster_push_forwards_denied_total",
+          "Forwards the room's node ended for good (kick, forbid-publish, revoked URL): encoder "
+          "closed, not linked again",
+          ctx.metrics.push_forwards_denied_total);
   const auto& sender = ctx.flusher.sender();
   counter("minirtc_viewer_writes_total", "Gather writes to plain-TCP viewers", sender.writes());
   counter("minirtc_viewer_write_syscalls_total",

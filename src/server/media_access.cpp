@@ -51,7 +51,7 @@ Result<auth::UrlGrant> MediaAccess::check(std::string_view stream_key, std::stri
       },
       now_s);
   if (!grant) return grant;
-  if (revoked_.count(grant->nonce)) return make_error("URL revoked");
+  if (revoked_.count(grant->nonce)) return make_error(std::string(kRevokedReason));
   return grant;
 }
 
@@ -80,7 +80,7 @@ void MediaAccess::revoke(const std::string& nonce, std::string_view reason,
   auto connections = std::move(it->second);
   users_.erase(it);
   for (auto& w : connections)
-    if (auto c = w.lock()) c->close(reason);
+    if (auto c = w.lock()) c->close_revoked(reason);
 }
 
 std::size_t MediaAccess::prune(std::uint32_t now_s) {

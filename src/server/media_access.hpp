@@ -28,6 +28,9 @@ class Closable {
  public:
   virtual ~Closable() = default;
   virtual void close(std::string_view reason) = 0;
+  /// Closed because its URL was revoked (MediaAccess::revoke): for good. A push another node
+  /// forwards here tells that node so (server/push_forward.hpp). Default: close().
+  virtual void close_revoked(std::string_view reason) { close(reason); }
 };
 
 class MediaAccess {
@@ -55,6 +58,8 @@ class MediaAccess {
   /// action): "a=relay&e=..&n=..&s=.." / "a=fwd&e=..&n=..&s=..".
   std::string relay_query(const auth::UrlGrant& grant) const;
 
+  /// The error of check() for a URL that verifies but was revoked.
+  static constexpr std::string_view kRevokedReason = "URL revoked";
   /// Checks a URL (stream key + query) for an action: signature, expiry, revocation. Relay and
   /// forward URLs are checked against the cluster secret, the others against the app's key.
   Result<auth::UrlGrant> check(std::string_view stream_key, std::string_view query,

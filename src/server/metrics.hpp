@@ -47,6 +47,8 @@ struct Metrics {
   // here, and those opened again for the same encoder after a link ended.
   std::uint64_t push_forwards_total = 0;
   std::uint64_t push_forward_reconnects_total = 0;
+  // Forwards the room's node ended for good (NetStream.Publish.Denied): their encoders closed.
+  std::uint64_t push_forwards_denied_total = 0;
   std::uint64_t cluster_redirects_total = 0;          // joins sent to the node that holds the room
   std::uint64_t cluster_rooms_restored_total = 0;     // rooms taken over from a node that is gone
   std::uint64_t cluster_reports_forwarded_total = 0;  // reports sent to the room's node

@@ -29,20 +29,23 @@ using asio::ip::tcp;
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 /// A link that published at least this long counts as having carried the stream: its end starts
-/// the failure count over. (A room's node that accepts the publish and closes it at once, e.g. for
-/// a member it kicked, is retried with a growing backoff instead of twice a second.)
+/// the failure count over. (A room's node that accepts the publish and drops it at once without
+/// saying it is for good is retried with a growing backoff instead of twice a second; one that
+/// ends it for good closes the encoder: cluster/push_route.hpp.)
 constexpr std::uint64_t kSteadyLinkMs = 5000;
 }  // namespace
 
 /// One publish of one stream on the room's node (see push_forward.hpp).
 class ForwardLink final : public MediaConnection {
  public:
-  ForwardLink(ServerContext& ctx, PushForwards& manager, StreamId id, cluster::NodeRecord node)
+  ForwardLink(ServerContext& ctx, PushForwards& manager, StreamId id, cluster::NodeRecord node,
+              std::string nonce)
       : MediaConnection(ctx.flusher, media::WireFormat::Rtmp, ctx.config.media.viewer_queue),
         ctx_(ctx),
         manager_(manager),
         id_(std::move(id)),
         node_(std::move(node)),
+        nonce_(std::move(nonce)),
         socket_(ctx.io),
         deadline_(ctx.io),
         client_(target()) {}
@@ -81,8 +84,11 @@ class ForwardLink final : public MediaConnection {
 
  private:
   rtmp::PlayTarget target() const {
-    const auto grant = auth::UrlGrant{auth::UrlAction::Forward, id_, "",
-                                      now_s() + ctx_.config.relay.url_ttl_s, auth::new_nonce()};
+    // The encoder's URL's nonce: the room's node revokes that URL as its own (its room handed it
+    // out), and a revoked one there ends or refuses the forward for good.
+    const auto grant =
+        auth::UrlGrant{auth::UrlAction::Forward, id_, "", now_s() + ctx_.config.relay.url_ttl_s,
+                       nonce_.empty() ? auth::new_nonce() : nonce_};
     return rtmp::PlayTarget{"live", "rtmp://" + node_.relay_address + "/live",
                             stream_key(id_) + "?" + ctx_.access.relay_query(grant), true,
                             media::kOutChunkSize};
@@ -166,9 +172,13 @@ class ForwardLink final : public MediaConnection {
     closed_ = true;
     log_limited(spdlog::level::warn, "forward link ended", "forward {} to node {}: ended: {}",
                 stream_key(id_), node_.id, reason);
-    const bool steady = started_ && now_ms() - started_ms_ >= kSteadyLinkMs;
+    // The room's node's own word, when it gave one (an error status: cluster/push_route.hpp
+    // tells the ends for good from the others by its code).
+    cluster::ForwardLinkEnd end{
+        started_ && now_ms() - started_ms_ >= kSteadyLinkMs, client_.refusal_code(),
+        client_.refusal_code().empty() ? reason : client_.refusal_description()};
     stop();
-    manager_.link_ended(id_, this, steady);
+    manager_.link_ended(id_, this, std::move(end));
   }
 
   void stop() {
@@ -187,6 +197,7 @@ class ForwardLink final : public MediaConnection {
   PushForwards& manager_;
   StreamId id_;
   cluster::NodeRecord node_;
+  std::string nonce_;
   tcp::socket socket_;
   asio::steady_timer deadline_;
   rtmp::PlayClient client_;
@@ -204,7 +215,7 @@ PushForwards::~PushForwards() {
 }
 
 void PushForwards::start(const StreamId& id, const media::PublisherHandle* encoder,
-                         std::weak_ptr<Closable> connection,
+                         std::weak_ptr<Closable> connection, std::string nonce,
                          std::optional<cluster::NodeRecord> node) {
   if (stopped_) return;
   auto& e = entries_[id];
@@ -212,6 +223,7 @@ void PushForwards::start(const StreamId& id, const media::PublisherHandle* encod
   e = Entry{};
   e.encoder = encoder;
   e.connection = std::move(connection);
+  e.nonce = std::move(nonce);
   e.generation = next_generation_++;
   if (!node) {
     spdlog::info("forward {}: looking up the room's node", stream_key(id));
@@ -230,7 +242,7 @@ void PushForwards::connect(const StreamId& id, Entry& e, const cluster::NodeReco
       "forward {}: publishing on node {} at {}{}", stream_key(id), node.id, node.relay_address,
       e.links > 1 ? fmt::format(" (link {}, {} failures in a row)", e.links, e.state.failures)
                   : "");
-  e.link = std::make_shared<ForwardLink>(ctx_, *this, id, node);
+  e.link = std::make_shared<ForwardLink>(ctx_, *this, id, node, e.nonce);
   e.link->start();  // connects on a later handler: nothing re-enters this map now
 }
 
@@ -242,11 +254,21 @@ void PushForwards::stop(const StreamId& id, const media::PublisherHandle* encode
   if (link) link->close("the encoder stopped");
 }
 
-void PushForwards::link_ended(const StreamId& id, const ForwardLink* link, bool delivered_media) {
+void PushForwards::link_ended(const StreamId& id, const ForwardLink* link,
+                              cluster::ForwardLinkEnd end) {
   auto it = entries_.find(id);
   if (it == entries_.end() || it->second.link.get() != link) return;
   auto keep = std::move(it->second.link);  // alive until this call returns
-  cluster::forward_link_ended(it->second.state, delivered_media, now_ms(), timing_);
+  const auto step = cluster::forward_link_ended(it->second.state, end, now_ms(), timing_);
+  if (step.kind == cluster::ForwardStep::Kind::CloseEncoder) {
+    // As the room's node would have closed the encoder had it pushed there: no relink.
+    ++ctx_.metrics.push_forwards_denied_total;
+    spdlog::info("forward {}: {}: the encoder is closed", stream_key(id), step.reason);
+    auto connection = it->second.connection.lock();
+    entries_.erase(it);
+    if (connection) connection->close(step.reason);  // posted: the encoder stops later
+    return;
+  }
   log_limited(spdlog::level::info, "forward retry", "forward {}: the room looked up again in {} ms",
               stream_key(id), cluster::forward_backoff_ms(it->second.state.failures, timing_));
 }

@@ -18,12 +18,17 @@
 // from a keyframe. It counts as a relay downstream (media/sink.hpp): it does not make this node
 // pull the stream from elsewhere, and it is written at the end of the handler, not merged.
 //
-// The rule of the forward's life is cluster/push_route.hpp's. When the link ends while the
-// encoder is connected (the room's node refused, died, drained, moved the room), the room is
-// looked up again after a backoff and the link opened to its node, or, if the room is not held by
-// another node any more, the encoder is closed (it pushes again and this node takes the room).
-// When the encoder stops, its link is closed. Nothing is buffered for a link that is down: the
-// hub keeps its GOP cache as for any stream, and the next link starts from it.
+// The rule of the forward's life is cluster/push_route.hpp's. When the room's node ends the link
+// for good (an error status NetStream.Publish.Denied: its room closed the stream, kicked or
+// forbade the member, dismissed the room; the encoder's URL was revoked there; another push took
+// the stream over), the encoder is closed as that node would have closed it, and nothing is
+// linked again. The forward URL carries the encoder's URL's nonce, so a revocation of that URL
+// on the room's node ends the link (and refuses the next one) there too. When the link ends
+// otherwise while the encoder is connected (the room's node refused, died, drained, moved the
+// room), the room is looked up again after a backoff and the link opened to its node, or, if the
+// room is not held by another node any more, the encoder is closed (it pushes again and this
+// node takes the room). When the encoder stops, its link is closed. Nothing is buffered for a link
+// that is down: the hub keeps its GOP cache as for any stream, and the next link starts from it.
 //
 // Memory and time: a link holds one 64 KiB read buffer (the room's node sends only command
 // replies and acknowledgements), its bounded viewer queue (media.viewer_queue) and the decoder's
@@ -56,11 +61,13 @@ class PushForwards {
 
   void set_locate(Locate locate) { locate_ = std::move(locate); }
 
-  /// `encoder` (its connection: `connection`, closed when the room comes here) publishes `id` on
-  /// this node for a room `node` holds: forward it there (nullopt: look the room up first). A
-  /// forward of the stream by another encoder is replaced.
+  /// `encoder` (its connection: `connection`, closed when the room comes here or the room's
+  /// node ends the forward for good; `nonce`: its URL's, which the forward URLs carry) publishes
+  /// `id` on this node for a room `node` holds: forward it there (nullopt: look the room up
+  /// first). A forward of the stream by another encoder is replaced.
   void start(const StreamId& id, const media::PublisherHandle* encoder,
-             std::weak_ptr<Closable> connection, std::optional<cluster::NodeRecord> node);
+             std::weak_ptr<Closable> connection, std::string nonce,
+             std::optional<cluster::NodeRecord> node);
   /// The encoder stopped publishing `id` (a no-op when another encoder's forward replaced it).
   void stop(const StreamId& id, const media::PublisherHandle* encoder);
   /// Retries that are due (the server's tick, twice a second).
@@ -77,13 +84,14 @@ class PushForwards {
     cluster::ForwardState state;
     const media::PublisherHandle* encoder = nullptr;
     std::weak_ptr<Closable> connection;
+    std::string nonce;  // the encoder's URL's
     std::shared_ptr<ForwardLink> link;
     std::uint64_t generation = 0;  // tells a lookup's answer for this entry from a stale one
     std::uint32_t links = 0;       // links opened for this encoder (more than one: reconnects)
   };
   void connect(const StreamId& id, Entry& e, const cluster::NodeRecord& node);
-  /// From a link that ended by itself (refused, unreachable, dropped).
-  void link_ended(const StreamId& id, const ForwardLink* link, bool delivered_media);
+  /// From a link that ended by itself (refused, denied, unreachable, dropped).
+  void link_ended(const StreamId& id, const ForwardLink* link, cluster::ForwardLinkEnd end);
   void located(const StreamId& id, std::uint64_t generation, const cluster::PushRoute& route);
 
   ServerContext& ctx_;

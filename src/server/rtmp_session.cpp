@@ -33,6 +33,8 @@ constexpr std::uint32_t kCsidCommand = rtmp::kCsidCommand;
 // written with full headers, so sharing is safe.
 constexpr std::uint32_t kCsidStatus = rtmp::kCsidData;
 constexpr std::uint32_t kWindowAckSize = 2500000;
+// How long a denied forward's connection waits for the forwarding node to close it.
+constexpr auto kDenyLinger = std::chrono::seconds(5);
 // What an unauthorized connection may come to hold: its pending bytes in buffers up to twice as
 // large (rtmp::ChunkDecoder::buffered_bytes).
 constexpr std::uint64_t kUnauthorizedAllowance = 2 * rtmp::kCommandLimits.max_pending_bytes;
@@ -130,6 +132,9 @@ asio::awaitable<void> RtmpSession::read_loop() {
 }
 
 Status RtmpSession::on_bytes(std::span<const std::uint8_t> data) {
+  // A denied forward: what the other node still sends is read and dropped (answering nothing),
+  // so the connection ends with its FIN, not a reset that could overtake the Denied status.
+  if (denied_) return {};
   if (!handshake_.done()) {
     scratch_.clear();
     auto used = handshake_.feed(data, scratch_);
@@ -347,8 +352,13 @@ bool RtmpSession::take_role(const rtmp::Command& c, Role role) {
                         : publish ? "rtmp_publish_url"
                         : relay   ? "rtmp_relay_url"
                                   : "rtmp_play_url");
+    // A well-signed forward whose encoder's URL was revoked here (its nonce is the encoder's):
+    // refused for good, so the forwarding node closes the encoder (a direct push is refused).
+    const bool for_good = forward && grant.error().reason == MediaAccess::kRevokedReason;
     refuse(media::kPlayStreamId,
-           publish ? "NetStream.Publish.BadName" : "NetStream.Play.StreamNotFound",
+           for_good  ? cluster::kForwardDeniedCode
+           : publish ? "NetStream.Publish.BadName"
+                     : "NetStream.Play.StreamNotFound",
            grant.error().reason);
     return false;
   }
@@ -429,7 +439,7 @@ void RtmpSession::begin_publish(std::optional<cluster::NodeRecord> forward) {
     ctx_.forwards->start(stream_, this,
                          std::static_pointer_cast<Closable>(
                              std::static_pointer_cast<RtmpSession>(shared_from_this())),
-                         std::move(forward));
+                         nonce_, std::move(forward));
   } else {
     spdlog::info("rtmp#{} publish {}{}{}", id_, stream_key(stream_), takeover ? " (takeover)" : "",
                  forwarded_in_ ? " (forwarded by another node)" : "");
@@ -447,7 +457,7 @@ bool RtmpSession::forward_to(const std::string& node_id, std::optional<cluster::
   ctx_.forwards->start(
       stream_, this,
       std::static_pointer_cast<Closable>(std::static_pointer_cast<RtmpSession>(shared_from_this())),
-      std::move(node));
+      nonce_, std::move(node));
   return true;
 }
 
@@ -524,6 +534,7 @@ void RtmpSession::on_write_error(const boost::system::error_code& ec) {
 }
 
 void RtmpSession::on_drained() {
+  if (denied_) return linger_after_deny();
   if (close_after_drain_) close_now(close_reason_);
 }
 
@@ -534,14 +545,57 @@ void RtmpSession::close(std::string_view reason) {
   });
 }
 
+void RtmpSession::close_revoked(std::string_view reason) {
+  if (!forwarded_in_ || role_ != Role::Publisher) return close(reason);
+  auto self = shared_from_this();
+  asio::post(socket_.get_executor(), [self, r = std::string(reason)] {
+    std::static_pointer_cast<RtmpSession>(self)->deny_forward(r);
+  });
+}
+
 void RtmpSession::close_viewer(std::string_view reason) {
   close(reason);
+}
+
+void RtmpSession::ending_for_good(std::string_view /*reason*/) {
+  if (forwarded_in_ && role_ == Role::Publisher) ending_for_good_ = true;
 }
 
 void RtmpSession::close_publisher(std::string_view reason) {
   // The hub has already moved on from us: forget the source now, close later.
   source_ = nullptr;
-  close(reason);
+  if (!ending_for_good_) return close(reason);
+  auto self = shared_from_this();
+  asio::post(socket_.get_executor(), [self, r = std::string(reason)] {
+    std::static_pointer_cast<RtmpSession>(self)->deny_forward(r);
+  });
+}
+
+void RtmpSession::deny_forward(std::string_view reason) {
+  if (closed_ || denied_) return;
+  // The publish ends as a revoked or closed one does (the hub already ended it when it closed
+  // the stream: then source_ is gone and this is only the bookkeeping).
+  stop_role({std::string(reason), true});
+  spdlog::info("rtmp#{} forwarded push of {} ended for good: {}", id_, stream_key(stream_), reason);
+  send_status(media::kPlayStreamId, "error", cluster::kForwardDeniedCode, reason);
+  denied_ = true;  // after the status: on_drained now lingers
+  close_reason_ = "ended for good: " + std::string(reason);
+  if (idle()) linger_after_deny();
+}
+
+void RtmpSession::linger_after_deny() {
+  if (lingering_ || closed_) return;
+  lingering_ = true;
+  // FIN after the status; the other node reads it, closes its encoder and this connection.
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  deadline_.expires_after(kDenyLinger);
+  std::weak_ptr<MediaConnection> weak = shared_from_this();
+  deadline_.async_wait([weak](const boost::system::error_code& wait_ec) {
+    if (wait_ec) return;
+    if (auto self = std::static_pointer_cast<RtmpSession>(weak.lock()))
+      self->close_now(self->close_reason_ + " (the forwarding node did not close in time)");
+  });
 }
 
 void RtmpSession::close_gracefully(std::string_view reason) {

@@ -7,6 +7,12 @@
 // stream forwarded to the room's node (server/push_forward.hpp), published here only as a
 // stream this node's rooms do not see. A publish with a forward URL (another node's forward) is
 // checked against the cluster secret and is then a push like any other, never forwarded on.
+// When such a push is ended for good here (the room closes the stream on purpose, its URL is
+// revoked, another push takes it over: where a direct encoder would be closed and not taken back
+// by itself), the forwarding node is told with an onStatus NetStream.Publish.Denied
+// (cluster::kForwardDeniedCode) before the close, so it closes its encoder instead of linking
+// again; the connection then half-closes and waits (briefly) for that node to close, so the
+// status is read before any reset.
 //
 // Memory (issue 10): the chunk decoder runs under the small rtmp::kCommandLimits until a signed
 // `publish` is accepted, and only then under the full limits (players keep the small ones: they
@@ -52,9 +58,12 @@ class RtmpSession final : public MediaConnection,
 
   // Closable: revocation, shutdown. Posts the close (never re-enters the caller).
   void close(std::string_view reason) override;
+  /// A revocation: a forwarded-in push is denied (see above), any other connection closed.
+  void close_revoked(std::string_view reason) override;
   // ViewerSink / PublisherHandle (called by the hub).
   void close_viewer(std::string_view reason) override;
   void close_publisher(std::string_view reason) override;
+  void ending_for_good(std::string_view reason) override;
   /// Shutdown: players get StreamEOF and an UnpublishNotify status before the socket closes.
   void close_gracefully(std::string_view reason);
   /// Plays for another node's relay (a relay URL signed with the cluster secret).
@@ -112,6 +121,9 @@ class RtmpSession final : public MediaConnection,
   void on_write_error(const boost::system::error_code& ec) override;
   void on_drained() override;
   void close_now(std::string_view reason);
+  /// Ends a forwarded-in push for good: the Denied status, then the half-close and the linger.
+  void deny_forward(std::string_view reason);
+  void linger_after_deny();
   void arm_deadline(std::uint32_t seconds, std::string_view what);
 
   ServerContext& ctx_;
@@ -139,6 +151,9 @@ class RtmpSession final : public MediaConnection,
   bool routing_ = false;       // a publish waits for its room's lookup (media is dropped meanwhile)
   bool forwarding_ = false;    // the publish is forwarded to the room's node
   bool forwarded_in_ = false;  // the publish came from another node with a forward URL
+  bool ending_for_good_ = false;  // the hub's next close_publisher is for good
+  bool denied_ = false;           // a forwarded-in push ended for good: told, closing
+  bool lingering_ = false;        // denied, half-closed: waiting for the other node's close
   media::Source* source_ = nullptr;
 
   bool closed_ = false;

@@ -228,7 +228,9 @@ class RoomBridge {
               ctx.cluster->broadcast(
                   cluster::ViewerMuteMessage{e.stream, e.viewer, e.audio, e.video});
           } else if constexpr (std::is_same_v<T, room::CloseStream>) {
-            ctx.hub.close_stream(e.stream, e.reason);
+            // The room's decision (kick, forbid-publish, dismiss): for good, so a push another
+            // node forwards here is closed there too, not linked again (server/push_forward.hpp).
+            ctx.hub.close_stream(e.stream, e.reason, true);
           }
         },
         effect);

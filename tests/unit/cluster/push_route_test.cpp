@@ -3,7 +3,8 @@
 // looked up and the push taken here (no other live node holds it), forwarded to the live node
 // that does, or refused (store away, a forward of a forward, no relay address); a dropped link is
 // retried with backoff against the node that failed, at once against another, and the encoder is
-// closed when the room is not held by another node any more.
+// closed when the room is not held by another node any more, or when the room's node ended the
+// link for good (NetStream.Publish.Denied: a kick, a forbid-publish, a revoked URL).
 
 #include "cluster/push_route.hpp"
 
@@ -20,6 +21,11 @@ NodeRecord node(const std::string& id, const std::string& relay = "127.0.0.1:700
   n.id = id;
   n.relay_address = relay;
   return n;
+}
+
+/// A link end without the room's node's word (dropped, unreachable, timed out).
+ForwardLinkEnd dropped(bool delivered_media) {
+  return ForwardLinkEnd{delivered_media, "", "the room's node closed the connection"};
 }
 
 PushFacts answered(std::optional<NodeRecord> owner, bool forwarded = false) {
@@ -110,21 +116,21 @@ TEST(ForwardState, ADroppedLinkIsRetriedWithBackoffWhileTheEncoderStays) {
   EXPECT_FALSE(forward_due(s, 100000));  // linked: nothing to do
 
   // n2 refuses at once, twice: 500 ms, then 1000 ms.
-  forward_link_ended(s, false, 1000, kTiming);
+  forward_link_ended(s, dropped(false), 1000, kTiming);
   EXPECT_FALSE(s.linked);
   EXPECT_FALSE(forward_due(s, 1499));
   EXPECT_TRUE(forward_due(s, 1500));
   EXPECT_FALSE(forward_due(s, 1500));  // one lookup at a time
   ASSERT_EQ(forward_located(s, route_push(answered(node("n2")), kSelf), 1510, kTiming).kind,
             ForwardStep::Kind::Connect);
-  forward_link_ended(s, false, 1600, kTiming);
+  forward_link_ended(s, dropped(false), 1600, kTiming);
   EXPECT_EQ(s.failures, 2u);
   EXPECT_FALSE(forward_due(s, 2599));
   EXPECT_TRUE(forward_due(s, 2600));
   ASSERT_EQ(forward_located(s, route_push(answered(node("n2")), kSelf), 2600, kTiming).kind,
             ForwardStep::Kind::Connect);
   // This one carried media before it dropped: the count starts over.
-  forward_link_ended(s, true, 9000, kTiming);
+  forward_link_ended(s, dropped(true), 9000, kTiming);
   EXPECT_EQ(s.failures, 1u);
   EXPECT_TRUE(forward_due(s, 9500));
   // The room moved to n3 meanwhile: connected there, the count for n2 forgotten.
@@ -139,7 +145,7 @@ TEST(ForwardState, ADroppedLinkIsRetriedWithBackoffWhileTheEncoderStays) {
 TEST(ForwardState, AStoreAwayKeepsTheEncoderAndRetriesLater) {
   ForwardState s;
   s.node = "n2";
-  forward_link_ended(s, true, 0, kTiming);
+  forward_link_ended(s, dropped(true), 0, kTiming);
   ASSERT_TRUE(forward_due(s, 500));
   PushFacts away;
   away.looked_up = true;
@@ -157,13 +163,59 @@ TEST(ForwardState, TheEncoderIsClosedWhenTheRoomIsNotHeldByAnotherNode) {
   for (auto owner : {std::optional<NodeRecord>(node("n1")), std::optional<NodeRecord>()}) {
     ForwardState s;
     s.node = "n2";
-    forward_link_ended(s, true, 0, kTiming);
+    forward_link_ended(s, dropped(true), 0, kTiming);
     ASSERT_TRUE(forward_due(s, 500));
     auto step = forward_located(s, route_push(answered(owner), kSelf), 500, kTiming);
     EXPECT_EQ(step.kind, ForwardStep::Kind::CloseEncoder);
     EXPECT_FALSE(step.reason.empty());
     EXPECT_FALSE(s.linked);
   }
+}
+
+TEST(ForwardEnd, OnlyTheDeniedCodeIsFinal) {
+  EXPECT_TRUE(forward_end_is_final({true, std::string(kForwardDeniedCode), "kicked"}));
+  EXPECT_TRUE(forward_end_is_final({false, "NetStream.Publish.Denied", "URL revoked"}));
+  // No word from the room's node: it died, the network dropped, the link timed out.
+  EXPECT_FALSE(forward_end_is_final(dropped(true)));
+  EXPECT_FALSE(forward_end_is_final({false, "", "not publishing in time"}));
+  // Refusals that another lookup may get past: not held there (one hop), store away, drained.
+  EXPECT_FALSE(forward_end_is_final({false, "NetStream.Publish.Rejected", "forwards are one hop"}));
+  EXPECT_FALSE(forward_end_is_final({false, "NetStream.Publish.BadName", "URL expired"}));
+  EXPECT_FALSE(forward_end_is_final({false, "NetConnection.Connect.Rejected", "unknown app"}));
+  // The code is compared exactly.
+  EXPECT_FALSE(forward_end_is_final({false, "netstream.publish.denied", "kicked"}));
+  EXPECT_FALSE(forward_end_is_final({false, "NetStream.Publish.Denied ", "kicked"}));
+}
+
+TEST(ForwardState, AnEndForGoodClosesTheEncoderAndNeverRetries) {
+  ForwardState s;
+  s.node = "n2";
+  s.linked = true;
+  s.failures = 2;
+  auto step =
+      forward_link_ended(s, {true, std::string(kForwardDeniedCode), "kicked"}, 1000, kTiming);
+  EXPECT_EQ(step.kind, ForwardStep::Kind::CloseEncoder);
+  EXPECT_NE(step.reason.find("kicked"), std::string::npos);
+  EXPECT_FALSE(s.linked);
+  EXPECT_EQ(s.failures, 2u);  // not a failure: nothing is counted or retried
+  for (std::uint64_t t : {1000u, 1500u, 60000u, 3600000u}) EXPECT_FALSE(forward_due(s, t));
+  // Without a reason, the encoder is still told something.
+  ForwardState q;
+  EXPECT_FALSE(forward_link_ended(q, {false, std::string(kForwardDeniedCode), ""}, 0, kTiming)
+                   .reason.empty());
+}
+
+TEST(ForwardState, ATransientEndWaitsForTheRetry) {
+  ForwardState s;
+  s.node = "n2";
+  s.linked = true;
+  auto step = forward_link_ended(s, {false, "NetStream.Publish.Rejected", "forwards are one hop"},
+                                 1000, kTiming);
+  EXPECT_EQ(step.kind, ForwardStep::Kind::Wait);
+  EXPECT_EQ(step.reason, "forwards are one hop");
+  EXPECT_EQ(s.failures, 1u);
+  EXPECT_FALSE(forward_due(s, 1499));
+  EXPECT_TRUE(forward_due(s, 1500));
 }
 
 }  // namespace

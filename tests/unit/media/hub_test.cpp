@@ -281,6 +281,8 @@ TEST_F(HubTest, TakeoverKeepsViewersAndContinuesTheTimeline) {
   EXPECT_EQ(&again, &s);
   ASSERT_EQ(first.closes.size(), 1u);  // synchronously
   EXPECT_EQ(first.closes[0], "taken over by a new publisher");
+  // For good, told before the close (a forwarded push's node closes its encoder).
+  EXPECT_EQ(first.for_good, std::vector<std::string>{"0:taken over by a new publisher"});
   EXPECT_TRUE(second.closes.empty());
   EXPECT_TRUE(ended.empty());  // no end announced
   EXPECT_EQ(s.publisher(), &second);
@@ -630,6 +632,23 @@ TEST_F(HubTest, CloseStreamClosesPublisherAndViewers) {
   EXPECT_TRUE(other_pub.closes.empty());
   EXPECT_EQ(other.publisher(), &other_pub);
   hub.close_stream(stream("nobody"), "x");  // unknown: no-op
+  hub.close_stream(stream("nobody"), "x", true);
+  EXPECT_TRUE(pub.for_good.empty());  // not the room's decision: no word of it
+}
+
+TEST_F(HubTest, TheRoomsCloseForGoodIsToldToThePublisherBeforeItsClose) {
+  FakePublisher pub, other_pub;
+  hub.publish(id, &pub, 0);
+  hub.publish(stream("carol"), &other_pub, 0);
+  hub.close_stream(id, "kicked", true);
+  EXPECT_EQ(pub.for_good, std::vector<std::string>{"0:kicked"});
+  EXPECT_EQ(pub.closes, std::vector<std::string>{"kicked"});
+  hub.close_stream(id, "kicked", true);  // the publisher is gone: nothing more
+  EXPECT_EQ(pub.for_good.size(), 1u);
+  // Shutdown closes are not for good (the encoder may come back on another node).
+  hub.close_all("shutdown");
+  EXPECT_TRUE(other_pub.for_good.empty());
+  EXPECT_EQ(other_pub.closes, std::vector<std::string>{"shutdown"});
 }
 
 TEST_F(HubTest, CloseAllClosesEverything) {

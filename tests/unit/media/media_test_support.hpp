@@ -149,9 +149,14 @@ class FakePublisher : public PublisherHandle {
     closes.emplace_back(reason);
     if (on_close) on_close();
   }
+  void ending_for_good(std::string_view reason) override {
+    // Always just before a close: the count tells which closes were for good.
+    for_good.push_back(std::to_string(closes.size()) + ":" + std::string(reason));
+  }
   bool local() const override { return is_local; }
   bool replays_start() const override { return replays; }
   std::vector<std::string> closes;
+  std::vector<std::string> for_good;  // "<closes before it>:<reason>"
   std::function<void()> on_close;
   bool is_local = true;
   bool replays = false;  // a relay upstream: its first GOP is the origin's GOP cache

@@ -247,9 +247,11 @@ TEST(PlayClient, PublishesWithItsChunkSize) {
   ASSERT_TRUE(to_client(message(kCsidVideo, MessageType::Video, 5, 1, Bytes{0x17, 0})).ok());
   EXPECT_EQ(events.size(), 1u);
   // A refusal later (the room's node closed the publish) is the client's error.
-  auto st = to_client(command(on_status("error", "NetStream.Publish.BadName", "taken"), 1));
+  auto st = to_client(command(on_status("error", "NetStream.Publish.Denied", "kicked"), 1));
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.error().reason.find("NetStream.Publish.BadName"), std::string::npos);
+  EXPECT_NE(st.error().reason.find("NetStream.Publish.Denied"), std::string::npos);
+  EXPECT_EQ(client.refusal_code(), "NetStream.Publish.Denied");
+  EXPECT_EQ(client.refusal_description(), "kicked");
 }
 
 TEST(PlayClient, RefusedPlayIsAnErrorWithTheServersCode) {
@@ -259,6 +261,8 @@ TEST(PlayClient, RefusedPlayIsAnErrorWithTheServersCode) {
       command(on_status("error", "NetStream.Play.StreamNotFound", "URL signature invalid"), 7));
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().reason, "refused: NetStream.Play.StreamNotFound: URL signature invalid");
+  EXPECT_EQ(x.client.refusal_code(), "NetStream.Play.StreamNotFound");
+  EXPECT_EQ(x.client.refusal_description(), "URL signature invalid");
   EXPECT_FALSE(x.client.playing());
   // Final: later bytes do not revive it.
   EXPECT_FALSE(x.to_client(command(on_status("status", "NetStream.Play.Start", ""), 7)).ok());
@@ -274,6 +278,7 @@ TEST(PlayClient, RefusedConnectIsAnError) {
       error(1, status_info("error", "NetConnection.Connect.Rejected", "unknown application"))));
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().reason, "refused: NetConnection.Connect.Rejected: unknown application");
+  EXPECT_EQ(x.client.refusal_code(), "NetConnection.Connect.Rejected");
 }
 
 TEST(PlayClient, GarbageIsAnError) {
@@ -285,6 +290,7 @@ TEST(PlayClient, GarbageIsAnError) {
     Bytes s0(1 + 2 * kHandshakeSize, 0);
     s0[0] = 9;  // not RTMP version 3
     EXPECT_FALSE(c.feed(s0, out, events).ok());
+    EXPECT_EQ(c.refusal_code(), "");  // a fault, not the server's refusal
   }
   Exchange x;
   x.up_to_play();

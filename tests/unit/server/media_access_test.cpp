@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "server/app_registry.hpp"
 
@@ -59,6 +61,30 @@ TEST(MediaAccess, ARevocationIsKeptForTheLongestLifetimeItWasGiven) {
                   kNow + 10);  // a later, shorter one does not shorten it
   EXPECT_EQ(f.access.prune(kNow + 50), 0u);
   EXPECT_EQ(f.access.prune(kNow + 101), 1u);
+}
+
+// A connection closed by a revocation hears it as such (close_revoked): a push another node
+// forwards tells that node the end is for good (server/push_forward.hpp).
+TEST(MediaAccess, ARevocationClosesTheConnectionsUsingTheUrlAsRevoked) {
+  struct Connection : Closable {
+    void close(std::string_view reason) override { closes.emplace_back(reason); }
+    void close_revoked(std::string_view reason) override { revoked.emplace_back(reason); }
+    std::vector<std::string> closes, revoked;
+  };
+  Fixture f;
+  auto used = std::make_shared<Connection>(), other = std::make_shared<Connection>();
+  f.access.track("aaaaaaaaaaaaaaaa", used);
+  f.access.track("bbbbbbbbbbbbbbbb", other);
+  f.access.revoke("aaaaaaaaaaaaaaaa", "kicked", kNow + 100);
+  EXPECT_EQ(used->revoked, std::vector<std::string>{"kicked"});
+  EXPECT_TRUE(used->closes.empty());
+  EXPECT_TRUE(other->revoked.empty());
+  EXPECT_TRUE(other->closes.empty());
+  // The revoked URL's refusal reason is the one a forward's refusal is recognized by.
+  const auto q = f.query("aaaaaaaaaaaaaaaa", kNow + 600);
+  auto refused = f.access.check(stream_key(f.id), q, auth::UrlAction::Play, kNow);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().reason, MediaAccess::kRevokedReason);
 }
 
 }  // namespace
