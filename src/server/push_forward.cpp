@@ -37,12 +37,15 @@ constexpr std::uint64_t kSteadyLinkMs = 5000;
 /// One publish of one stream on the room's node (see push_forward.hpp).
 class ForwardLink final : public MediaConnection {
  public:
-  ForwardLink(ServerContext& ctx, PushForwards& manager, StreamId id, cluster::NodeRecord node)
+  /// `moved`: the forward URL says the push's member moved to `node` from another node.
+  ForwardLink(ServerContext& ctx, PushForwards& manager, StreamId id, cluster::NodeRecord node,
+              bool moved)
       : MediaConnection(ctx.flusher, media::WireFormat::Rtmp, ctx.config.media.viewer_queue),
         ctx_(ctx),
         manager_(manager),
         id_(std::move(id)),
         node_(std::move(node)),
+        moved_(moved),
         socket_(ctx.io),
         deadline_(ctx.io),
         client_(target()) {}
@@ -81,8 +84,9 @@ class ForwardLink final : public MediaConnection {
 
  private:
   rtmp::PlayTarget target() const {
-    const auto grant = auth::UrlGrant{auth::UrlAction::Forward, id_, "",
-                                      now_s() + ctx_.config.relay.url_ttl_s, auth::new_nonce()};
+    auto grant = auth::UrlGrant{auth::UrlAction::Forward, id_, "",
+                                now_s() + ctx_.config.relay.url_ttl_s, auth::new_nonce()};
+    grant.moved = moved_;
     return rtmp::PlayTarget{"live", "rtmp://" + node_.relay_address + "/live",
                             stream_key(id_) + "?" + ctx_.access.relay_query(grant), true,
                             media::kOutChunkSize};
@@ -146,6 +150,7 @@ class ForwardLink final : public MediaConnection {
     started_ms_ = now_ms();
     deadline_.cancel();
     spdlog::info("forward {} to node {}: publishing", stream_key(id_), node_.id);
+    manager_.link_published(id_, this);
     // The hub's start sequence (metadata, sequence headers, GOP cache from its keyframe), then
     // the live stream.
     source_ = &ctx_.hub.attach(id_, this);
@@ -187,6 +192,7 @@ class ForwardLink final : public MediaConnection {
   PushForwards& manager_;
   StreamId id_;
   cluster::NodeRecord node_;
+  bool moved_ = false;
   tcp::socket socket_;
   asio::steady_timer deadline_;
   rtmp::PlayClient client_;
@@ -205,7 +211,7 @@ PushForwards::~PushForwards() {
 
 void PushForwards::start(const StreamId& id, const media::PublisherHandle* encoder,
                          std::weak_ptr<Closable> connection,
-                         std::optional<cluster::NodeRecord> node) {
+                         std::optional<cluster::NodeRecord> node, std::string member_node) {
   if (stopped_) return;
   auto& e = entries_[id];
   if (auto old = std::move(e.link)) old->close("another push of the stream replaced it");
@@ -213,6 +219,7 @@ void PushForwards::start(const StreamId& id, const media::PublisherHandle* encod
   e.encoder = encoder;
   e.connection = std::move(connection);
   e.generation = next_generation_++;
+  e.state.member_node = std::move(member_node);
   if (!node) {
     spdlog::info("forward {}: looking up the room's node", stream_key(id));
     return;  // the next tick looks the room up (forward_due: retry_at 0)
@@ -226,12 +233,20 @@ void PushForwards::connect(const StreamId& id, Entry& e, const cluster::NodeReco
   ++ctx_.metrics.push_forwards_total;
   if (e.links > 0) ++ctx_.metrics.push_forward_reconnects_total;
   ++e.links;
+  const bool moved = cluster::forward_moves_member(e.state, node.id);
   spdlog::info(
-      "forward {}: publishing on node {} at {}{}", stream_key(id), node.id, node.relay_address,
+      "forward {}: publishing on node {} at {}{}{}", stream_key(id), node.id, node.relay_address,
+      moved ? fmt::format(" (its member moved there from node {})", e.state.member_node) : "",
       e.links > 1 ? fmt::format(" (link {}, {} failures in a row)", e.links, e.state.failures)
                   : "");
-  e.link = std::make_shared<ForwardLink>(ctx_, *this, id, node);
+  e.link = std::make_shared<ForwardLink>(ctx_, *this, id, node, moved);
   e.link->start();  // connects on a later handler: nothing re-enters this map now
+}
+
+void PushForwards::link_published(const StreamId& id, const ForwardLink* link) {
+  auto it = entries_.find(id);
+  if (it != entries_.end() && it->second.link.get() == link)
+    cluster::forward_published(it->second.state);
 }
 
 void PushForwards::stop(const StreamId& id, const media::PublisherHandle* encoder) {

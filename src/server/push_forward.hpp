@@ -18,6 +18,10 @@
 // from a keyframe. It counts as a relay downstream (media/sink.hpp): it does not make this node
 // pull the stream from elsewhere, and it is written at the end of the handler, not merged.
 //
+// A link to a node where the push's member was not last carries m=1 in its URL (signed): the
+// member moved there (cluster/push_route.hpp "Moved members"), and the room's node restores it
+// instead of announcing it to the app server again.
+//
 // The rule of the forward's life is cluster/push_route.hpp's. When the link ends while the
 // encoder is connected (the room's node refused, died, drained, moved the room), the room is
 // looked up again after a backoff and the link opened to its node, or, if the room is not held by
@@ -58,9 +62,12 @@ class PushForwards {
 
   /// `encoder` (its connection: `connection`, closed when the room comes here) publishes `id` on
   /// this node for a room `node` holds: forward it there (nullopt: look the room up first). A
-  /// forward of the stream by another encoder is replaced.
+  /// forward of the stream by another encoder is replaced. `member_node`: the node where the
+  /// push's member was in the room ("" for a fresh push; this node's id at a hand-over): links
+  /// to another node say it moved (cluster/push_route.hpp "Moved members").
   void start(const StreamId& id, const media::PublisherHandle* encoder,
-             std::weak_ptr<Closable> connection, std::optional<cluster::NodeRecord> node);
+             std::weak_ptr<Closable> connection, std::optional<cluster::NodeRecord> node,
+             std::string member_node = {});
   /// The encoder stopped publishing `id` (a no-op when another encoder's forward replaced it).
   void stop(const StreamId& id, const media::PublisherHandle* encoder);
   /// Retries that are due (the server's tick, twice a second).
@@ -82,6 +89,8 @@ class PushForwards {
     std::uint32_t links = 0;       // links opened for this encoder (more than one: reconnects)
   };
   void connect(const StreamId& id, Entry& e, const cluster::NodeRecord& node);
+  /// From a link that started publishing: its node has the push's member now.
+  void link_published(const StreamId& id, const ForwardLink* link);
   /// From a link that ended by itself (refused, unreachable, dropped).
   void link_ended(const StreamId& id, const ForwardLink* link, bool delivered_media);
   void located(const StreamId& id, std::uint64_t generation, const cluster::PushRoute& route);

@@ -355,6 +355,7 @@ bool RtmpSession::take_role(const rtmp::Command& c, Role role) {
   role_ = role;
   relay_downstream_ = relay;
   forwarded_in_ = forward;
+  moved_in_ = forward && grant->moved;
   if (relay) ++ctx_.metrics.relay_downstreams;
   stream_ = grant->stream;
   nonce_ = grant->nonce;
@@ -432,7 +433,9 @@ void RtmpSession::begin_publish(std::optional<cluster::NodeRecord> forward) {
                          std::move(forward));
   } else {
     spdlog::info("rtmp#{} publish {}{}{}", id_, stream_key(stream_), takeover ? " (takeover)" : "",
-                 forwarded_in_ ? " (forwarded by another node)" : "");
+                 moved_in_       ? " (forwarded by another node: its member moved here)"
+                 : forwarded_in_ ? " (forwarded by another node)"
+                                 : "");
   }
   send_status(media::kPlayStreamId, "status", "NetStream.Publish.Start",
               stream_key(stream_) + " is now published");
@@ -444,10 +447,12 @@ bool RtmpSession::forward_to(const std::string& node_id, std::optional<cluster::
   forwarding_ = true;
   spdlog::info("rtmp#{} publish {}: its room moved to node {}: forwarded there", id_,
                stream_key(stream_), node_id);
+  // Its member was in the room here: the winner gets it as moved in (docs/cluster.md "Pin
+  // conflicts": the app server heard it join here).
   ctx_.forwards->start(
       stream_, this,
       std::static_pointer_cast<Closable>(std::static_pointer_cast<RtmpSession>(shared_from_this())),
-      std::move(node));
+      std::move(node), ctx_.cluster ? ctx_.cluster->node_id() : std::string());
   return true;
 }
 

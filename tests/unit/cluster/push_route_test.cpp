@@ -166,5 +166,43 @@ TEST(ForwardState, TheEncoderIsClosedWhenTheRoomIsNotHeldByAnotherNode) {
   }
 }
 
+// "Moved members": a link says its push's member moved when it goes to another node than the
+// one where the member was last (this node at a hand-over, the node a link published on).
+TEST(ForwardState, ALinkSaysTheMemberMovedOnlyWhenItGoesToAnotherNodeThanTheMembers) {
+  // A fresh forward (an encoder whose URL names this node, the room on n2): new on n2.
+  ForwardState fresh;
+  fresh.node = "n2";
+  EXPECT_FALSE(forward_moves_member(fresh, "n2"));
+  // Refused by n2 before publishing (the room moved on): the member is nowhere yet, n3 is fresh.
+  forward_link_ended(fresh, false, 0, kTiming);
+  ASSERT_TRUE(forward_due(fresh, 500));
+  ASSERT_EQ(forward_located(fresh, route_push(answered(node("n3")), kSelf), 500, kTiming).kind,
+            ForwardStep::Kind::Connect);
+  EXPECT_FALSE(forward_moves_member(fresh, "n3"));
+  // Published on n3: the member is there. n3 drops the link (dies, drains, hands the room over):
+  // to n3 again nothing moved; to n4 the member moved.
+  forward_published(fresh);
+  EXPECT_EQ(fresh.member_node, "n3");
+  forward_link_ended(fresh, true, 1000, kTiming);
+  EXPECT_FALSE(forward_moves_member(fresh, "n3"));
+  ASSERT_TRUE(forward_due(fresh, 1500));
+  ASSERT_EQ(forward_located(fresh, route_push(answered(node("n4")), kSelf), 1500, kTiming).kind,
+            ForwardStep::Kind::Connect);
+  EXPECT_TRUE(forward_moves_member(fresh, "n4"));
+  forward_published(fresh);
+  EXPECT_FALSE(forward_moves_member(fresh, "n4"));
+
+  // A hand-over's forward: the member was here (n1), the winner n2 gets it as moved, and keeps
+  // getting it so until a link published there.
+  ForwardState handed;
+  handed.member_node = std::string(kSelf);
+  handed.node = "n2";
+  EXPECT_TRUE(forward_moves_member(handed, "n2"));
+  forward_link_ended(handed, false, 0, kTiming);
+  EXPECT_TRUE(forward_moves_member(handed, "n2"));
+  forward_published(handed);
+  EXPECT_FALSE(forward_moves_member(handed, "n2"));
+}
+
 }  // namespace
 }  // namespace minirtc::cluster
