@@ -16,6 +16,7 @@
 
 #include "auth/url_signer.hpp"
 #include "rtmp/play_client.hpp"
+#include "server/cluster_node.hpp"
 #include "server/context.hpp"
 #include "server/log_limiter.hpp"
 #include "server/media_connection.hpp"
@@ -32,6 +33,10 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 /// the failure count over. (A room's node that accepts the publish and closes it at once, e.g. for
 /// a member it kicked, is retried with a growing backoff instead of twice a second.)
 constexpr std::uint64_t kSteadyLinkMs = 5000;
+/// How long after this node closed a forwarded encoder for the room to come here its next push
+/// counts as its member moving here (take_moved_here): an encoder that pushes again by itself
+/// does within seconds; one that comes much later is a new presence.
+constexpr std::uint64_t kMovedHereMs = 60000;
 }  // namespace
 
 /// One publish of one stream on the room's node (see push_forward.hpp).
@@ -266,7 +271,16 @@ void PushForwards::link_ended(const StreamId& id, const ForwardLink* link, bool 
               stream_key(id), cluster::forward_backoff_ms(it->second.state.failures, timing_));
 }
 
+bool PushForwards::take_moved_here(const StreamId& id) {
+  auto it = moved_here_.find(id);
+  if (it == moved_here_.end()) return false;
+  const bool fresh = now_ms() < it->second;
+  moved_here_.erase(it);
+  return fresh;
+}
+
 void PushForwards::tick(std::uint64_t now) {
+  std::erase_if(moved_here_, [now](const auto& m) { return now >= m.second; });
   if (stopped_ || !locate_) return;
   std::vector<std::pair<StreamId, std::uint64_t>> due;
   for (auto& [id, e] : entries_)
@@ -293,6 +307,8 @@ void PushForwards::located(const StreamId& id, std::uint64_t generation,
       return;
     case cluster::ForwardStep::Kind::CloseEncoder: {
       spdlog::info("forward {}: ends: {}", stream_key(id), step.reason);
+      if (ctx_.cluster && cluster::forward_moves_member(e.state, ctx_.cluster->node_id()))
+        moved_here_[id] = now_ms() + kMovedHereMs;
       auto connection = e.connection.lock();
       entries_.erase(it);
       if (connection) connection->close(step.reason);  // posted: the encoder stops later

@@ -26,8 +26,11 @@
 // encoder is connected (the room's node refused, died, drained, moved the room), the room is
 // looked up again after a backoff and the link opened to its node, or, if the room is not held by
 // another node any more, the encoder is closed (it pushes again and this node takes the room).
-// When the encoder stops, its link is closed. Nothing is buffered for a link that is down: the
-// hub keeps its GOP cache as for any stream, and the next link starts from it.
+// When the encoder stops, its link is closed. An encoder closed that way whose member was on the
+// room's node (a link had published there) pushes again within a minute: its push is taken here
+// as its member moving here (take_moved_here), as a forward to a third node would have said.
+// Nothing is buffered for a link that is down: the hub keeps its GOP cache as for any stream, and
+// the next link starts from it.
 //
 // Memory and time: a link holds one 64 KiB read buffer (the room's node sends only command
 // replies and acknowledgements), its bounded viewer queue (media.viewer_queue) and the decoder's
@@ -75,6 +78,12 @@ class PushForwards {
   /// Closes every link and forwards no more (server shutdown).
   void shutdown();
 
+  /// Whether a push of `id` taken here now is its member moving here: this node forwarded it,
+  /// the member was on the room's node, and that node went (the lookup found the room held by
+  /// no other node, and the encoder was closed to push again) within the last kMovedHereMs.
+  /// Asked once: the answer is forgotten.
+  bool take_moved_here(const StreamId& id);
+
   /// Streams being forwarded (linked or waiting to retry): the minirtc_cluster_push_forwards gauge.
   std::size_t open() const noexcept { return entries_.size(); }
 
@@ -99,6 +108,9 @@ class PushForwards {
   cluster::ForwardTiming timing_;
   Locate locate_;
   std::unordered_map<StreamId, Entry, StreamIdHash> entries_;
+  /// Streams whose forward ended for the room to come here, with their member on a node that
+  /// went (take_moved_here): until when the next push counts as moved.
+  std::unordered_map<StreamId, std::uint64_t, StreamIdHash> moved_here_;
   std::uint64_t next_generation_ = 1;
   bool stopped_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

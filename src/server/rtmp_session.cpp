@@ -423,6 +423,10 @@ void RtmpSession::begin_publish(std::optional<cluster::NodeRecord> forward) {
   if (takeover) ++ctx_.metrics.takeovers_total;
   ++ctx_.metrics.publishes_total;
   forwarding_ = forward.has_value() && ctx_.forwards;
+  // Taken here after this node forwarded the stream to a room's node that went: its member moves
+  // here (server/push_forward.hpp take_moved_here).
+  if (!forward && !forwarded_in_ && ctx_.forwards && ctx_.forwards->take_moved_here(stream_))
+    moved_in_ = true;
   source_ = &ctx_.hub.publish(stream_, this, now_ms());
   if (forwarding_) {
     spdlog::info("rtmp#{} publish {}{}: its room is held by node {}: forwarded there", id_,
@@ -433,9 +437,10 @@ void RtmpSession::begin_publish(std::optional<cluster::NodeRecord> forward) {
                          std::move(forward));
   } else {
     spdlog::info("rtmp#{} publish {}{}{}", id_, stream_key(stream_), takeover ? " (takeover)" : "",
-                 moved_in_       ? " (forwarded by another node: its member moved here)"
-                 : forwarded_in_ ? " (forwarded by another node)"
-                                 : "");
+                 forwarded_in_ ? (moved_in_ ? " (forwarded by another node: its member moved here)"
+                                            : " (forwarded by another node)")
+                 : moved_in_   ? " (its member moved here: this node forwarded it to a node gone)"
+                               : "");
   }
   send_status(media::kPlayStreamId, "status", "NetStream.Publish.Start",
               stream_key(stream_) + " is now published");

@@ -65,7 +65,9 @@ class RtmpSession final : public MediaConnection,
   /// A push another node forwarded here (a forward URL signed with the cluster secret).
   bool forwarded_in() const noexcept { return forwarded_in_; }
   /// A forward whose URL says its member moved here from another node (docs/protocol.md §2.7,
-  /// m=1): the room restores the pusher instead of announcing it (room::PushOrigin::MovedIn).
+  /// m=1), or an encoder's push taken here after this node forwarded it to a room's node that
+  /// went (PushForwards::take_moved_here): the room restores the pusher instead of announcing it
+  /// (room::PushOrigin::MovedIn).
   bool moved_in() const noexcept { return moved_in_; }
   /// The stream this session publishes or plays (empty ids before its publish or play).
   const StreamId& published_stream() const noexcept { return stream_; }
@@ -142,7 +144,7 @@ class RtmpSession final : public MediaConnection,
   bool routing_ = false;       // a publish waits for its room's lookup (media is dropped meanwhile)
   bool forwarding_ = false;    // the publish is forwarded to the room's node
   bool forwarded_in_ = false;  // the publish came from another node with a forward URL
-  bool moved_in_ = false;      // ... saying its member moved here (signed, m=1)
+  bool moved_in_ = false;      // its member moved here (signed m=1, or take_moved_here)
   media::Source* source_ = nullptr;
 
   bool closed_ = false;
