@@ -32,6 +32,10 @@ bool forward_moves_member(const ForwardState& s, std::string_view target) {
   return !s.member_node.empty() && s.member_node != target;
 }
 
+bool forward_member_moves_here(const ForwardState& s) {
+  return !s.member_node.empty();
+}
+
 void forward_published(ForwardState& s) {
   s.member_node = s.node;
 }

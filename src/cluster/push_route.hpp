@@ -51,7 +51,9 @@
 // nowhere yet, a fresh forward). A link says "moved" when it goes to another node than that.
 // A link to the same node again says nothing: the member is either still there (its pusher back
 // within the no-media timeout) or was ended there with an announced leave (kicked, the timeout
-// passed), and then it is new again.
+// passed), and then it is new again. When the lookup finds the room held here (CloseEncoder: the
+// room's node went), the encoder's next push taken here is its member moving here if the member
+// was anywhere (forward_member_moves_here).
 
 #include <cstdint>
 #include <optional>
@@ -107,6 +109,11 @@ struct ForwardStep {
 
 /// Whether a link to `target` carries a member that moved there (the forward URL's m=1).
 bool forward_moves_member(const ForwardState& state, std::string_view target);
+
+/// The lookup said the room is held here now (CloseEncoder): whether the encoder's next push,
+/// taken here, is its member moving here. True when the member was anywhere (on the room's node
+/// that went, or here before a hand-over forgot it as `moved`).
+bool forward_member_moves_here(const ForwardState& state);
 
 /// The link to state.node started publishing: the member is there now.
 void forward_published(ForwardState& state);

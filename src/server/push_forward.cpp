@@ -16,7 +16,6 @@
 
 #include "auth/url_signer.hpp"
 #include "rtmp/play_client.hpp"
-#include "server/cluster_node.hpp"
 #include "server/context.hpp"
 #include "server/log_limiter.hpp"
 #include "server/media_connection.hpp"
@@ -307,8 +306,7 @@ void PushForwards::located(const StreamId& id, std::uint64_t generation,
       return;
     case cluster::ForwardStep::Kind::CloseEncoder: {
       spdlog::info("forward {}: ends: {}", stream_key(id), step.reason);
-      if (ctx_.cluster && cluster::forward_moves_member(e.state, ctx_.cluster->node_id()))
-        moved_here_[id] = now_ms() + kMovedHereMs;
+      if (cluster::forward_member_moves_here(e.state)) moved_here_[id] = now_ms() + kMovedHereMs;
       auto connection = e.connection.lock();
       entries_.erase(it);
       if (connection) connection->close(step.reason);  // posted: the encoder stops later

@@ -26,9 +26,10 @@
 // encoder is connected (the room's node refused, died, drained, moved the room), the room is
 // looked up again after a backoff and the link opened to its node, or, if the room is not held by
 // another node any more, the encoder is closed (it pushes again and this node takes the room).
-// When the encoder stops, its link is closed. An encoder closed that way whose member was on the
-// room's node (a link had published there) pushes again within a minute: its push is taken here
-// as its member moving here (take_moved_here), as a forward to a third node would have said.
+// When the encoder stops, its link is closed. When an encoder closed for the room to come here
+// had its member somewhere (a link had published on the room's node, or this node handed the room
+// over) and pushes again within a minute, its push is taken here as its member moving here
+// (take_moved_here), as a forward to a third node would have said.
 // Nothing is buffered for a link that is down: the hub keeps its GOP cache as for any stream, and
 // the next link starts from it.
 //

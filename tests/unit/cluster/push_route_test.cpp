@@ -204,5 +204,16 @@ TEST(ForwardState, ALinkSaysTheMemberMovedOnlyWhenItGoesToAnotherNodeThanTheMemb
   EXPECT_FALSE(forward_moves_member(handed, "n2"));
 }
 
+TEST(ForwardState, ThePushAfterTheRoomCameHereIsAMoveOnlyWhenTheMemberWasSomewhere) {
+  ForwardState s;
+  s.node = "n2";
+  EXPECT_FALSE(forward_member_moves_here(s));  // never published: the member was nowhere
+  forward_published(s);
+  EXPECT_TRUE(forward_member_moves_here(s));  // on n2, which went without announcing it left
+  ForwardState handed;                        // a hand-over's forward, the winner gone at once
+  handed.member_node = std::string(kSelf);
+  EXPECT_TRUE(forward_member_moves_here(handed));  // this node forgot it as `moved`
+}
+
 }  // namespace
 }  // namespace minirtc::cluster
