@@ -200,6 +200,8 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   await waitFor(async () => (await admin(winner, `/apps/${appId}/rooms/${roomId}`)).body.members.some((m) => m.userId === 'cam'),
     { timeoutMs: 10000 * SLOW, what: `cam a member on ${winner.id}` });
   assert.match(loser.logs(), new RegExp(`its room moved to node ${winner.id}: forwarded there`));
+  assert.match(loser.logs(), new RegExp(`publishing on node ${winner.id} at \\S+ \\(its member moved there from node ${loser.id}\\)`));
+  assert.match(winner.logs(), /cam~main \(forwarded by another node: its member moved here\)/);
   assert.equal(await metricOf(loser, 'minirtc_cluster_push_forwards'), 1, `${loser.id} forwards cam`);
   const camPlay = playHttpFlv(await signedUrl(binaryPath(), { action: 'play', appId, appKey, room: roomId, user: 'cam', viewer: 'watcher', format: 'flv', httpBase: winner.base }));
   players.push({ viewer: 'watcher', uid: 'cam', url: winner.base, player: camPlay, startedAt: Date.now() });
