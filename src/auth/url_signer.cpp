@@ -46,9 +46,10 @@ std::optional<std::string> percent_decode(std::string_view in) {
   return out;
 }
 
-/// The fields of the query that §2.2 defines; unknown fields are dropped.
+/// The fields of the query that §2.2 defines (and §2.7's m); unknown fields are dropped.
 struct QueryFields {
-  std::optional<std::string> a, v, e, n, s;
+  std::optional<std::string> a, v, e, n, s, m;
+  bool m_repeated = false;  // only a forward's concern: m is unknown to the other actions
 };
 
 Result<QueryFields> parse_query(std::string_view query) {
@@ -78,6 +79,11 @@ Result<QueryFields> parse_query(std::string_view query) {
       slot = &f.n;
     else if (*name == "s")
       slot = &f.s;
+    else if (*name == "m") {
+      f.m_repeated = f.m_repeated || f.m.has_value();
+      f.m = std::move(*value);
+      continue;
+    }
     if (slot == nullptr) continue;  // unknown fields are ignored (§2.2)
     // Two values for one signed field would let the checker and the signer disagree.
     if (slot->has_value()) return make_error("URL query repeats field " + *name);
@@ -146,6 +152,7 @@ std::string url_signing_input(const UrlGrant& grant) {
   }
   in.append(std::to_string(grant.expire_at)).push_back('\n');
   in.append(grant.nonce);
+  if (grant.action == UrlAction::Forward && grant.moved) in.append("\nmoved");
   return in;
 }
 
@@ -158,6 +165,7 @@ std::string sign_url_query(const UrlGrant& grant, std::string_view app_key) {
   std::string q = "a=";
   q.append(to_string(grant.action));
   if (grant.action == UrlAction::Play) q.append("&v=").append(grant.viewer);
+  if (grant.action == UrlAction::Forward && grant.moved) q.append("&m=1");
   q.append("&e=").append(std::to_string(grant.expire_at));
   q.append("&n=").append(grant.nonce);
   q.append("&s=").append(url_signature(grant, app_key));
@@ -215,6 +223,11 @@ Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query,
                                   : grant.action == UrlAction::Relay ? "relay"
                                                                      : "forward") +
                       " URL must not name a viewer (field v)");
+  }
+  if (grant.action == UrlAction::Forward && fields->m) {
+    if (fields->m_repeated) return make_error("URL query repeats field m");
+    if (*fields->m != "1") return make_error("forward URL field m is not 1");
+    grant.moved = true;
   }
   if (now > grant.expire_at) return make_error("URL expired");
 

@@ -12,6 +12,12 @@
 // signed the same way, with a = "relay", v empty, and the cluster secret (the same on every node)
 // as the key instead of the AppKey. Only the nodes know that secret, and the action is part of
 // the signed bytes, so an app's play URL cannot be turned into a relay URL nor the other way.
+//
+// Forward URLs (docs/protocol.md §2.7) are relay-signed publishes with a = "fwd". One that
+// carries a member that moved from another node (a pin conflict's hand-over, a forward re-linked
+// to the room's new node) has the field m=1 after a, and its signed bytes end with "\nmoved"
+// after the nonce: the flag cannot be added to or removed from a URL without the cluster secret,
+// and a forward without it is signed exactly as before.
 
 #include <cstddef>
 #include <cstdint>
@@ -45,6 +51,9 @@ struct UrlGrant {
   std::string viewer;
   std::uint32_t expire_at = 0;
   std::string nonce;  // 16 lower-case hex characters; names this URL for revocation and logs
+  /// Forward only (false for every other action): the pushed user's member moved here from
+  /// another node, where the app server heard it join (field m=1, signed).
+  bool moved = false;
 
   bool operator==(const UrlGrant&) const = default;
 };
@@ -66,9 +75,9 @@ std::string url_signing_input(const UrlGrant& grant);
 /// The 32 lower-case hex characters of `s`.
 std::string url_signature(const UrlGrant& grant, std::string_view app_key);
 
-/// "a=pub&e=..&n=..&s=..", "a=play&v=..&e=..&n=..&s=..", "a=relay&e=..&n=..&s=.." or
-/// "a=fwd&e=..&n=..&s=.." (fields in this order; relay and forward grants are signed with the
-/// cluster secret as `app_key`). The grant's
+/// "a=pub&e=..&n=..&s=..", "a=play&v=..&e=..&n=..&s=..", "a=relay&e=..&n=..&s=..",
+/// "a=fwd&e=..&n=..&s=.." or "a=fwd&m=1&e=..&n=..&s=.." (fields in this order; relay and forward
+/// grants are signed with the cluster secret as `app_key`). The grant's
 /// ids must be valid (core/ids.hpp) and its nonce well-formed; ids need no percent-encoding.
 std::string sign_url_query(const UrlGrant& grant, std::string_view app_key);
 
@@ -86,7 +95,8 @@ using UrlAppKeyLookup = std::function<std::optional<std::string>(std::string_vie
 
 /// Checks, in order: stream key parses, app known, query bounded and its fields a, v, e, n, s
 /// present and well-formed (percent-encoding decoded, unknown fields ignored, known fields at most
-/// once), action is `expected`, viewer present and valid for play (absent otherwise), not
+/// once), action is `expected`, viewer present and valid for play (absent otherwise), m absent or
+/// "1" for a forward (ignored, as an unknown field, for the other actions), not
 /// expired at `now`, signature correct (constant time). Returns the grant or a clear reason.
 Result<UrlGrant> verify_url(std::string_view stream_key, std::string_view query, UrlAction expected,
                             const UrlAppKeyLookup& app_key_of, std::uint32_t now);

@@ -30,6 +30,18 @@ HandOverPush hand_over_push(bool session_publication, bool forwarded_in) {
   return forwarded_in ? HandOverPush::Close : HandOverPush::Forward;
 }
 
+bool forward_moves_member(const ForwardState& s, std::string_view target) {
+  return !s.member_node.empty() && s.member_node != target;
+}
+
+bool forward_member_moves_here(const ForwardState& s) {
+  return !s.member_node.empty();
+}
+
+void forward_published(ForwardState& s) {
+  s.member_node = s.node;
+}
+
 std::uint32_t forward_backoff_ms(std::uint32_t failures, const ForwardTiming& t) {
   return util::doubling_backoff_ms(failures, t.retry_initial_ms, t.retry_max_ms);
 }

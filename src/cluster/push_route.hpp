@@ -49,6 +49,21 @@
 // new URL); a push that is another node's forward is closed at once (that node looks the room up
 // again and forwards to the winner itself: forwards are one hop); any other push (a media-only
 // member's encoder, which cannot move) is forwarded to the winner.
+//
+// Moved members. A forward's push is its user's member on the room's node (a media-only member
+// when the user is not there by signalling), and the app server hears that member join there.
+// When the member already was in the room on another node that did not announce it leaving (the
+// loser of a pin conflict, which ends its members as `moved`; a node that died, drained or handed
+// the room over while this node forwarded to it), the forward URL says so (docs/protocol.md
+// §2.7, signed m=1) and the room's node restores the member instead of announcing it again
+// (room::PushOrigin::MovedIn). ForwardState::member_node is where the member was last: this node
+// for a hand-over's forward, the node of the last link that started publishing otherwise (empty:
+// nowhere yet, a fresh forward). A link says "moved" when it goes to another node than that.
+// A link to the same node again says nothing: the member is either still there (its pusher back
+// within the no-media timeout) or was ended there with an announced leave (kicked, the timeout
+// passed), and then it is new again. When the lookup finds the room held here (CloseEncoder: the
+// room's node went), the encoder's next push taken here is its member moving here if the member
+// was anywhere (forward_member_moves_here).
 
 #include <cstdint>
 #include <optional>
@@ -92,6 +107,7 @@ struct ForwardState {
   std::uint32_t failures = 0;     // links that ended (or lookups that failed) in a row
   std::uint64_t retry_at_ms = 0;  // no lookup before this
   std::string node;               // the node of the last link (what the failures count against)
+  std::string member_node;        // where the push's member was last ("": nowhere yet; above)
 };
 
 struct ForwardStep {
@@ -100,6 +116,17 @@ struct ForwardStep {
   NodeRecord node;     // Connect
   std::string reason;  // CloseEncoder: for the encoder; Wait after a refusal: for the log
 };
+
+/// Whether a link to `target` carries a member that moved there (the forward URL's m=1).
+bool forward_moves_member(const ForwardState& state, std::string_view target);
+
+/// The lookup said the room is held here now (CloseEncoder): whether the encoder's next push,
+/// taken here, is its member moving here. True when the member was anywhere (on the room's node
+/// that went, or here before a hand-over forgot it as `moved`).
+bool forward_member_moves_here(const ForwardState& state);
+
+/// The link to state.node started publishing: the member is there now.
+void forward_published(ForwardState& state);
 
 /// The wait before the retry after `failures` failures in a row (1 = the first).
 std::uint32_t forward_backoff_ms(std::uint32_t failures, const ForwardTiming& timing);

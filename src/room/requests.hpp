@@ -44,6 +44,21 @@ struct MuteRemoteRequest {
   std::optional<bool> video;
 };
 
+/// Where a pushed stream comes from (RoomService::media_started), for a user who is not in the
+/// room yet (the pusher becomes a media-only member).
+enum class PushOrigin : std::uint8_t {
+  /// An encoder's push here, or another node's forward of a push it just received: the member is
+  /// new (UserJoined).
+  Direct,
+  /// Another node's forward of a push whose media-only member was in this room on another node
+  /// (a pin conflict's loser, a node that died or drained while forwarding to it; a signed flag
+  /// of the forward URL, docs/protocol.md §2.7): the app server heard it join there, and that
+  /// node did not announce it leaving. The member is restored, as RoomService::restore restores
+  /// a moved session: its RoomCreated (a room new here), UserJoined and PublicationStarted carry
+  /// `restored`; the room's members still hear peerOnline and streamAdded (it is new to them).
+  MovedIn,
+};
+
 /// One client quality report (docs/protocol.md §5), `info` already serialised to JSON text.
 struct ClientReport {
   enum class Type : std::uint8_t { PusherState, PusherNet, PlayerState, PlayerNet };

@@ -871,7 +871,7 @@ RoomService::HandOver RoomService::hand_over(std::string_view app_id, std::strin
 // Media plane events
 
 Outcome RoomService::media_started(const StreamId& stream, bool has_audio, bool has_video,
-                                   std::uint64_t now_ms) {
+                                   std::uint64_t now_ms, PushOrigin origin) {
   Outcome out;
   if (!is_valid_app_id(stream.app_id) || !is_valid_id(stream.room_id) ||
       !is_valid_id(stream.user_id))
@@ -890,9 +890,17 @@ Outcome RoomService::media_started(const StreamId& stream, bool has_audio, bool 
     out.effects.emplace_back(CloseStream{stream, "invisible users cannot publish"});
     return out;
   }
+  // A member made here by a push that moved in from another node is restored, not new: its
+  // creation events carry `restored` (the app server heard them from that node).
+  bool restored = false;
   if (member == nullptr) {
     // Pushed with a URL made outside signalling: the user appears as a media-only member.
+    restored = origin == PushOrigin::MovedIn;
+    const bool room_is_new = room == nullptr;
     Room& r = get_or_create_room(stream.app_id, stream.room_id, now_ms, out);
+    if (room_is_new && restored)
+      for (Event& e : out.events)
+        if (e.kind == EventKind::RoomCreated) e.restored = true;
     room = &r;
     Member fresh;
     fresh.user_id = stream.user_id;
@@ -903,14 +911,16 @@ Outcome RoomService::media_started(const StreamId& stream, bool has_audio, bool 
     fresh.last_seen_ms = now_ms;
     member = &r.members.emplace(stream.user_id, std::move(fresh)).first->second;
     notify_others(r, stream.user_id, peer(NotificationKind::PeerOnline, stream.user_id), out);
-    emit(r, *member, EventKind::UserJoined, now_ms, out);
+    emit(r, *member, EventKind::UserJoined, now_ms, out).restored = restored;
   }
 
   auto [it, created] = member->publications.try_emplace(stream.kind);
   model::Publication& pub = it->second;
   if (created) {
     pub.since_ms = now_ms;
-    emit(*room, *member, EventKind::PublicationStarted, now_ms, out).stream = stream.kind;
+    Event& e = emit(*room, *member, EventKind::PublicationStarted, now_ms, out);
+    e.stream = stream.kind;
+    e.restored = restored;
   }
   const bool was_announced = pub.announced(), was_live = pub.live;
   pub.live = true;

@@ -24,7 +24,9 @@
 // media-only member (peerOnline + streamAdded); when its media stops it is removed for the others
 // (streamRemoved) and waits Config::publish_no_media_timeout_ms for its pusher (an encoder's
 // reconnect), then ends: its stream is closed with its viewers and the member leaves (peerLeave).
-// Any stream pushed with such a URL waits the same way, whoever pushes it.
+// Any stream pushed with such a URL waits the same way, whoever pushes it. A media-only member
+// that moved in from another node (PushOrigin::MovedIn: a cluster forward after its room moved)
+// is made the same way, but its events are `restored`, as those of a session that moved.
 
 #include <cstdint>
 #include <functional>
@@ -85,9 +87,11 @@ class RoomService {
 
   // ---- Media plane events.
 
-  /// First media of `stream` since its publisher started (Hub on_live).
+  /// First media of `stream` since its publisher started (Hub on_live). `origin` matters only
+  /// when the stream's user is not in the room (a media-only member is made): MovedIn restores
+  /// it instead of announcing it (room/requests.hpp PushOrigin).
   Outcome media_started(const StreamId& stream, bool has_audio, bool has_video,
-                        std::uint64_t now_ms);
+                        std::uint64_t now_ms, PushOrigin origin = PushOrigin::Direct);
   /// The stream's publisher went away (Hub on_ended): StreamStopped, or StreamFailed when
   /// `failed` (the publisher's connection was lost or it sent nothing for the idle timeout).
   Outcome media_stopped(const StreamId& stream, std::uint64_t now_ms,

@@ -33,19 +33,26 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 /// saying it is for good is retried with a growing backoff instead of twice a second; one that
 /// ends it for good closes the encoder: cluster/push_route.hpp.)
 constexpr std::uint64_t kSteadyLinkMs = 5000;
+/// How long after this node closed a forwarded encoder for the room to come here its next push
+/// counts as its member moving here (take_moved_here): an encoder that pushes again by itself
+/// does within seconds; one that comes much later is a new presence.
+constexpr std::uint64_t kMovedHereMs = 60000;
 }  // namespace
 
 /// One publish of one stream on the room's node (see push_forward.hpp).
 class ForwardLink final : public MediaConnection {
  public:
+  /// `nonce`: the encoder's URL's (the forward URL carries it); `moved`: the forward URL says the
+  /// push's member moved to `node` from another node.
   ForwardLink(ServerContext& ctx, PushForwards& manager, StreamId id, cluster::NodeRecord node,
-              std::string nonce)
+              std::string nonce, bool moved)
       : MediaConnection(ctx.flusher, media::WireFormat::Rtmp, ctx.config.media.viewer_queue),
         ctx_(ctx),
         manager_(manager),
         id_(std::move(id)),
         node_(std::move(node)),
         nonce_(std::move(nonce)),
+        moved_(moved),
         socket_(ctx.io),
         deadline_(ctx.io),
         client_(target()) {}
@@ -86,9 +93,10 @@ class ForwardLink final : public MediaConnection {
   rtmp::PlayTarget target() const {
     // The encoder's URL's nonce: the room's node revokes that URL as its own (its room handed it
     // out), and a revoked one there ends or refuses the forward for good.
-    const auto grant =
+    auto grant =
         auth::UrlGrant{auth::UrlAction::Forward, id_, "", now_s() + ctx_.config.relay.url_ttl_s,
                        nonce_.empty() ? auth::new_nonce() : nonce_};
+    grant.moved = moved_;
     return rtmp::PlayTarget{"live", "rtmp://" + node_.relay_address + "/live",
                             stream_key(id_) + "?" + ctx_.access.relay_query(grant), true,
                             media::kOutChunkSize};
@@ -152,6 +160,7 @@ class ForwardLink final : public MediaConnection {
     started_ms_ = now_ms();
     deadline_.cancel();
     spdlog::info("forward {} to node {}: publishing", stream_key(id_), node_.id);
+    manager_.link_published(id_, this);
     // The hub's start sequence (metadata, sequence headers, GOP cache from its keyframe), then
     // the live stream.
     source_ = &ctx_.hub.attach(id_, this);
@@ -198,6 +207,7 @@ class ForwardLink final : public MediaConnection {
   StreamId id_;
   cluster::NodeRecord node_;
   std::string nonce_;
+  bool moved_ = false;
   tcp::socket socket_;
   asio::steady_timer deadline_;
   rtmp::PlayClient client_;
@@ -216,7 +226,7 @@ PushForwards::~PushForwards() {
 
 void PushForwards::start(const StreamId& id, const media::PublisherHandle* encoder,
                          std::weak_ptr<Closable> connection, std::string nonce,
-                         std::optional<cluster::NodeRecord> node) {
+                         std::optional<cluster::NodeRecord> node, std::string member_node) {
   if (stopped_) return;
   auto& e = entries_[id];
   if (auto old = std::move(e.link)) old->close("another push of the stream replaced it");
@@ -225,6 +235,7 @@ void PushForwards::start(const StreamId& id, const media::PublisherHandle* encod
   e.connection = std::move(connection);
   e.nonce = std::move(nonce);
   e.generation = next_generation_++;
+  e.state.member_node = std::move(member_node);
   if (!node) {
     spdlog::info("forward {}: looking up the room's node", stream_key(id));
     return;  // the next tick looks the room up (forward_due: retry_at 0)
@@ -238,12 +249,20 @@ void PushForwards::connect(const StreamId& id, Entry& e, const cluster::NodeReco
   ++ctx_.metrics.push_forwards_total;
   if (e.links > 0) ++ctx_.metrics.push_forward_reconnects_total;
   ++e.links;
+  const bool moved = cluster::forward_moves_member(e.state, node.id);
   spdlog::info(
-      "forward {}: publishing on node {} at {}{}", stream_key(id), node.id, node.relay_address,
+      "forward {}: publishing on node {} at {}{}{}", stream_key(id), node.id, node.relay_address,
+      moved ? fmt::format(" (its member moved there from node {})", e.state.member_node) : "",
       e.links > 1 ? fmt::format(" (link {}, {} failures in a row)", e.links, e.state.failures)
                   : "");
-  e.link = std::make_shared<ForwardLink>(ctx_, *this, id, node, e.nonce);
+  e.link = std::make_shared<ForwardLink>(ctx_, *this, id, node, e.nonce, moved);
   e.link->start();  // connects on a later handler: nothing re-enters this map now
+}
+
+void PushForwards::link_published(const StreamId& id, const ForwardLink* link) {
+  auto it = entries_.find(id);
+  if (it != entries_.end() && it->second.link.get() == link)
+    cluster::forward_published(it->second.state);
 }
 
 void PushForwards::stop(const StreamId& id, const media::PublisherHandle* encoder) {
@@ -273,7 +292,16 @@ void PushForwards::link_ended(const StreamId& id, const ForwardLink* link,
               stream_key(id), cluster::forward_backoff_ms(it->second.state.failures, timing_));
 }
 
+bool PushForwards::take_moved_here(const StreamId& id) {
+  auto it = moved_here_.find(id);
+  if (it == moved_here_.end()) return false;
+  const bool fresh = now_ms() < it->second;
+  moved_here_.erase(it);
+  return fresh;
+}
+
 void PushForwards::tick(std::uint64_t now) {
+  std::erase_if(moved_here_, [now](const auto& m) { return now >= m.second; });
   if (stopped_ || !locate_) return;
   std::vector<std::pair<StreamId, std::uint64_t>> due;
   for (auto& [id, e] : entries_)
@@ -300,6 +328,7 @@ void PushForwards::located(const StreamId& id, std::uint64_t generation,
       return;
     case cluster::ForwardStep::Kind::CloseEncoder: {
       spdlog::info("forward {}: ends: {}", stream_key(id), step.reason);
+      if (cluster::forward_member_moves_here(e.state)) moved_here_[id] = now_ms() + kMovedHereMs;
       auto connection = e.connection.lock();
       entries_.erase(it);
       if (connection) connection->close(step.reason);  // posted: the encoder stops later

@@ -365,6 +365,7 @@ bool RtmpSession::take_role(const rtmp::Command& c, Role role) {
   role_ = role;
   relay_downstream_ = relay;
   forwarded_in_ = forward;
+  moved_in_ = forward && grant->moved;
   if (relay) ++ctx_.metrics.relay_downstreams;
   stream_ = grant->stream;
   nonce_ = grant->nonce;
@@ -432,6 +433,10 @@ void RtmpSession::begin_publish(std::optional<cluster::NodeRecord> forward) {
   if (takeover) ++ctx_.metrics.takeovers_total;
   ++ctx_.metrics.publishes_total;
   forwarding_ = forward.has_value() && ctx_.forwards;
+  // Taken here after this node forwarded the stream to a room's node that went: its member moves
+  // here (server/push_forward.hpp take_moved_here).
+  if (!forward && !forwarded_in_ && ctx_.forwards && ctx_.forwards->take_moved_here(stream_))
+    moved_in_ = true;
   source_ = &ctx_.hub.publish(stream_, this, now_ms());
   if (forwarding_) {
     spdlog::info("rtmp#{} publish {}{}: its room is held by node {}: forwarded there", id_,
@@ -442,7 +447,10 @@ void RtmpSession::begin_publish(std::optional<cluster::NodeRecord> forward) {
                          nonce_, std::move(forward));
   } else {
     spdlog::info("rtmp#{} publish {}{}{}", id_, stream_key(stream_), takeover ? " (takeover)" : "",
-                 forwarded_in_ ? " (forwarded by another node)" : "");
+                 forwarded_in_ ? (moved_in_ ? " (forwarded by another node: its member moved here)"
+                                            : " (forwarded by another node)")
+                 : moved_in_   ? " (its member moved here: this node forwarded it to a node gone)"
+                               : "");
   }
   send_status(media::kPlayStreamId, "status", "NetStream.Publish.Start",
               stream_key(stream_) + " is now published");
@@ -454,10 +462,12 @@ bool RtmpSession::forward_to(const std::string& node_id, std::optional<cluster::
   forwarding_ = true;
   spdlog::info("rtmp#{} publish {}: its room moved to node {}: forwarded there", id_,
                stream_key(stream_), node_id);
+  // Its member was in the room here: the winner gets it as moved in (docs/cluster.md "Pin
+  // conflicts": the app server heard it join here).
   ctx_.forwards->start(
       stream_, this,
       std::static_pointer_cast<Closable>(std::static_pointer_cast<RtmpSession>(shared_from_this())),
-      nonce_, std::move(node));
+      nonce_, std::move(node), ctx_.cluster ? ctx_.cluster->node_id() : std::string());
   return true;
 }
 

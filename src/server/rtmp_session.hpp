@@ -73,6 +73,11 @@ class RtmpSession final : public MediaConnection,
   bool local() const override { return !forwarding_; }
   /// A push another node forwarded here (a forward URL signed with the cluster secret).
   bool forwarded_in() const noexcept { return forwarded_in_; }
+  /// A forward whose URL says its member moved here from another node (docs/protocol.md §2.7,
+  /// m=1), or an encoder's push taken here after this node forwarded it to a room's node that
+  /// went (PushForwards::take_moved_here): the room restores the pusher instead of announcing it
+  /// (room::PushOrigin::MovedIn).
+  bool moved_in() const noexcept { return moved_in_; }
   /// The stream this session publishes or plays (empty ids before its publish or play).
   const StreamId& published_stream() const noexcept { return stream_; }
   /// Hand-over of the room (Server::hand_over): the stream this session publishes is forwarded
@@ -154,6 +159,7 @@ class RtmpSession final : public MediaConnection,
   bool ending_for_good_ = false;  // the hub's next close_publisher is for good
   bool denied_ = false;           // a forwarded-in push ended for good: told, closing
   bool lingering_ = false;        // denied, half-closed: waiting for the other node's close
+  bool moved_in_ = false;      // its member moved here (signed m=1, or take_moved_here)
   media::Source* source_ = nullptr;
 
   bool closed_ = false;

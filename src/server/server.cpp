@@ -163,9 +163,16 @@ Server::Server(Config config)
   // Hub events fire inside hub calls; the room's reactions (mutes, closes) touch the hub again,
   // so they run right after, not inside.
   hub_.on_live([this](const StreamId& id, bool audio, bool video) {
-    spdlog::info("stream {} live (audio={}, video={})", stream_key(id), audio, video);
-    asio::post(io_, [this, id, audio, video] {
-      signal_->on_stream_live(id, audio, video);
+    // A forward whose member moved here from another node (server/push_forward.hpp): the room
+    // restores it rather than announcing it. Asked now: the publisher may change before the post.
+    const auto* source = hub_.find(id);
+    const auto* rtmp = source ? dynamic_cast<const RtmpSession*>(source->publisher()) : nullptr;
+    const auto origin =
+        rtmp && rtmp->moved_in() ? room::PushOrigin::MovedIn : room::PushOrigin::Direct;
+    spdlog::info("stream {} live (audio={}, video={}){}", stream_key(id), audio, video,
+                 origin == room::PushOrigin::MovedIn ? " moved in from another node" : "");
+    asio::post(io_, [this, id, audio, video, origin] {
+      signal_->on_stream_live(id, audio, video, origin);
       recordings_->on_stream_live(id);
     });
   });

@@ -611,8 +611,10 @@ void SignalPlane::accept_websocket(HttpStream stream,
   session->start(std::move(request));
 }
 
-void SignalPlane::on_stream_live(const StreamId& id, bool has_audio, bool has_video) {
-  bridge_->apply(bridge_->dispatcher.on_media_started(id, has_audio, has_video, now_ms()), nullptr);
+void SignalPlane::on_stream_live(const StreamId& id, bool has_audio, bool has_video,
+                                 room::PushOrigin origin) {
+  bridge_->apply(bridge_->dispatcher.on_media_started(id, has_audio, has_video, now_ms(), origin),
+                 nullptr);
 }
 
 void SignalPlane::on_stream_ended(const StreamId& id, const media::StreamEnd& how) {

@@ -64,7 +64,8 @@ class SignalPlane {
   std::size_t session_count() const;
 
   // Hub events: they become room events (stream started / stopped / failed) for observers too.
-  void on_stream_live(const StreamId& id, bool has_audio, bool has_video);
+  void on_stream_live(const StreamId& id, bool has_audio, bool has_video,
+                      room::PushOrigin origin = room::PushOrigin::Direct);
   void on_stream_ended(const StreamId& id, const media::StreamEnd& how);
   /// Once a second: room timers.
   void tick(std::uint64_t now_ms);

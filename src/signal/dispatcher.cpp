@@ -180,8 +180,9 @@ DispatchResult SignalDispatcher::tick(std::uint64_t now_ms) {
 }
 
 DispatchResult SignalDispatcher::on_media_started(const StreamId& stream, bool has_audio,
-                                                  bool has_video, std::uint64_t now_ms) {
-  return render(rooms_.media_started(stream, has_audio, has_video, now_ms));
+                                                  bool has_video, std::uint64_t now_ms,
+                                                  room::PushOrigin origin) {
+  return render(rooms_.media_started(stream, has_audio, has_video, now_ms, origin));
 }
 
 DispatchResult SignalDispatcher::on_media_stopped(const StreamId& stream, std::uint64_t now_ms,

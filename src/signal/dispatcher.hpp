@@ -89,7 +89,8 @@ class SignalDispatcher {
 
   /// Media hub events (Hub::on_live / Hub::on_ended).
   DispatchResult on_media_started(const StreamId& stream, bool has_audio, bool has_video,
-                                  std::uint64_t now_ms);
+                                  std::uint64_t now_ms,
+                                  room::PushOrigin origin = room::PushOrigin::Direct);
   DispatchResult on_media_stopped(const StreamId& stream, std::uint64_t now_ms,
                                   std::string_view reason = "publisher stopped",
                                   bool failed = false);

@@ -13,6 +13,9 @@
 // for the loser) cannot move: the loser forwards its push to the winner (docs/cluster.md "Pushes
 // to another node"), where it is a member, plays from a keyframe, and goes on past the hand-over's
 // deadline.
+// The app server's callbacks (a receiver on loopback, both nodes sending to it): each user of the
+// loser's half is announced once (UserJoined from the loser; the winner restores it silently), cam
+// included, although its push reaches the winner as a new stream; nobody is announced leaving.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { runApp as runAppWith } from './lib/call_app.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { pushTestStream, playHttpFlv, signedUrl, waitFor } from './lib/media.mjs';
+import { startReceiver } from './lib/callback_receiver.mjs';
 
 const appId = 'handovertest0123456789ab';
 const appKey = 'handover-test-key';
@@ -33,13 +37,14 @@ const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
 
 let redis;
 let dir;
+let receiver;
 const nodes = [];
 const phones = [];
 const extra = [];           // erin's two phones
 const pushers = new Map();  // userId → ffmpeg
 const players = [];         // every player ever started: {viewer, uid, url, player, startedAt}
 
-const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey });
+const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: null, adminKey });
 
 const admin = async (node, path) => {
   const res = await fetch(`${node.base}/v1/admin${path}`, { headers: { authorization: `Bearer ${adminKey}` }, redirect: 'manual' });
@@ -50,7 +55,10 @@ before(async () => {
   if (skip) return;
   redis = await startRedis();
   dir = mkdtempSync(join(tmpdir(), 'minirtc-handover-'));
-  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-handover"\ndrain_timeout_ms = 8000\n');
+  receiver = await startReceiver({ secret: appKey });
+  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-handover"\ndrain_timeout_ms = 8000\n\n' +
+    '[callbacks]\nretry_first_delay_ms = 200\nretry_max_delay_ms = 1000\n\n' +
+    `[[apps]]\nid = "${appId}"\nkey = "${appKey}"\ncallback_urls = [${JSON.stringify(receiver.url)}]\n`);
   for (const id of ['n1', 'n2']) nodes.push(await startNode(id));
 });
 
@@ -63,6 +71,7 @@ after(async () => {
     await n.stop();
   }
   if (redis) await redis.stop();
+  if (receiver) await receiver.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -191,6 +200,8 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   await waitFor(async () => (await admin(winner, `/apps/${appId}/rooms/${roomId}`)).body.members.some((m) => m.userId === 'cam'),
     { timeoutMs: 10000 * SLOW, what: `cam a member on ${winner.id}` });
   assert.match(loser.logs(), new RegExp(`its room moved to node ${winner.id}: forwarded there`));
+  assert.match(loser.logs(), new RegExp(`publishing on node ${winner.id} at \\S+ \\(its member moved there from node ${loser.id}\\)`));
+  assert.match(winner.logs(), /cam~main \(forwarded by another node: its member moved here\)/);
   assert.equal(await metricOf(loser, 'minirtc_cluster_push_forwards'), 1, `${loser.id} forwards cam`);
   const camPlay = playHttpFlv(await signedUrl(binaryPath(), { action: 'play', appId, appKey, room: roomId, user: 'cam', viewer: 'watcher', format: 'flv', httpBase: winner.base }));
   players.push({ viewer: 'watcher', uid: 'cam', url: winner.base, player: camPlay, startedAt: Date.now() });
@@ -201,6 +212,23 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   await waitFor(() => camPlay.reader.videoFrames.length > frames + 10, { timeoutMs: 5000 * SLOW, what: 'cam still playing after the deadline' });
   assert.equal(pushers.get('cam').proc.exitCode, null, 'cam\'s encoder still pushing to the loser');
   assert.ok((await admin(loser, `/apps/${appId}/rooms/${roomId}`)).status === 307, `${loser.id} still holds no room`);
+
+  // The app server's view: one UserJoined per user (the loser's half announced by the loser, not
+  // again by the winner: restored there, cam's forwarded push included) and no UserLeft. The
+  // winner's StreamStarted for cam (a stream that starts there) comes after any UserJoined of cam
+  // the winner would send, in its order of the room's events.
+  const cbs = () => receiver.events().filter((e) => e.data.roomId === roomId);
+  await waitFor(() => cbs().filter((e) => e.EventType === 'StreamStarted' && e.data.userId === 'cam').length >= 2,
+    { timeoutMs: 10000 * SLOW, what: 'StreamStarted of cam from both nodes' });
+  await waitFor(() => ['alice', 'bob', 'carol', 'dave'].every((u) => cbs().some((e) => e.EventType === 'UserJoined' && e.data.userId === u)),
+    { timeoutMs: 10000 * SLOW, what: 'UserJoined of every user' });
+  const summary = cbs().map((e) => `${e.EventType}:${e.data.userId ?? ''}:${e.data.reason ?? ''}`).join(' ');
+  for (const u of ['alice', 'bob', 'carol', 'dave', 'cam'])
+    assert.equal(cbs().filter((e) => e.EventType === 'UserJoined' && e.data.userId === u).length, 1, `one UserJoined of ${u}: ${summary}`);
+  assert.ok(cbs().find((e) => e.EventType === 'UserJoined' && e.data.userId === 'cam').data.mediaOnly, 'cam joined media-only');
+  for (const u of ['alice', 'bob', 'carol', 'dave', 'cam'])
+    assert.equal(cbs().filter((e) => e.EventType === 'UserLeft' && e.data.userId === u).length, 0, `no UserLeft of ${u}: ${summary}`);
+  assert.equal(cbs().filter((e) => e.EventType === 'RoomEnded').length, 0, `no RoomEnded: ${summary}`);
 
   phones.forEach((p, i) => {
     assert.equal(p.named(EVENTS.DISCONNECT).length, 0, `${users[i]}: no DISCONNECT`);

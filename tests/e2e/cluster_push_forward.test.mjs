@@ -8,6 +8,9 @@
 // forward), the pin stays B's; the encoder stopping closes the forward. Then B dies (kill -9):
 // A keeps the encoder while B's record lives (retrying with backoff), and once B's record expired
 // the room is held by no other node, so A closes the encoder; pushed again, A takes the room.
+// The app server's callbacks (a receiver both nodes send to): B announces cam joining (a fresh
+// forward is a push like any other); A taking cam over after B died does not announce it again
+// (it is restored, as the sessions of a node that died are).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { startClusterNode } from './lib/cluster_node.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { pushTestStream, playHttpFlv, decode, signedUrl, waitFor } from './lib/media.mjs';
+import { startReceiver } from './lib/callback_receiver.mjs';
 
 const appId = 'pushfwdtest0123456789abc';
 const appKey = 'push-forward-test-key';
@@ -27,11 +31,12 @@ const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
 
 let redis;
 let dir;
+let receiver;
 const nodes = [];
 const phones = [];
 const cleanup = [];
 
-const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey });
+const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: null, adminKey });
 
 const admin = async (node, path) => {
   const res = await fetch(`${node.base}/v1/admin${path}`, { headers: { authorization: `Bearer ${adminKey}` }, redirect: 'manual' });
@@ -48,7 +53,10 @@ before(async () => {
   if (skip) return;
   redis = await startRedis();
   dir = mkdtempSync(join(tmpdir(), 'minirtc-pushfwd-'));
-  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-forwards"\ndrain_timeout_ms = 3000\n');
+  receiver = await startReceiver({ secret: appKey });
+  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-forwards"\ndrain_timeout_ms = 3000\n\n' +
+    '[callbacks]\nretry_first_delay_ms = 200\nretry_max_delay_ms = 1000\n\n' +
+    `[[apps]]\nid = "${appId}"\nkey = "${appKey}"\ncallback_urls = [${JSON.stringify(receiver.url)}]\n`);
   for (const id of ['n1', 'n2']) nodes.push(await startNode(id));
 });
 
@@ -57,6 +65,7 @@ after(async () => {
   for (const p of phones) await p.destroy();
   for (const n of nodes) await n.stop();
   if (redis) await redis.stop();
+  if (receiver) await receiver.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -129,6 +138,16 @@ test('a push to a node that does not hold the room is forwarded to the room\'s n
   encoder = pushTestStream(pushUrl, { seconds: 120 });
   await waitFor(async () => (await metric(A, 'minirtc_cluster_push_forwards')) === 1 &&
     player.reader.videoFrames.length > framesBefore + 5, { timeoutMs: 15000 * SLOW, what: 'the second push forwarded to B\'s player' });
+  // B announced cam once per presence: one joined and not left (the encoder came back within
+  // the no-media timeout: the same member), or joined again after an announced leave.
+  const cbs = (type) => receiver.events(type).filter((e) => e.data.roomId === roomId && e.data.userId === 'cam');
+  await waitFor(() => cbs('UserJoined').length >= 1 && cbs('StreamStarted').length >= 2,
+    { timeoutMs: 10000 * SLOW, what: 'B\'s callbacks for cam' });
+  const joined = cbs('UserJoined').length, left = cbs('UserLeft').length;
+  assert.equal(joined, left + 1, `cam present once for the app server: ${joined} joined, ${left} left`);
+  assert.ok(cbs('UserJoined').every((e) => e.data.mediaOnly), 'cam joined media-only');
+  const roomsCreated = receiver.events('RoomCreated').filter((e) => e.data.roomId === roomId).length;
+  const startsBefore = cbs('StreamStarted').length;
   player.abort();
   await bob.destroy();
   B.proc.kill('SIGKILL');
@@ -144,4 +163,11 @@ test('a push to a node that does not hold the room is forwarded to the room\'s n
   const taken = await admin(A, `/apps/${appId}/rooms/${roomId}`);
   assert.deepEqual(taken.body.members.map((m) => m.userId), ['cam']);
   assert.equal(await metric(A, 'minirtc_cluster_push_forwards'), 0);
+  assert.match(A.logs(), /its member moved here: this node forwarded it to a node gone/);
+  // A's stream start is announced (a stream starts there); its room and cam are not again: B
+  // announced them and, dead, never announced them ending.
+  await waitFor(() => cbs('StreamStarted').length > startsBefore, { timeoutMs: 10000 * SLOW, what: 'A\'s StreamStarted for cam' });
+  assert.equal(cbs('UserJoined').length, joined, 'no second UserJoined of cam from A');
+  assert.equal(cbs('UserLeft').length, left, 'no UserLeft of cam');
+  assert.equal(receiver.events('RoomCreated').filter((e) => e.data.roomId === roomId).length, roomsCreated, 'no second RoomCreated');
 });

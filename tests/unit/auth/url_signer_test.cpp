@@ -404,5 +404,53 @@ TEST(UrlSigner, ForwardRefusesForgedExpiredAndCrossedUrls) {
                  "forward URL must not name a viewer (field v)");
 }
 
+// A forward of a member that moved from another node: m=1, and "\nmoved" after the nonce in the
+// signed bytes. Computed independently (Python hmac) from docs/protocol.md §2.7.
+TEST(UrlSigner, MovedForwardVector) {
+  auto g = forward_grant();
+  g.moved = true;
+  EXPECT_EQ(sign_url_query(g, kClusterSecret),
+            "a=fwd&m=1&e=1700003600&n=00112233aabbccdd&s=d82a24a040e80068a57f096cb9b63b18");
+  auto ok = verify_forward(stream_key(g.stream), sign_url_query(g, kClusterSecret));
+  ASSERT_TRUE(ok) << ok.error().reason;
+  EXPECT_TRUE(ok->moved);
+  EXPECT_EQ(*ok, g);
+  EXPECT_EQ(url_query_action(sign_url_query(g, kClusterSecret)), UrlAction::Forward);
+}
+
+TEST(UrlSigner, MovedFlagCannotBeAddedRemovedOrBent) {
+  const auto fresh = forward_grant();
+  auto moved = fresh;
+  moved.moved = true;
+  const auto key = stream_key(fresh.stream);
+  const auto fresh_q = sign_url_query(fresh, kClusterSecret);
+  const auto moved_q = sign_url_query(moved, kClusterSecret);
+  // Added to a fresh forward's URL, or taken off a moved one's: the signature no longer fits.
+  expect_refused(verify_forward(key, fresh_q + "&m=1"), "URL signature invalid");
+  auto stripped = moved_q;
+  stripped.erase(stripped.find("&m=1"), 4);
+  expect_refused(verify_forward(key, stripped), "URL signature invalid");
+  // Another value, or twice.
+  auto bent = moved_q;
+  bent.replace(bent.find("m=1"), 3, "m=2");
+  expect_refused(verify_forward(key, bent), "forward URL field m is not 1");
+  expect_refused(verify_forward(key, moved_q + "&m=1"), "URL query repeats field m");
+  // Percent-encoded as any field: the same flag.
+  auto encoded = moved_q;
+  encoded.replace(encoded.find("m=1"), 3, "%6D=%31");
+  auto ok = verify_forward(key, encoded);
+  ASSERT_TRUE(ok) << ok.error().reason;
+  EXPECT_TRUE(ok->moved);
+  // m means nothing to the other actions (an unknown field, as before): ignored, not signed.
+  const auto pub = publish_grant();
+  auto pub_ok =
+      verify(stream_key(pub.stream), sign_url_query(pub, kAppKey) + "&m=1&m=x", UrlAction::Publish);
+  ASSERT_TRUE(pub_ok) << pub_ok.error().reason;
+  EXPECT_FALSE(pub_ok->moved);
+  auto relay = relay_grant();
+  relay.moved = true;  // not a forward: not signed, not written
+  EXPECT_EQ(sign_url_query(relay, kClusterSecret), sign_url_query(relay_grant(), kClusterSecret));
+}
+
 }  // namespace
 }  // namespace minirtc::auth

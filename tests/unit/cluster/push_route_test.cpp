@@ -218,5 +218,54 @@ TEST(ForwardState, ATransientEndWaitsForTheRetry) {
   EXPECT_TRUE(forward_due(s, 1500));
 }
 
+// "Moved members": a link says its push's member moved when it goes to another node than the
+// one where the member was last (this node at a hand-over, the node a link published on).
+TEST(ForwardState, ALinkSaysTheMemberMovedOnlyWhenItGoesToAnotherNodeThanTheMembers) {
+  // A fresh forward (an encoder whose URL names this node, the room on n2): new on n2.
+  ForwardState fresh;
+  fresh.node = "n2";
+  EXPECT_FALSE(forward_moves_member(fresh, "n2"));
+  // Refused by n2 before publishing (the room moved on): the member is nowhere yet, n3 is fresh.
+  forward_link_ended(fresh, dropped(false), 0, kTiming);
+  ASSERT_TRUE(forward_due(fresh, 500));
+  ASSERT_EQ(forward_located(fresh, route_push(answered(node("n3")), kSelf), 500, kTiming).kind,
+            ForwardStep::Kind::Connect);
+  EXPECT_FALSE(forward_moves_member(fresh, "n3"));
+  // Published on n3: the member is there. n3 drops the link (dies, drains, hands the room over):
+  // to n3 again nothing moved; to n4 the member moved.
+  forward_published(fresh);
+  EXPECT_EQ(fresh.member_node, "n3");
+  forward_link_ended(fresh, dropped(true), 1000, kTiming);
+  EXPECT_FALSE(forward_moves_member(fresh, "n3"));
+  ASSERT_TRUE(forward_due(fresh, 1500));
+  ASSERT_EQ(forward_located(fresh, route_push(answered(node("n4")), kSelf), 1500, kTiming).kind,
+            ForwardStep::Kind::Connect);
+  EXPECT_TRUE(forward_moves_member(fresh, "n4"));
+  forward_published(fresh);
+  EXPECT_FALSE(forward_moves_member(fresh, "n4"));
+
+  // A hand-over's forward: the member was here (n1), the winner n2 gets it as moved, and keeps
+  // getting it so until a link published there.
+  ForwardState handed;
+  handed.member_node = std::string(kSelf);
+  handed.node = "n2";
+  EXPECT_TRUE(forward_moves_member(handed, "n2"));
+  forward_link_ended(handed, dropped(false), 0, kTiming);
+  EXPECT_TRUE(forward_moves_member(handed, "n2"));
+  forward_published(handed);
+  EXPECT_FALSE(forward_moves_member(handed, "n2"));
+}
+
+TEST(ForwardState, ThePushAfterTheRoomCameHereIsAMoveOnlyWhenTheMemberWasSomewhere) {
+  ForwardState s;
+  s.node = "n2";
+  EXPECT_FALSE(forward_member_moves_here(s));  // never published: the member was nowhere
+  forward_published(s);
+  EXPECT_TRUE(forward_member_moves_here(s));  // on n2, which went without announcing it left
+  ForwardState handed;                        // a hand-over's forward, the winner gone at once
+  handed.member_node = std::string(kSelf);
+  EXPECT_TRUE(forward_member_moves_here(handed));  // this node forgot it as `moved`
+}
+
 }  // namespace
 }  // namespace minirtc::cluster

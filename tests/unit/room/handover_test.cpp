@@ -215,5 +215,34 @@ TEST_F(HandOverTest, NoSuchRoomHandsOverNothing) {
   EXPECT_TRUE(rooms.room(kApp, "r1"));
 }
 
+// A media-only member of the loser's half (an encoder's push, which cannot move): the loser
+// forgets it with the room (its UserLeft `moved`, announced nowhere) and forwards its push to
+// the winner flagged as moved in, where it is restored for the observers: over the two nodes the
+// app server hears it join once (on the loser) and never leave.
+TEST_F(HandOverTest, AMediaOnlyMemberForwardedToTheWinnerJoinsOnceForTheObservers) {
+  ASSERT_TRUE(rooms.media_started(sid_of("cam"), true, true, now).ok());
+  auto h = rooms.hand_over(kApp, "r1", now + 100);
+  for (const auto& m : h.members) EXPECT_NE(m.user_id, "cam");  // no session to move
+  const auto cam_left = std::find_if(
+      h.outcome.events.begin(), h.outcome.events.end(),
+      [](const Event& e) { return e.kind == EventKind::UserLeft && e.user_id == "cam"; });
+  ASSERT_NE(cam_left, h.outcome.events.end());
+  EXPECT_TRUE(cam_left->moved);
+  EXPECT_EQ(cam_left->leave_reason, LeaveReason::Moved);
+
+  Outcome merged = winner.restore(kApp, "r1", h.members, now + 200);
+  Outcome cam = winner.media_started(sid_of("cam"), true, true, now + 300, PushOrigin::MovedIn);
+  // New to the winner's members: peerOnline and streamAdded.
+  EXPECT_THAT(notes(cam, 21),
+              ElementsAre(n_peer(NK::PeerOnline, "cam"), n_added("cam", true, true)));
+  EXPECT_EQ(count(cam, EventKind::UserJoined), 1u);
+  for (const auto& e : cam.events) {
+    if (e.kind != EventKind::StreamStarted) {
+      EXPECT_TRUE(e.restored) << to_string(e.kind);
+    }
+  }
+  EXPECT_EQ(winner.room(kApp, "r1")->members.back().state, MemberState::MediaOnly);
+}
+
 }  // namespace
 }  // namespace minirtc::room::testing

@@ -414,5 +414,76 @@ TEST_F(StreamsTest, UrlPushedStreamOfAJoinedUserEndsAfterTheGraceButTheUserStays
   EXPECT_TRUE(view->members[0].publications.empty());
 }
 
+// A push forwarded by another node for a media-only member that was in the room there (a pin
+// conflict's loser, a node that died while forwarding it): the room's members meet it as a new
+// member, the observers get its creation as restored (the app server heard it join there).
+TEST_F(StreamsTest, MediaOnlyUserMovedInIsRestoredForObserversButNewToTheMembers) {
+  Outcome on = rooms.media_started(sid_of("cam"), true, false, now, PushOrigin::MovedIn);
+  EXPECT_THAT(notes(on, 1),
+              ElementsAre(n_peer(NK::PeerOnline, "cam"), n_added("cam", true, false)));
+  EXPECT_THAT(notes(on, 2),
+              ElementsAre(n_peer(NK::PeerOnline, "cam"), n_added("cam", true, false)));
+  ASSERT_EQ(on.events.size(), 3u);
+  EXPECT_EQ(on.events[0].kind, EventKind::UserJoined);
+  EXPECT_TRUE(on.events[0].media_only);
+  EXPECT_TRUE(on.events[0].restored);
+  EXPECT_EQ(on.events[1].kind, EventKind::PublicationStarted);
+  EXPECT_TRUE(on.events[1].restored);
+  // Its media starts here: a stream start like any (callbacks announce it, as a moved session's).
+  EXPECT_EQ(on.events[2].kind, EventKind::StreamStarted);
+  EXPECT_FALSE(on.events[2].restored);
+  EXPECT_EQ(rooms.room(kApp, "r1")->members[2].state, MemberState::MediaOnly);
+  // Once here it is an ordinary media-only member: its pusher coming back is no new member, and
+  // when it does not come back it leaves (announced: this node announces its end).
+  ASSERT_TRUE(rooms.media_stopped(sid_of("cam"), now).ok());
+  Outcome back = rooms.media_started(sid_of("cam"), true, false, now, PushOrigin::Direct);
+  EXPECT_THAT(notes(back, 1), ElementsAre(n_added("cam", true, false)));
+  ASSERT_EQ(back.events.size(), 1u);
+  EXPECT_EQ(back.events[0].kind, EventKind::StreamStarted);
+  ASSERT_TRUE(rooms.media_stopped(sid_of("cam"), now).ok());
+  now += rooms.config().publish_no_media_timeout_ms;
+  rooms.touch(1, now);
+  rooms.touch(2, now);
+  Outcome gone = rooms.tick(now);
+  EXPECT_THAT(notes(gone, 1), ElementsAre(n_peer(NK::PeerLeave, "cam")));
+  const auto left = std::find_if(gone.events.begin(), gone.events.end(),
+                                 [](const Event& e) { return e.kind == EventKind::UserLeft; });
+  ASSERT_NE(left, gone.events.end());
+  EXPECT_EQ(left->leave_reason, LeaveReason::MediaEnded);
+  EXPECT_FALSE(left->moved);
+}
+
+TEST_F(StreamsTest, MovedInMattersOnlyForAUserNotInTheRoom) {
+  // alice is a member by signalling: her pushed stream (however it arrives) adds no member.
+  Outcome on = rooms.media_started(sid_of("alice"), true, true, now, PushOrigin::MovedIn);
+  ASSERT_EQ(on.events.size(), 2u);
+  EXPECT_EQ(on.events[0].kind, EventKind::PublicationStarted);
+  EXPECT_FALSE(on.events[0].restored);
+  EXPECT_EQ(on.events[1].kind, EventKind::StreamStarted);
+  // A second stream of a media-only member that moved in: its member is here already.
+  ASSERT_TRUE(rooms.media_started(sid_of("cam"), true, true, now, PushOrigin::MovedIn).ok());
+  Outcome screen =
+      rooms.media_started(sid_of("cam", StreamKind::Screen), true, true, now, PushOrigin::MovedIn);
+  ASSERT_EQ(screen.events.size(), 2u);
+  EXPECT_EQ(screen.events[0].kind, EventKind::PublicationStarted);
+  EXPECT_FALSE(screen.events[0].restored);
+}
+
+TEST_F(RoomTest, MediaOnlyUserMovedInToARoomNewHereRestoresTheRoomToo) {
+  // The room's new node after a node loss, before any session resumed: the room and the member
+  // existed on the node that is gone.
+  Outcome on = rooms.media_started(sid_of("cam", StreamKind::Main, "solo"), true, true, now,
+                                   PushOrigin::MovedIn);
+  EXPECT_THAT(on.notifications, IsEmpty());
+  ASSERT_GE(on.events.size(), 2u);
+  EXPECT_EQ(on.events[0].kind, EventKind::RoomCreated);
+  EXPECT_TRUE(on.events[0].restored);
+  EXPECT_EQ(on.events[1].kind, EventKind::UserJoined);
+  EXPECT_TRUE(on.events[1].restored);
+  // A direct push creating a room is new, as always.
+  Outcome fresh = rooms.media_started(sid_of("cam", StreamKind::Main, "other"), true, true, now);
+  for (const auto& e : fresh.events) EXPECT_FALSE(e.restored);
+}
+
 }  // namespace
 }  // namespace minirtc::room::testing
