@@ -159,7 +159,7 @@ class RtmpSession final : public MediaConnection,
   bool ending_for_good_ = false;  // the hub's next close_publisher is for good
   bool denied_ = false;           // a forwarded-in push ended for good: told, closing
   bool lingering_ = false;        // denied, half-closed: waiting for the other node's close
-  bool moved_in_ = false;      // its member moved here (signed m=1, or take_moved_here)
+  bool moved_in_ = false;         // its member moved here (signed m=1, or take_moved_here)
   media::Source* source_ = nullptr;
 
   bool closed_ = false;
