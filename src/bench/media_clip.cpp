@@ -56,7 +56,7 @@ Result<MediaClip> load_clip(const std::string& path) {
   std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                   std::istreambuf_iterator<char>());
   auto clip = parse_clip(bytes);
-  if (!clip) return make_error(path + ": " + clip.error().reason);
+  if (!clip) return with_context(clip.error(), path);
   return clip;
 }
 

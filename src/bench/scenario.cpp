@@ -706,8 +706,8 @@ awaitable<void> Runner::drive_signal() {
 Result<Report> Runner::run() {
   auto rtmp = parse_endpoint(o_.rtmp);
   auto http = parse_endpoint(o_.http);
-  if (!rtmp) return rtmp.error();
-  if (!http) return http.error();
+  if (!rtmp) return with_context(rtmp.error(), "--rtmp");
+  if (!http) return with_context(http.error(), "--http");
   rtmp_ep_ = *rtmp;
   http_ep_ = *http;
   naming_.rtmp_host_port = o_.rtmp;
@@ -715,13 +715,15 @@ Result<Report> Runner::run() {
                     std::vector<PlayTarget>& out) -> Status {
     for (const auto& hp : named.empty() ? std::vector<std::string>{fallback} : named) {
       auto ep = parse_endpoint(hp);
-      if (!ep) return ep.error();
+      if (!ep) return ep.error();  // the caller names the option
       out.push_back({*ep, hp});
     }
     return {};
   };
-  if (auto st = targets(o_.play_rtmp, o_.rtmp, play_rtmp_); !st) return st.error();
-  if (auto st = targets(o_.play_http, o_.http, play_http_); !st) return st.error();
+  if (auto st = targets(o_.play_rtmp, o_.rtmp, play_rtmp_); !st)
+    return with_context(st.error(), "--play-rtmp");
+  if (auto st = targets(o_.play_http, o_.http, play_http_); !st)
+    return with_context(st.error(), "--play-http");
   target_latency_.resize(std::max(play_rtmp_.size(), play_http_.size()));
   for (const auto& w : o_.watch) {
     const auto eq = w.find('=');
@@ -755,7 +757,7 @@ Result<Report> Runner::run() {
   } else if (o_.scenario == "fanout" || o_.scenario == "calls") {
     if (o_.flv_path.empty()) return make_error("--flv is required for media scenarios");
     auto clip = load_clip(o_.flv_path);
-    if (!clip) return clip.error();
+    if (!clip) return with_context(clip.error(), "--flv");
     clip_ = std::move(*clip);
     asio::co_spawn(io_, drive_media(), done);
   } else {

@@ -166,7 +166,9 @@ Result<std::int64_t> Database::schema_version(std::string_view component) {
   if (!q) return q.error();
   q->bind(1, component);
   auto row = q->step();
-  if (!row) return row.error();
+  if (!row)
+    return with_context(row.error(),
+                        fmt::format("database {}: read the {} schema version", path_, component));
   return *row ? q->int64(0) : 0;
 }
 
@@ -193,7 +195,9 @@ Status Database::migrate(std::string_view component, std::span<const std::string
         "ON CONFLICT(component) DO UPDATE SET version = excluded.version");
     if (!set) return fail(set.error());
     set->bind_all(component, v + 1);
-    if (auto st = set->run(); !st) return fail(st.error());
+    if (auto st = set->run(); !st)
+      return fail(with_context(st.error(), fmt::format("database {}: record {} schema version {}",
+                                                       path_, component, v + 1)));
   }
   return exec("COMMIT");
 }

@@ -31,13 +31,17 @@ Error damaged(const std::string& path, std::string_view why) {
       "get new keys (tokens signed with the old key stop working)",
       path, why));
 }
+
+// What the file is for, in front of the private file layer's reason (which names the path).
+constexpr std::string_view kKeysContext = "development app keys";
+
 }  // namespace
 
 Result<AppConfig> AppRegistry::load_or_create_dev_app(const std::string& data_dir) {
   namespace fs = std::filesystem;
   const std::string path = dev_file(data_dir);
   auto existing = read_private_file(path);
-  if (!existing) return existing.error();
+  if (!existing) return with_context(existing.error(), kKeysContext);
   if (*existing) {
     // App servers and phones may already hold tokens signed with this key: a file that cannot be
     // read is an error to fix, never a reason to make new keys.
@@ -71,14 +75,15 @@ Result<AppConfig> AppRegistry::load_or_create_dev_app(const std::string& data_di
       "# The development app of the embedded default (minirtc serve without apps).\n"
       "id = \"{}\"\nkey = \"{}\"\n",
       app.id, app.key);
-  if (auto st = write_private_file(path, content); !st) return st.error();
+  if (auto st = write_private_file(path, content); !st)
+    return with_context(st.error(), kKeysContext);
   return app;
 }
 
 Result<std::string> AppRegistry::load_or_add_dev_admin_key(const std::string& data_dir) {
   const std::string path = dev_file(data_dir);
   auto existing = read_private_file(path);
-  if (!existing) return existing.error();
+  if (!existing) return with_context(existing.error(), kKeysContext);
   if (!*existing) return make_error(fmt::format("{} disappeared while the server started", path));
   const std::string& content = (**existing).content;
   // What the file holds at its top level: id, key, and admin_key when there (nullopt: absent).
@@ -122,7 +127,8 @@ Result<std::string> AppRegistry::load_or_add_dev_admin_key(const std::string& da
         "cannot add the development admin key to {}: the file does not end at its top level "
         "(add admin_key = \"...\" before its first [table], or configure admin_key)",
         path));
-  if (auto st = replace_private_file(path, next); !st) return st.error();
+  if (auto st = replace_private_file(path, next); !st)
+    return with_context(st.error(), "development admin key");
   return admin_key;
 }
 

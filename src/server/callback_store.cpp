@@ -46,7 +46,7 @@ std::span<const std::string_view> CallbackStore::migrations() {
 
 Result<std::unique_ptr<CallbackStore>> CallbackStore::open(const std::string& path) {
   // The database layer's reason says what is wrong and what to do; this says what the file is.
-  auto fail = [](const Error& e) { return make_error("callback queue: " + e.reason); };
+  auto fail = [](const Error& e) { return with_context(e, "callback queue"); };
   // No busy wait: the lock is held for the connection's life (exclusive), so a second opener
   // would wait in vain.
   auto db = db::Database::open(path, {.busy_timeout_ms = 0, .exclusive = true});
@@ -65,31 +65,39 @@ Result<db::Statement*> CallbackStore::statement(std::string_view sql) {
 
 Status CallbackStore::enqueue(std::span<const QueuedDelivery> rows) {
   if (rows.empty()) return {};
-  if (auto st = db_.exec("BEGIN IMMEDIATE"); !st) return st;
+  constexpr std::string_view what = "callback queue: enqueue";
+  if (auto st = db_.exec("BEGIN IMMEDIATE"); !st) return with_context(st.error(), what);
   auto rollback = [&](Error e) -> Status {
     (void)db_.exec("ROLLBACK");
-    return e;
+    return with_context(std::move(e), what);
   };
   auto insert = statement(kInsert);
   if (!insert) return rollback(insert.error());
   for (const auto& r : rows) {
     (*insert)->bind_all(r.url, r.app_id, r.room_id, r.event_id, r.event_type, r.event_data,
                         r.event_time_ms);
-    if (auto st = (*insert)->run(); !st) return rollback(st.error());
+    if (auto st = (*insert)->run(); !st)
+      return rollback(
+          with_context(st.error(), fmt::format("{} {} for {}/{} to {}", r.event_type, r.event_id,
+                                               r.app_id, r.room_id, r.url)));
   }
   if (auto st = db_.exec("COMMIT"); !st) return rollback(st.error());
   return {};
 }
 
 Result<std::optional<QueuedDelivery>> CallbackStore::head(const LaneKey& lane) {
+  auto what = [&] {
+    return fmt::format("callback queue: head of lane {}/{} to {}", lane.app_id, lane.room_id,
+                       lane.url);
+  };
   auto s = statement(kHead);
-  if (!s) return s.error();
+  if (!s) return with_context(s.error(), what());
   auto& q = **s;
   q.bind_all(lane.url, lane.app_id, lane.room_id);
   auto row = q.step();
   if (!row) {
     q.reset();
-    return row.error();
+    return with_context(row.error(), what());
   }
   if (!*row) {
     q.reset();
@@ -113,38 +121,45 @@ Result<std::optional<QueuedDelivery>> CallbackStore::head(const LaneKey& lane) {
 
 Status CallbackStore::reschedule(std::int64_t seq, std::uint32_t attempts,
                                  std::uint64_t first_attempt_ms, std::uint64_t next_at_ms) {
+  auto what = [&] { return fmt::format("callback queue: reschedule delivery #{}", seq); };
   auto s = statement(kReschedule);
-  if (!s) return s.error();
-  return (*s)->bind_all(attempts, first_attempt_ms, next_at_ms, seq).run();
+  if (!s) return with_context(s.error(), what());
+  if (auto st = (*s)->bind_all(attempts, first_attempt_ms, next_at_ms, seq).run(); !st)
+    return with_context(st.error(), what());
+  return {};
 }
 
 Status CallbackStore::remove(std::int64_t seq) {
+  auto what = [&] { return fmt::format("callback queue: remove delivery #{}", seq); };
   auto s = statement(kRemove);
-  if (!s) return s.error();
-  return (*s)->bind_all(seq).run();
+  if (!s) return with_context(s.error(), what());
+  if (auto st = (*s)->bind_all(seq).run(); !st) return with_context(st.error(), what());
+  return {};
 }
 
 Result<std::vector<LaneHead>> CallbackStore::lanes() {
+  constexpr std::string_view what = "callback queue: list lanes";
   auto s = statement(kLanes);
-  if (!s) return s.error();
+  if (!s) return with_context(s.error(), what);
   auto& q = **s;
   std::vector<LaneHead> out;
   Result<bool> row = false;
   while ((row = q.step()) && *row)
     out.push_back({{q.text(0), q.text(1), q.text(2)}, static_cast<std::uint64_t>(q.int64(3))});
   q.reset();
-  if (!row) return row.error();
+  if (!row) return with_context(row.error(), what);
   return out;
 }
 
 Result<std::uint64_t> CallbackStore::count() {
+  constexpr std::string_view what = "callback queue: count deliveries";
   auto s = statement(kCount);
-  if (!s) return s.error();
+  if (!s) return with_context(s.error(), what);
   auto& q = **s;
   auto row = q.step();
   const auto n = row && *row ? static_cast<std::uint64_t>(q.int64(0)) : 0;
   q.reset();
-  if (!row) return row.error();
+  if (!row) return with_context(row.error(), what);
   return n;
 }
 

@@ -166,7 +166,8 @@ void CallbackService::pump() {
 
 bool CallbackService::drop(const QueuedDelivery& d, std::string_view reason) {
   if (auto st = store_->remove(d.seq); !st) {
-    store_failed(st.error());
+    store_failed(with_context(
+        st.error(), fmt::format("drop {} {} to {} ({})", d.event_type, d.event_id, d.url, reason)));
     return false;
   }
   --queued_;
@@ -210,7 +211,9 @@ void CallbackService::finish(const LaneKey& key, QueuedDelivery d, std::uint64_t
                              const PostOutcome& outcome) {
   const auto now = now_ms();
   if (outcome.delivered()) {
-    if (auto st = store_->remove(d.seq); !st) store_failed(st.error());
+    if (auto st = store_->remove(d.seq); !st)
+      store_failed(with_context(
+          st.error(), fmt::format("{} {} delivered to {}", d.event_type, d.event_id, d.url)));
     lanes_.delivered(key);  // and every lane waiting on this URL is due now
     --queued_;
     ++delivered_;
@@ -230,13 +233,17 @@ void CallbackService::finish(const LaneKey& key, QueuedDelivery d, std::uint64_t
               d.attempts, error, next ? "" : "; given up");
   record(d, next ? "failed" : "given_up", outcome.status, error, started_ms, d.attempts);
   if (!next) {
-    if (auto st = store_->remove(d.seq); !st) store_failed(st.error());
+    if (auto st = store_->remove(d.seq); !st)
+      store_failed(with_context(
+          st.error(), fmt::format("{} {} to {} given up", d.event_type, d.event_id, d.url)));
     --queued_;
     ++dropped_["given_up"];
     return pump();
   }
   if (auto st = store_->reschedule(d.seq, d.attempts, d.first_attempt_ms, *next); !st)
-    store_failed(st.error());
+    store_failed(
+        with_context(st.error(), fmt::format("{} {} to {} retry after attempt {}", d.event_type,
+                                             d.event_id, d.url, d.attempts)));
   pump();
 }
 

@@ -91,7 +91,7 @@ Result<Config> load_config_file(const std::string& path, Config base) {
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) return make_error(fmt::format("{}: read failed", path));
   auto parsed = parse_config(text, std::move(base));
-  if (!parsed) return make_error(fmt::format("{}: {}", path, parsed.error().reason));
+  if (!parsed) return with_context(parsed.error(), path);
   return parsed;
 }
 
@@ -186,7 +186,7 @@ Result<Config> parse_config(std::string_view text, Config c) {
   });
   if (!c.relay.origin.empty())
     if (auto o = parse_rtmp_origin(c.relay.origin); !o)
-      errors.push_back("relay.origin: " + o.error().reason);
+      errors.push_back(with_context(o.error(), "relay.origin").reason);
   section("cluster", [&](TableReader& r) {
     r.get("redis", c.cluster.redis);
     r.get("node_id", c.cluster.node_id);
@@ -303,7 +303,7 @@ Status check_cluster(const ClusterConfig& k) {
         k.path_prefix));
   if (!k.relay_listen.empty())
     if (auto hp = parse_host_port(k.relay_listen); !hp)
-      return make_error("cluster.relay_listen: " + hp.error().reason);
+      return with_context(hp.error(), "cluster.relay_listen");
   if (k.node_ttl_ms < 2000 || k.pin_ttl_ms < k.node_ttl_ms)
     return make_error(
         "cluster.node_ttl_ms must be at least 2000 (records are refreshed every second) and "
@@ -340,7 +340,8 @@ Result<std::pair<std::string, std::uint16_t>> parse_rtmp_origin(std::string_view
 
 Status check_relay(const Config& c) {
   if (!c.relay.origin.empty()) {
-    if (auto o = parse_rtmp_origin(c.relay.origin); !o) return o.error();
+    if (auto o = parse_rtmp_origin(c.relay.origin); !o)
+      return with_context(o.error(), "relay.origin");
     if (c.cluster.secret.empty())
       return make_error(
           "relay.origin needs cluster.secret (--cluster-secret): the origin accepts only relay "

@@ -211,9 +211,9 @@ Status Server::listen() {
     ctx_.tls = &*tls_;
   }
   auto http_ep = resolve(config_.http_listen);
-  if (!http_ep) return http_ep.error();
+  if (!http_ep) return with_context(http_ep.error(), "http_listen");
   auto rtmp_ep = resolve(config_.rtmp_listen);
-  if (!rtmp_ep) return rtmp_ep.error();
+  if (!rtmp_ep) return with_context(rtmp_ep.error(), "rtmp_listen");
   if (auto st = open_acceptor(http_acceptor_, *http_ep); !st) return st;
   if (auto st = open_acceptor(rtmp_acceptor_, *rtmp_ep); !st) return st;
   const auto http_bound = http_acceptor_.local_endpoint();

@@ -86,12 +86,15 @@ Result<std::unique_ptr<UsageRecorder>> UsageRecorder::open(const std::string& da
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return make_error(fmt::format("cannot create data dir {}: {}", data_dir, ec.message()));
   const std::string path = (std::filesystem::path(data_dir) / db::kFileName).string();
+  // The database layer's reason names the file and what is wrong; this says what it is for.
+  constexpr std::string_view what = "usage records";
   auto writer = db::Database::open(path);
-  if (!writer) return writer.error();
-  if (auto st = writer->migrate("usage", usage::migrations()); !st) return st.error();
+  if (!writer) return with_context(writer.error(), what);
+  if (auto st = writer->migrate("usage", usage::migrations()); !st)
+    return with_context(st.error(), what);
   auto reader =
       db::Database::open(path, {.busy_timeout_ms = 5000, .read_only = true, .check = false});
-  if (!reader) return reader.error();
+  if (!reader) return with_context(reader.error(), "usage records reader");
   return std::unique_ptr<UsageRecorder>(
       new UsageRecorder(std::move(*reader), std::move(*writer), bus, hub));
 }

@@ -6,6 +6,8 @@
 #include <functional>
 #include <map>
 
+#include <fmt/format.h>
+
 namespace minirtc::usage {
 
 namespace {
@@ -63,21 +65,29 @@ Status write(db::Database& db, const Records& records) {
     auto q = db.cached(
         "INSERT INTO usage_sessions(app, room, user, visible, media_only, join_ms, leave_ms,"
         " leave_reason) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!q) return q.error();
+    auto what = [&] {
+      return fmt::format("usage store: insert session {}/{}/{}", s.app_id, s.room_id, s.user_id);
+    };
+    if (!q) return with_context(q.error(), what());
     (*q)->bind_all(s.app_id, s.room_id, s.user_id, s.visible ? 1 : 0, s.media_only ? 1 : 0,
                    ms(s.join_ms), ms(s.leave_ms), s.leave_reason);
-    if (auto st = (*q)->run(); !st) return st;
+    if (auto st = (*q)->run(); !st) return with_context(st.error(), what());
   }
   for (const auto& r : records.streams) {
     auto q = db.cached(
         "INSERT INTO usage_streams(type, app, room, user, publisher, screen, start_ms, end_ms,"
         " bytes, width, height) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!q) return q.error();
-    (*q)->bind_all(std::string_view(r.type == StreamRecord::Type::Publication ? "publication"
-                                                                              : "subscription"),
-                   r.app_id, r.room_id, r.user_id, r.publisher, r.screen ? 1 : 0, ms(r.start_ms),
-                   ms(r.end_ms), ms(r.bytes), std::int64_t{r.width}, std::int64_t{r.height});
-    if (auto st = (*q)->run(); !st) return st;
+    const std::string_view type =
+        r.type == StreamRecord::Type::Publication ? "publication" : "subscription";
+    auto what = [&] {
+      return fmt::format("usage store: insert {} {}/{}/{} of {}", type, r.app_id, r.room_id,
+                         r.user_id, r.publisher);
+    };
+    if (!q) return with_context(q.error(), what());
+    (*q)->bind_all(type, r.app_id, r.room_id, r.user_id, r.publisher, r.screen ? 1 : 0,
+                   ms(r.start_ms), ms(r.end_ms), ms(r.bytes), std::int64_t{r.width},
+                   std::int64_t{r.height});
+    if (auto st = (*q)->run(); !st) return with_context(st.error(), what());
   }
   return {};
 }
@@ -92,10 +102,13 @@ Result<std::vector<Totals>> query_totals(db::Database& db, const UsageQuery& que
   const std::string group = by_room ? " GROUP BY room" : "";
   const std::string key = by_room ? "room" : "''";
   std::map<std::string, Totals> rows;
+  auto fail = [&](const Error& e, std::string_view table) -> Error {
+    return with_context(e, fmt::format("usage store: {} totals of app {}", table, query.app_id));
+  };
   auto sessions =
       db.prepare("SELECT " + key + ", count(*), SUM(" + std::string(kSessionOverlap) +
                  ") FROM usage_sessions WHERE " + where(query, "join_ms", "leave_ms") + group);
-  if (!sessions) return sessions.error();
+  if (!sessions) return fail(sessions.error(), "session");
   if (auto st = bind_and_fold(*sessions, query,
                               [&](db::Statement& q) {
                                 Totals& t = rows[q.text(0)];
@@ -103,13 +116,13 @@ Result<std::vector<Totals>> query_totals(db::Database& db, const UsageQuery& que
                                 t.participant_ms = static_cast<std::uint64_t>(q.int64(2));
                               });
       !st)
-    return st.error();
+    return fail(st.error(), "session");
   auto streams = db.prepare(
       "SELECT " + key + ", type, SUM(" + std::string(kStreamOverlap) +
       "), SUM(CASE WHEN end_ms >= ?1 AND end_ms < ?2 THEN bytes ELSE 0 END) FROM usage_streams"
       " WHERE " +
       where(query, "start_ms", "end_ms") + (by_room ? " GROUP BY room, type" : " GROUP BY type"));
-  if (!streams) return streams.error();
+  if (!streams) return fail(streams.error(), "stream");
   if (auto st = bind_and_fold(*streams, query,
                               [&](db::Statement& q) {
                                 Totals& t = rows[q.text(0)];
@@ -120,7 +133,7 @@ Result<std::vector<Totals>> query_totals(db::Database& db, const UsageQuery& que
                                     static_cast<std::uint64_t>(q.int64(3));
                               });
       !st)
-    return st.error();
+    return fail(st.error(), "stream");
   std::vector<Totals> out;
   for (auto& [room, t] : rows) {
     t.room_id = by_room ? room : std::string();
@@ -150,7 +163,10 @@ Result<SessionPage> sessions(db::Database& db, const UsageQuery& query, std::siz
       "SELECT id, app, room, user, visible, media_only, join_ms, leave_ms, leave_reason"
       " FROM usage_sessions WHERE " +
       where(query, "join_ms", "leave_ms") + " AND id > ?5 ORDER BY id LIMIT ?6");
-  if (!q) return q.error();
+  auto fail = [&](const Error& e) -> Error {
+    return with_context(e, fmt::format("usage store: sessions of app {}", query.app_id));
+  };
+  if (!q) return fail(q.error());
   q->bind(5, cursor).bind(6, static_cast<std::int64_t>(limit) + 1);
   SessionPage page;
   std::int64_t last_id = 0;
@@ -173,7 +189,7 @@ Result<SessionPage> sessions(db::Database& db, const UsageQuery& query, std::siz
                                 page.sessions.push_back(std::move(s));
                               });
       !st)
-    return st.error();
+    return fail(st.error());
   return page;
 }
 

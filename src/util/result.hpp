@@ -1,6 +1,11 @@
 #pragma once
 // Errors as values. Protocol code returns Result<T> / Status instead of throwing, so a bad byte
 // from the network becomes a logged reason and a closed connection, never an unwinding stack.
+//
+// Convention: the caller that knows something the callee did not (which file, table, app/room/
+// user, record, field or step) wraps the error with with_context() on the way up, so the final
+// reason reads as the whole path: "usage store: insert session a/r/u: database is locked". A level
+// that adds nothing new passes the error up as it is. Wrapping runs only on the error path.
 
 #include <optional>
 #include <string>

@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 namespace minirtc::server {
 namespace {
 
@@ -166,6 +168,44 @@ TEST(CallbackStore, ANewerSchemaIsRefused) {
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().reason.find("newer than this binary"), std::string::npos) << s.error().reason;
   EXPECT_NE(s.error().reason.find("callbacks.db"), std::string::npos) << s.error().reason;
+}
+
+TEST(CallbackStore, AFailedWriteNamesTheDeliveryAndTheStep) {
+  TempDir dir;
+  {
+    // Triggers that refuse the writes on one event id: each step then fails with SQLite's own
+    // reason, and the store puts the row and the step in front of it.
+    auto raw = db::Database::open(dir.db());
+    ASSERT_TRUE(raw) << raw.error().reason;
+    ASSERT_TRUE(raw->migrate(CallbackStore::kComponent, CallbackStore::migrations()));
+    ASSERT_TRUE(
+        raw->exec("INSERT INTO callback_queue(url, app_id, room_id, event_id, event_type, "
+                  "event_data, event_time_ms) "
+                  "VALUES('http://h/', 'app', 'r1', 'bad', 'UserJoined', '{}', 7)"));
+    for (const char* op : {"INSERT", "UPDATE", "DELETE"})
+      ASSERT_TRUE(raw->exec(fmt::format(
+          "CREATE TRIGGER no_{0} BEFORE {0} ON callback_queue WHEN {1}.event_id = 'bad' "
+          "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+          op, std::string_view(op) == "INSERT" ? "NEW" : "OLD")));
+  }
+  auto s = CallbackStore::open(dir.db());
+  ASSERT_TRUE(s) << s.error().reason;
+  std::vector<QueuedDelivery> rows{row("r2", "ok"), row("r2", "bad")};
+  auto st = (*s)->enqueue(rows);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().reason,
+            "callback queue: enqueue: UserJoined bad for app/r2 to http://h/: refused");
+  EXPECT_EQ(*(*s)->count(), 1u);  // the transaction was rolled back: "ok" is not there either
+  auto h = (*s)->head({"http://h/", "app", "r1"});
+  ASSERT_TRUE(h && *h);
+  const auto seq = (*h)->seq;
+  st = (*s)->reschedule(seq, 1, 2, 3);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().reason,
+            fmt::format("callback queue: reschedule delivery #{}: refused", seq));
+  st = (*s)->remove(seq);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().reason, fmt::format("callback queue: remove delivery #{}: refused", seq));
 }
 
 }  // namespace

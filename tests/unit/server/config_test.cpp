@@ -104,5 +104,13 @@ TEST(Config, AnEdgeNeedsTheClusterSecret) {
   EXPECT_FALSE(check_relay(c));
 }
 
+TEST(Config, ABadOriginIsNamedByItsKey) {
+  Config c;
+  c.relay.origin = "http://origin:1935";
+  auto st = check_relay(c);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().reason, "relay.origin: 'http://origin:1935' is not rtmp://HOST:PORT");
+}
+
 }  // namespace
 }  // namespace minirtc::server

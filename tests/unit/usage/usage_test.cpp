@@ -323,6 +323,41 @@ TEST_F(StoreTest, SessionsArePaginated) {
   EXPECT_FALSE(p3->next.has_value());
 }
 
+TEST_F(StoreTest, AFailedWriteNamesTheRecord) {
+  // A trigger that refuses every row: the write fails at the step, whose own reason is SQLite's.
+  ASSERT_TRUE(db->exec("CREATE TEMP TRIGGER no_sessions BEFORE INSERT ON usage_sessions "
+                       "BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+                       "CREATE TEMP TRIGGER no_streams BEFORE INSERT ON usage_streams "
+                       "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+                  .ok());
+  Records r;
+  r.sessions.push_back({"app", "r1", "alice", true, false, kT0, kT0 + kMin, "left"});
+  auto st = write(*db, r);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().reason, "usage store: insert session app/r1/alice: refused");
+
+  Records s;
+  StreamRecord sub;
+  sub.type = StreamRecord::Type::Subscription;
+  sub.app_id = "app";
+  sub.room_id = "r1";
+  sub.user_id = "bob";
+  sub.publisher = "alice";
+  s.streams.push_back(sub);
+  st = write(*db, s);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().reason, "usage store: insert subscription app/r1/bob of alice: refused");
+}
+
+TEST_F(StoreTest, AFailedQueryNamesTheTableAndApp) {
+  ASSERT_TRUE(db->exec("DROP TABLE usage_streams").ok());
+  auto t = totals(*db, UsageQuery{"app", std::nullopt, kT0, kT0 + kMin});
+  ASSERT_FALSE(t.ok());
+  const std::string& why = t.error().reason;
+  EXPECT_EQ(why.rfind("usage store: stream totals of app app: database ", 0), 0u) << why;
+  EXPECT_NE(why.find("no such table: usage_streams"), std::string::npos) << why;
+}
+
 TEST_F(StoreTest, RecordsWrittenThroughTheBatchedWriterSurviveReopening) {
   {
     auto w = db::Database::open((dir / "minirtc.db").string());
