@@ -76,6 +76,21 @@ export async function getJson(url, headers = {}) {
 export const within = (promise, ms) => Promise.race([promise, sleep(ms).then(() => null)]);
 
 /**
+ * The nodes that hold a room: those whose admin API answers 200 for it (the others redirect),
+ * asked one after the other.
+ * @param {(node: any, path: string) => Promise<{status: number}>} admin as adminClient's
+ * @param {any[]} nodes
+ * @param {string} appId
+ * @param {string} roomId
+ * @returns {Promise<any[]>}
+ */
+export async function roomHolders(admin, nodes, appId, roomId) {
+  const holders = [];
+  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  return holders;
+}
+
+/**
  * A phone (sdk_phone.mjs) whose config lists `node`'s signalling URL first, as a client a
  * balancer sent there would have it; the SDK follows any redirect itself.
  * @param {{base: string, http: string, id: string}} node
