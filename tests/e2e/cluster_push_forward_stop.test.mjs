@@ -16,7 +16,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { binaryPath } from './lib/server.mjs';
-import { useCluster, adminClient, metric, within } from './lib/cluster_harness.mjs';
+import { useCluster, adminClient, roomHolders, metric, within } from './lib/cluster_harness.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { pushTestStream, signedUrl, sleep, waitFor } from './lib/media.mjs';
@@ -38,8 +38,7 @@ async function callOnB(roomId) {
   const bob = new Phone(nodes.map((n) => n.base), { playFormat: 'flv' });
   phones.push(bob);
   await bob.join(appId, makeToken({ appId, appKey, roomId, userId: 'bob', publish: true, subscribe: true }), roomId, 'bob');
-  const holders = [];
-  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  const holders = await roomHolders(admin, nodes, appId, roomId);
   assert.equal(holders.length, 1, 'one node holds the room');
   const B = holders[0];
   return { A: nodes.find((n) => n !== B), B, bob };
