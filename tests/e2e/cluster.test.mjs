@@ -3,17 +3,14 @@
 // follows without telling the app, three phones starting on three nodes who see each other and
 // decode each other's media (ffmpeg pushing, ffmpeg decoding), that call going on through a Redis
 // restart, and a node killed with SIGKILL leaving the registry after its TTL.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startServer, binaryPath } from './lib/server.mjs';
-import { startRedis } from './lib/redis.mjs';
-import { startClusterNode } from './lib/cluster_node.mjs';
+import { useCluster, getJson, phoneOn } from './lib/cluster_harness.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { decode, pushTestStream, waitFor } from './lib/media.mjs';
@@ -22,24 +19,14 @@ const run = promisify(execFile);
 const appId = 'clustertest0123456789abc';
 const appKey = 'cluster-test-key';
 const adminKey = 'cluster-admin-key';
-const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
 const NODE_TTL_MS = 5000;  // the defaults: shorter TTLs let a node starved on a loaded machine drop out
 
-let redis;
-let dir;
-/** @type {Array<Awaited<ReturnType<typeof startServer>> & {id: string, base: string}>} */
-const nodes = [];
-const phones = [];
+const fx = useCluster({ ids: ['n1', 'n2', 'n3'], prefix: 'cluster', app: `${appId}:${appKey}`, adminKey,
+  toml: `[cluster]\nsecret = "a-cluster-secret-for-tests"\nnode_ttl_ms = ${NODE_TTL_MS}\npin_ttl_ms = 10000\n` });
+const { skip, nodes, phones, cleanup } = fx;  // nodes: servers of startServer, plus {id, base}
 const pushers = [];   // the call's encoders (ffmpeg), pushing until the end
 const playUrls = [];  // the call's play URLs: {viewer, uid, url}
-
-const startNode = (id, extra = []) =>
-  startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey, extra });
-
-async function getJson(url, headers = {}) {
-  const res = await fetch(url, { headers });
-  return { status: res.status, body: await res.json() };
-}
+cleanup.push(async () => { for (const p of pushers) await p.stop(); });
 
 const adminNodes = async (node) =>
   (await getJson(`${node.base}/v1/admin/nodes`, { authorization: `Bearer ${adminKey}` })).body.nodes;
@@ -62,34 +49,17 @@ function rawJoin(url, roomId, userId) {
   });
 }
 
-before(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), 'minirtc-cluster-'));
-  writeFileSync(join(dir, 'cluster.toml'),
-    `[cluster]\nsecret = "a-cluster-secret-for-tests"\nnode_ttl_ms = ${NODE_TTL_MS}\npin_ttl_ms = 10000\n`);
-  for (const id of ['n1', 'n2', 'n3']) nodes.push(await startNode(id));
-});
-
-after(async () => {
-  for (const p of pushers) await p.stop();
-  for (const p of phones) await p.destroy();
-  for (const n of nodes) await n.stop();
-  if (redis) await redis.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
 test('a node that cannot reach Redis at start fails with a clear message', { skip }, async () => {
   await assert.rejects(
     startServer({ apps: [`${appId}:${appKey}`],
-      extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', 'redis://127.0.0.1:1', '--node-id', 'nx'] }),
+      extraArgs: ['--config', join(fx.dir, 'cluster.toml'), '--redis', 'redis://127.0.0.1:1', '--node-id', 'nx'] }),
     /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
 });
 
 test('a node whose apps differ from the cluster\'s is refused', { skip }, async () => {
   await assert.rejects(
     startServer({ apps: [`${appId}:another-key`],
-      extraArgs: ['--config', join(dir, 'cluster.toml'), '--redis', redis.url, '--node-id', 'nx'] }),
+      extraArgs: ['--config', join(fx.dir, 'cluster.toml'), '--redis', fx.redis.url, '--node-id', 'nx'] }),
     /same apps/);
 });
 
@@ -142,14 +112,8 @@ test('users of one room who start on three different nodes see each other and de
   for (let i = 0; i < 3; i++) {
     // Phone i starts on node i: its config (asked of node i) is reordered to list node i first,
     // as a client behind a load balancer would land there. The SDK follows any redirect itself.
-    const phone = new Phone(nodes[i].base);
+    const phone = phoneOn(nodes[i]);
     phones.push(phone);
-    const request = phone.wx.request;
-    phone.wx.request = (opts) => request({ ...opts, success: (res) => {
-      const urls = res && res.data && res.data.signalUrls;
-      if (Array.isArray(urls)) res.data.signalUrls = [signalUrl(nodes[i]), ...urls.filter((u) => u !== signalUrl(nodes[i]))];
-      opts.success(res);
-    } });
     await phone.join(appId, makeToken({ appId, appKey, roomId, userId: users[i], publish: true, subscribe: true }),
       roomId, users[i]);
     assert.equal(phone.wx.sockets[0].url, signalUrl(nodes[i]));
@@ -223,15 +187,15 @@ test('admin on any node: every node lists the room with its node; commands about
 
 test('minirtc url in cluster mode points at the node that holds the room, and pins a new room by load', { skip }, async () => {
   const roomId = `sdk-${process.pid}`;  // held by one node since the tests above
-  const url = async (room, extra = []) => (await run(binaryPath(), ['url', 'publish', '--config', join(dir, 'cluster.toml'),
-    '--redis', redis.url, '--app', `${appId}:${appKey}`, '--app-id', appId, '--room', room, '--user', 'obs', ...extra])).stdout.trim();
+  const url = async (room, extra = []) => (await run(binaryPath(), ['url', 'publish', '--config', join(fx.dir, 'cluster.toml'),
+    '--redis', fx.redis.url, '--app', `${appId}:${appKey}`, '--app-id', appId, '--room', room, '--user', 'obs', ...extra])).stdout.trim();
   let owner = null;
   for (const n of nodes) if ((await fetch(`${n.base}/v1/admin/apps/${appId}/rooms/${roomId}`, { headers: { authorization: `Bearer ${adminKey}` }, redirect: 'manual' })).status === 200) owner = n;
   assert.ok(owner);
   assert.ok((await url(roomId)).startsWith(`${owner.rtmpUrl}/live/`), 'the room\'s node');
   const fresh = `new-${process.pid}`;
   const pushTo = await url(fresh);
-  const pin = await redis.cli('GET', `minirtc:room:{${appId}/${fresh}}:pin`);
+  const pin = await fx.redis.cli('GET', `minirtc:room:{${appId}/${fresh}}:pin`);
   const pinned = nodes.find((n) => pin.startsWith(`v1 ${n.id} `));
   assert.ok(pinned, `a new room is pinned to a live node (${pin})`);
   assert.ok(pushTo.startsWith(`${pinned.rtmpUrl}/live/`), `${pushTo} on ${pinned.id}`);
@@ -241,7 +205,7 @@ test('minirtc url in cluster mode points at the node that holds the room, and pi
 
 test('Redis restarted empty: the call goes on (signalling and media), every node registers again by itself, new joins work', { skip, timeout: 120000 * SLOW }, async () => {
   const roomId = `sdk-${process.pid}`;  // the room of the test above, held by one node
-  await redis.restart();
+  await fx.redis.restart();
   const back = Date.now();
   // Views read after the restart: every other node's record in them written since. (A view read
   // before it still lists all three; the first reads after it list only the nodes that have
@@ -253,12 +217,12 @@ test('Redis restarted empty: the call goes on (signalling and media), every node
       return list.length === 3 && list.every((n) => n.self || n.updatedAt >= back);
     }, { timeoutMs: 10000 * SLOW, what: `${node.id} to see three nodes again, as registered since` });
   // The pin of the room is written back by its node: a new user reaching any node gets there.
-  await waitFor(async () => (await redis.cli('KEYS', 'minirtc:room:*:pin')).includes(roomId),
+  await waitFor(async () => (await fx.redis.cli('KEYS', 'minirtc:room:*:pin')).includes(roomId),
     { timeoutMs: 10000 * SLOW, what: 'the room pin written again' });
   // Its session records and its room directory entry too (nothing changed in the room meanwhile).
-  await waitFor(async () => Number(await redis.cli('HLEN', `minirtc:room:{${appId}/${roomId}}:sessions`)) >= 2,
+  await waitFor(async () => Number(await fx.redis.cli('HLEN', `minirtc:room:{${appId}/${roomId}}:sessions`)) >= 2,
     { timeoutMs: 10000 * SLOW, what: 'the session records written again' });
-  await waitFor(async () => (await redis.cli('KEYS', 'minirtc:node:*:rooms')).length > 0,
+  await waitFor(async () => (await fx.redis.cli('KEYS', 'minirtc:node:*:rooms')).length > 0,
     { timeoutMs: 10000 * SLOW, what: 'the room directory written again' });
   const dave = new Phone(nodes[2].base);
   phones.push(dave);
@@ -281,8 +245,8 @@ test('Redis restarted empty: the call goes on (signalling and media), every node
 /** Watches Redis's expired-key events (keyspace notifications): the node records that expired,
  *  with when. A record expires when its node missed its refreshes for the TTL. */
 async function watchExpiries() {
-  await redis.cli('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
-  const proc = spawn('redis-cli', ['-p', String(redis.port), '--csv', 'PSUBSCRIBE', '__keyevent@*__:expired'],
+  await fx.redis.cli('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
+  const proc = spawn('redis-cli', ['-p', String(fx.redis.port), '--csv', 'PSUBSCRIBE', '__keyevent@*__:expired'],
     { stdio: ['ignore', 'pipe', 'ignore'] });
   const expired = [];
   let buf = '';
@@ -317,7 +281,7 @@ test('a node killed with SIGKILL leaves the registry after its TTL', { skip }, a
     // NODE_TTL_MS. (Under ASan the record was once already gone at this point, PTTL -2: the victim
     // had missed its refreshes, as above. The timing is checked when the record is there; that the
     // node leaves every view is checked always.)
-    const left = Number(await redis.cli('PTTL', `minirtc:node:${victim.id}`));
+    const left = Number(await fx.redis.cli('PTTL', `minirtc:node:${victim.id}`));
     assert.ok(left <= NODE_TTL_MS, `the dead node's record is not refreshed (PTTL ${left})`);
     const ids = async (node) => (await adminNodes(node)).map((n) => n.id).sort();
     let seen = [];

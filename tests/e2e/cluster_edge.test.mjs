@@ -3,14 +3,9 @@
 // (its record counts it), the next one a URL on the other node, which pulls the stream from the
 // room's node over the relay and serves it from its own hub. An unsubscribe on the room's node
 // closes the viewer on the edge (the revocation is broadcast to every node).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { binaryPath } from './lib/server.mjs';
-import { startRedis } from './lib/redis.mjs';
-import { startClusterNode } from './lib/cluster_node.mjs';
+import { useCluster, metric } from './lib/cluster_harness.mjs';
 import { Phone, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { pushTestStream, playHttpFlv, waitFor } from './lib/media.mjs';
@@ -18,38 +13,11 @@ import { pushTestStream, playHttpFlv, waitFor } from './lib/media.mjs';
 const appId = 'edgetest0123456789abcdef';
 const appKey = 'edge-test-key';
 const adminKey = 'edge-admin-key';
-const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
-
-let redis;
-let dir;
-const nodes = [];
-const phones = [];
-const cleanup = [];
-
-const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey });
+const fx = useCluster({ ids: ['n1', 'n2'], prefix: 'edge', app: `${appId}:${appKey}`, adminKey,
+  toml: '[cluster]\nsecret = "a-cluster-secret-for-edges"\nmax_viewers = 1\ndrain_timeout_ms = 3000\n' });
+const { skip, nodes, phones, cleanup } = fx;
 
 const auth = { authorization: `Bearer ${adminKey}` };
-const metric = async (node, name) => {
-  const text = await (await fetch(`${node.base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.split(' ').pop()) : NaN;
-};
-
-before(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), 'minirtc-edge-'));
-  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-edges"\nmax_viewers = 1\ndrain_timeout_ms = 3000\n');
-  for (const id of ['n1', 'n2']) nodes.push(await startNode(id));
-});
-
-after(async () => {
-  for (const f of cleanup) await f();
-  for (const p of phones) await p.destroy();
-  for (const n of nodes) await n.stop();
-  if (redis) await redis.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 test('a viewer the room\'s node has no capacity for plays on the other node, which relays the stream; an unsubscribe closes it there', { skip, timeout: 120000 * SLOW }, async () => {
   const roomId = `edge-${process.pid}`;

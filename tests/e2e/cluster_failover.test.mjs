@@ -7,14 +7,9 @@
 // every viewer playing again within 10 s of the kill (the measured times are printed). Then the
 // room's new node is stopped with SIGTERM: it drains (docs/cluster.md "Drain"), the phones move to
 // the last node the same way while media goes on from the draining one, and it exits.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { binaryPath } from './lib/server.mjs';
-import { startRedis } from './lib/redis.mjs';
-import { startClusterNode } from './lib/cluster_node.mjs';
+import { useCluster, adminClient, roomHolders } from './lib/cluster_harness.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { runApp as runAppWith } from './lib/call_app.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
@@ -23,39 +18,20 @@ import { pushTestStream, waitFor } from './lib/media.mjs';
 const appId = 'failovertest0123456789ab';
 const appKey = 'failover-test-key';
 const adminKey = 'failover-admin-key';
-const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
 const TARGET_MS = 10000;
 
-let redis;
-let dir;
-const nodes = [];
-const phones = [];
+const fx = useCluster({ ids: ['n1', 'n2', 'n3'], prefix: 'failover', app: `${appId}:${appKey}`, adminKey,
+  toml: '[cluster]\nsecret = "a-cluster-secret-for-failover"\ndrain_timeout_ms = 8000\n' });
+const { skip, nodes, phones, cleanup } = fx;
 const pushers = new Map();  // userId → ffmpeg
 const players = [];         // every player ever started: {viewer, uid, url, player, startedAt}
-
-const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey });
-
-const admin = async (node, path) => {
-  const res = await fetch(`${node.base}/v1/admin${path}`, { headers: { authorization: `Bearer ${adminKey}` } });
-  return { status: res.status, body: await res.json().catch(() => null) };
-};
-
-before(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), 'minirtc-failover-'));
-  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-failover"\ndrain_timeout_ms = 8000\n');
-  for (const id of ['n1', 'n2', 'n3']) nodes.push(await startNode(id));
-});
-
-after(async () => {
+cleanup.push(async () => {
   for (const p of pushers.values()) await p.stop();
   for (const p of players) p.player.abort();
-  for (const p of phones) await p.destroy();
-  for (const n of nodes) await n.stop();
-  if (redis) await redis.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+// This file's admin calls follow redirects (fetch's default), as they always did.
+const admin = adminClient(adminKey, { redirect: 'follow' });
 
 const runApp = (phone, userId) => runAppWith(phone, userId, { players, pushers });
 
@@ -71,8 +47,7 @@ test('the room\'s node killed with SIGKILL: every phone resumes on another node,
     runApp(phone, userId);
     await phone.join(appId, makeToken({ appId, appKey, roomId, userId, publish: true, subscribe: true }), roomId, userId);
   }
-  const holders = [];
-  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  const holders = await roomHolders(admin, nodes, appId, roomId);
   assert.equal(holders.length, 1, 'one node holds the room');
   const owner = holders[0];
 
@@ -87,7 +62,7 @@ test('the room\'s node killed with SIGKILL: every phone resumes on another node,
     p.player.reader.videoFrames.some((f) => f.receivedAt >= since));
   await waitFor(() => expected.every(playing(0)), { timeoutMs: 20000 * SLOW, what: 'every viewer playing' });
   // The session records are in Redis (written at the node's next tick).
-  await waitFor(async () => Number(await redis.cli('HLEN', `minirtc:room:{${appId}/${roomId}}:sessions`)) === 4,
+  await waitFor(async () => Number(await fx.redis.cli('HLEN', `minirtc:room:{${appId}/${roomId}}:sessions`)) === 4,
     { timeoutMs: 5000 * SLOW, what: 'four session records in Redis' });
   const before = phones.map((p) => ({ online: p.named(EVENTS.PEER_ONLINE).length, leave: p.named(EVENTS.PEER_LEAVE).length }));
 
@@ -134,8 +109,7 @@ test('the room\'s node killed with SIGKILL: every phone resumes on another node,
 test('the room\'s node stopped with SIGTERM drains: every phone moves to another node, media goes on meanwhile, the node exits once they left', { skip, timeout: 180000 * SLOW }, async (t) => {
   // The call of the test above goes on, on one of the two nodes left.
   const roomId = `failover-${process.pid}`;
-  const holders = [];
-  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  const holders = await roomHolders(admin, nodes, appId, roomId);
   assert.equal(holders.length, 1, 'one node holds the room');
   const owner = holders[0];
   const other = nodes.find((n) => n !== owner);

@@ -16,85 +16,37 @@
 // The app server's callbacks (a receiver on loopback, both nodes sending to it): each user of the
 // loser's half is announced once (UserJoined from the loser; the winner restores it silently), cam
 // included, although its push reaches the winner as a new stream; nobody is announced leaving.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { binaryPath } from './lib/server.mjs';
-import { startRedis } from './lib/redis.mjs';
-import { startClusterNode } from './lib/cluster_node.mjs';
+import { useCluster, adminClient, roomHolders, metric, phoneOn as phoneOnWith } from './lib/cluster_harness.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { runApp as runAppWith } from './lib/call_app.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { pushTestStream, playHttpFlv, signedUrl, waitFor } from './lib/media.mjs';
-import { startReceiver } from './lib/callback_receiver.mjs';
 
 const appId = 'handovertest0123456789ab';
 const appKey = 'handover-test-key';
 const adminKey = 'handover-admin-key';
-const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
 
-let redis;
-let dir;
-let receiver;
-const nodes = [];
-const phones = [];
+const fx = useCluster({ ids: ['n1', 'n2'], prefix: 'handover', app: null, adminKey, receiver: { secret: appKey },
+  toml: ({ receiver }) => '[cluster]\nsecret = "a-cluster-secret-for-handover"\ndrain_timeout_ms = 8000\n\n' +
+    '[callbacks]\nretry_first_delay_ms = 200\nretry_max_delay_ms = 1000\n\n' +
+    `[[apps]]\nid = "${appId}"\nkey = "${appKey}"\ncallback_urls = [${JSON.stringify(receiver.url)}]\n` });
+const { skip, nodes, phones, cleanup } = fx;
 const extra = [];           // erin's two phones
 const pushers = new Map();  // userId → ffmpeg
 const players = [];         // every player ever started: {viewer, uid, url, player, startedAt}
-
-const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: null, adminKey });
-
-const admin = async (node, path) => {
-  const res = await fetch(`${node.base}/v1/admin${path}`, { headers: { authorization: `Bearer ${adminKey}` }, redirect: 'manual' });
-  return { status: res.status, body: await res.json().catch(() => null) };
-};
-
-before(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), 'minirtc-handover-'));
-  receiver = await startReceiver({ secret: appKey });
-  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-handover"\ndrain_timeout_ms = 8000\n\n' +
-    '[callbacks]\nretry_first_delay_ms = 200\nretry_max_delay_ms = 1000\n\n' +
-    `[[apps]]\nid = "${appId}"\nkey = "${appKey}"\ncallback_urls = [${JSON.stringify(receiver.url)}]\n`);
-  for (const id of ['n1', 'n2']) nodes.push(await startNode(id));
-});
-
-after(async () => {
+cleanup.push(async () => {
   for (const p of pushers.values()) await p.stop();
   for (const p of players) p.player.abort();
-  for (const p of [...phones, ...extra]) await p.destroy();
-  for (const n of nodes) {
-    if (n.proc.exitCode === null) n.proc.kill('SIGCONT');
-    await n.stop();
-  }
-  if (redis) await redis.stop();
-  if (receiver) await receiver.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const p of extra) await p.destroy();
 });
 
+const admin = adminClient(adminKey);
 const runApp = (phone, userId) => runAppWith(phone, userId, { players, pushers });
-/** A sample of /metrics (cluster nodes label every sample with their id); NaN when absent. */
-const metricOf = async (node, name) => {
-  const text = await (await fetch(`${node.base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.split(' ').pop()) : NaN;
-};
-
 /** A phone whose config lists `node` first (as a client a balancer sent there). */
-function phoneOn(node) {
-  const phone = new Phone(node.base, { playFormat: 'flv' });
-  const first = `ws://${node.http}/${node.id}/v1/signal`;
-  const request = phone.wx.request;
-  phone.wx.request = (opts) => request({ ...opts, success: (res) => {
-    const urls = res && res.data && res.data.signalUrls;
-    if (Array.isArray(urls)) res.data.signalUrls = [first, ...urls.filter((u) => u !== first)];
-    opts.success(res);
-  } });
-  return phone;
-}
+const phoneOn = (node) => phoneOnWith(node, { playFormat: 'flv' });
 
 test('two nodes holding one room after an outage: the loser hands its half over, the call goes on whole on the winner', { skip, timeout: 180000 * SLOW }, async (t) => {
   const roomId = `handover-${process.pid}`;
@@ -113,8 +65,7 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   // The first half: alice and bob, on whichever node the room is pinned to (the winner).
   await join(new Phone(nodes[0].base, { playFormat: 'flv' }), 'alice');
   await join(new Phone(nodes[0].base, { playFormat: 'flv' }), 'bob');
-  const holders = [];
-  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  const holders = await roomHolders(admin, nodes, appId, roomId);
   assert.equal(holders.length, 1, 'one node holds the room');
   const winner = holders[0];
   const loser = nodes.find((n) => n !== winner);
@@ -127,14 +78,14 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   extra.push(erin);
   await erin.join(appId, erinToken, roomId, 'erin');
   // The winner's records (alice, bob, erin) are in Redis before the outage.
-  await waitFor(async () => Number(await redis.cli('HLEN', `minirtc:room:{${appId}/${roomId}}:sessions`)) === 3,
+  await waitFor(async () => Number(await fx.redis.cli('HLEN', `minirtc:room:{${appId}/${roomId}}:sessions`)) === 3,
     { timeoutMs: 5000 * SLOW, what: 'three session records in Redis' });
 
   // The outage's outcome: the pin is lost and the other node pins the room for carol's join.
   const pinKey = `minirtc:room:{${appId}/${roomId}}:pin`;
   winner.proc.kill('SIGSTOP');
   try {
-    await redis.cli('SET', pinKey, `v1 ${loser.id} ${Date.now()}`, 'PX', '10000');
+    await fx.redis.cli('SET', pinKey, `v1 ${loser.id} ${Date.now()}`, 'PX', '10000');
     // cam's encoder pushes a URL made for the loser: the room is pinned there now, so it takes it.
     const camUrl = await signedUrl(binaryPath(), { action: 'publish', appId, appKey, room: roomId, user: 'cam', rtmpBase: loser.rtmpUrl });
     pushers.set('cam', pushTestStream(camUrl, { seconds: 300 }));
@@ -189,7 +140,7 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   // The loser holds nothing: the room is the winner's (a redirect), its pin the winner's.
   await waitFor(async () => (await admin(loser, `/apps/${appId}/rooms/${roomId}`)).status === 307,
     { timeoutMs: 5000 * SLOW, what: `${loser.id} to list the room as the winner's` });
-  assert.ok((await redis.cli('GET', pinKey)).startsWith(`v1 ${winner.id} `));
+  assert.ok((await fx.redis.cli('GET', pinKey)).startsWith(`v1 ${winner.id} `));
   const list = await admin(loser, `/apps/${appId}/rooms`);
   assert.ok(list.body.rooms.every((r) => r.node !== loser.id), JSON.stringify(list.body));
   assert.match(loser.logs(), /hands its sessions over/);
@@ -202,7 +153,7 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   assert.match(loser.logs(), new RegExp(`its room moved to node ${winner.id}: forwarded there`));
   assert.match(loser.logs(), new RegExp(`publishing on node ${winner.id} at \\S+ \\(its member moved there from node ${loser.id}\\)`));
   assert.match(winner.logs(), /cam~main \(forwarded by another node: its member moved here\)/);
-  assert.equal(await metricOf(loser, 'minirtc_cluster_push_forwards'), 1, `${loser.id} forwards cam`);
+  assert.equal(await metric(loser, 'minirtc_cluster_push_forwards'), 1, `${loser.id} forwards cam`);
   const camPlay = playHttpFlv(await signedUrl(binaryPath(), { action: 'play', appId, appKey, room: roomId, user: 'cam', viewer: 'watcher', format: 'flv', httpBase: winner.base }));
   players.push({ viewer: 'watcher', uid: 'cam', url: winner.base, player: camPlay, startedAt: Date.now() });
   await waitFor(() => camPlay.reader.videoFrames.length > 10, { timeoutMs: 15000 * SLOW, what: 'cam playing on the winner' });
@@ -217,7 +168,7 @@ test('two nodes holding one room after an outage: the loser hands its half over,
   // again by the winner: restored there, cam's forwarded push included) and no UserLeft. The
   // winner's StreamStarted for cam (a stream that starts there) comes after any UserJoined of cam
   // the winner would send, in its order of the room's events.
-  const cbs = () => receiver.events().filter((e) => e.data.roomId === roomId);
+  const cbs = () => fx.receiver.events().filter((e) => e.data.roomId === roomId);
   await waitFor(() => cbs().filter((e) => e.EventType === 'StreamStarted' && e.data.userId === 'cam').length >= 2,
     { timeoutMs: 10000 * SLOW, what: 'StreamStarted of cam from both nodes' });
   await waitFor(() => ['alice', 'bob', 'carol', 'dave'].every((u) => cbs().some((e) => e.EventType === 'UserJoined' && e.data.userId === u)),

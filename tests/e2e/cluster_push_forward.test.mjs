@@ -11,63 +11,24 @@
 // The app server's callbacks (a receiver both nodes send to): B announces cam joining (a fresh
 // forward is a push like any other); A taking cam over after B died does not announce it again
 // (it is restored, as the sessions of a node that died are).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { binaryPath } from './lib/server.mjs';
-import { startRedis } from './lib/redis.mjs';
-import { startClusterNode } from './lib/cluster_node.mjs';
+import { useCluster, adminClient, roomHolders, metric } from './lib/cluster_harness.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { pushTestStream, playHttpFlv, decode, signedUrl, waitFor } from './lib/media.mjs';
-import { startReceiver } from './lib/callback_receiver.mjs';
 
 const appId = 'pushfwdtest0123456789abc';
 const appKey = 'push-forward-test-key';
 const adminKey = 'push-forward-admin-key';
-const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
 
-let redis;
-let dir;
-let receiver;
-const nodes = [];
-const phones = [];
-const cleanup = [];
-
-const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: null, adminKey });
-
-const admin = async (node, path) => {
-  const res = await fetch(`${node.base}/v1/admin${path}`, { headers: { authorization: `Bearer ${adminKey}` }, redirect: 'manual' });
-  return { status: res.status, body: await res.json().catch(() => null) };
-};
-/** A sample of /metrics (cluster nodes label every sample with their id); NaN when absent. */
-const metric = async (node, name) => {
-  const text = await (await fetch(`${node.base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.split(' ').pop()) : NaN;
-};
-
-before(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), 'minirtc-pushfwd-'));
-  receiver = await startReceiver({ secret: appKey });
-  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-forwards"\ndrain_timeout_ms = 3000\n\n' +
+const fx = useCluster({ ids: ['n1', 'n2'], prefix: 'pushfwd', app: null, adminKey, receiver: { secret: appKey },
+  toml: ({ receiver }) => '[cluster]\nsecret = "a-cluster-secret-for-forwards"\ndrain_timeout_ms = 3000\n\n' +
     '[callbacks]\nretry_first_delay_ms = 200\nretry_max_delay_ms = 1000\n\n' +
-    `[[apps]]\nid = "${appId}"\nkey = "${appKey}"\ncallback_urls = [${JSON.stringify(receiver.url)}]\n`);
-  for (const id of ['n1', 'n2']) nodes.push(await startNode(id));
-});
-
-after(async () => {
-  for (const f of cleanup) await f();
-  for (const p of phones) await p.destroy();
-  for (const n of nodes) await n.stop();
-  if (redis) await redis.stop();
-  if (receiver) await receiver.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+    `[[apps]]\nid = "${appId}"\nkey = "${appKey}"\ncallback_urls = [${JSON.stringify(receiver.url)}]\n` });
+const { skip, nodes, phones, cleanup } = fx;
+const admin = adminClient(adminKey);
 
 test('a push to a node that does not hold the room is forwarded to the room\'s node; A takes the room only once no other node holds it', { skip, timeout: 180000 * SLOW }, async (t) => {
   const roomId = `pushfwd-${process.pid}`;
@@ -76,13 +37,12 @@ test('a push to a node that does not hold the room is forwarded to the room\'s n
   const bob = new Phone(nodes.map((n) => n.base), { playFormat: 'flv' });
   phones.push(bob);
   await bob.join(appId, makeToken({ appId, appKey, roomId, userId: 'bob', publish: true, subscribe: true }), roomId, 'bob');
-  const holders = [];
-  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  const holders = await roomHolders(admin, nodes, appId, roomId);
   assert.equal(holders.length, 1, 'one node holds the room');
   const B = holders[0];
   const A = nodes.find((n) => n !== B);
   const pinKey = `minirtc:room:{${appId}/${roomId}}:pin`;
-  assert.ok((await redis.cli('GET', pinKey)).startsWith(`v1 ${B.id} `));
+  assert.ok((await fx.redis.cli('GET', pinKey)).startsWith(`v1 ${B.id} `));
 
   // An encoder pushes a URL made for A (as `minirtc url publish` prints it for a fixed node).
   const pushUrl = await signedUrl(bin, { action: 'publish', appId, appKey, room: roomId, user: 'cam', rtmpBase: A.rtmpUrl });
@@ -121,7 +81,7 @@ test('a push to a node that does not hold the room is forwarded to the room\'s n
   assert.equal(await metric(A, 'minirtc_cluster_push_forwards'), 1, `${A.id} forwards one stream`);
   assert.equal(await metric(A, 'minirtc_cluster_push_forwards_total'), 1, 'one link opened');
   assert.equal(await metric(A, 'minirtc_cluster_push_forward_reconnects_total'), 0);
-  assert.ok((await redis.cli('GET', pinKey)).startsWith(`v1 ${B.id} `), 'the pin stays B\'s');
+  assert.ok((await fx.redis.cli('GET', pinKey)).startsWith(`v1 ${B.id} `), 'the pin stays B\'s');
   assert.match(A.logs(), new RegExp(`its room is held by node ${B.id}: forwarded there`));
 
   // The encoder stops: A closes the forward.
@@ -140,13 +100,13 @@ test('a push to a node that does not hold the room is forwarded to the room\'s n
     player.reader.videoFrames.length > framesBefore + 5, { timeoutMs: 15000 * SLOW, what: 'the second push forwarded to B\'s player' });
   // B announced cam once per presence: one joined and not left (the encoder came back within
   // the no-media timeout: the same member), or joined again after an announced leave.
-  const cbs = (type) => receiver.events(type).filter((e) => e.data.roomId === roomId && e.data.userId === 'cam');
+  const cbs = (type) => fx.receiver.events(type).filter((e) => e.data.roomId === roomId && e.data.userId === 'cam');
   await waitFor(() => cbs('UserJoined').length >= 1 && cbs('StreamStarted').length >= 2,
     { timeoutMs: 10000 * SLOW, what: 'B\'s callbacks for cam' });
   const joined = cbs('UserJoined').length, left = cbs('UserLeft').length;
   assert.equal(joined, left + 1, `cam present once for the app server: ${joined} joined, ${left} left`);
   assert.ok(cbs('UserJoined').every((e) => e.data.mediaOnly), 'cam joined media-only');
-  const roomsCreated = receiver.events('RoomCreated').filter((e) => e.data.roomId === roomId).length;
+  const roomsCreated = fx.receiver.events('RoomCreated').filter((e) => e.data.roomId === roomId).length;
   const startsBefore = cbs('StreamStarted').length;
   player.abort();
   await bob.destroy();
@@ -169,5 +129,5 @@ test('a push to a node that does not hold the room is forwarded to the room\'s n
   await waitFor(() => cbs('StreamStarted').length > startsBefore, { timeoutMs: 10000 * SLOW, what: 'A\'s StreamStarted for cam' });
   assert.equal(cbs('UserJoined').length, joined, 'no second UserJoined of cam from A');
   assert.equal(cbs('UserLeft').length, left, 'no UserLeft of cam');
-  assert.equal(receiver.events('RoomCreated').filter((e) => e.data.roomId === roomId).length, roomsCreated, 'no second RoomCreated');
+  assert.equal(fx.receiver.events('RoomCreated').filter((e) => e.data.roomId === roomId).length, roomsCreated, 'no second RoomCreated');
 });

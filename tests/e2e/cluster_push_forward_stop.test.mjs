@@ -13,75 +13,32 @@
 // broadcast reaches A; the forward URL now also carries the encoder's nonce, so B ends the link
 // itself when a broadcast is lost — not isolated here). The first three fail on the binary
 // before the change (ffmpeg still pushing, the stream taken back after the backoff).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { binaryPath } from './lib/server.mjs';
-import { startRedis } from './lib/redis.mjs';
-import { startClusterNode } from './lib/cluster_node.mjs';
+import { useCluster, adminClient, roomHolders, metric, within } from './lib/cluster_harness.mjs';
 import { Phone, EVENTS, SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
-import { pushTestStream, signedUrl, waitFor } from './lib/media.mjs';
+import { pushTestStream, signedUrl, sleep, waitFor } from './lib/media.mjs';
 
 const appId = 'pushstoptest0123456789ab';
 const appKey = 'push-forward-stop-test-key';
 const adminKey = 'push-forward-stop-admin-key';
-const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
 // Longer than A's backoff after a link that carried the stream (relay.retry_initial_ms, 500 ms)
 // plus a link's setup: a relink would have shown by then.
 const RELINK_WINDOW_MS = 4000 * SLOW;
 
-let redis;
-let dir;
-const nodes = [];
-const phones = [];
-const cleanup = [];
-
-const startNode = (id) => startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey });
-
-const admin = async (node, path, body) => {
-  const res = await fetch(`${node.base}/v1/admin${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${adminKey}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    redirect: 'manual',
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-};
-/** A sample of /metrics (cluster nodes label every sample with their id); NaN when absent. */
-const metric = async (node, name) => {
-  const text = await (await fetch(`${node.base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.split(' ').pop()) : NaN;
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const within = (promise, ms) => Promise.race([promise, sleep(ms).then(() => null)]);
-
-before(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), 'minirtc-pushstop-'));
-  writeFileSync(join(dir, 'cluster.toml'), '[cluster]\nsecret = "a-cluster-secret-for-forward-stops"\n');
-  for (const id of ['n1', 'n2']) nodes.push(await startNode(id));
-});
-
-after(async () => {
-  for (const f of cleanup) await f();
-  for (const p of phones) await p.destroy();
-  for (const n of nodes) await n.stop();
-  if (redis) await redis.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const fx = useCluster({ ids: ['n1', 'n2'], prefix: 'pushstop', app: `${appId}:${appKey}`, adminKey,
+  toml: '[cluster]\nsecret = "a-cluster-secret-for-forward-stops"\n' });
+const { skip, nodes, phones, cleanup } = fx;
+const admin = adminClient(adminKey);
 
 /** bob joins by signalling (the room is pinned to B); returns {A, B, bob, roomId}. */
 async function callOnB(roomId) {
   const bob = new Phone(nodes.map((n) => n.base), { playFormat: 'flv' });
   phones.push(bob);
   await bob.join(appId, makeToken({ appId, appKey, roomId, userId: 'bob', publish: true, subscribe: true }), roomId, 'bob');
-  const holders = [];
-  for (const n of nodes) if ((await admin(n, `/apps/${appId}/rooms/${roomId}`)).status === 200) holders.push(n);
+  const holders = await roomHolders(admin, nodes, appId, roomId);
   assert.equal(holders.length, 1, 'one node holds the room');
   const B = holders[0];
   return { A: nodes.find((n) => n !== B), B, bob };

@@ -6,16 +6,11 @@
 // the channel is refused and logged; a report naming a room no node holds gets 404 with the reason.
 // A real forward captured off the channel and published again is dropped as a replay (its id was
 // seen), and a burst of reports from one client gets 429 beyond the forwarding node's limit.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
-import { binaryPath } from './lib/server.mjs';
-import { startRedis } from './lib/redis.mjs';
-import { startClusterNode } from './lib/cluster_node.mjs';
+import { useCluster, getJson, metric as sample } from './lib/cluster_harness.mjs';
 import { SLOW } from './lib/sdk_phone.mjs';
 import { makeToken } from '../../examples/token/token.mjs';
 import { waitFor } from './lib/media.mjs';
@@ -23,18 +18,14 @@ import { waitFor } from './lib/media.mjs';
 const appId = 'clusterrep0123456789abcd';
 const appKey = 'cluster-report-key';
 const adminKey = 'cluster-report-admin';
-const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
 
-let redis;
-let dir;
-const nodes = [];
+const fx = useCluster({ ids: ['n1', 'n2'], prefix: 'cluster-report', app: `${appId}:${appKey}`, adminKey, waitForNodes: true,
+  toml: '[cluster]\nsecret = "a-cluster-secret-for-report-tests"\nnode_ttl_ms = 5000\npin_ttl_ms = 10000\n' });
+const { skip, nodes, cleanup } = fx;
 const sockets = [];
+cleanup.push(() => { for (const ws of sockets) ws.terminate(); });
 
 const auth = { authorization: `Bearer ${adminKey}` };
-async function getJson(url, headers = {}) {
-  const res = await fetch(url, { headers });
-  return { status: res.status, body: await res.json() };
-}
 async function postReport(node, body) {
   const res = await fetch(`${node.base}/v1/report`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
@@ -42,11 +33,7 @@ async function postReport(node, body) {
   return { status: res.status, body: await res.json() };
 }
 /** A counter of `node`'s /metrics (the sample whose labels include `label`); 0 when absent. */
-async function metric(node, name, label = '') {
-  const text = await (await fetch(`${node.base}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+const metric = (node, name, label = '') => sample(node, name, { label, missing: 0 });
 /** The member's pusher state in the room's admin view on `node` (null: none yet). */
 async function pusherState(node, roomId, userId) {
   const r = await getJson(`${node.base}/v1/admin/apps/${appId}/rooms/${roomId}`, auth);
@@ -144,28 +131,6 @@ async function joinRoom(roomId) {
   return { joined, sessionToken, owner, other };
 }
 
-before(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), 'minirtc-cluster-report-'));
-  writeFileSync(join(dir, 'cluster.toml'),
-    '[cluster]\nsecret = "a-cluster-secret-for-report-tests"\nnode_ttl_ms = 5000\npin_ttl_ms = 10000\n');
-  for (const id of ['n1', 'n2']) {
-    nodes.push(await startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey }));
-  }
-  for (const n of nodes) {
-    await waitFor(async () => (await getJson(`${n.base}/v1/admin/nodes`, auth)).body.nodes.length === 2,
-      { timeoutMs: 10000 * SLOW, what: `${n.id} sees both nodes` });
-  }
-});
-
-after(async () => {
-  for (const ws of sockets) ws.terminate();
-  for (const n of nodes) await n.stop();
-  if (redis) await redis.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
 test('a report posted to a node that does not hold the session reaches the room\'s node', { skip }, async () => {
   const roomId = `rep-${process.pid}`;
   // Join where the room is pinned (by load: follow the redirect when there is one).
@@ -227,11 +192,11 @@ test('a report posted to a node that does not hold the session reaches the room\
   // straight to Redis. Both are refused (logged) and change nothing.
   const forgedBody = JSON.stringify({ type: 'report', to: owner.id, body: JSON.stringify({ sessionToken, appId, roomId,
     reports: [{ type: 'pusherState', code: 1234, message: 'forged', time: Date.now() }] }) });
-  await publish(redis.port, 'minirtc:broadcast', `v1.${other.id}.${Date.now()}.${'ab'.repeat(32)}.${forgedBody}`);
+  await publish(fx.redis.port, 'minirtc:broadcast', `v1.${other.id}.${Date.now()}.${'ab'.repeat(32)}.${forgedBody}`);
   await waitFor(async () => /broadcast refused: node message: signature invalid/.test(owner.logs()),
     { timeoutMs: 5000 * SLOW, what: 'the forged forward refused' });
   const huge = JSON.stringify({ type: 'report', to: owner.id, body: 'x'.repeat(300 * 1024) });
-  await publish(redis.port, 'minirtc:broadcast', `v1.${other.id}.${Date.now()}.${'ab'.repeat(32)}.${huge}`);
+  await publish(fx.redis.port, 'minirtc:broadcast', `v1.${other.id}.${Date.now()}.${'ab'.repeat(32)}.${huge}`);
   await waitFor(async () => /broadcast refused: node message too long/.test(owner.logs()),
     { timeoutMs: 5000 * SLOW, what: 'the oversized forward refused' });
   assert.equal((await pusherState(owner, roomId, 'alice')).code, -1307);
@@ -248,7 +213,7 @@ test('a report posted to a node that does not hold the session reaches the room\
 test('a forward captured off the channel and published again is dropped; a burst from one client gets 429 beyond the limit', { skip }, async () => {
   const roomId = `rep2-${process.pid}`;
   const { sessionToken, owner, other } = await joinRoom(roomId);
-  const sub = subscribe(redis.port, 'minirtc:broadcast');
+  const sub = subscribe(fx.redis.port, 'minirtc:broadcast');
   sockets.push({ terminate: sub.close });
   await sub.ready;
 
@@ -266,7 +231,7 @@ test('a forward captured off the channel and published again is dropped; a burst
   const captured = sub.messages.find((m) => m.includes('captured'));
   assert.match(captured, /^v1\.n\d\.\d+\.[0-9a-f]{64}\.\{"type":"report","id":"[0-9a-f]{32}",/);
   // The same signed bytes again, well within the clock skew: dropped, counted, logged.
-  assert.equal(await publish(redis.port, 'minirtc:broadcast', captured), ':3');  // 2 nodes + us
+  assert.equal(await publish(fx.redis.port, 'minirtc:broadcast', captured), ':3');  // 2 nodes + us
   await waitFor(async () => (await replays()) === replaysBefore + 1,
     { timeoutMs: 5000 * SLOW, what: 'the replay counted' });
   assert.match(owner.logs(), /broadcast from n\d dropped: message [0-9a-f]{32} seen already \(a replay\)/);

@@ -4,26 +4,20 @@
 // the relay, and that copy is listed too, on n2, marked relayed with its origin. Once n2 is killed
 // (SIGKILL: its record stays in Redis until its TTL), n1 still answers at once, with its own
 // streams and n2 reported unreachable (or, after the TTL, absent), never an error.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { binaryPath } from './lib/server.mjs';
-import { startRedis } from './lib/redis.mjs';
-import { startClusterNode } from './lib/cluster_node.mjs';
+import { useCluster } from './lib/cluster_harness.mjs';
 import { SLOW } from './lib/sdk_phone.mjs';
 import { signedUrl, pushTestStream, playHttpFlv, waitFor } from './lib/media.mjs';
 
 const appId = 'streamsadm0123456789abcd';
 const appKey = 'cluster-streams-key';
 const adminKey = 'cluster-streams-admin';
-const skip = binaryPath() ? false : 'MINIRTC_BIN not set or missing';
 
-let redis;
-let dir;
-const nodes = [];
-const cleanup = [];
+const fx = useCluster({ ids: ['n1', 'n2'], prefix: 'cluster-streams', app: `${appId}:${appKey}`, adminKey, waitForNodes: true,
+  toml: '[cluster]\nsecret = "a-cluster-secret-for-stream-lists"\nnode_ttl_ms = 5000\npin_ttl_ms = 10000\n' });
+const { skip, nodes, cleanup } = fx;
 
 const auth = { authorization: `Bearer ${adminKey}` };
 async function streamsOf(node, query = '') {
@@ -31,28 +25,6 @@ async function streamsOf(node, query = '') {
   return { status: res.status, body: await res.json() };
 }
 const find = (list, key, node) => list.find((s) => s.stream === key && s.node === node);
-
-before(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), 'minirtc-cluster-streams-'));
-  writeFileSync(join(dir, 'cluster.toml'),
-    '[cluster]\nsecret = "a-cluster-secret-for-stream-lists"\nnode_ttl_ms = 5000\npin_ttl_ms = 10000\n');
-  for (const id of ['n1', 'n2']) {
-    nodes.push(await startClusterNode({ id, redisUrl: redis.url, dir, app: `${appId}:${appKey}`, adminKey }));
-  }
-  for (const n of nodes) {
-    await waitFor(async () => (await (await fetch(`${n.base}/v1/admin/nodes`, { headers: auth })).json()).nodes.length === 2,
-      { timeoutMs: 10000 * SLOW, what: `${n.id} sees both nodes` });
-  }
-});
-
-after(async () => {
-  for (const f of cleanup) await f();
-  for (const n of nodes) await n.stop();
-  if (redis) await redis.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 test('either node lists every node\'s streams with their node; a dead node is unreachable, not an error', { skip, timeout: 120000 * SLOW }, async () => {
   const [n1, n2] = nodes;
