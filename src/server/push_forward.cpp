@@ -49,10 +49,10 @@ class ForwardLink final : public MediaConnection, private RtmpLinkOwner {
         // As an accepted viewer's socket: no Nagle delay, the kernel's unsent bytes bounded (the
         // viewer queue decides what a link that falls behind skips).
         link_(
-            ctx, *this,
+            ctx.io, *this,
             {fmt::format("forward {} to node {}", stream_key(id_), node_.id), "forward link ended",
              "not publishing in time", "the room's node closed the connection",
-             ctx.config.media.viewer_kernel_unsent_bytes},
+             ctx.config.media.handshake_timeout_s, ctx.config.media.viewer_kernel_unsent_bytes},
             target(), address()) {}
 
   void start() { link_.start(shared_from_this()); }

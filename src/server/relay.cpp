@@ -25,9 +25,10 @@ class RelayUpstream final : public media::PublisherHandle,
         manager_(manager),
         id_(std::move(id)),
         origin_(std::move(origin)),
-        link_(ctx, *this,
+        link_(ctx.io, *this,
               {fmt::format("relay {} from {}", stream_key(id_), origin_), "relay upstream ended",
-               "not playing in time", "origin closed the connection"},
+               "not playing in time", "origin closed the connection",
+               ctx.config.media.handshake_timeout_s},
               target(), parse_rtmp_origin(origin_)) {}
 
   void start() { link_.start(shared_from_this()); }

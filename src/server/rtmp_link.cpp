@@ -11,7 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "server/context.hpp"
 #include "server/log_limiter.hpp"
 #include "server/socket_options.hpp"
 
@@ -25,18 +24,17 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
 }  // namespace
 
-RtmpLink::RtmpLink(ServerContext& ctx, RtmpLinkOwner& owner, Options options,
+RtmpLink::RtmpLink(asio::io_context& io, RtmpLinkOwner& owner, Options options,
                    rtmp::PlayTarget target, Result<std::pair<std::string, std::uint16_t>> address)
-    : ctx_(ctx),
-      owner_(owner),
+    : owner_(owner),
       options_(std::move(options)),
       address_(std::move(address)),
-      socket_(ctx.io),
-      deadline_(ctx.io),
+      socket_(io),
+      deadline_(io),
       client_(std::move(target)) {}
 
 void RtmpLink::start(std::shared_ptr<void> keep_alive) {
-  deadline_.expires_after(std::chrono::seconds(ctx_.config.media.handshake_timeout_s));
+  deadline_.expires_after(std::chrono::seconds(options_.start_timeout_s));
   deadline_.async_wait(
       [this, weak = std::weak_ptr<void>(keep_alive)](const boost::system::error_code& ec) {
         if (ec) return;

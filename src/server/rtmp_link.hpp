@@ -13,10 +13,13 @@
 // reports to its manager when the link fails. The owner says when the play or publish started
 // (mark_started): from then on the deadline no longer applies.
 //
+// It takes the event loop and its settings, not the ServerContext: tests/unit/server/rtmp_link_test
+// runs it against a loopback peer.
+//
 // Memory and time: one 64 KiB read buffer (the other node sends command replies,
 // acknowledgements and, to a player, the media), the client's output until it is written, and
 // the decoder's bounded buffers (rtmp::ChunkLimits defaults); it must have started within
-// media.handshake_timeout_s of start().
+// Options::start_timeout_s (the owners pass media.handshake_timeout_s) of start().
 
 #include <cstdint>
 #include <memory>
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -33,8 +37,6 @@
 #include "util/result.hpp"
 
 namespace minirtc::server {
-
-struct ServerContext;
 
 /// What an RtmpLink tells its owner.
 class RtmpLinkOwner {
@@ -62,13 +64,14 @@ class RtmpLink {
     std::string_view ended_key;    // log_limited's key for its ends (a literal: keys are fixed)
     std::string_view late;         // the reason it fails with when not started in time
     std::string_view peer_closed;  // the reason it fails with when the other node closes
+    std::uint32_t start_timeout_s = 10;     // media.handshake_timeout_s: started by then
     std::uint32_t kernel_unsent_limit = 0;  // tune_accepted_socket's (0: no limit)
   };
 
   /// `address`: where to connect, "host" and port, or why there is nowhere (the link fails with
   /// that reason once started).
-  RtmpLink(ServerContext& ctx, RtmpLinkOwner& owner, Options options, rtmp::PlayTarget target,
-           Result<std::pair<std::string, std::uint16_t>> address);
+  RtmpLink(boost::asio::io_context& io, RtmpLinkOwner& owner, Options options,
+           rtmp::PlayTarget target, Result<std::pair<std::string, std::uint16_t>> address);
 
   /// Arms the deadline and connects on a later handler (nothing re-enters the caller now).
   /// `keep_alive` (the owner, which holds this link) lives as long as the connection runs.
@@ -91,7 +94,6 @@ class RtmpLink {
   boost::asio::awaitable<void> run(std::shared_ptr<void> keep_alive);
   void stop();
 
-  ServerContext& ctx_;
   RtmpLinkOwner& owner_;
   Options options_;
   Result<std::pair<std::string, std::uint16_t>> address_;
