@@ -63,6 +63,25 @@ struct Peer {
   }
 };
 
+/// A loop, an owner and a peer; make_link() makes the link to the peer (or to `address`).
+struct RtmpLinkTest : ::testing::Test {
+  asio::io_context io;
+  Owner owner;
+  Peer peer{io};
+  std::shared_ptr<RtmpLink> link;
+
+  void make_link(std::uint32_t timeout_s = 10) {
+    make_link(std::pair<std::string, std::uint16_t>("127.0.0.1", peer.port()), timeout_s);
+  }
+  void make_link(Result<std::pair<std::string, std::uint16_t>> address,
+                 std::uint32_t timeout_s = 10);
+  /// The peer answers C0+C1 with a C0 of version 9, which the client refuses.
+  void answer_bad_version() {
+    static const std::uint8_t kBadVersion[] = {9};
+    peer.serve([this] { asio::write(peer.socket, asio::buffer(kBadVersion)); });
+  }
+};
+
 RtmpLink::Options options(std::uint32_t timeout_s = 10) {
   return RtmpLink::Options{"link under test", "rtmp link test ended", "late", "peer gone",
                            timeout_s};
@@ -72,11 +91,14 @@ rtmp::PlayTarget target() {
   return rtmp::PlayTarget{"live", "rtmp://127.0.0.1/live", "key", false, 0};
 }
 
-TEST(RtmpLink, AnAddressErrorFailsOnALaterHandler) {
-  asio::io_context io;
-  Owner owner;
-  auto link = std::make_shared<RtmpLink>(io, owner, options(), target(),
-                                         make_error("relay address: no port"));
+void RtmpLinkTest::make_link(Result<std::pair<std::string, std::uint16_t>> address,
+                             std::uint32_t timeout_s) {
+  link = std::make_shared<RtmpLink>(io, owner, options(timeout_s), target(), std::move(address));
+  owner.link = link.get();
+}
+
+TEST_F(RtmpLinkTest, AnAddressErrorFailsOnALaterHandler) {
+  make_link(make_error("relay address: no port"));
   link->start(link);
   EXPECT_TRUE(owner.calls.empty());  // nothing re-enters the caller of start()
   io.run();
@@ -84,13 +106,8 @@ TEST(RtmpLink, AnAddressErrorFailsOnALaterHandler) {
   EXPECT_TRUE(link->closed());
 }
 
-TEST(RtmpLink, WritesC0C1AndFailsWithTheOwnersWordWhenThePeerCloses) {
-  asio::io_context io;
-  Owner owner;
-  Peer peer(io);
-  auto link =
-      std::make_shared<RtmpLink>(io, owner, options(), target(),
-                                 std::pair<std::string, std::uint16_t>("127.0.0.1", peer.port()));
+TEST_F(RtmpLinkTest, WritesC0C1AndFailsWithTheOwnersWordWhenThePeerCloses) {
+  make_link();
   peer.serve([&] { peer.socket.close(); });
   link->start(link);
   io.run();
@@ -98,15 +115,9 @@ TEST(RtmpLink, WritesC0C1AndFailsWithTheOwnersWordWhenThePeerCloses) {
   EXPECT_EQ(owner.calls, (std::vector<std::string>{"stopped", "failed: peer gone"}));
 }
 
-TEST(RtmpLink, AReadWithAnErrorGoesToTheOwnerFirstThenFailsTheLink) {
-  asio::io_context io;
-  Owner owner;
-  Peer peer(io);
-  auto link =
-      std::make_shared<RtmpLink>(io, owner, options(), target(),
-                                 std::pair<std::string, std::uint16_t>("127.0.0.1", peer.port()));
-  static const std::uint8_t kBadVersion[] = {9};
-  peer.serve([&] { asio::write(peer.socket, asio::buffer(kBadVersion)); });
+TEST_F(RtmpLinkTest, AReadWithAnErrorGoesToTheOwnerFirstThenFailsTheLink) {
+  make_link();
+  answer_bad_version();
   link->start(link);
   io.run();
   ASSERT_EQ(owner.calls.size(), 3u);
@@ -115,30 +126,18 @@ TEST(RtmpLink, AReadWithAnErrorGoesToTheOwnerFirstThenFailsTheLink) {
   EXPECT_EQ(owner.calls[2].rfind("failed: handshake: ", 0), 0u) << owner.calls[2];
 }
 
-TEST(RtmpLink, AnOwnerThatEndsTheLinkInItsReadIsNotFailedAgain) {
-  asio::io_context io;
-  Owner owner;
-  Peer peer(io);
-  auto link =
-      std::make_shared<RtmpLink>(io, owner, options(), target(),
-                                 std::pair<std::string, std::uint16_t>("127.0.0.1", peer.port()));
-  owner.link = link.get();
+TEST_F(RtmpLinkTest, AnOwnerThatEndsTheLinkInItsReadIsNotFailedAgain) {
+  make_link();
   owner.fail_in_read = true;
-  static const std::uint8_t kBadVersion[] = {9};
-  peer.serve([&] { asio::write(peer.socket, asio::buffer(kBadVersion)); });
+  answer_bad_version();
   link->start(link);
   io.run();
   EXPECT_EQ(owner.calls, (std::vector<std::string>{"read 0 error", "stopped",
                                                    "failed: the owner's own reason"}));
 }
 
-TEST(RtmpLink, NotStartedInTimeFailsWithTheLateReason) {
-  asio::io_context io;
-  Owner owner;
-  Peer peer(io);
-  auto link =
-      std::make_shared<RtmpLink>(io, owner, options(1), target(),
-                                 std::pair<std::string, std::uint16_t>("127.0.0.1", peer.port()));
+TEST_F(RtmpLinkTest, NotStartedInTimeFailsWithTheLateReason) {
+  make_link(1);
   peer.serve([] {});  // accepts and never answers
   const auto t0 = std::chrono::steady_clock::now();
   link->start(link);
@@ -149,13 +148,8 @@ TEST(RtmpLink, NotStartedInTimeFailsWithTheLateReason) {
   EXPECT_EQ(owner.calls, (std::vector<std::string>{"stopped", "failed: late"}));
 }
 
-TEST(RtmpLink, ACloseByTheOwnerStopsOnceAndReportsNoFailure) {
-  asio::io_context io;
-  Owner owner;
-  Peer peer(io);
-  auto link =
-      std::make_shared<RtmpLink>(io, owner, options(1), target(),
-                                 std::pair<std::string, std::uint16_t>("127.0.0.1", peer.port()));
+TEST_F(RtmpLinkTest, ACloseByTheOwnerStopsOnceAndReportsNoFailure) {
+  make_link(1);
   peer.serve([&] {
     link->close("by the manager");
     link->close("again");
