@@ -1,17 +1,11 @@
 #include "server/push_forward.hpp"
 
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include "auth/url_signer.hpp"
@@ -19,15 +13,13 @@
 #include "server/context.hpp"
 #include "server/log_limiter.hpp"
 #include "server/media_connection.hpp"
-#include "server/socket_options.hpp"
+#include "server/rtmp_link.hpp"
 
 namespace minirtc::server {
 
 namespace asio = boost::asio;
-using asio::ip::tcp;
 
 namespace {
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 /// A link that published at least this long counts as having carried the stream: its end starts
 /// the failure count over. (A room's node that accepts the publish and drops it at once without
 /// saying it is for good is retried with a growing backoff instead of twice a second; one that
@@ -39,8 +31,9 @@ constexpr std::uint64_t kSteadyLinkMs = 5000;
 constexpr std::uint64_t kMovedHereMs = 60000;
 }  // namespace
 
-/// One publish of one stream on the room's node (see push_forward.hpp).
-class ForwardLink final : public MediaConnection {
+/// One publish of one stream on the room's node (see push_forward.hpp); the connection is an
+/// RtmpLink, written through this viewer's write path once publishing.
+class ForwardLink final : public MediaConnection, private RtmpLinkOwner {
  public:
   /// `nonce`: the encoder's URL's (the forward URL carries it); `moved`: the forward URL says the
   /// push's member moved to `node` from another node.
@@ -53,30 +46,19 @@ class ForwardLink final : public MediaConnection {
         node_(std::move(node)),
         nonce_(std::move(nonce)),
         moved_(moved),
-        socket_(ctx.io),
-        deadline_(ctx.io),
-        client_(target()) {}
+        // As an accepted viewer's socket: no Nagle delay, the kernel's unsent bytes bounded (the
+        // viewer queue decides what a link that falls behind skips).
+        link_(
+            ctx.io, *this,
+            {fmt::format("forward {} to node {}", stream_key(id_), node_.id), "forward link ended",
+             "not publishing in time", "the room's node closed the connection",
+             ctx.config.media.handshake_timeout_s, ctx.config.media.viewer_kernel_unsent_bytes},
+            target(), address()) {}
 
-  void start() {
-    deadline_.expires_after(std::chrono::seconds(ctx_.config.media.handshake_timeout_s));
-    std::weak_ptr<MediaConnection> weak = weak_from_this();
-    deadline_.async_wait([weak](const boost::system::error_code& ec) {
-      if (ec) return;
-      auto s = std::static_pointer_cast<ForwardLink>(weak.lock());
-      if (s && !s->started_) s->fail("not publishing in time");
-    });
-    auto self = std::static_pointer_cast<ForwardLink>(shared_from_this());
-    asio::co_spawn(
-        socket_.get_executor(), [self]() { return self->run(); }, asio::detached);
-  }
+  void start() { link_.start(shared_from_this()); }
 
   /// By the manager: ends the link without telling it.
-  void close(std::string_view reason) {
-    if (closed_) return;
-    closed_ = true;
-    spdlog::info("forward {} to node {}: closed: {}", stream_key(id_), node_.id, reason);
-    stop();
-  }
+  void close(std::string_view reason) { link_.close(reason); }
 
   // ViewerSink (called by the hub).
   bool relay_downstream() const override { return true; }
@@ -85,7 +67,8 @@ class ForwardLink final : public MediaConnection {
     // hub's call.
     std::weak_ptr<MediaConnection> weak = weak_from_this();
     asio::post(ctx_.io, [weak, r = std::string(reason)] {
-      if (auto s = std::static_pointer_cast<ForwardLink>(weak.lock())) s->fail("closed here: " + r);
+      if (auto s = std::static_pointer_cast<ForwardLink>(weak.lock()))
+        s->link_.fail("closed here: " + r);
     });
   }
 
@@ -102,64 +85,52 @@ class ForwardLink final : public MediaConnection {
                             media::kOutChunkSize};
   }
 
-  asio::awaitable<void> run() {
-    auto self = std::static_pointer_cast<ForwardLink>(shared_from_this());
+  Result<std::pair<std::string, std::uint16_t>> address() const {
     auto hp = parse_host_port(node_.relay_address);
-    if (!hp) co_return fail("relay address: " + hp.error().reason);
-    tcp::resolver resolver(socket_.get_executor());
-    auto [rec, endpoints] =
-        co_await resolver.async_resolve(hp->first, std::to_string(hp->second), kNoThrow);
-    if (closed_) co_return;
-    if (rec) co_return fail("resolve: " + rec.message());
-    auto [cec, ep] = co_await asio::async_connect(socket_, endpoints, kNoThrow);
-    if (closed_) co_return;
-    if (cec) co_return fail("connect: " + cec.message());
-    // As an accepted viewer's socket: no Nagle delay, the kernel's unsent bytes bounded (the
-    // viewer queue decides what a link that falls behind skips).
-    tune_accepted_socket(socket_, ctx_.config.media.viewer_kernel_unsent_bytes);
-    std::vector<std::uint8_t> out;
-    client_.start(out);
-    std::vector<std::uint8_t> buffer(64 * 1024);
-    std::vector<rtmp::PlayEvent> events;
-    for (;;) {
-      if (!out.empty()) {  // before the publish started: the handshake and commands
-        auto [wec, n] = co_await asio::async_write(socket_, asio::buffer(out), kNoThrow);
-        if (closed_) co_return;
-        if (wec) co_return fail("write: " + wec.message());
-        out.clear();
-      }
-      auto [rec2, n] = co_await socket_.async_read_some(asio::buffer(buffer), kNoThrow);
-      if (closed_) co_return;
-      if (rec2)
-        co_return fail(rec2 == asio::error::eof ? "the room's node closed the connection"
-                                                : "read: " + rec2.message());
-      events.clear();
-      auto st = client_.feed(std::span(buffer.data(), n), out, events);
-      bool now_started = false;
-      for (const auto& e : events) now_started |= e.kind == rtmp::PlayEvent::Kind::Started;
-      // Once publishing, what the client says (acknowledgements, ping responses) goes through the
-      // write path, between media messages.
-      if ((started_ || now_started) && !out.empty()) {
-        send_now(media::make_control_packet(SharedBuffer(std::move(out))));
-        out = {};
-        if (closed_) co_return;
-      }
-      if (!st) co_return fail(st.error().reason);
-      if (now_started) {
-        on_started();
-        if (closed_) co_return;
-      }
+    if (!hp) return with_context(hp.error(), "relay address");
+    return hp;
+  }
+
+  // RtmpLinkOwner. Before the publish started, the link writes what the client says (the
+  // handshake and commands); once publishing, it goes through the write path, between media
+  // messages (acknowledgements, ping responses). The publish starts only on a read without error.
+  void link_read(std::vector<rtmp::PlayEvent>& events, std::vector<std::uint8_t>& out,
+                 const Status& fed) override {
+    bool now_started = false;
+    for (const auto& e : events) now_started |= e.kind == rtmp::PlayEvent::Kind::Started;
+    if ((link_.started() || now_started) && !out.empty()) {
+      send_now(media::make_control_packet(SharedBuffer(std::move(out))));
+      out = {};
+      if (link_.closed()) return;
     }
+    if (!fed) return link_.fail(fed.error().reason);
+    if (now_started) on_started();
+  }
+  void link_stopped() override {
+    if (source_) {
+      media::Source* source = source_;
+      source_ = nullptr;
+      ctx_.hub.detach(*source, this);
+    }
+    stop_writing();
+  }
+  void link_failed(const std::string& reason) override {
+    // The room's node's own word, when it gave one (an error status: cluster/push_route.hpp
+    // tells the ends for good from the others by its code).
+    const auto& client = link_.client();
+    cluster::ForwardLinkEnd end{
+        link_.started() && now_ms() - started_ms_ >= kSteadyLinkMs, client.refusal_code(),
+        client.refusal_code().empty() ? reason : client.refusal_description()};
+    manager_.link_ended(id_, this, std::move(end));
   }
 
   void on_started() {
-    if (client_.stream_id() != media::kPlayStreamId)
-      return fail(fmt::format("the room's node answered createStream with stream {}, not {}",
-                              client_.stream_id(), media::kPlayStreamId));
-    started_ = true;
+    if (link_.client().stream_id() != media::kPlayStreamId)
+      return link_.fail(fmt::format("the room's node answered createStream with stream {}, not {}",
+                                    link_.client().stream_id(), media::kPlayStreamId));
+    link_.mark_started();
     started_ms_ = now_ms();
-    deadline_.cancel();
-    spdlog::info("forward {} to node {}: publishing", stream_key(id_), node_.id);
+    spdlog::info("{}: publishing", link_.name());
     manager_.link_published(id_, this);
     // The hub's start sequence (metadata, sequence headers, GOP cache from its keyframe), then
     // the live stream.
@@ -168,38 +139,12 @@ class ForwardLink final : public MediaConnection {
 
   void write_buffers(std::vector<asio::const_buffer>& buffers) override {
     auto self = std::static_pointer_cast<ForwardLink>(shared_from_this());
-    asio::async_write(socket_, buffers, [self](const boost::system::error_code& ec, std::size_t n) {
-      self->write_done(ec, n);
-    });
+    asio::async_write(
+        link_.socket(), buffers,
+        [self](const boost::system::error_code& ec, std::size_t n) { self->write_done(ec, n); });
   }
   void on_write_error(const boost::system::error_code& ec) override {
-    fail("write: " + ec.message());
-  }
-
-  void fail(const std::string& reason) {
-    if (closed_) return;
-    closed_ = true;
-    log_limited(spdlog::level::warn, "forward link ended", "forward {} to node {}: ended: {}",
-                stream_key(id_), node_.id, reason);
-    // The room's node's own word, when it gave one (an error status: cluster/push_route.hpp
-    // tells the ends for good from the others by its code).
-    cluster::ForwardLinkEnd end{
-        started_ && now_ms() - started_ms_ >= kSteadyLinkMs, client_.refusal_code(),
-        client_.refusal_code().empty() ? reason : client_.refusal_description()};
-    stop();
-    manager_.link_ended(id_, this, std::move(end));
-  }
-
-  void stop() {
-    deadline_.cancel();
-    if (source_) {
-      media::Source* source = source_;
-      source_ = nullptr;
-      ctx_.hub.detach(*source, this);
-    }
-    stop_writing();
-    boost::system::error_code ec;
-    socket_.close(ec);
+    link_.fail("write: " + ec.message());
   }
 
   ServerContext& ctx_;
@@ -208,13 +153,9 @@ class ForwardLink final : public MediaConnection {
   cluster::NodeRecord node_;
   std::string nonce_;
   bool moved_ = false;
-  tcp::socket socket_;
-  asio::steady_timer deadline_;
-  rtmp::PlayClient client_;
   media::Source* source_ = nullptr;
-  bool started_ = false;
   std::uint64_t started_ms_ = 0;
-  bool closed_ = false;
+  RtmpLink link_;  // last: its construction reads the members above
 };
 
 PushForwards::PushForwards(ServerContext& ctx, cluster::ForwardTiming timing)

@@ -4,19 +4,20 @@
 // publishes the stream on the room's node over RTMP, so the room (its members, viewers and edges)
 // gets it as if the encoder had pushed there, and this node never takes the room.
 //
-// The encoder's session (server/rtmp_session) publishes into this node's hub as a publisher that
-// is not local() (the hub announces nothing: this node's rooms never see the stream), and
-// PushForwards opens one ForwardLink per stream: an RTMP client on the node's event loop
-// (rtmp::PlayClient in publish mode does the protocol) that connects to the room's node's relay
-// address, publishes the stream key with a forward URL signed with the cluster secret
-// (auth/url_signer.hpp, "a=fwd"), and, once the publish started, attaches to the hub as a viewer
-// of the stream: the write path every player has (server/media_connection: the bounded viewer
-// queue that drops to the next keyframe when the link falls behind, merged gather writes of the
-// packets' shared RTMP form; the link sends SetChunkSize(media::kOutChunkSize) before publishing
-// and createStream must answer media::kPlayStreamId, as our nodes do). It starts from the hub's
-// start sequence (metadata, sequence headers, GOP cache), so the room's node's viewers decode
-// from a keyframe. It counts as a relay downstream (media/sink.hpp): it does not make this node
-// pull the stream from elsewhere, and it is written at the end of the handler, not merged.
+// The encoder's session (server/rtmp_session) publishes into this node's hub as a publisher that is
+// not local() (the hub announces nothing: this node's rooms never see the stream), and PushForwards
+// opens one ForwardLink per stream: an RTMP client on the node's event loop (server/rtmp_link: the
+// connection, its deadline and read loop; rtmp::PlayClient in publish mode does the protocol) that
+// connects to the room's node's relay address, publishes the stream key with a forward URL signed
+// with the cluster secret (auth/url_signer.hpp, "a=fwd"), and, once the publish started, attaches
+// to the hub as a viewer of the stream: the write path every player has (server/media_connection:
+// the bounded viewer queue that drops to the next keyframe when the link falls behind, merged
+// gather writes of the packets' shared RTMP form; the link sends SetChunkSize(media::kOutChunkSize)
+// before publishing and createStream must answer media::kPlayStreamId, as our nodes do). It starts
+// from the hub's start sequence (metadata, sequence headers, GOP cache), so the room's node's
+// viewers decode from a keyframe. It counts as a relay downstream (media/sink.hpp): it does not
+// make this node pull the stream from elsewhere, and it is written at the end of the handler, not
+// merged.
 //
 // A link to a node where the push's member was not last carries m=1 in its URL (signed): the
 // member moved there (cluster/push_route.hpp "Moved members"), and the room's node restores it

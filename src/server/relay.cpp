@@ -1,36 +1,23 @@
 #include "server/relay.hpp"
 
-#include <array>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "auth/url_signer.hpp"
 #include "rtmp/command.hpp"
 #include "rtmp/play_client.hpp"
 #include "server/context.hpp"
 #include "server/log_limiter.hpp"
+#include "server/rtmp_link.hpp"
 
 namespace minirtc::server {
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
-
-namespace {
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-}  // namespace
-
-/// One pull of one stream from its origin (see relay.hpp).
+/// One pull of one stream from its origin (see relay.hpp); the connection is an RtmpLink.
 class RelayUpstream final : public media::PublisherHandle,
+                            private RtmpLinkOwner,
                             public std::enable_shared_from_this<RelayUpstream> {
  public:
   RelayUpstream(ServerContext& ctx, RelayManager& manager, StreamId id, std::string origin)
@@ -38,28 +25,16 @@ class RelayUpstream final : public media::PublisherHandle,
         manager_(manager),
         id_(std::move(id)),
         origin_(std::move(origin)),
-        socket_(ctx.io),
-        deadline_(ctx.io),
-        client_(target()) {}
+        link_(ctx.io, *this,
+              {fmt::format("relay {} from {}", stream_key(id_), origin_), "relay upstream ended",
+               "not playing in time", "origin closed the connection",
+               ctx.config.media.handshake_timeout_s},
+              target(), parse_rtmp_origin(origin_)) {}
 
-  void start() {
-    auto self = shared_from_this();
-    deadline_.expires_after(std::chrono::seconds(ctx_.config.media.handshake_timeout_s));
-    deadline_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-      if (ec) return;
-      if (auto s = weak.lock(); s && !s->client_.playing()) s->fail("not playing in time");
-    });
-    asio::co_spawn(
-        socket_.get_executor(), [self]() { return self->run(); }, asio::detached);
-  }
+  void start() { link_.start(shared_from_this()); }
 
   /// By the manager: ends the pull without telling it.
-  void close(std::string_view reason) {
-    if (closed_) return;
-    closed_ = true;
-    spdlog::info("relay {} from {}: closed: {}", stream_key(id_), origin_, reason);
-    stop();
-  }
+  void close(std::string_view reason) { link_.close(reason); }
 
   // PublisherHandle (called by the hub).
   bool local() const override { return false; }
@@ -81,50 +56,30 @@ class RelayUpstream final : public media::PublisherHandle,
                             stream_key(id_) + "?" + ctx_.access.relay_query(grant)};
   }
 
-  asio::awaitable<void> run() {
-    auto self = shared_from_this();
-    auto hp = parse_rtmp_origin(origin_);
-    if (!hp) co_return fail(hp.error().reason);
-    tcp::resolver resolver(socket_.get_executor());
-    auto [rec, endpoints] =
-        co_await resolver.async_resolve(hp->first, std::to_string(hp->second), kNoThrow);
-    if (closed_) co_return;
-    if (rec) co_return fail("resolve: " + rec.message());
-    auto [cec, ep] = co_await asio::async_connect(socket_, endpoints, kNoThrow);
-    if (closed_) co_return;
-    if (cec) co_return fail("connect: " + cec.message());
-    boost::system::error_code ec;
-    socket_.set_option(tcp::no_delay(true), ec);
-    std::vector<std::uint8_t> out;
-    client_.start(out);
-    std::vector<std::uint8_t> buffer(64 * 1024);
-    std::vector<rtmp::PlayEvent> events;
-    for (;;) {
-      if (!out.empty()) {
-        auto [wec, n] = co_await asio::async_write(socket_, asio::buffer(out), kNoThrow);
-        if (closed_) co_return;
-        if (wec) co_return fail("write: " + wec.message());
-        out.clear();
-      }
-      auto [rec2, n] = co_await socket_.async_read_some(asio::buffer(buffer), kNoThrow);
-      if (closed_) co_return;
-      if (rec2)
-        co_return fail(rec2 == asio::error::eof ? "origin closed the connection"
-                                                : "read: " + rec2.message());
-      events.clear();
-      auto st = client_.feed(std::span(buffer.data(), n), out, events);
-      for (auto& e : events) {
-        on_event(e);
-        if (closed_) co_return;
-      }
-      if (!st) co_return fail(st.error().reason);
+  // RtmpLinkOwner. The media of a read go into the hub before its error (if any) ends the pull;
+  // what the client says (acknowledgements, ping responses) the link writes.
+  void link_read(std::vector<rtmp::PlayEvent>& events, std::vector<std::uint8_t>& /*out*/,
+                 const Status& /*fed*/) override {
+    for (auto& e : events) {
+      on_event(e);
+      if (link_.closed()) return;
     }
+  }
+  void link_stopped() override {
+    if (source_) {
+      media::Source* source = source_;
+      source_ = nullptr;
+      ctx_.hub.unpublish(*source, this);
+    }
+  }
+  void link_failed(const std::string& /*reason*/) override {
+    manager_.upstream_ended(id_, this, delivered_);
   }
 
   void on_event(rtmp::PlayEvent& e) {
     if (e.kind == rtmp::PlayEvent::Kind::Started) {
-      deadline_.cancel();
-      spdlog::info("relay {} from {}: playing", stream_key(id_), origin_);
+      link_.mark_started();
+      spdlog::info("{}: playing", link_.name());
       return;
     }
     const auto type = static_cast<rtmp::MessageType>(e.message.type);
@@ -152,36 +107,13 @@ class RelayUpstream final : public media::PublisherHandle,
     ctx_.hub.ingest(*source_, kind, e.message.timestamp, std::move(payload), now);
   }
 
-  void fail(const std::string& reason) {
-    if (closed_) return;
-    closed_ = true;
-    log_limited(spdlog::level::warn, "relay upstream ended", "relay {} from {}: ended: {}",
-                stream_key(id_), origin_, reason);
-    stop();
-    manager_.upstream_ended(id_, this, delivered_);
-  }
-
-  void stop() {
-    deadline_.cancel();
-    if (source_) {
-      media::Source* source = source_;
-      source_ = nullptr;
-      ctx_.hub.unpublish(*source, this);
-    }
-    boost::system::error_code ec;
-    socket_.close(ec);
-  }
-
   ServerContext& ctx_;
   RelayManager& manager_;
   StreamId id_;
   std::string origin_;
-  tcp::socket socket_;
-  asio::steady_timer deadline_;
-  rtmp::PlayClient client_;
   media::Source* source_ = nullptr;
-  bool closed_ = false;
   bool delivered_ = false;  // audio or video arrived
+  RtmpLink link_;           // last: its construction reads the members above
 };
 
 RelayManager::RelayManager(ServerContext& ctx, RelayTiming timing) : ctx_(ctx), timing_(timing) {}

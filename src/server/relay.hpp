@@ -11,14 +11,15 @@
 // answers it from its room directory, or looks the room's pin up and calls update() for the
 // waiting streams as soon as it knows (so the upstream opens then, not at the next tick).
 //
-// RelayUpstream is one pull: an RTMP client on the node's event loop (rtmp::PlayClient does the
-// protocol) playing the stream from the origin with a relay URL signed with the cluster secret
-// (auth/url_signer.hpp), and publishing what it receives into the local hub as a non-local
-// publisher (media::PublisherHandle::local() is false: the stream's room lives on the origin, so
-// this node's rooms never see it). It begins publishing with the first media message and only
-// while nobody of this node publishes the stream; the hub's idle sweep or a close of the stream
-// only make it stop publishing (the next media starts again), a local publisher's takeover makes
-// the manager close it.
+// RelayUpstream is one pull: an RTMP client on the node's event loop (server/rtmp_link: the
+// connection, its deadline and read loop; rtmp::PlayClient does the protocol) playing the stream
+// from the origin with a relay URL signed with the cluster secret (auth/url_signer.hpp), and
+// publishing what it receives into the local hub as a non-local publisher
+// (media::PublisherHandle::local() is false: the stream's room lives on the origin, so this node's
+// rooms never see it). It begins publishing with the first media message and only while nobody of
+// this node publishes the stream; the hub's idle sweep or a close of the stream only make it stop
+// publishing (the next media starts again), a local publisher's takeover makes the manager close
+// it.
 //
 // Memory and time: an upstream holds one 64 KiB read buffer and the decoder's bounded buffers
 // (rtmp::ChunkLimits defaults); it must be playing within media.handshake_timeout_s of its start.
