@@ -25,10 +25,7 @@ Source& Hub::publish(const StreamId& id, PublisherHandle* publisher, std::uint64
   // is already a no-op (and counted as a takeover by the source).
   if (old && old != publisher) publisher_departs(source);
   source.begin_publish(publisher, now_ms);
-  if (old && old != publisher) {
-    old->ending_for_good("taken over by a new publisher");
-    old->close_publisher("taken over by a new publisher");
-  }
+  if (old && old != publisher) old->close_publisher("taken over by a new publisher", true);
   return source;
 }
 
@@ -103,13 +100,13 @@ void Hub::set_viewer_mute(const StreamId& id, const std::string& viewer, bool au
       if (v->viewer_id() == viewer) v->set_remote_mute(audio, video);
 }
 
-void Hub::drop_publisher(Source& source, const StreamEnd& how) {
+void Hub::drop_publisher(Source& source, const StreamEnd& how, bool for_good) {
   PublisherHandle* publisher = source.publisher();
   if (!publisher) return;
   // close_publisher() makes the connection forget its source at once, so it will never call
   // unpublish(): the hub ends the publish itself (announcing the end, maybe erasing the source).
   unpublish(source, publisher, how);
-  publisher->close_publisher(how.reason);
+  publisher->close_publisher(how.reason, for_good);
 }
 
 void Hub::sweep(std::uint64_t now_ms) {
@@ -127,9 +124,9 @@ void Hub::sweep(std::uint64_t now_ms) {
 void Hub::close_stream(const StreamId& id, std::string_view reason, bool for_good) {
   Source* source = find(id);
   if (!source) return;
-  if (for_good && source->publisher()) source->publisher()->ending_for_good(reason);
   const std::vector<ViewerSink*> viewers = source->viewers();
-  drop_publisher(*source, {std::string(reason), false});  // may erase a source without viewers
+  // May erase a source without viewers.
+  drop_publisher(*source, {std::string(reason), false}, for_good);
   for (auto* v : viewers) v->close_viewer(reason);
 }
 

@@ -84,8 +84,8 @@ class Hub {
   void sweep(std::uint64_t now_ms);
   /// Closes the publisher (its publish ends as by unpublish) and every viewer of a stream (kick,
   /// revoke, shutdown). Viewers stay attached until they detach. `for_good`: the room closes it
-  /// on purpose (kick, forbid-publish, dismiss), not to come back by itself: the publisher hears
-  /// PublisherHandle::ending_for_good first.
+  /// on purpose (kick, forbid-publish, dismiss), not to come back by itself: the publisher's
+  /// PublisherHandle::close_publisher says so.
   void close_stream(const StreamId& id, std::string_view reason, bool for_good = false);
   /// Closes every publisher and viewer (graceful shutdown).
   void close_all(std::string_view reason);
@@ -102,7 +102,7 @@ class Hub {
   Source& get_or_create(const StreamId& id);
   void erase_if_idle(Source& source);
   /// Ends the current publish (as unpublish() would) and closes the publisher's connection.
-  void drop_publisher(Source& source, const StreamEnd& how);
+  void drop_publisher(Source& source, const StreamEnd& how, bool for_good = false);
   /// Tells on_departure that the source's current publisher leaves (before end_publish).
   void publisher_departs(const Source& source);
 

@@ -43,14 +43,12 @@ class PublisherHandle {
  public:
   virtual ~PublisherHandle() = default;
   /// Ends publishing (taken over, idle, revoked, shutdown). Called synchronously by the hub: the
-  /// connection must forget its source at once and close itself later.
-  virtual void close_publisher(std::string_view reason) = 0;
-  /// Called just before close_publisher when the end is for good, not to come back by itself:
-  /// the room closed the stream on purpose (Hub::close_stream's `for_good`), or another
-  /// publisher took it over. A publisher that carries another server's push (a forwarded push,
-  /// server/push_forward.hpp) tells that server, which then closes its encoder instead of
-  /// publishing again. Default: nothing.
-  virtual void ending_for_good(std::string_view /*reason*/) {}
+  /// connection must forget its source at once and close itself later. `for_good`: the end is
+  /// not to come back by itself: the room closed the stream on purpose (Hub::close_stream's
+  /// `for_good`), or another publisher took it over. A publisher that carries another server's
+  /// push (a forwarded push, server/push_forward.hpp) tells that server, which then closes its
+  /// encoder instead of publishing again.
+  virtual void close_publisher(std::string_view reason, bool for_good) = 0;
   /// Whether the stream is published on this node. A relay's upstream (server/relay) mirrors a
   /// stream published on another node, whose room lives there: the hub does not announce it live
   /// or ended, so this node's rooms never see it.

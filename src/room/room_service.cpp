@@ -74,7 +74,7 @@ const RoomService::Room* RoomService::find_room(std::string_view app_id,
 
 RoomService::Room& RoomService::get_or_create_room(const std::string& app_id,
                                                    const std::string& room_id, std::uint64_t now_ms,
-                                                   Outcome& out) {
+                                                   Outcome& out, bool restored) {
   auto& rooms = apps_[app_id];
   auto it = rooms.find(room_id);
   if (it == rooms.end()) {
@@ -83,7 +83,7 @@ RoomService::Room& RoomService::get_or_create_room(const std::string& app_id,
     room.room_id = room_id;
     room.created_ms = now_ms;
     it = rooms.emplace(room_id, std::move(room)).first;
-    emit(it->second, EventKind::RoomCreated, now_ms, out);
+    emit(it->second, EventKind::RoomCreated, now_ms, out).restored = restored;
   }
   it->second.empty_since_ms.reset();
   return it->second;
@@ -722,8 +722,7 @@ Outcome RoomService::restore(const std::string& app_id, const std::string& room_
   if (added.empty()) return out;
 
   const bool created = existing == nullptr;
-  Room& room = get_or_create_room(app_id, room_id, now_ms, out);
-  if (created) out.events.back().restored = true;
+  Room& room = get_or_create_room(app_id, room_id, now_ms, out, true);
   // The session that moves in wins, as a second join of the same userId does on one node: the
   // one here is banned and leaves (Replaced); the others see its streams go, not the user.
   for (const auto& [user_id, was_visible] : replaced) {
@@ -896,11 +895,7 @@ Outcome RoomService::media_started(const StreamId& stream, bool has_audio, bool 
   if (member == nullptr) {
     // Pushed with a URL made outside signalling: the user appears as a media-only member.
     restored = origin == PushOrigin::MovedIn;
-    const bool room_is_new = room == nullptr;
-    Room& r = get_or_create_room(stream.app_id, stream.room_id, now_ms, out);
-    if (room_is_new && restored)
-      for (Event& e : out.events)
-        if (e.kind == EventKind::RoomCreated) e.restored = true;
+    Room& r = get_or_create_room(stream.app_id, stream.room_id, now_ms, out, restored);
     room = &r;
     Member fresh;
     fresh.user_id = stream.user_id;

@@ -181,9 +181,10 @@ class RoomService {
 
   Room* find_room(std::string_view app_id, std::string_view room_id);
   const Room* find_room(std::string_view app_id, std::string_view room_id) const;
-  /// The room, created (RoomCreated) on first use.
+  /// The room, created (RoomCreated) on first use; `restored`: a room that moved here from
+  /// another node (its RoomCreated carries `restored`: the app server heard it there).
   Room& get_or_create_room(const std::string& app_id, const std::string& room_id,
-                           std::uint64_t now_ms, Outcome& out);
+                           std::uint64_t now_ms, Outcome& out, bool restored = false);
   /// The member bound to `session` (nullopt: not joined); marks the session as alive.
   struct Bound {
     Room* room = nullptr;

@@ -40,7 +40,7 @@ class RelayUpstream final : public media::PublisherHandle,
   bool local() const override { return false; }
   // The origin starts a play with its GOP cache, in one burst.
   bool replays_start() const override { return true; }
-  void close_publisher(std::string_view reason) override {
+  void close_publisher(std::string_view reason, bool /*for_good*/) override {
     // Taken over, idle, or the stream closed: stop publishing now; the manager decides whether
     // the pull goes on (the next media message publishes again).
     log_limited(spdlog::level::info, "relay stops publishing", "relay {}: stops publishing: {}",

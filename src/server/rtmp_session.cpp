@@ -557,24 +557,21 @@ void RtmpSession::close(std::string_view reason) {
 
 void RtmpSession::close_revoked(std::string_view reason) {
   if (!forwarded_in_ || role_ != Role::Publisher) return close(reason);
-  auto self = shared_from_this();
-  asio::post(socket_.get_executor(), [self, r = std::string(reason)] {
-    std::static_pointer_cast<RtmpSession>(self)->deny_forward(r);
-  });
+  post_deny_forward(reason);
 }
 
 void RtmpSession::close_viewer(std::string_view reason) {
   close(reason);
 }
 
-void RtmpSession::ending_for_good(std::string_view /*reason*/) {
-  if (forwarded_in_ && role_ == Role::Publisher) ending_for_good_ = true;
-}
-
-void RtmpSession::close_publisher(std::string_view reason) {
+void RtmpSession::close_publisher(std::string_view reason, bool for_good) {
   // The hub has already moved on from us: forget the source now, close later.
   source_ = nullptr;
-  if (!ending_for_good_) return close(reason);
+  if (!for_good || !forwarded_in_ || role_ != Role::Publisher) return close(reason);
+  post_deny_forward(reason);
+}
+
+void RtmpSession::post_deny_forward(std::string_view reason) {
   auto self = shared_from_this();
   asio::post(socket_.get_executor(), [self, r = std::string(reason)] {
     std::static_pointer_cast<RtmpSession>(self)->deny_forward(r);

@@ -62,8 +62,7 @@ class RtmpSession final : public MediaConnection,
   void close_revoked(std::string_view reason) override;
   // ViewerSink / PublisherHandle (called by the hub).
   void close_viewer(std::string_view reason) override;
-  void close_publisher(std::string_view reason) override;
-  void ending_for_good(std::string_view reason) override;
+  void close_publisher(std::string_view reason, bool for_good) override;
   /// Shutdown: players get StreamEOF and an UnpublishNotify status before the socket closes.
   void close_gracefully(std::string_view reason);
   /// Plays for another node's relay (a relay URL signed with the cluster secret).
@@ -127,6 +126,8 @@ class RtmpSession final : public MediaConnection,
   void on_drained() override;
   void close_now(std::string_view reason);
   /// Ends a forwarded-in push for good: the Denied status, then the half-close and the linger.
+  /// Posted: never re-enters the caller (the hub, a revocation).
+  void post_deny_forward(std::string_view reason);
   void deny_forward(std::string_view reason);
   void linger_after_deny();
   void arm_deadline(std::uint32_t seconds, std::string_view what);
@@ -156,10 +157,9 @@ class RtmpSession final : public MediaConnection,
   bool routing_ = false;       // a publish waits for its room's lookup (media is dropped meanwhile)
   bool forwarding_ = false;    // the publish is forwarded to the room's node
   bool forwarded_in_ = false;  // the publish came from another node with a forward URL
-  bool ending_for_good_ = false;  // the hub's next close_publisher is for good
-  bool denied_ = false;           // a forwarded-in push ended for good: told, closing
-  bool lingering_ = false;        // denied, half-closed: waiting for the other node's close
-  bool moved_in_ = false;         // its member moved here (signed m=1, or take_moved_here)
+  bool denied_ = false;        // a forwarded-in push ended for good: told, closing
+  bool lingering_ = false;     // denied, half-closed: waiting for the other node's close
+  bool moved_in_ = false;      // its member moved here (signed m=1, or take_moved_here)
   media::Source* source_ = nullptr;
 
   bool closed_ = false;

@@ -95,7 +95,7 @@ struct WireTimeline {
 struct Publisher final : PublisherHandle {
   Source* source = nullptr;
   std::size_t stream = 0;
-  void close_publisher(std::string_view) override {
+  void close_publisher(std::string_view, bool) override {
     CHECK(source != nullptr);  // closed only while publishing, once
     source = nullptr;
   }

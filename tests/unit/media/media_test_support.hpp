@@ -145,13 +145,11 @@ class FakeViewer : public ViewerSink {
 /// A publishing connection. `on_close` may re-enter the hub, as a careless connection would.
 class FakePublisher : public PublisherHandle {
  public:
-  void close_publisher(std::string_view reason) override {
+  void close_publisher(std::string_view reason, bool is_for_good) override {
+    // The count of closes before it tells which closes were for good.
+    if (is_for_good) for_good.push_back(std::to_string(closes.size()) + ":" + std::string(reason));
     closes.emplace_back(reason);
     if (on_close) on_close();
-  }
-  void ending_for_good(std::string_view reason) override {
-    // Always just before a close: the count tells which closes were for good.
-    for_good.push_back(std::to_string(closes.size()) + ":" + std::string(reason));
   }
   bool local() const override { return is_local; }
   bool replays_start() const override { return replays; }
